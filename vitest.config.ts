@@ -17,14 +17,20 @@ export default defineConfig({
   test: {
     globalSetup: ['./tools/test-utils/src/global-setup.ts'],
     reporters: ['default', './scripts/summary-reporter.ts'],
-    projects: workspaceDirs.map((dir) => ({
-      test: {
-        name: dir.split('/').pop(),
-        root: dir,
-        include: ['test/**/*.test.ts'],
-        testTimeout: 20_000,
-        hookTimeout: 30_000,
-      },
-    })),
+    // A workspace with its own vitest.config.ts (say, for execArgv) is used as is; it must set
+    // `name` to its folder name and `include: ['test/**/*.test.ts']`.
+    projects: workspaceDirs.map((dir) =>
+      existsSync(join(dir, 'vitest.config.ts'))
+        ? join(dir, 'vitest.config.ts')
+        : {
+            test: {
+              name: dir.split('/').pop(),
+              root: dir,
+              include: ['test/**/*.test.ts'],
+              testTimeout: 20_000,
+              hookTimeout: 30_000,
+            },
+          },
+    ),
   },
 });
