@@ -37,7 +37,7 @@ const pkg = {
     ...Object.fromEntries(subpaths.map((sub) => [`./${sub}`, entry(sub)])),
     './package.json': './package.json',
   },
-  scripts: { build: 'tsup', typecheck: 'tsc -p tsconfig.json' },
+  scripts: { build: 'tsup', typecheck: 'tsc -p tsconfig.json', lint: 'biome check .' },
   keywords: ['bulwark', 'resilience', name],
   publishConfig: { access: 'public' },
 };
