@@ -1,4 +1,4 @@
-import type { Reporter, TestModule } from 'vitest/node';
+import type { Reporter, TestModule, TestRunEndReason } from 'vitest/node';
 
 /**
  * Prints one plain closing line, `N passed, N failed, N skipped`, after vitest's own report so
@@ -8,6 +8,7 @@ export default class SummaryReporter implements Reporter {
   onTestRunEnd(
     testModules: ReadonlyArray<TestModule>,
     unhandledErrors: ReadonlyArray<unknown>,
+    reason: TestRunEndReason,
   ): void {
     let passed = 0;
     let failed = 0;
@@ -23,6 +24,8 @@ export default class SummaryReporter implements Reporter {
       if (module.state() === 'failed' && [...module.children.allTests()].length === 0) failed++;
     }
     failed += unhandledErrors.length;
+    // A run can fail before any test runs (a global setup that throws): never report it as clean.
+    if (reason === 'failed' && failed === 0) failed = 1;
     process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }
 }
