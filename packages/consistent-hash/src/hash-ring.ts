@@ -96,6 +96,10 @@ export class HashRing<T = string> {
   private positions = new Uint32Array(0);
   private owners: T[] = [];
   private ownerSlots = new Uint32Array(0);
+  // bucketStarts[b] is the first point at or after b × 2^bucketShift: the top bits of a hash
+  // jump straight to its neighbourhood (about one point per bucket) instead of a full search.
+  private bucketShift = 32;
+  private bucketStarts = new Uint32Array(2);
   // getN marks the slots it has seen with a stamp, so it needs neither a Set nor clearing.
   private seen = new Uint32Array(0);
   private stamp = 0;
@@ -272,9 +276,11 @@ export class HashRing<T = string> {
     const count = positions.length;
     if (count === 0) return -1;
     const hash = this.hashKey(key);
-    // Lower bound: the first position >= hash.
-    let low = 0;
-    let high = count;
+    // Lower bound (the first position >= hash), searched only within the hash's bucket: the
+    // bucket index narrows the range to about one point, so this loop rarely runs.
+    const bucket = hash >>> this.bucketShift;
+    let low = this.bucketStarts[bucket]!;
+    let high = this.bucketStarts[bucket + 1]!;
     while (low < high) {
       const mid = (low + high) >>> 1;
       if (positions[mid]! < hash) low = mid + 1;
@@ -355,11 +361,30 @@ export class HashRing<T = string> {
 
     this.positions = positions;
     this.ownerSlots = ownerSlots;
+    this.indexBuckets(positions);
     this.owners = owners;
     if (this.seen.length < this.slotsInUse) {
       this.seen = new Uint32Array(this.slotsInUse);
       this.stamp = 0;
     }
+  }
+
+  private indexBuckets(positions: Uint32Array): void {
+    const count = positions.length;
+    // About one point per bucket, at most 2^16 buckets (256 KiB).
+    const bits = Math.min(16, Math.max(1, Math.ceil(Math.log2(count + 1))));
+    const shift = 32 - bits;
+    const buckets = 2 ** bits;
+    const starts = new Uint32Array(buckets + 1);
+    let index = 0;
+    for (let bucket = 0; bucket < buckets; bucket++) {
+      const bucketStart = bucket * 2 ** shift;
+      while (index < count && positions[index]! < bucketStart) index++;
+      starts[bucket] = index;
+    }
+    starts[buckets] = count;
+    this.bucketShift = shift;
+    this.bucketStarts = starts;
   }
 
   private nextStamp(): number {

@@ -1,7 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HashRing } from '../src/index.js';
+import { HashRing, hash32 } from '../src/index.js';
 
 const keys = (count: number, prefix = 'key:') =>
   Array.from({ length: count }, (_, i) => `${prefix}${i}`);
@@ -134,6 +134,30 @@ describe('HashRing: unit', () => {
 });
 
 describe('HashRing: properties', () => {
+  it('agrees with a brute-force model of the ring (points at hash32(id-i), first at or after the key, wrapping)', () => {
+    fc.assert(
+      fc.property(
+        nodeNames(1, 8),
+        fc.integer({ min: 1, max: 300 }),
+        fc.array(fc.string(), { maxLength: 30 }),
+        (names, vnodes, sample) => {
+          const ring = ringOf(names, vnodes);
+          const points = names
+            .flatMap((id) =>
+              Array.from({ length: vnodes }, (_, i) => [hash32(`${id}-${i}`), id] as const),
+            )
+            .sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+          for (const key of [...sample, 'edge', '']) {
+            const h = hash32(key);
+            const owner = (points.find(([position]) => position >= h) ?? points[0]!)[1];
+            expect(ring.get(key)).toBe(owner);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
   it('adding one node moves keys only onto it, about 1/(N+1) of them', () => {
     const sample = keys(5000);
     fc.assert(

@@ -1,0 +1,109 @@
+// Lookups and ring builds, ours beside hashring (the most used npm ring) in one run.
+// Run: flock /tmp/bulwark-bench.lock node scripts/bench.mjs consistent-hash (from the repo root)
+import { createRequire } from 'node:module';
+import { bench, describe } from 'vitest';
+import { HashRing, jumpHash, Maglev, Rendezvous } from '../src/index.js';
+
+const require = createRequire(import.meta.url);
+const HashRingPeer = require('hashring') as new (servers: string[]) => { get(key: string): string };
+
+const servers = Array.from({ length: 10 }, (_, i) => `10.0.0.${i + 1}:11211`);
+// 100k distinct keys, so hashring's 5000-entry LRU cache rarely helps (as with real traffic
+// over many keys); the second group uses 1000 hot keys, which its cache always holds.
+const manyKeys = Array.from({ length: 100_000 }, (_, i) => `user:${i * 7919}`);
+const hotKeys = manyKeys.slice(0, 1000);
+
+const ring = new HashRing<string>();
+const ketama = new HashRing<string>({ compatibility: 'ketama' });
+const hrw = new Rendezvous<string>();
+const maglev = new Maglev<string>();
+for (const server of servers) {
+  ring.add(server);
+  ketama.add(server);
+  hrw.add(server);
+  maglev.add(server);
+}
+const peer = new HashRingPeer(servers);
+const peerHot = new HashRingPeer(servers);
+const floorMap = new Map(manyKeys.map((key) => [key, ring.get(key)!]));
+
+let sink: unknown;
+function lookups(keys: readonly string[], lookup: (key: string) => unknown) {
+  let i = 0;
+  return () => {
+    // 100 lookups per iteration, so timer overhead does not dominate.
+    for (let n = 0; n < 100; n++) {
+      sink = lookup(keys[i]!);
+      i = i + 1 === keys.length ? 0 : i + 1;
+    }
+  };
+}
+
+describe('lookup, 10 nodes, 100k distinct keys (×100 per op)', () => {
+  bench(
+    'bulwark HashRing (160 vnodes)',
+    lookups(manyKeys, (key) => ring.get(key)),
+  );
+  bench(
+    'bulwark HashRing ketama mode',
+    lookups(manyKeys, (key) => ketama.get(key)),
+  );
+  bench(
+    'bulwark Maglev',
+    lookups(manyKeys, (key) => maglev.get(key)),
+  );
+  bench(
+    'bulwark jumpHash',
+    lookups(manyKeys, (key) => jumpHash(key, 10)),
+  );
+  bench(
+    'bulwark Rendezvous',
+    lookups(manyKeys, (key) => hrw.get(key)),
+  );
+  bench(
+    'hashring (ketama)',
+    lookups(manyKeys, (key) => peer.get(key)),
+  );
+  bench(
+    'floor Map.get of a precomputed key → node table',
+    lookups(manyKeys, (key) => floorMap.get(key)),
+  );
+});
+
+describe('lookup, 10 nodes, 1000 hot keys (×100 per op)', () => {
+  bench(
+    'bulwark HashRing (160 vnodes)',
+    lookups(hotKeys, (key) => ring.get(key)),
+  );
+  bench(
+    'bulwark HashRing ketama mode',
+    lookups(hotKeys, (key) => ketama.get(key)),
+  );
+  bench(
+    'hashring (ketama, LRU-cached)',
+    lookups(hotKeys, (key) => peerHot.get(key)),
+  );
+});
+
+describe('ring build, 10 nodes, first lookup included', () => {
+  bench('bulwark HashRing (160 vnodes)', () => {
+    const fresh = new HashRing<string>();
+    for (const server of servers) fresh.add(server);
+    sink = fresh.get('k');
+  });
+  bench('bulwark HashRing ketama mode', () => {
+    const fresh = new HashRing<string>({ compatibility: 'ketama' });
+    for (const server of servers) fresh.add(server);
+    sink = fresh.get('k');
+  });
+  bench('bulwark Maglev (M = 65537)', () => {
+    const fresh = new Maglev<string>();
+    for (const server of servers) fresh.add(server);
+    sink = fresh.get('k');
+  });
+  bench('hashring', () => {
+    sink = new HashRingPeer(servers).get('k');
+  });
+});
+
+export { sink };
