@@ -15,11 +15,15 @@ const hotKeys = manyKeys.slice(0, 1000);
 
 const ring = new HashRing<string>();
 const ketama = new HashRing<string>({ compatibility: 'ketama' });
+const cachedRing = new HashRing<string>({ cacheSize: 5000 });
+const cachedKetama = new HashRing<string>({ compatibility: 'ketama', cacheSize: 5000 });
 const hrw = new Rendezvous<string>();
 const maglev = new Maglev<string>();
 for (const server of servers) {
   ring.add(server);
   ketama.add(server);
+  cachedRing.add(server);
+  cachedKetama.add(server);
   hrw.add(server);
   maglev.add(server);
 }
@@ -45,6 +49,10 @@ describe('lookup, 10 nodes, 100k distinct keys (×100 per op)', () => {
     lookups(manyKeys, (key) => ring.get(key)),
   );
   bench(
+    'bulwark HashRing (cacheSize 5000)',
+    lookups(manyKeys, (key) => cachedRing.get(key)),
+  );
+  bench(
     'bulwark HashRing ketama mode',
     lookups(manyKeys, (key) => ketama.get(key)),
   );
@@ -65,7 +73,7 @@ describe('lookup, 10 nodes, 100k distinct keys (×100 per op)', () => {
     lookups(manyKeys, (key) => peer.get(key)),
   );
   bench(
-    'floor Map.get of a precomputed key → node table',
+    'floor Map.get, precomputed key → node',
     lookups(manyKeys, (key) => floorMap.get(key)),
   );
 });
@@ -76,12 +84,24 @@ describe('lookup, 10 nodes, 1000 hot keys (×100 per op)', () => {
     lookups(hotKeys, (key) => ring.get(key)),
   );
   bench(
+    'bulwark HashRing (cacheSize 5000)',
+    lookups(hotKeys, (key) => cachedRing.get(key)),
+  );
+  bench(
     'bulwark HashRing ketama mode',
     lookups(hotKeys, (key) => ketama.get(key)),
   );
   bench(
+    'bulwark ketama mode (cacheSize 5000)',
+    lookups(hotKeys, (key) => cachedKetama.get(key)),
+  );
+  bench(
     'hashring (ketama, LRU-cached)',
     lookups(hotKeys, (key) => peerHot.get(key)),
+  );
+  bench(
+    'floor Map.get, precomputed key → node',
+    lookups(hotKeys, (key) => floorMap.get(key)),
   );
 });
 

@@ -34,6 +34,12 @@ export interface HashRingOptions<T> {
    * faster.
    */
   compatibility?: 'ketama';
+  /**
+   * Remembers the node of up to this many string keys, so hot keys skip the hash (worth it in
+   * ketama mode, where the hash is MD5, or for a small set of very hot keys). When full it is
+   * emptied and refills; any change to the ring empties it. Default 0: no cache.
+   */
+  cacheSize?: number;
 }
 
 /** Options of {@link HashRing.add}. */
@@ -86,6 +92,8 @@ export class HashRing<T = string> {
   readonly compatibility: 'ketama' | undefined;
 
   private readonly nodeId: NodeId<T>;
+  private readonly cacheSize: number;
+  private readonly cache: Map<string, T> | undefined;
   private readonly hashKey: (key: HashKey) => number;
   private readonly members = new Map<string, Member<T>>();
   private readonly freeSlots: number[] = [];
@@ -110,7 +118,7 @@ export class HashRing<T = string> {
    * @throws TypeError when `nodeId` is not a function or `compatibility` is unknown
    */
   constructor(options: HashRingOptions<T> = {}) {
-    const { vnodes = 160, nodeId, compatibility } = options;
+    const { vnodes = 160, nodeId, compatibility, cacheSize = 0 } = options;
     if (compatibility !== undefined && compatibility !== 'ketama') {
       throw new TypeError(
         `compatibility must be 'ketama' or undefined, got ${describe(compatibility)}`,
@@ -125,6 +133,11 @@ export class HashRing<T = string> {
     if (nodeId !== undefined && typeof nodeId !== 'function') {
       throw new TypeError(`nodeId must be a function, got ${describe(nodeId)}`);
     }
+    if (!Number.isInteger(cacheSize) || cacheSize < 0) {
+      throw new RangeError(`cacheSize must be an integer >= 0, got ${describe(cacheSize)}`);
+    }
+    this.cacheSize = cacheSize;
+    this.cache = cacheSize > 0 ? new Map() : undefined;
     this.vnodes = vnodes;
     this.compatibility = compatibility;
     this.nodeId = nodeId ?? (defaultNodeId as NodeId<T>);
@@ -213,8 +226,20 @@ export class HashRing<T = string> {
    * @returns the node, or undefined when the ring is empty
    */
   get(key: HashKey): T | undefined {
+    const cache = this.cache;
+    if (cache === undefined || typeof key !== 'string') {
+      const index = this.pointIndexOf(key);
+      return index < 0 ? undefined : this.owners[index];
+    }
+    if (this.dirty) this.rebuild();
+    const cached = cache.get(key);
+    if (cached !== undefined) return cached;
     const index = this.pointIndexOf(key);
-    return index < 0 ? undefined : this.owners[index];
+    if (index < 0) return undefined;
+    const node = this.owners[index]!;
+    if (cache.size >= this.cacheSize) cache.clear();
+    cache.set(key, node);
+    return node;
   }
 
   /**
@@ -323,6 +348,7 @@ export class HashRing<T = string> {
 
   private rebuild(): void {
     this.dirty = false;
+    this.cache?.clear();
     const members = [...this.members.values()];
     if (this.compatibility === 'ketama') {
       const totalWeight = this.totalWeight();

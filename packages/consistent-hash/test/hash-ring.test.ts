@@ -83,6 +83,9 @@ describe('HashRing: unit', () => {
     expect(() => new HashRing({ vnodes: 1.5 })).toThrow(RangeError);
     expect(() => new HashRing({ vnodes: Number.NaN })).toThrow(/got NaN/);
     expect(() => new HashRing({ compatibility: 'ketama', vnodes: 10 })).toThrow(/multiple of 4/);
+    expect(() => new HashRing({ cacheSize: -1 })).toThrow(
+      /cacheSize must be an integer >= 0, got -1/,
+    );
     // @ts-expect-error: not a mode
     expect(() => new HashRing({ compatibility: 'nginx' })).toThrow(TypeError);
     // @ts-expect-error: not a function
@@ -134,6 +137,47 @@ describe('HashRing: unit', () => {
 });
 
 describe('HashRing: properties', () => {
+  it('a ring with a cache answers like one without, through adds and removes', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.record({
+              op: fc.constant('add' as const),
+              node: fc.constantFrom('a', 'b', 'c', 'd'),
+            }),
+            fc.record({
+              op: fc.constant('remove' as const),
+              node: fc.constantFrom('a', 'b', 'c', 'd'),
+            }),
+            fc.record({
+              op: fc.constant('get' as const),
+              key: fc.constantFrom('k1', 'k2', 'k3', 'k4', 'k5'),
+            }),
+          ),
+          { maxLength: 60 },
+        ),
+        fc.constantFrom<'ketama' | undefined>(undefined, 'ketama'),
+        (ops, compatibility) => {
+          const plain = new HashRing<string>({ vnodes: 8, compatibility });
+          const cached = new HashRing<string>({ vnodes: 8, compatibility, cacheSize: 3 });
+          for (const step of ops) {
+            if (step.op === 'add') {
+              plain.add(step.node);
+              cached.add(step.node);
+            } else if (step.op === 'remove') {
+              plain.remove(step.node);
+              cached.remove(step.node);
+            } else {
+              expect(cached.get(step.key)).toBe(plain.get(step.key));
+            }
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('agrees with a brute-force model of the ring (points at hash32(id-i), first at or after the key, wrapping)', () => {
     fc.assert(
       fc.property(
