@@ -30,6 +30,9 @@ for (const server of servers) {
 const peer = new HashRingPeer(servers);
 const peerHot = new HashRingPeer(servers);
 const floorMap = new Map(manyKeys.map((key) => [key, ring.get(key)!]));
+const floorHot = new Map(hotKeys.map((key) => [key, ring.get(key)!]));
+// Longer runs than the default: the machines are shared, and lookups are short.
+const options = { time: 1500, warmupTime: 300 };
 
 let sink: unknown;
 function lookups(keys: readonly string[], lookup: (key: string) => unknown) {
@@ -47,34 +50,42 @@ describe('lookup, 10 nodes, 100k distinct keys (×100 per op)', () => {
   bench(
     'bulwark HashRing (160 vnodes)',
     lookups(manyKeys, (key) => ring.get(key)),
+    options,
   );
   bench(
     'bulwark HashRing (cacheSize 5000)',
     lookups(manyKeys, (key) => cachedRing.get(key)),
+    options,
   );
   bench(
     'bulwark HashRing ketama mode',
     lookups(manyKeys, (key) => ketama.get(key)),
+    options,
   );
   bench(
     'bulwark Maglev',
     lookups(manyKeys, (key) => maglev.get(key)),
+    options,
   );
   bench(
     'bulwark jumpHash',
     lookups(manyKeys, (key) => jumpHash(key, 10)),
+    options,
   );
   bench(
     'bulwark Rendezvous',
     lookups(manyKeys, (key) => hrw.get(key)),
+    options,
   );
   bench(
     'hashring (ketama)',
     lookups(manyKeys, (key) => peer.get(key)),
+    options,
   );
   bench(
     'floor Map.get, precomputed key → node',
     lookups(manyKeys, (key) => floorMap.get(key)),
+    options,
   );
 });
 
@@ -82,48 +93,70 @@ describe('lookup, 10 nodes, 1000 hot keys (×100 per op)', () => {
   bench(
     'bulwark HashRing (160 vnodes)',
     lookups(hotKeys, (key) => ring.get(key)),
+    options,
   );
   bench(
     'bulwark HashRing (cacheSize 5000)',
     lookups(hotKeys, (key) => cachedRing.get(key)),
+    options,
   );
   bench(
     'bulwark HashRing ketama mode',
     lookups(hotKeys, (key) => ketama.get(key)),
+    options,
   );
   bench(
     'bulwark ketama mode (cacheSize 5000)',
     lookups(hotKeys, (key) => cachedKetama.get(key)),
+    options,
   );
   bench(
     'hashring (ketama, LRU-cached)',
     lookups(hotKeys, (key) => peerHot.get(key)),
+    options,
   );
   bench(
     'floor Map.get, precomputed key → node',
-    lookups(hotKeys, (key) => floorMap.get(key)),
+    lookups(hotKeys, (key) => floorHot.get(key)),
+    options,
   );
 });
 
 describe('ring build, 10 nodes, first lookup included', () => {
-  bench('bulwark HashRing (160 vnodes)', () => {
-    const fresh = new HashRing<string>();
-    for (const server of servers) fresh.add(server);
-    sink = fresh.get('k');
-  });
-  bench('bulwark HashRing ketama mode', () => {
-    const fresh = new HashRing<string>({ compatibility: 'ketama' });
-    for (const server of servers) fresh.add(server);
-    sink = fresh.get('k');
-  });
-  bench('bulwark Maglev (M = 65537)', () => {
-    const fresh = new Maglev<string>();
-    for (const server of servers) fresh.add(server);
-    sink = fresh.get('k');
-  });
-  bench('hashring', () => {
-    sink = new HashRingPeer(servers).get('k');
-  });
+  bench(
+    'bulwark HashRing (160 vnodes)',
+    () => {
+      const fresh = new HashRing<string>();
+      for (const server of servers) fresh.add(server);
+      sink = fresh.get('k');
+    },
+    options,
+  );
+  bench(
+    'bulwark HashRing ketama mode',
+    () => {
+      const fresh = new HashRing<string>({ compatibility: 'ketama' });
+      for (const server of servers) fresh.add(server);
+      sink = fresh.get('k');
+    },
+    options,
+  );
+  bench(
+    'bulwark Maglev (M = 65537)',
+    () => {
+      const fresh = new Maglev<string>();
+      for (const server of servers) fresh.add(server);
+      sink = fresh.get('k');
+    },
+    options,
+  );
+  bench(
+    'hashring',
+    () => {
+      sink = new HashRingPeer(servers).get('k');
+    },
+    options,
+  );
 });
 
 export { sink };

@@ -9,20 +9,8 @@
 //     around to the smallest point.
 // So, unlike the default placement, every server's point count depends on the others' weights:
 // changing one weight may move a few keys between other servers too, as in libketama.
-import * as crypto from 'node:crypto';
 import type { HashKey } from './hash.js';
-
-// crypto.hash (Node >= 20.12) hashes in one call without a Hash object; older 20.x fall back.
-const oneShot = (crypto as { hash?: (alg: string, data: HashKey, enc: 'buffer') => Buffer }).hash;
-const md5: (data: HashKey) => Uint8Array = oneShot
-  ? (data) => oneShot('md5', data, 'buffer')
-  : (data) => crypto.createHash('md5').update(data).digest();
-
-function word(digest: Uint8Array, at: number): number {
-  return (
-    (digest[at]! | (digest[at + 1]! << 8) | (digest[at + 2]! << 16) | (digest[at + 3]! << 24)) >>> 0
-  );
-}
+import { md5, md5Words } from './md5.js';
 
 /**
  * The ketama key hash: the first 4 bytes of MD5(key), read little-endian, as libketama's
@@ -32,7 +20,8 @@ function word(digest: Uint8Array, at: number): number {
  * @returns an unsigned 32-bit integer
  */
 export function ketamaHash(key: HashKey): number {
-  return word(md5(key), 0);
+  md5(key);
+  return md5Words[0]!;
 }
 
 /**
@@ -56,8 +45,8 @@ export function ketamaPoints(
   const digests = Math.floor((weight / totalWeight) * (points / 4) * servers);
   const out = new Uint32Array(digests * 4);
   for (let i = 0; i < digests; i++) {
-    const digest = md5(`${id}-${i}`);
-    for (let j = 0; j < 4; j++) out[i * 4 + j] = word(digest, j * 4);
+    md5(`${id}-${i}`);
+    out.set(md5Words, i * 4);
   }
   return out;
 }

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HashRing, ketamaHash } from '../src/index.js';
+import { md5, md5Words } from '../src/md5.js';
 
 // hashring (npm) implements libketama's placement; it is the reference this mode must match.
 const require = createRequire(import.meta.url);
@@ -55,5 +57,21 @@ describe('ketama compatibility', () => {
   it('gives 160 points per server at equal weights, as libketama', () => {
     const ring = new HashRing({ compatibility: 'ketama' }).add('a:1').add('b:1');
     expect(ring.stats().points).toBe(320);
+  });
+});
+
+describe('md5 (for ketama)', () => {
+  it('matches node:crypto on strings and bytes of any length', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.string({ unit: 'binary', maxLength: 200 }), fc.uint8Array({ maxLength: 300 })),
+        (key) => {
+          md5(key);
+          const expected = createHash('md5').update(key).digest();
+          for (let j = 0; j < 4; j++) expect(md5Words[j]).toBe(expected.readUInt32LE(j * 4));
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
