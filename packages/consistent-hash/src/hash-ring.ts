@@ -10,7 +10,7 @@
 // The points live in one sorted Uint32Array, so a lookup is a hash plus a binary search; a
 // parallel array says which node owns each point.
 import { diagnosticsChannel } from './channels.js';
-import { type HashKey, hash32 } from './hash.js';
+import { type HashKey, hash32, hashBytes } from './hash.js';
 import { ketamaHash, ketamaPoints } from './ketama.js';
 import { checkId, checkKey, checkWeight, defaultNodeId, describe, type NodeId } from './node-id.js';
 
@@ -342,7 +342,15 @@ export class HashRing<T = string> {
     // points and lowering one only removes some.
     const count = Math.max(1, Math.round(this.vnodes * weight));
     const points = new Uint32Array(count);
-    for (let i = 0; i < count; i++) points[i] = hash32(`${id}-${i}`);
+    // Point i sits at hash32(`${id}-${i}`). The UTF-8 bytes of `${id}-` are written once and the
+    // digits of i after them, which hashes the same bytes without building a string per point.
+    const prefix = utf8.encode(`${id}-`);
+    const name = new Uint8Array(prefix.length + 16);
+    name.set(prefix);
+    for (let i = 0; i < count; i++) {
+      const length = writeDecimal(name, prefix.length, i);
+      points[i] = hashBytes(name, length, 0);
+    }
     return points;
   }
 
@@ -420,6 +428,19 @@ export class HashRing<T = string> {
     }
     return ++this.stamp;
   }
+}
+
+const utf8 = new TextEncoder();
+
+// Writes the decimal digits of a non-negative integer at `at`; returns the end.
+function writeDecimal(bytes: Uint8Array, at: number, value: number): number {
+  let digits = 1;
+  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  for (let i = digits - 1; i >= 0; i--) {
+    bytes[at + i] = 0x30 + (value % 10);
+    value = Math.floor(value / 10);
+  }
+  return at + digits;
 }
 
 // Two nodes' points may land on the same position (about once per 2^32 / points² rings). Slots

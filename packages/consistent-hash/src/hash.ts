@@ -72,7 +72,12 @@ function finalize(h: number, length: number): number {
   return h >>> 0;
 }
 
-function hashBytes(bytes: Uint8Array, length: number, seed: number): number {
+/**
+ * MurmurHash3 of the first `length` bytes of `bytes` (internal: lets the ring hash point names
+ * written into a reused buffer, without a string or a subarray per point).
+ * @internal
+ */
+export function hashBytes(bytes: Uint8Array, length: number, seed: number): number {
   let h = seed | 0;
   const blocks = length & ~3;
   let i = 0;

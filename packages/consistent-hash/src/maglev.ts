@@ -123,6 +123,23 @@ export class Maglev<T = string> {
     return removed;
   }
 
+  /**
+   * A snapshot: node count, table size, and the fewest and most table entries any node holds
+   * (their ratio is the worst imbalance between two nodes of equal weight).
+   */
+  stats(): { nodes: number; tableSize: number; minEntries: number; maxEntries: number } {
+    if (this.dirty) this.populate();
+    const entries = new Map<T, number>();
+    for (const node of this.table) entries.set(node, (entries.get(node) ?? 0) + 1);
+    const counts = [...entries.values()];
+    return {
+      nodes: this.backends.size,
+      tableSize: this.tableSize,
+      minEntries: counts.length === 0 ? 0 : Math.min(...counts),
+      maxEntries: counts.length === 0 ? 0 : Math.max(...counts),
+    };
+  }
+
   /** Whether a node with this node's id is there. */
   has(node: T): boolean {
     return this.backends.has(checkId(this.nodeId(node)));

@@ -103,6 +103,13 @@ export class Rendezvous<T = string> {
     return true;
   }
 
+  /** A snapshot: node count and total weight. */
+  stats(): { nodes: number; totalWeight: number } {
+    let totalWeight = 0;
+    for (const weight of this.weights) totalWeight += weight;
+    return { nodes: this.members.length, totalWeight };
+  }
+
   /** Whether a node with this node's id is there. */
   has(node: T): boolean {
     const id = checkId(this.nodeId(node));

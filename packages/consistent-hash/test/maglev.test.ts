@@ -29,6 +29,14 @@ describe('Maglev: unit', () => {
     const counts = new Map<string, number>();
     for (const node of table) counts.set(node, (counts.get(node) ?? 0) + 1);
     for (const count of counts.values()) expect(Math.abs(count - 65537 / 7)).toBeLessThanOrEqual(1);
+    const stats = build(['a', 'b', 'c', 'd', 'e', 'f', 'g'], 65537).stats();
+    expect(stats).toEqual({ nodes: 7, tableSize: 65537, minEntries: 9362, maxEntries: 9363 });
+    expect(new Maglev().stats()).toEqual({
+      nodes: 0,
+      tableSize: 65537,
+      minEntries: 0,
+      maxEntries: 0,
+    });
   });
 
   it('honours weights through its turns', () => {
