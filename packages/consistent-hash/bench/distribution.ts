@@ -2,7 +2,15 @@
 // and 10 nodes. Prints markdown tables for the README.
 // Run: npx tsx bench/distribution.ts  (from packages/consistent-hash; about a minute)
 import { createRequire } from 'node:module';
-import { HashRing, hash32, jumpHash, ketamaPoints, Maglev, Rendezvous } from '../src/index.js';
+import {
+  BoundedLoads,
+  HashRing,
+  hash32,
+  jumpHash,
+  ketamaPoints,
+  Maglev,
+  Rendezvous,
+} from '../src/index.js';
 
 const require = createRequire(import.meta.url);
 const HashRingPeer = require('hashring') as new (
@@ -106,6 +114,20 @@ for (const vnodes of [1, 10, 100, 160, 1000]) {
     remove: () => {
       peer.remove(newcomer);
       peer.remove(leaver);
+    },
+  });
+}
+{
+  const loads = new BoundedLoads<string>({ loadFactor: 1.05 });
+  for (const node of nodes) loads.add(node);
+  placements.push({
+    name: 'BoundedLoads, c = 1.05, 160 vnodes',
+    // assign is sticky: a key already assigned keeps its node, so this reads the assignment.
+    lookup: (key) => loads.assign(key),
+    add: () => loads.add(newcomer),
+    remove: () => {
+      loads.remove(newcomer);
+      loads.remove(leaver);
     },
   });
 }
