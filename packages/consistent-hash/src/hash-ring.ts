@@ -1,0 +1,468 @@
+// A consistent-hash ring (Karger et al., 1997) with virtual nodes.
+//
+// Picture the 32-bit hash space as a circle. Every node is hashed to many points on it (its
+// virtual nodes); a key is hashed to one point and belongs to the first node point found going
+// clockwise. When a node joins, only the keys that fall just before its new points change hands,
+// and they all go to it; when it leaves, only its own keys move. With one point per node the arcs
+// are very unequal (a node may own several times its fair share); with k points per node each
+// node's share is a sum of k arcs, and its relative spread shrinks like 1/sqrt(k).
+//
+// The points live in one sorted Uint32Array, so a lookup is a hash plus a binary search; a
+// parallel array says which node owns each point.
+import { diagnosticsChannel } from './channels.js';
+import { type HashKey, hash32, hashBytes } from './hash.js';
+import { ketamaHash, ketamaPoints } from './ketama.js';
+import { checkId, checkKey, checkWeight, defaultNodeId, describe, type NodeId } from './node-id.js';
+
+/** Options of a {@link HashRing}. */
+export interface HashRingOptions<T> {
+  /**
+   * Virtual nodes (points on the ring) per unit of weight. More points balance better (the
+   * spread of a node's share shrinks like 1/sqrt(vnodes)) at the cost of memory and build time.
+   * Default 160. In ketama mode it must be a multiple of 4.
+   */
+  vnodes?: number;
+  /**
+   * Names a node; the name decides where its points go, so it must be stable and unique.
+   * Default: strings as they are, numbers and bigints in decimal.
+   */
+  nodeId?: NodeId<T>;
+  /**
+   * `'ketama'` places points and hashes keys as libketama and the npm `hashring` package do
+   * (MD5), so that clients in other languages map keys to the same servers. Default: the
+   * package's own placement (MurmurHash3, `${id}-${i}`), which is about an order of magnitude
+   * faster.
+   */
+  compatibility?: 'ketama';
+  /**
+   * Remembers the node of up to this many string keys, so hot keys skip the hash (worth it in
+   * ketama mode, where the hash is MD5, or for a small set of very hot keys). When full it is
+   * emptied and refills; any change to the ring empties it. Default 0: no cache.
+   */
+  cacheSize?: number;
+}
+
+/** Options of {@link HashRing.add}. */
+export interface AddNodeOptions {
+  /** The node's share relative to the others: it gets round(vnodes × weight) points. Default 1. */
+  weight?: number;
+}
+
+/** A snapshot of a ring's shape. */
+export interface HashRingStats {
+  /** Number of nodes. */
+  nodes: number;
+  /** Number of points (virtual nodes) on the ring. */
+  points: number;
+  /** Sum of the nodes' weights. */
+  totalWeight: number;
+}
+
+interface Member<T> {
+  readonly id: string;
+  readonly node: T;
+  readonly slot: number;
+  weight: number;
+  points: Uint32Array;
+}
+
+// Points are sorted as one Float64Array of `position * SLOTS + slot`: a native numeric sort of a
+// typed array, with no comparator and no objects. 2^32 positions × 2^20 slots fits in the 53
+// bits a double holds exactly.
+const SLOTS = 2 ** 20;
+
+/**
+ * A consistent-hash ring with weighted virtual nodes.
+ *
+ * Lookups are a MurmurHash3 of the key and a binary search over a sorted `Uint32Array`, with no
+ * allocation. The mapping depends only on the set of nodes and their weights, never on the order
+ * they were added in, and is the same in every process and version.
+ *
+ * @typeParam T - the node type; strings and numbers work as they are, other types need `nodeId`
+ * @example
+ * const ring = new HashRing<string>();
+ * ring.add('cache-a:11211').add('cache-b:11211').add('cache-c:11211', { weight: 2 });
+ * ring.get('user:42'); // 'cache-c:11211'
+ * ring.getN('user:42', 2); // two distinct servers, for replicas
+ */
+export class HashRing<T = string> {
+  /** Virtual nodes per unit of weight. */
+  readonly vnodes: number;
+  /** `'ketama'` when the ring is libketama-compatible, otherwise undefined. */
+  readonly compatibility: 'ketama' | undefined;
+
+  private readonly nodeId: NodeId<T>;
+  private readonly cacheSize: number;
+  private readonly cache: Map<string, T> | undefined;
+  private readonly hashKey: (key: HashKey) => number;
+  private readonly members = new Map<string, Member<T>>();
+  private readonly freeSlots: number[] = [];
+  private slotsInUse = 0;
+
+  // The ring itself, rebuilt lazily on the first lookup after a change.
+  private dirty = false;
+  private positions = new Uint32Array(0);
+  private owners: T[] = [];
+  private ownerSlots = new Uint32Array(0);
+  // bucketStarts[b] is the first point at or after b × 2^bucketShift: the top bits of a hash
+  // jump straight to its neighbourhood (about one point per bucket) instead of a full search.
+  private bucketShift = 32;
+  private bucketStarts = new Uint32Array(2);
+  // getN marks the slots it has seen with a stamp, so it needs neither a Set nor clearing.
+  private seen = new Uint32Array(0);
+  private stamp = 0;
+
+  /**
+   * @param options - see {@link HashRingOptions}
+   * @throws RangeError when `vnodes` is not an integer in [1, 1e6] (a multiple of 4 in ketama mode)
+   * @throws TypeError when `nodeId` is not a function or `compatibility` is unknown
+   */
+  constructor(options: HashRingOptions<T> = {}) {
+    const { vnodes = 160, nodeId, compatibility, cacheSize = 0 } = options;
+    if (compatibility !== undefined && compatibility !== 'ketama') {
+      throw new TypeError(
+        `compatibility must be 'ketama' or undefined, got ${describe(compatibility)}`,
+      );
+    }
+    if (!Number.isInteger(vnodes) || vnodes < 1 || vnodes > 1e6) {
+      throw new RangeError(`vnodes must be an integer in [1, 1000000], got ${describe(vnodes)}`);
+    }
+    if (compatibility === 'ketama' && vnodes % 4 !== 0) {
+      throw new RangeError(`vnodes must be a multiple of 4 in ketama mode, got ${vnodes}`);
+    }
+    if (nodeId !== undefined && typeof nodeId !== 'function') {
+      throw new TypeError(`nodeId must be a function, got ${describe(nodeId)}`);
+    }
+    if (!Number.isInteger(cacheSize) || cacheSize < 0) {
+      throw new RangeError(`cacheSize must be an integer >= 0, got ${describe(cacheSize)}`);
+    }
+    this.cacheSize = cacheSize;
+    this.cache = cacheSize > 0 ? new Map() : undefined;
+    this.vnodes = vnodes;
+    this.compatibility = compatibility;
+    this.nodeId = nodeId ?? (defaultNodeId as NodeId<T>);
+    this.hashKey = compatibility === 'ketama' ? ketamaHash : hash32;
+  }
+
+  /** Number of nodes on the ring. */
+  get size(): number {
+    return this.members.size;
+  }
+
+  /** The nodes on the ring, in the order they were added. */
+  get nodes(): T[] {
+    return Array.from(this.members.values(), (member) => member.node);
+  }
+
+  /**
+   * Adds a node, or changes its weight if a node with the same id is already there.
+   *
+   * Adding moves to the new node only the keys that fall just before its points (about
+   * weight / totalWeight of them) and nothing else; raising a weight adds points, so keys only
+   * move onto that node.
+   *
+   * @param node - the node
+   * @param options - its weight (default 1)
+   * @returns the ring, for chaining
+   * @throws RangeError when `weight` is not a finite number > 0
+   */
+  add(node: T, options: AddNodeOptions = {}): this {
+    const weight = checkWeight(options.weight ?? 1);
+    const id = this.idOf(node);
+    const existing = this.members.get(id);
+    if (existing) {
+      existing.weight = weight;
+      existing.points = this.pointsOf(id, weight);
+    } else {
+      if (this.slotsInUse >= SLOTS && this.freeSlots.length === 0) {
+        throw new RangeError(`a ring holds at most ${SLOTS} nodes, adding ${describe(id)}`);
+      }
+      const slot = this.freeSlots.pop() ?? this.slotsInUse++;
+      this.members.set(id, { id, node, slot, weight, points: this.pointsOf(id, weight) });
+    }
+    this.dirty = true;
+    if (diagnosticsChannel.add.hasSubscribers)
+      diagnosticsChannel.add.publish({ ring: this, node, weight });
+    return this;
+  }
+
+  /**
+   * Removes a node; only its keys move, each to the next node clockwise.
+   *
+   * @param node - the node (or any value with the same id)
+   * @returns true if it was on the ring
+   */
+  remove(node: T): boolean {
+    const id = this.idOf(node);
+    const member = this.members.get(id);
+    if (!member) return false;
+    this.members.delete(id);
+    this.freeSlots.push(member.slot);
+    this.dirty = true;
+    if (diagnosticsChannel.remove.hasSubscribers)
+      diagnosticsChannel.remove.publish({ ring: this, node: member.node });
+    return true;
+  }
+
+  /** Whether a node with this node's id is on the ring. */
+  has(node: T): boolean {
+    return this.members.has(this.idOf(node));
+  }
+
+  /** The weight of a node, or undefined when it is not on the ring. */
+  weightOf(node: T): number | undefined {
+    return this.members.get(this.idOf(node))?.weight;
+  }
+
+  /** The id the ring uses for a node (its `nodeId`). */
+  idOf(node: T): string {
+    return checkId(this.nodeId(node));
+  }
+
+  /**
+   * The node that owns a key: the owner of the first point at or after the key's hash.
+   *
+   * @param key - a string (hashed as UTF-8) or bytes
+   * @returns the node, or undefined when the ring is empty
+   */
+  get(key: HashKey): T | undefined {
+    const cache = this.cache;
+    if (cache === undefined || typeof key !== 'string') {
+      const index = this.pointIndexOf(key);
+      return index < 0 ? undefined : this.owners[index];
+    }
+    if (this.dirty) this.rebuild();
+    const cached = cache.get(key);
+    if (cached !== undefined) return cached;
+    const index = this.pointIndexOf(key);
+    if (index < 0) return undefined;
+    const node = this.owners[index]!;
+    if (cache.size >= this.cacheSize) cache.clear();
+    cache.set(key, node);
+    return node;
+  }
+
+  /**
+   * Up to `n` distinct nodes for a key, in ring order from the key: the first is
+   * {@link HashRing.get}, the next ones are where its replicas go (and where the key moves if
+   * the first leaves). Returns every node when `n` exceeds the node count.
+   *
+   * @param key - a string or bytes
+   * @param n - how many nodes; an integer >= 0
+   * @throws RangeError when n is not an integer >= 0
+   */
+  getN(key: HashKey, n: number): T[] {
+    if (!Number.isInteger(n) || n < 0) {
+      throw new RangeError(`n must be an integer >= 0, got ${describe(n)}`);
+    }
+    const start = this.pointIndexOf(key);
+    const result: T[] = [];
+    if (start < 0 || n === 0) return result;
+    const wanted = Math.min(n, this.members.size);
+    const stamp = this.nextStamp();
+    const count = this.positions.length;
+    for (let step = 0; step < count && result.length < wanted; step++) {
+      let index = start + step;
+      if (index >= count) index -= count;
+      const slot = this.ownerSlots[index]!;
+      if (this.seen[slot] !== stamp) {
+        this.seen[slot] = stamp;
+        result.push(this.owners[index]!);
+      }
+    }
+    return result;
+  }
+
+  /** A snapshot of the ring's size. */
+  stats(): HashRingStats {
+    this.ensureBuilt();
+    return {
+      nodes: this.members.size,
+      points: this.positions.length,
+      totalWeight: this.totalWeight(),
+    };
+  }
+
+  /** Number of points on the ring (for walking it with {@link HashRing.nodeAtPoint}). */
+  get pointCount(): number {
+    this.ensureBuilt();
+    return this.positions.length;
+  }
+
+  /**
+   * The index of the point that owns a key (the first point at or after its hash, wrapping
+   * around), or -1 when the ring is empty. With {@link HashRing.nodeAtPoint} this lets other
+   * structures (bounded loads, say) walk the ring clockwise from a key.
+   */
+  pointIndexOf(key: HashKey): number {
+    if (typeof key !== 'string') checkKey(key);
+    if (this.dirty) this.rebuild();
+    const positions = this.positions;
+    const count = positions.length;
+    if (count === 0) return -1;
+    const hash = this.hashKey(key);
+    // Lower bound (the first position >= hash), searched only within the hash's bucket: the
+    // bucket index narrows the range to about one point, so this loop rarely runs.
+    const bucket = hash >>> this.bucketShift;
+    let low = this.bucketStarts[bucket]!;
+    let high = this.bucketStarts[bucket + 1]!;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (positions[mid]! < hash) low = mid + 1;
+      else high = mid;
+    }
+    return low === count ? 0 : low;
+  }
+
+  /** The node that owns point `index` (0 <= index < {@link HashRing.pointCount}). */
+  nodeAtPoint(index: number): T {
+    this.ensureBuilt();
+    const node = this.owners[index];
+    if (node === undefined || !Number.isInteger(index)) {
+      throw new RangeError(`index must be an integer in [0, ${this.owners.length}), got ${index}`);
+    }
+    return node;
+  }
+
+  // Summed afresh rather than kept as a running total, which would drift with rounding.
+  private totalWeight(): number {
+    let total = 0;
+    for (const member of this.members.values()) total += member.weight;
+    return total;
+  }
+
+  private ensureBuilt(): void {
+    if (this.dirty) this.rebuild();
+  }
+
+  private pointsOf(id: string, weight: number): Uint32Array {
+    // Ketama points depend on every server's weight, so the rebuild computes them.
+    if (this.compatibility === 'ketama') return new Uint32Array(0);
+    // The first k points of a node do not depend on its weight, so raising a weight only adds
+    // points and lowering one only removes some.
+    const count = Math.max(1, Math.round(this.vnodes * weight));
+    const points = new Uint32Array(count);
+    // Point i sits at hash32(`${id}-${i}`). The UTF-8 bytes of `${id}-` are written once and the
+    // digits of i after them, which hashes the same bytes without building a string per point.
+    const prefix = utf8.encode(`${id}-`);
+    const name = new Uint8Array(prefix.length + 16);
+    name.set(prefix);
+    for (let i = 0; i < count; i++) {
+      const length = writeDecimal(name, prefix.length, i);
+      points[i] = hashBytes(name, length, 0);
+    }
+    return points;
+  }
+
+  private rebuild(): void {
+    this.dirty = false;
+    this.cache?.clear();
+    const members = [...this.members.values()];
+    if (this.compatibility === 'ketama') {
+      const totalWeight = this.totalWeight();
+      for (const member of members) {
+        member.points = ketamaPoints(
+          member.id,
+          member.weight,
+          totalWeight,
+          members.length,
+          this.vnodes,
+        );
+      }
+    }
+    let total = 0;
+    for (const member of members) total += member.points.length;
+    const packed = new Float64Array(total);
+    let at = 0;
+    for (const member of members) {
+      for (const point of member.points) packed[at++] = point * SLOTS + member.slot;
+    }
+    packed.sort();
+
+    const bySlot: Member<T>[] = [];
+    for (const member of members) bySlot[member.slot] = member;
+    const positions = new Uint32Array(total);
+    const ownerSlots = new Uint32Array(total);
+    for (let i = 0; i < total; i++) {
+      const value = packed[i]!;
+      const position = Math.floor(value / SLOTS);
+      positions[i] = position;
+      ownerSlots[i] = value - position * SLOTS;
+    }
+    breakTiesById(positions, ownerSlots, bySlot);
+    const owners = new Array<T>(total);
+    for (let i = 0; i < total; i++) owners[i] = bySlot[ownerSlots[i]!]!.node;
+
+    this.positions = positions;
+    this.ownerSlots = ownerSlots;
+    this.indexBuckets(positions);
+    this.owners = owners;
+    if (this.seen.length < this.slotsInUse) {
+      this.seen = new Uint32Array(this.slotsInUse);
+      this.stamp = 0;
+    }
+  }
+
+  private indexBuckets(positions: Uint32Array): void {
+    const count = positions.length;
+    // About one point per bucket, at most 2^16 buckets (256 KiB).
+    const bits = Math.min(16, Math.max(1, Math.ceil(Math.log2(count + 1))));
+    const shift = 32 - bits;
+    const buckets = 2 ** bits;
+    const starts = new Uint32Array(buckets + 1);
+    let index = 0;
+    for (let bucket = 0; bucket < buckets; bucket++) {
+      const bucketStart = bucket * 2 ** shift;
+      while (index < count && positions[index]! < bucketStart) index++;
+      starts[bucket] = index;
+    }
+    starts[buckets] = count;
+    this.bucketShift = shift;
+    this.bucketStarts = starts;
+  }
+
+  private nextStamp(): number {
+    if (this.stamp === 0xffffffff) {
+      this.seen.fill(0);
+      this.stamp = 0;
+    }
+    return ++this.stamp;
+  }
+}
+
+const utf8 = new TextEncoder();
+
+// Writes the decimal digits of a non-negative integer at `at`; returns the end.
+function writeDecimal(bytes: Uint8Array, at: number, value: number): number {
+  let digits = 1;
+  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  for (let i = digits - 1; i >= 0; i--) {
+    bytes[at + i] = 0x30 + (value % 10);
+    value = Math.floor(value / 10);
+  }
+  return at + digits;
+}
+
+// Two nodes' points may land on the same position (about once per 2^32 / points² rings). Slots
+// depend on the order nodes were added in, so equal positions are ordered by node id instead:
+// the ring then depends only on which nodes it holds.
+function breakTiesById<T>(
+  positions: Uint32Array,
+  ownerSlots: Uint32Array,
+  bySlot: readonly Member<T>[],
+): void {
+  const count = positions.length;
+  for (let i = 0; i + 1 < count; i++) {
+    if (positions[i] !== positions[i + 1]) continue;
+    let end = i + 1;
+    while (end + 1 < count && positions[end + 1] === positions[i]) end++;
+    const run = Array.from(ownerSlots.subarray(i, end + 1));
+    run.sort((a, b) => {
+      const idA = bySlot[a]!.id;
+      const idB = bySlot[b]!.id;
+      return idA < idB ? -1 : idA > idB ? 1 : 0;
+    });
+    ownerSlots.set(run, i);
+    i = end;
+  }
+}

@@ -1,0 +1,19 @@
+// Public API of @bulwark/consistent-hash.
+export {
+  BoundedLoads,
+  type BoundedLoadsOptions,
+  type BoundedLoadsStats,
+} from './bounded-loads.js';
+export { diagnosticsChannel } from './channels.js';
+export { type HashKey, hash32, hashWord } from './hash.js';
+export {
+  type AddNodeOptions,
+  HashRing,
+  type HashRingOptions,
+  type HashRingStats,
+} from './hash-ring.js';
+export { jumpHash } from './jump.js';
+export { ketamaHash, ketamaPoints } from './ketama.js';
+export { Maglev, type MaglevOptions } from './maglev.js';
+export type { NodeId } from './node-id.js';
+export { Rendezvous, type RendezvousOptions } from './rendezvous.js';

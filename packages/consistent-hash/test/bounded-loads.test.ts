@@ -1,0 +1,191 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { BoundedLoads, HashRing } from '../src/index.js';
+
+describe('BoundedLoads: unit', () => {
+  it('assigns sticky keys and releases them', () => {
+    const loads = new BoundedLoads().add('a').add('b').add('c');
+    const node = loads.assign('k');
+    expect(loads.assign('k')).toBe(node);
+    expect(loads.nodeOf('k')).toBe(node);
+    expect(loads.assigned).toBe(1);
+    expect(loads.loadOf(node)).toBe(1);
+    expect(loads.release('k')).toBe(true);
+    expect(loads.release('k')).toBe(false);
+    expect(loads.nodeOf('k')).toBeUndefined();
+    expect(loads.stats()).toEqual({ nodes: 3, assigned: 0, maxLoad: 0, meanLoad: 0, moves: 0 });
+  });
+
+  it('caps every node at ceil(c × mean) even when keys all hash near one node', () => {
+    const loads = new BoundedLoads({ loadFactor: 1.25, vnodes: 1 }).add('a').add('b').add('c');
+    for (let i = 0; i < 3000; i++) loads.assign(`key:${i}`);
+    const bound = Math.ceil((1.25 * 3000) / 3);
+    for (const node of loads.nodes) expect(loads.loadOf(node)).toBeLessThanOrEqual(bound);
+    expect(loads.capacityOf('a')).toBe(bound);
+    expect(loads.capacityOf('zz')).toBe(0);
+  });
+
+  it('with c = 1 balances perfectly', () => {
+    const loads = new BoundedLoads({ loadFactor: 1 }).add('a').add('b').add('c').add('d');
+    for (let i = 0; i < 1000; i++) loads.assign(`key:${i}`);
+    for (const node of loads.nodes) expect(loads.loadOf(node)).toBe(250);
+  });
+
+  it('moves a removed node’s keys and reports each move', () => {
+    const moves: Array<[string, string, string | undefined]> = [];
+    const seen: unknown[] = [];
+    const onMove = (message: unknown) => seen.push(message);
+    subscribe('bulwark:consistent-hash:move', onMove);
+    try {
+      const loads = new BoundedLoads({ onMove: (key, from, to) => moves.push([key, from, to]) });
+      loads.add('a').add('b');
+      for (let i = 0; i < 20; i++) loads.assign(`key:${i}`);
+      const onA = loads.loadOf('a');
+      loads.remove('a');
+      expect(moves.length).toBe(onA);
+      for (const [key, from, to] of moves) {
+        expect(from).toBe('a');
+        expect(to).toBe('b');
+        expect(loads.nodeOf(key)).toBe('b');
+      }
+      loads.remove('b');
+      expect(loads.assigned).toBe(0);
+      expect(moves.at(-1)?.[2]).toBeUndefined();
+      expect(() => loads.assign('x')).toThrow(/cannot assign "x": no nodes/);
+    } finally {
+      unsubscribe('bulwark:consistent-hash:move', onMove);
+    }
+    expect(seen.length).toBe(moves.length);
+  });
+
+  it('rejects bad options with messages naming them', () => {
+    expect(() => new BoundedLoads({ loadFactor: 0.9 })).toThrow(
+      /loadFactor must be a finite number >= 1, got 0.9/,
+    );
+    expect(() => new BoundedLoads({ loadFactor: Number.NaN })).toThrow(RangeError);
+    // @ts-expect-error: not a function
+    expect(() => new BoundedLoads({ onMove: 1 })).toThrow(/onMove must be a function, got 1/);
+    expect(() => new BoundedLoads({ vnodes: -1 })).toThrow(/vnodes/);
+    const loads = new BoundedLoads().add('a');
+    // @ts-expect-error: not a string key
+    expect(() => loads.assign(1)).toThrow(/key must be a string, got 1/);
+    expect(() => loads.add('b', { weight: -1 })).toThrow(/weight must be/);
+  });
+});
+
+// Model-based: random assign / release / add / remove against a model of which keys are
+// assigned and which nodes exist; after every command no node exceeds its bound.
+type Model = { keys: Set<string>; nodes: Map<string, number> };
+type Real = BoundedLoads<string>;
+const C = 1.25;
+
+function checkInvariants(model: Model, real: Real): void {
+  expect(real.assigned).toBe(model.nodes.size === 0 ? 0 : model.keys.size);
+  const m = real.assigned;
+  let totalWeight = 0;
+  for (const w of model.nodes.values()) totalWeight += w;
+  let sum = 0;
+  for (const [node, weight] of model.nodes) {
+    const load = real.loadOf(node);
+    sum += load;
+    expect(load).toBeLessThanOrEqual(Math.ceil((C * m * weight) / totalWeight));
+  }
+  expect(sum).toBe(m);
+  for (const key of model.keys) {
+    const node = real.nodeOf(key);
+    if (model.nodes.size > 0) expect(model.nodes.has(node!)).toBe(true);
+  }
+}
+
+class Assign implements fc.Command<Model, Real> {
+  constructor(readonly key: string) {}
+  check = () => true;
+  run(model: Model, real: Real): void {
+    if (model.nodes.size === 0) {
+      expect(() => real.assign(this.key)).toThrow(RangeError);
+    } else {
+      const node = real.assign(this.key);
+      expect(model.nodes.has(node)).toBe(true);
+      model.keys.add(this.key);
+    }
+    checkInvariants(model, real);
+  }
+  toString = () => `assign(${this.key})`;
+}
+class Release implements fc.Command<Model, Real> {
+  constructor(readonly key: string) {}
+  check = () => true;
+  run(model: Model, real: Real): void {
+    expect(real.release(this.key)).toBe(model.keys.delete(this.key));
+    checkInvariants(model, real);
+  }
+  toString = () => `release(${this.key})`;
+}
+class Add implements fc.Command<Model, Real> {
+  constructor(
+    readonly node: string,
+    readonly weight: number,
+  ) {}
+  check = () => true;
+  run(model: Model, real: Real): void {
+    real.add(this.node, { weight: this.weight });
+    model.nodes.set(this.node, this.weight);
+    checkInvariants(model, real);
+  }
+  toString = () => `add(${this.node}, ${this.weight})`;
+}
+class Remove implements fc.Command<Model, Real> {
+  constructor(readonly node: string) {}
+  check = () => true;
+  run(model: Model, real: Real): void {
+    expect(real.remove(this.node)).toBe(model.nodes.delete(this.node));
+    if (model.nodes.size === 0) model.keys.clear();
+    checkInvariants(model, real);
+  }
+  toString = () => `remove(${this.node})`;
+}
+
+describe('BoundedLoads: properties', () => {
+  it('never lets a node exceed ceil(c × m × weight / totalWeight) under random commands', () => {
+    const key = fc.integer({ min: 0, max: 60 }).map((i) => `key:${i}`);
+    const node = fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f');
+    const commands = [
+      key.map((k) => new Assign(k)),
+      key.map((k) => new Assign(k)),
+      key.map((k) => new Assign(k)),
+      key.map((k) => new Release(k)),
+      fc.tuple(node, fc.constantFrom(1, 1, 1, 2, 0.5, 3)).map(([n, w]) => new Add(n, w)),
+      node.map((n) => new Remove(n)),
+    ];
+    fc.assert(
+      fc.property(fc.commands(commands, { maxCommands: 120 }), (cmds) => {
+        const setup = () => ({
+          model: { keys: new Set<string>(), nodes: new Map<string, number>() },
+          real: new BoundedLoads<string>({ loadFactor: C, vnodes: 20 }),
+        });
+        fc.modelRun(setup, cmds);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('puts keys where the plain ring would while no node is full', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.string({ minLength: 1 }), { minLength: 1, maxLength: 8 }),
+        (names) => {
+          // With a huge factor capacities never bind, so assignment is the ring's lookup.
+          const loads = new BoundedLoads<string>({ loadFactor: 1e9 });
+          const ring = new HashRing<string>();
+          for (const name of names) {
+            loads.add(name);
+            ring.add(name);
+          }
+          for (let i = 0; i < 50; i++) expect(loads.assign(`k${i}`)).toBe(ring.get(`k${i}`));
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+});
