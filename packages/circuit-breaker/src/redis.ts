@@ -1,0 +1,2 @@
+// @bulwark/circuit-breaker/redis
+export {};
