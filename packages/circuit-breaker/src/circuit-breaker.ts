@@ -210,7 +210,18 @@ export class CircuitBreaker {
     consecutiveOpens: number,
     reason: TransitionReason,
   ): void {
+    if (state === 'open' && this.#state === 'open') {
+      // Already open: only line the end of the open time up with the other instances, silently.
+      this.#openUntil = this.#clock.now() + openForMs;
+      this.#consecutiveOpens = consecutiveOpens;
+      return;
+    }
     this.#transition(state, reason, openForMs, consecutiveOpens);
+  }
+
+  /** The remaining open time and the consecutive opens, for shared-state subclasses. */
+  protected openSnapshot(): { remainingMs: number; consecutiveOpens: number } {
+    return { remainingMs: this.#retryAfterMs(), consecutiveOpens: this.#consecutiveOpens };
   }
 
   #executeNotClosed<T>(
