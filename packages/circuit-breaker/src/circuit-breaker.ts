@@ -212,10 +212,10 @@ export class CircuitBreaker {
     consecutiveOpens: number,
     reason: TransitionReason,
   ): void {
-    if (state === 'open' && this.#state === 'open') {
-      // Already open: only line the end of the open time up with the other instances, silently.
-      this.#openUntil = this.#clock.now() + openForMs;
-      this.#consecutiveOpens = consecutiveOpens;
+    if (state === this.#state) {
+      // Already there: no transition. An open only lines its end up with the other instances.
+      if (state === 'open') this.#openUntil = this.#clock.now() + openForMs;
+      if (state !== 'closed') this.#consecutiveOpens = consecutiveOpens;
       return;
     }
     this.#transition(state, reason, openForMs, consecutiveOpens);

@@ -27,8 +27,8 @@ export interface RedisCircuitBreakerOptions extends CircuitBreakerOptions {
   /**
    * When a store call fails or times out. `'fail-open'` (default): keep deciding on the local
    * state, so calls flow as this instance's own breaker allows. `'fail-closed'`: isolate this
-   * instance (reject every call, reason `store-error`) until the store answers again. A function
-   * decides per error. Store errors never reject a caller's call and never go unhandled.
+   * instance (reject every call, reason `store-error`) when an outage starts, until the store
+   * answers again (a manual `close()` meanwhile is honoured). A function decides per error. Store errors never reject a caller's call and never go unhandled.
    */
   onStoreError?: StoreErrorDecision | ((error: unknown) => StoreErrorDecision);
   /** Source of time and timers. Default `performance.now` and the global timers. */
@@ -240,11 +240,14 @@ export class RedisCircuitBreaker extends CircuitBreaker {
     if (this.#isolatedByStore) {
       this.#isolatedByStore = false;
       // Leave the store-error isolation for what the record says (or closed when there is none).
-      if (reply[0] === 'none' || reply[0] === 'closed') this.adoptState('closed', 0, 0, 'remote');
+      if ((reply[0] === 'none' || reply[0] === 'closed') && this.state === 'isolated')
+        this.adoptState('closed', 0, 0, 'remote');
     }
   }
 
   #storeFailed(error: unknown): void {
+    // Isolation (fail-closed) happens once per outage, so a manual close() during it sticks.
+    const outageStarts = this.#healthy;
     this.#healthy = false;
     this.#errors++;
     let decision: StoreErrorDecision = 'fail-open';
@@ -256,7 +259,7 @@ export class RedisCircuitBreaker extends CircuitBreaker {
     }
     if (channels.storeError.hasSubscribers)
       channels.storeError.publish({ breaker: this.name, error, decision });
-    if (decision === 'fail-closed' && this.state !== 'isolated') {
+    if (decision === 'fail-closed' && outageStarts && this.state !== 'isolated') {
       this.#isolatedByStore = true;
       this.adoptState('isolated', 0, this.openSnapshot().consecutiveOpens, 'store-error');
     }
