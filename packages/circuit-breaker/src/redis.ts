@@ -229,7 +229,8 @@ export class RedisCircuitBreaker extends CircuitBreaker {
       // The shared open time is over and this instance is already probing: let the probes decide.
       if (local === 'half-open' && remainingMs === 0) return;
       this.adoptState('open', remainingMs, opens, 'remote');
-    } else if (remote !== local) {
+    } else {
+      // Same state: no transition, only the shared count of opens is taken.
       this.adoptState(remote, 0, opens, 'remote');
     }
   }
