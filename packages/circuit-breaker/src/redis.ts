@@ -170,6 +170,12 @@ export class RedisCircuitBreaker extends CircuitBreaker {
     this.dispose();
   }
 
+  /** `dispose()`, then wait for the store calls in flight (`flush()`). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.dispose();
+    await this.flush();
+  }
+
   /** Local stats plus the store's health. */
   override stats(): RedisCircuitBreakerStats {
     return {

@@ -3,6 +3,7 @@ import { FakeClock, flushMicrotasks } from '@bulwark/test-utils';
 import { describe, expect, it } from 'vitest';
 import {
   BrokenCircuitError,
+  breakerPerKey,
   type CallEvent,
   CircuitBreaker,
   type CircuitBreakerOptions,
@@ -365,5 +366,28 @@ describe('options', () => {
     expect(breaker.name).toBe('default');
     expect(breaker.state).toBe('closed');
     expect(breaker.stats()).toMatchObject({ retryAfterMs: 0, consecutiveOpens: 0 });
+  });
+});
+
+describe('breakerPerKey', () => {
+  it('makes one breaker per key on first use and keeps it', async () => {
+    const made: string[] = [];
+    const breakerFor = breakerPerKey((origin) => {
+      made.push(origin);
+      return new CircuitBreaker({ name: origin, window: { calls: 1 }, minimumCalls: 1 });
+    });
+    const a = breakerFor('https://a.test');
+    expect(breakerFor('https://a.test')).toBe(a);
+    await a.execute(boom).catch(() => {});
+    expect(a.state).toBe('open');
+    expect(breakerFor('https://b.test').state).toBe('closed');
+    expect([...breakerFor.breakers.keys()]).toEqual(['https://a.test', 'https://b.test']);
+    expect(breakerFor.delete('https://a.test')).toBe(true);
+    expect(breakerFor('https://a.test')).not.toBe(a);
+    expect(made).toEqual(['https://a.test', 'https://b.test', 'https://a.test']);
+  });
+
+  it('rejects a create that is not a function', () => {
+    expect(() => breakerPerKey(3 as never)).toThrow(/create must be a function, got 3/);
   });
 });
