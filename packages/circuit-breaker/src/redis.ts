@@ -28,7 +28,8 @@ export interface RedisCircuitBreakerOptions extends CircuitBreakerOptions {
    * When a store call fails or times out. `'fail-open'` (default): keep deciding on the local
    * state, so calls flow as this instance's own breaker allows. `'fail-closed'`: isolate this
    * instance (reject every call, reason `store-error`) when an outage starts, until the store
-   * answers again (a manual `close()` meanwhile is honoured). A function decides per error. Store errors never reject a caller's call and never go unhandled.
+   * answers again (a manual `close()` meanwhile is honoured). A function decides per error.
+   * Store errors never reject a caller's call and never go unhandled.
    */
   onStoreError?: StoreErrorDecision | ((error: unknown) => StoreErrorDecision);
   /** Source of time and timers. Default `performance.now` and the global timers. */

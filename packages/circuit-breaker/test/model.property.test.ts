@@ -270,7 +270,7 @@ describe('model-based: the breaker agrees with the reference model', () => {
           cmds,
         );
       }),
-      { numRuns: 300 },
+      { numRuns: 1000 },
     );
   });
 });
