@@ -80,6 +80,7 @@ export class CircuitBreaker {
   // Calls must be timed (slow-call detection); otherwise the closed path reads no clock at all.
   readonly #timesCalls: boolean;
   readonly #windowReadsClock: boolean;
+  readonly #onCall: ResolvedOptions['onCall'];
 
   #state: CircuitState = 'closed';
   // Bumped on every transition. A call remembers the epoch it was admitted in, and its outcome is
@@ -110,6 +111,7 @@ export class CircuitBreaker {
         : new TimeWindow(resolved.windowMs!, resolved.windowBuckets);
     this.#windowReadsClock = resolved.windowMs !== undefined;
     this.#timesCalls = resolved.slowCallMs !== Number.POSITIVE_INFINITY;
+    this.#onCall = resolved.onCall;
     this.#closedSettlers = this.#settlersFor(this.#epoch);
   }
 
@@ -134,7 +136,7 @@ export class CircuitBreaker {
     // biome-ignore lint/complexity/useOptionalChain: see above, this is the hot path
     if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
     if (this.#state !== 'closed') return this.#executeNotClosed(fn, signal);
-    if (this.#timesCalls || this.#options.onCall !== undefined || channels.call.hasSubscribers)
+    if (this.#timesCalls || this.#onCall !== undefined || channels.call.hasSubscribers)
       return this.#executeTimed(fn, signal, false);
 
     const settlers = this.#closedSettlers;
@@ -269,9 +271,17 @@ export class CircuitBreaker {
 
   #settlersFor(epoch: number): Settlers {
     return {
-      fulfilled: (value) => this.#settle(epoch, false, 'closed', value, false, Number.NaN),
-      rejected: (error) => this.#settle(epoch, false, 'closed', error, true, Number.NaN),
+      fulfilled: (value) => this.#settleUntimed(epoch, this.#isFailure(value, false)),
+      rejected: (error) => this.#settleUntimed(epoch, this.#isFailure(error, true)),
     };
+  }
+
+  // `#settle` for the hot path: a closed-state call with no timing and no call events.
+  #settleUntimed(epoch: number, failed: boolean): void {
+    if (failed) this.#failures++;
+    else this.#successes++;
+    if (epoch === this.#epoch)
+      this.#recordClosed(failed, false, this.#windowReadsClock ? this.#clock.now() : 0);
   }
 
   // One call finished. `startedAt` is NaN for untimed calls (no slow-call detection, no events).

@@ -1,4 +1,4 @@
-import { once } from 'node:events';
+import type { EventEmitter } from 'node:events';
 import {
   connectCluster,
   connectStandalone,
@@ -11,6 +11,12 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BrokenCircuitError, type StateChange } from '../src/index.js';
 import { RedisCircuitBreaker, type RedisCircuitBreakerOptions } from '../src/redis.js';
+
+// Like events.once, but an 'error' event (connection refused while the server is down, which
+// ioredis reports while it reconnects) does not reject it.
+function once(emitter: EventEmitter, event: string): Promise<void> {
+  return new Promise((resolve) => emitter.once(event, () => resolve()));
+}
 
 const boom = () => Promise.reject(new Error('boom'));
 const ok = () => Promise.resolve('ok');
