@@ -1,0 +1,416 @@
+import { channels } from './channels.js';
+import { BrokenCircuitError } from './errors.js';
+import {
+  type CallEvent,
+  type CircuitBreakerOptions,
+  type CircuitState,
+  type Clock,
+  type ResolvedOptions,
+  resolveOptions,
+  type StateChange,
+  type TransitionReason,
+} from './options.js';
+import { CountWindow, type OutcomeWindow, TimeWindow } from './window.js';
+
+/** What `execute` hands to the function it runs. */
+export interface CallContext {
+  /** The caller's signal; honour it to stop work the caller no longer waits for. */
+  readonly signal: AbortSignal;
+}
+
+/** Options of one `execute` call. */
+export interface ExecuteOptions {
+  /** Aborted before the call starts: `execute` rejects with its reason and records nothing. */
+  signal?: AbortSignal | undefined;
+}
+
+/** A snapshot from {@link CircuitBreaker.stats}. */
+export interface CircuitBreakerStats {
+  name: string;
+  state: CircuitState;
+  /** What the window holds now (it is emptied each time the circuit closes). */
+  window: {
+    calls: number;
+    failures: number;
+    slowCalls: number;
+    failureRate: number;
+    slowCallRate: number;
+  };
+  /** Milliseconds until an open circuit turns half-open; 0 unless open, Infinity when isolated. */
+  retryAfterMs: number;
+  /** Opens since the circuit last closed; the open time grows with it. */
+  consecutiveOpens: number;
+  /** In half-open: probes let through so far and probes that succeeded. */
+  probes: { admitted: number; succeeded: number };
+  /** Since construction: outcomes of every call that ran, and calls rejected without running. */
+  totals: { successes: number; failures: number; slowCalls: number; rejected: number };
+}
+
+// Handed to `fn` when the caller passes no signal: one shared signal that never aborts, because
+// an AbortController per call would cost more than the whole breaker.
+const UNCANCELLABLE: CallContext = Object.freeze({ signal: new AbortController().signal });
+
+interface Settlers {
+  fulfilled: (value: unknown) => void;
+  rejected: (error: unknown) => void;
+}
+
+/**
+ * A circuit breaker. Closed, it runs calls and counts their outcomes in a sliding window; when the
+ * window holds at least `minimumCalls` and the failure rate or the slow-call rate reaches its
+ * threshold, it opens. Open, it rejects every call at once with {@link BrokenCircuitError} for the
+ * open time (which may grow with each consecutive open), then turns half-open and lets exactly
+ * `halfOpenMaxCalls` probes through: the first probe that fails or is slow reopens the circuit;
+ * when all of them succeed, it closes.
+ *
+ * An outcome counts only while the circuit is still in the very state period its call was
+ * admitted in: a call started before the circuit opened that fails afterwards changes nothing.
+ *
+ * ```ts
+ * const breaker = new CircuitBreaker({ window: { calls: 50 }, openMs: 10_000 });
+ * const user = await breaker.execute(({ signal }) => fetchUser(id, { signal }));
+ * ```
+ */
+export class CircuitBreaker {
+  /** The `name` option: used in errors, events and Redis keys. */
+  readonly name: string;
+  readonly #options: ResolvedOptions;
+  readonly #clock: Clock;
+  readonly #window: OutcomeWindow;
+  // Calls must be timed (slow-call detection); otherwise the closed path reads no clock at all.
+  readonly #timesCalls: boolean;
+  readonly #windowReadsClock: boolean;
+  readonly #onCall: ResolvedOptions['onCall'];
+
+  #state: CircuitState = 'closed';
+  // Bumped on every transition. A call remembers the epoch it was admitted in, and its outcome is
+  // recorded only if the epoch is unchanged when it settles.
+  #epoch = 0;
+  #openUntil = 0;
+  #consecutiveOpens = 0;
+  #probesAdmitted = 0;
+  #probesSucceeded = 0;
+  // Promise handlers for untimed calls of the current closed period, made once per period so the
+  // hot path allocates no closure.
+  #closedSettlers: Settlers;
+
+  #successes = 0;
+  #failures = 0;
+  #slowCalls = 0;
+  #rejected = 0;
+
+  /** Throws a TypeError or RangeError naming the option when an option is invalid. */
+  constructor(options: CircuitBreakerOptions = {}) {
+    const resolved = resolveOptions(options);
+    this.#options = resolved;
+    this.name = resolved.name;
+    this.#clock = resolved.clock;
+    this.#window =
+      resolved.windowCalls !== undefined
+        ? new CountWindow(resolved.windowCalls)
+        : new TimeWindow(resolved.windowMs!, resolved.windowBuckets);
+    this.#windowReadsClock = resolved.windowMs !== undefined;
+    this.#timesCalls = resolved.slowCallMs !== Number.POSITIVE_INFINITY;
+    this.#onCall = resolved.onCall;
+    this.#closedSettlers = this.#settlersFor(this.#epoch);
+  }
+
+  /** The current state. Reading it turns an open circuit whose time is up half-open. */
+  get state(): CircuitState {
+    if (this.#state === 'open') this.#halfOpenIfElapsed();
+    return this.#state;
+  }
+
+  /**
+   * Run `fn` through the breaker. Resolves or rejects exactly as `fn` does; rejects with
+   * {@link BrokenCircuitError} without calling `fn` when the circuit does not admit the call, and
+   * with `signal.reason` when the signal is already aborted. `fn` may return a value or a promise;
+   * a synchronous throw is a failure like a rejection.
+   */
+  execute<T>(
+    fn: (context: CallContext) => T | PromiseLike<T>,
+    options?: ExecuteOptions,
+  ): Promise<T> {
+    // No `?.` here: the CJS build lowers it to a helper call that allocates on every call.
+    const signal = options === undefined ? undefined : options.signal;
+    // biome-ignore lint/complexity/useOptionalChain: see above, this is the hot path
+    if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
+    if (this.#state !== 'closed') return this.#executeNotClosed(fn, signal);
+    if (this.#timesCalls || this.#onCall !== undefined || channels.call.hasSubscribers)
+      return this.#executeTimed(fn, signal, false);
+
+    const settlers = this.#closedSettlers;
+    let result: T | PromiseLike<T>;
+    try {
+      result = fn(signal === undefined ? UNCANCELLABLE : { signal });
+    } catch (error) {
+      settlers.rejected(error);
+      return Promise.reject(error);
+    }
+    // The caller gets fn's own promise, so the breaker adds no tick to its await; the outcome is
+    // recorded by a reaction registered before the caller's.
+    const promise = result instanceof Promise ? (result as Promise<T>) : Promise.resolve(result);
+    promise.then(settlers.fulfilled, settlers.rejected);
+    return promise;
+  }
+
+  /** Open the circuit now, for the open time (a consecutive open, so it may be longer). */
+  open(): void {
+    this.#transition('open', 'manual');
+  }
+
+  /** Close the circuit now: empty the window and reset the open-time growth. */
+  close(): void {
+    if (this.#state !== 'closed') this.#transition('closed', 'manual');
+  }
+
+  /** Hold the circuit open until `close()` (or `open()`); calls are rejected with `retryAfterMs: Infinity`. */
+  isolate(): void {
+    if (this.#state !== 'isolated') this.#transition('isolated', 'manual');
+  }
+
+  /** A snapshot of the state, the window and the totals. */
+  stats(): CircuitBreakerStats {
+    const state = this.state;
+    const window = this.#window;
+    if (this.#windowReadsClock) window.slideTo(this.#clock.now());
+    const calls = window.calls;
+    return {
+      name: this.name,
+      state,
+      window: {
+        calls,
+        failures: window.failures,
+        slowCalls: window.slowCalls,
+        failureRate: calls === 0 ? 0 : window.failures / calls,
+        slowCallRate: calls === 0 ? 0 : window.slowCalls / calls,
+      },
+      retryAfterMs: this.#retryAfterMs(),
+      consecutiveOpens: this.#consecutiveOpens,
+      probes: { admitted: this.#probesAdmitted, succeeded: this.#probesSucceeded },
+      totals: {
+        successes: this.#successes,
+        failures: this.#failures,
+        slowCalls: this.#slowCalls,
+        rejected: this.#rejected,
+      },
+    };
+  }
+
+  /**
+   * Called after every state change with the change. Subclasses that share state (the `/redis`
+   * subpath) override it to publish local transitions; the default does nothing.
+   */
+  protected stateChanged(_change: StateChange): void {}
+
+  /**
+   * Move to `state` because another instance said so (shared state), without the rules that would
+   * normally lead there. `openForMs` is the remaining open time when `state` is `'open'`;
+   * `consecutiveOpens` replaces the local count. Publishes a state-change event with `reason`.
+   */
+  protected adoptState(
+    state: CircuitState,
+    openForMs: number,
+    consecutiveOpens: number,
+    reason: TransitionReason,
+  ): void {
+    if (state === this.#state) {
+      // Already there: no transition. An open only lines its end up with the other instances.
+      if (state === 'open') this.#openUntil = this.#clock.now() + openForMs;
+      if (state !== 'closed') this.#consecutiveOpens = consecutiveOpens;
+      return;
+    }
+    this.#transition(state, reason, openForMs, consecutiveOpens);
+  }
+
+  /** The remaining open time and the consecutive opens, for shared-state subclasses. */
+  protected openSnapshot(): { remainingMs: number; consecutiveOpens: number } {
+    return { remainingMs: this.#retryAfterMs(), consecutiveOpens: this.#consecutiveOpens };
+  }
+
+  #executeNotClosed<T>(
+    fn: (context: CallContext) => T | PromiseLike<T>,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
+    if (this.#state === 'open') this.#halfOpenIfElapsed();
+    const state = this.#state;
+    if (state === 'closed') return this.#executeTimed(fn, signal, false);
+    if (state === 'half-open' && this.#probesAdmitted < this.#options.halfOpenMaxCalls) {
+      this.#probesAdmitted++;
+      return this.#executeTimed(fn, signal, true);
+    }
+    this.#rejected++;
+    if (this.#options.onCall !== undefined || channels.call.hasSubscribers)
+      this.#publishCall('rejected', 0, false, false, state);
+    return Promise.reject(new BrokenCircuitError(state, this.#retryAfterMs(), this.name));
+  }
+
+  // The general path: probes, slow-call timing and call events need per-call state.
+  #executeTimed<T>(
+    fn: (context: CallContext) => T | PromiseLike<T>,
+    signal: AbortSignal | undefined,
+    probe: boolean,
+  ): Promise<T> {
+    const epoch = this.#epoch;
+    const state = this.#state;
+    const startedAt = this.#clock.now();
+    let promise: Promise<T>;
+    try {
+      const result = fn(signal === undefined ? UNCANCELLABLE : { signal });
+      promise = result instanceof Promise ? (result as Promise<T>) : Promise.resolve(result);
+    } catch (error) {
+      this.#settle(epoch, probe, state, error, true, startedAt);
+      return Promise.reject(error);
+    }
+    promise.then(
+      (value) => this.#settle(epoch, probe, state, value, false, startedAt),
+      (error) => this.#settle(epoch, probe, state, error, true, startedAt),
+    );
+    return promise;
+  }
+
+  #settlersFor(epoch: number): Settlers {
+    return {
+      fulfilled: (value) => this.#settleUntimed(epoch, this.#isFailure(value, false)),
+      rejected: (error) => this.#settleUntimed(epoch, this.#isFailure(error, true)),
+    };
+  }
+
+  // `#settle` for the hot path: a closed-state call with no timing and no call events.
+  #settleUntimed(epoch: number, failed: boolean): void {
+    if (failed) this.#failures++;
+    else this.#successes++;
+    if (epoch === this.#epoch)
+      this.#recordClosed(failed, false, this.#windowReadsClock ? this.#clock.now() : 0);
+  }
+
+  // One call finished. `startedAt` is NaN for untimed calls (no slow-call detection, no events).
+  #settle(
+    epoch: number,
+    probe: boolean,
+    admittedIn: CircuitState,
+    outcome: unknown,
+    threw: boolean,
+    startedAt: number,
+  ): void {
+    const failed = this.#isFailure(outcome, threw);
+    const timed = !Number.isNaN(startedAt);
+    const now = timed || this.#windowReadsClock ? this.#clock.now() : 0;
+    const durationMs = timed ? now - startedAt : 0;
+    const slow = durationMs > this.#options.slowCallMs;
+    if (failed) this.#failures++;
+    else this.#successes++;
+    if (slow) this.#slowCalls++;
+
+    if (epoch === this.#epoch) {
+      if (probe) this.#recordProbe(failed, slow);
+      else this.#recordClosed(failed, slow, now);
+    }
+    if (timed && (this.#options.onCall !== undefined || channels.call.hasSubscribers))
+      this.#publishCall(failed ? 'failure' : 'success', durationMs, slow, probe, admittedIn);
+  }
+
+  #isFailure(outcome: unknown, threw: boolean): boolean {
+    const isFailure = this.#options.isFailure;
+    if (isFailure === undefined) return threw;
+    try {
+      return isFailure(outcome, threw) === true;
+    } catch {
+      // A predicate that throws cannot vouch for the call.
+      return true;
+    }
+  }
+
+  #recordClosed(failed: boolean, slow: boolean, now: number): void {
+    const window = this.#window;
+    window.record(failed, slow, now);
+    const calls = window.calls;
+    if (calls < this.#options.minimumCalls) return;
+    if (window.failures / calls >= this.#options.failureRateThreshold)
+      this.#transition('open', 'failure-rate');
+    else if (window.slowCalls / calls >= this.#options.slowCallRateThreshold)
+      this.#transition('open', 'slow-call-rate');
+  }
+
+  #recordProbe(failed: boolean, slow: boolean): void {
+    if (failed || slow) {
+      this.#transition('open', 'probe-failed');
+    } else if (++this.#probesSucceeded === this.#options.halfOpenMaxCalls) {
+      this.#transition('closed', 'probes-succeeded');
+    }
+  }
+
+  #halfOpenIfElapsed(): void {
+    if (this.#clock.now() >= this.#openUntil) this.#transition('half-open', 'open-elapsed');
+  }
+
+  #retryAfterMs(): number {
+    if (this.#state === 'isolated') return Number.POSITIVE_INFINITY;
+    if (this.#state !== 'open') return 0;
+    return Math.max(0, this.#openUntil - this.#clock.now());
+  }
+
+  #openMsFor(consecutiveOpens: number): number {
+    const { openMs, openMsMultiplier, maxOpenMs } = this.#options;
+    return Math.min(openMs * openMsMultiplier ** (consecutiveOpens - 1), maxOpenMs);
+  }
+
+  #transition(
+    to: CircuitState,
+    reason: TransitionReason,
+    openForMs?: number,
+    consecutiveOpens?: number,
+  ): void {
+    const from = this.#state;
+    this.#state = to;
+    this.#epoch++;
+    let openMs: number | undefined;
+    if (to === 'open') {
+      this.#consecutiveOpens = consecutiveOpens ?? this.#consecutiveOpens + 1;
+      openMs = openForMs ?? this.#openMsFor(this.#consecutiveOpens);
+      this.#openUntil = this.#clock.now() + openMs;
+    } else if (to === 'half-open') {
+      this.#probesAdmitted = 0;
+      this.#probesSucceeded = 0;
+    } else if (to === 'closed') {
+      this.#consecutiveOpens = 0;
+      this.#window.reset();
+      this.#closedSettlers = this.#settlersFor(this.#epoch);
+    } else if (consecutiveOpens !== undefined) {
+      this.#consecutiveOpens = consecutiveOpens;
+    }
+
+    const change: StateChange =
+      openMs === undefined
+        ? { breaker: this.name, from, to, reason }
+        : { breaker: this.name, from, to, reason, openMs };
+    // Listeners run after the change is complete; one that throws must not break the breaker.
+    try {
+      this.#options.onStateChange?.(change);
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+    if (channels.stateChange.hasSubscribers) channels.stateChange.publish(change);
+    this.stateChanged(change);
+  }
+
+  #publishCall(
+    outcome: CallEvent['outcome'],
+    durationMs: number,
+    slow: boolean,
+    probe: boolean,
+    state: CircuitState,
+  ): void {
+    const event: CallEvent = { breaker: this.name, outcome, durationMs, slow, probe, state };
+    try {
+      this.#options.onCall?.(event);
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+    if (channels.call.hasSubscribers) channels.call.publish(event);
+  }
+}

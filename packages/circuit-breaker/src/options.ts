@@ -1,0 +1,216 @@
+/**
+ * `closed`: calls flow and their outcomes are counted. `open`: calls are rejected at once until
+ * the open time is up. `half-open`: a fixed number of probe calls go through; their results close
+ * or reopen the circuit. `isolated`: held open by hand (`isolate()`) until `close()`.
+ */
+export type CircuitState = 'closed' | 'open' | 'half-open' | 'isolated';
+
+/** Why the state changed; carried by state-change events. */
+export type TransitionReason =
+  | 'failure-rate'
+  | 'slow-call-rate'
+  | 'open-elapsed'
+  | 'probe-failed'
+  | 'probes-succeeded'
+  | 'manual'
+  | 'remote'
+  | 'store-error';
+
+/** A source of time in milliseconds. Tests pass a fake clock; the default is `performance.now`. */
+export interface Clock {
+  now(): number;
+}
+
+/** The last `calls` calls count. */
+export interface CountWindowOptions {
+  calls: number;
+}
+
+/** The calls that finished in the last `ms` milliseconds count, kept in `buckets` buckets. */
+export interface TimeWindowOptions {
+  ms: number;
+  /** How many buckets the window slides by; a call leaves the window with its bucket. Default 10. */
+  buckets?: number;
+}
+
+/** The argument of a state-change event. */
+export interface StateChange {
+  breaker: string;
+  from: CircuitState;
+  to: CircuitState;
+  reason: TransitionReason;
+  /** For `to: 'open'`: how long this open lasts. */
+  openMs?: number;
+}
+
+/** The argument of a call event: one per finished or rejected call. */
+export interface CallEvent {
+  breaker: string;
+  /** `rejected`: the breaker refused the call; `fn` did not run. */
+  outcome: 'success' | 'failure' | 'rejected';
+  /** Wall time of the call on the breaker's clock (0 for rejected calls). */
+  durationMs: number;
+  /** Took longer than `slowCallMs`. */
+  slow: boolean;
+  /** Whether the call was a half-open probe. */
+  probe: boolean;
+  /** The state the call was admitted (or rejected) in. */
+  state: CircuitState;
+}
+
+/** Options of {@link CircuitBreaker}. All are optional. */
+export interface CircuitBreakerOptions {
+  /** Name used in errors, events and Redis keys. Default `'default'`. */
+  name?: string;
+  /** `{ calls: N }` (last N calls, default `{ calls: 20 }`) or `{ ms: T, buckets: B }` (last T ms). */
+  window?: CountWindowOptions | TimeWindowOptions;
+  /** Calls the window must hold before any rate can open the circuit. Default 10. */
+  minimumCalls?: number;
+  /** Failure rate (0 < r ≤ 1) at or above which the circuit opens. Default 0.5. */
+  failureRateThreshold?: number;
+  /** A call taking longer than this many ms is slow. Default `Infinity` (no call is slow). */
+  slowCallMs?: number;
+  /** Slow-call rate (0 < r ≤ 1) at or above which the circuit opens. Default 1. */
+  slowCallRateThreshold?: number;
+  /** How long the circuit stays open the first time. Default 30 000. */
+  openMs?: number;
+  /** Each consecutive reopen (without a close between) multiplies the open time by this. Default 1. */
+  openMsMultiplier?: number;
+  /** The open time never grows past this. Default `max(openMs, 300 000)`. */
+  maxOpenMs?: number;
+  /** Probe calls admitted in half-open; all must succeed to close. Default 1. */
+  halfOpenMaxCalls?: number;
+  /**
+   * Whether an outcome counts as a failure. Called with the thrown error (`threw: true`) or the
+   * returned value (`threw: false`). Default: every thrown error is a failure, every value a success.
+   */
+  isFailure?: (outcome: unknown, threw: boolean) => boolean;
+  /** Called on every state change, synchronously, after the change. */
+  onStateChange?: (change: StateChange) => void;
+  /** Called on every finished or rejected call. Costs one object per call while set. */
+  onCall?: (event: CallEvent) => void;
+  /** Source of time in ms. Default `performance`. */
+  clock?: Clock;
+}
+
+/** Options after defaults and validation. */
+export interface ResolvedOptions {
+  name: string;
+  windowCalls: number | undefined;
+  windowMs: number | undefined;
+  windowBuckets: number;
+  minimumCalls: number;
+  failureRateThreshold: number;
+  slowCallMs: number;
+  slowCallRateThreshold: number;
+  openMs: number;
+  openMsMultiplier: number;
+  maxOpenMs: number;
+  halfOpenMaxCalls: number;
+  isFailure: ((outcome: unknown, threw: boolean) => boolean) | undefined;
+  onStateChange: ((change: StateChange) => void) | undefined;
+  onCall: ((event: CallEvent) => void) | undefined;
+  clock: Clock;
+}
+
+const performanceClock: Clock = { now: () => performance.now() };
+
+function show(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+function integer(name: string, value: unknown, min: number): number {
+  if (typeof value !== 'number')
+    throw new TypeError(`${name} must be a number, got ${show(value)}`);
+  if (!Number.isInteger(value) || value < min)
+    throw new RangeError(`${name} must be an integer >= ${min}, got ${show(value)}`);
+  return value;
+}
+
+function duration(name: string, value: unknown, allowInfinity: boolean): number {
+  if (typeof value !== 'number')
+    throw new TypeError(`${name} must be a number, got ${show(value)}`);
+  if (Number.isNaN(value) || value < 0 || (!allowInfinity && !Number.isFinite(value)))
+    throw new RangeError(
+      `${name} must be ${allowInfinity ? 'a number' : 'a finite number'} >= 0, got ${show(value)}`,
+    );
+  return value;
+}
+
+function rate(name: string, value: unknown): number {
+  if (typeof value !== 'number')
+    throw new TypeError(`${name} must be a number, got ${show(value)}`);
+  if (!(value > 0 && value <= 1))
+    throw new RangeError(`${name} must be > 0 and <= 1, got ${show(value)}`);
+  return value;
+}
+
+function callback<F>(name: string, value: unknown): F | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'function')
+    throw new TypeError(`${name} must be a function, got ${show(value)}`);
+  return value as F;
+}
+
+/** Apply defaults and reject bad input with a TypeError/RangeError naming the option and value. */
+export function resolveOptions(options: CircuitBreakerOptions = {}): ResolvedOptions {
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError(`options must be an object, got ${show(options)}`);
+  const name = options.name ?? 'default';
+  if (typeof name !== 'string' || name === '')
+    throw new TypeError(`name must be a non-empty string, got ${show(name)}`);
+
+  const window = options.window ?? { calls: 20 };
+  if (typeof window !== 'object' || window === null)
+    throw new TypeError(`window must be { calls } or { ms, buckets }, got ${show(window)}`);
+  let windowCalls: number | undefined;
+  let windowMs: number | undefined;
+  let windowBuckets = 1;
+  if ('calls' in window) {
+    windowCalls = integer('window.calls', window.calls, 1);
+  } else if ('ms' in window) {
+    windowMs = duration('window.ms', window.ms, false);
+    if (windowMs <= 0) throw new RangeError(`window.ms must be > 0, got ${show(windowMs)}`);
+    windowBuckets = integer('window.buckets', window.buckets ?? 10, 1);
+  } else {
+    throw new TypeError(`window must be { calls } or { ms, buckets }, got ${show(window)}`);
+  }
+
+  const minimumCalls = integer('minimumCalls', options.minimumCalls ?? 10, 1);
+  if (windowCalls !== undefined && minimumCalls > windowCalls)
+    throw new RangeError(
+      `minimumCalls must be <= window.calls (${windowCalls}), got ${show(minimumCalls)}`,
+    );
+  const openMs = duration('openMs', options.openMs ?? 30_000, false);
+  const openMsMultiplier = options.openMsMultiplier ?? 1;
+  if (typeof openMsMultiplier !== 'number')
+    throw new TypeError(`openMsMultiplier must be a number, got ${show(openMsMultiplier)}`);
+  if (!(openMsMultiplier >= 1) || !Number.isFinite(openMsMultiplier))
+    throw new RangeError(`openMsMultiplier must be a finite number >= 1, got ${openMsMultiplier}`);
+  const maxOpenMs = duration('maxOpenMs', options.maxOpenMs ?? Math.max(openMs, 300_000), false);
+  if (maxOpenMs < openMs)
+    throw new RangeError(`maxOpenMs must be >= openMs (${openMs}), got ${show(maxOpenMs)}`);
+
+  const clock = options.clock ?? performanceClock;
+  if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function')
+    throw new TypeError(`clock must be an object with now(), got ${show(clock)}`);
+
+  return {
+    name,
+    windowCalls,
+    windowMs,
+    windowBuckets,
+    minimumCalls,
+    failureRateThreshold: rate('failureRateThreshold', options.failureRateThreshold ?? 0.5),
+    slowCallMs: duration('slowCallMs', options.slowCallMs ?? Number.POSITIVE_INFINITY, true),
+    slowCallRateThreshold: rate('slowCallRateThreshold', options.slowCallRateThreshold ?? 1),
+    openMs,
+    openMsMultiplier,
+    maxOpenMs,
+    halfOpenMaxCalls: integer('halfOpenMaxCalls', options.halfOpenMaxCalls ?? 1, 1),
+    isFailure: callback('isFailure', options.isFailure),
+    onStateChange: callback('onStateChange', options.onStateChange),
+    onCall: callback('onCall', options.onCall),
+    clock,
+  };
+}

@@ -1,0 +1,348 @@
+// @bulwark/circuit-breaker/redis: one circuit state shared by every instance of a service.
+import type { Cluster, Redis } from 'ioredis';
+import { channels } from './channels.js';
+import { CircuitBreaker, type CircuitBreakerStats } from './circuit-breaker.js';
+import type { CircuitBreakerOptions, CircuitState, Clock, StateChange } from './options.js';
+import { CLOSE, ISOLATE, READ, RESTORE, sha1, TRIP } from './redis-scripts.js';
+
+/** What to do when Redis fails: keep deciding locally, or reject calls until Redis answers. */
+export type StoreErrorDecision = 'fail-open' | 'fail-closed';
+
+/** A clock that can also schedule (FakeClock has this shape); used for syncing and timeouts. */
+export interface SchedulingClock extends Clock {
+  setTimeout?(callback: () => void, ms: number): unknown;
+  clearTimeout?(handle: unknown): void;
+}
+
+/** Options of {@link RedisCircuitBreaker}: those of `CircuitBreaker` plus the store's. */
+export interface RedisCircuitBreakerOptions extends CircuitBreakerOptions {
+  /** An ioredis client: `Redis` (standalone) or `Cluster`. The breaker never closes it. */
+  redis: Redis | Cluster;
+  /** Key prefix; the key is `<prefix>{<name>}`. Default `'bulwark:circuit-breaker:'`. */
+  prefix?: string;
+  /** How often to read the shared state, in ms; 0 to sync only by hand (`sync()`). Default 1000. */
+  syncIntervalMs?: number;
+  /** A store call that has not answered after this many ms counts as a store error. Default 1000. */
+  storeTimeoutMs?: number;
+  /**
+   * When a store call fails or times out. `'fail-open'` (default): keep deciding on the local
+   * state, so calls flow as this instance's own breaker allows. `'fail-closed'`: isolate this
+   * instance (reject every call, reason `store-error`) when an outage starts, until the store
+   * answers again (a manual `close()` meanwhile is honoured). A function decides per error.
+   * Store errors never reject a caller's call and never go unhandled.
+   */
+  onStoreError?: StoreErrorDecision | ((error: unknown) => StoreErrorDecision);
+  /** Source of time and timers. Default `performance.now` and the global timers. */
+  clock?: SchedulingClock;
+}
+
+/** `stats()` of a shared breaker: the local stats plus the store's health. */
+export interface RedisCircuitBreakerStats extends CircuitBreakerStats {
+  store: {
+    /** False after a store call failed, until one succeeds. */
+    healthy: boolean;
+    /** Version of the shared record last seen (bumped by every write). */
+    version: number;
+    /** Store calls that failed or timed out since construction. */
+    errors: number;
+  };
+}
+
+type Reply = [state: CircuitState | 'none', remainingMs: number, opens: number, ver: number];
+
+// How long a record outlives its open time: long enough to carry `opens` across reopens.
+const KEEP_MS = 24 * 60 * 60 * 1000;
+
+class StoreTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`Redis did not answer within ${ms} ms`);
+    this.name = 'StoreTimeoutError';
+  }
+}
+
+/**
+ * A {@link CircuitBreaker} whose open/closed state is shared on Redis by every instance with the
+ * same `name` (and prefix). Each instance still decides every call locally, with no Redis round
+ * trip on the call path: it counts its own window, and publishes its transitions (one script call
+ * each); it reads the shared record every `syncIntervalMs` and adopts what other instances
+ * decided. So when one instance trips, the others stop calling within one sync interval, for the
+ * same remaining open time (computed from Redis' clock).
+ *
+ * Half-open probing is per instance: after the shared open time, each instance lets its own
+ * `halfOpenMaxCalls` probes through; the first whose probes all succeed closes the shared circuit
+ * (unless someone reopened it meanwhile), and the rest adopt that at their next sync. A failed
+ * probe reopens the shared circuit, with the open time growing on the shared count of opens.
+ */
+export class RedisCircuitBreaker extends CircuitBreaker {
+  readonly #redis: Redis | Cluster;
+  readonly #key: string;
+  readonly #syncIntervalMs: number;
+  readonly #storeTimeoutMs: number;
+  readonly #onStoreError: NonNullable<RedisCircuitBreakerOptions['onStoreError']>;
+  readonly #timers: Required<Pick<SchedulingClock, 'setTimeout' | 'clearTimeout'>>;
+  readonly #openOptions: [openMs: number, multiplier: number, maxOpenMs: number];
+
+  #version = 0;
+  // Bumped whenever this instance publishes a transition: a read issued before that is stale.
+  #publishSeq = 0;
+  #healthy = true;
+  #errors = 0;
+  // A transition failed to reach the store; the next answer must not overwrite it blindly.
+  #unpublished = false;
+  #isolatedByStore = false;
+  #syncTimer: unknown;
+  #disposed = false;
+  readonly #inFlight = new Set<Promise<unknown>>();
+
+  /** Throws a TypeError or RangeError naming the option when an option is invalid. */
+  constructor(options: RedisCircuitBreakerOptions) {
+    super(options);
+    if (typeof options !== 'object' || options === null || !options.redis)
+      throw new TypeError(`redis must be an ioredis client, got ${String(options?.redis)}`);
+    const redis = options.redis as Partial<Redis>;
+    if (typeof redis.evalsha !== 'function' || typeof redis.eval !== 'function')
+      throw new TypeError('redis must be an ioredis client (with eval and evalsha)');
+    this.#redis = options.redis;
+    const prefix = options.prefix ?? 'bulwark:circuit-breaker:';
+    if (typeof prefix !== 'string') throw new TypeError(`prefix must be a string, got ${prefix}`);
+    this.#key = `${prefix}{${this.name}}`;
+    this.#syncIntervalMs = nonNegative('syncIntervalMs', options.syncIntervalMs ?? 1000);
+    this.#storeTimeoutMs = nonNegative('storeTimeoutMs', options.storeTimeoutMs ?? 1000);
+    const onStoreError = options.onStoreError ?? 'fail-open';
+    if (
+      onStoreError !== 'fail-open' &&
+      onStoreError !== 'fail-closed' &&
+      typeof onStoreError !== 'function'
+    )
+      throw new TypeError(
+        `onStoreError must be 'fail-open', 'fail-closed' or a function, got ${String(onStoreError)}`,
+      );
+    this.#onStoreError = onStoreError;
+    const clock = options.clock;
+    this.#timers =
+      clock?.setTimeout && clock.clearTimeout
+        ? { setTimeout: clock.setTimeout.bind(clock), clearTimeout: clock.clearTimeout.bind(clock) }
+        : {
+            setTimeout: (cb, ms) => setTimeout(cb, ms),
+            clearTimeout: (h) => clearTimeout(h as never),
+          };
+    this.#openOptions = [
+      options.openMs ?? 30_000,
+      options.openMsMultiplier ?? 1,
+      options.maxOpenMs ?? Math.max(options.openMs ?? 30_000, 300_000),
+    ];
+    if (this.#syncIntervalMs > 0) this.#scheduleSync();
+  }
+
+  /**
+   * Read the shared record now and adopt it (the periodic sync does this every
+   * `syncIntervalMs`). Never rejects: a store failure goes through `onStoreError`.
+   */
+  async sync(): Promise<void> {
+    const seq = this.#publishSeq;
+    let reply: Reply;
+    try {
+      reply = await this.#call(READ, []);
+    } catch (error) {
+      this.#storeFailed(error);
+      return;
+    }
+    if (seq !== this.#publishSeq) return; // a transition went out meanwhile; its answer rules
+    this.#reconcile(reply);
+  }
+
+  /**
+   * Resolves once every store call in flight (published transitions, syncs, and the calls their
+   * answers lead to) has finished. Never rejects. Handy before shutdown and in tests.
+   */
+  async flush(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  /** Stop syncing. The breaker keeps working locally; the Redis client is left open. */
+  dispose(): void {
+    this.#disposed = true;
+    if (this.#syncTimer !== undefined) this.#timers.clearTimeout(this.#syncTimer);
+    this.#syncTimer = undefined;
+  }
+
+  /** Same as `dispose()`. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /** `dispose()`, then wait for the store calls in flight (`flush()`). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.dispose();
+    await this.flush();
+  }
+
+  /** Local stats plus the store's health. */
+  override stats(): RedisCircuitBreakerStats {
+    return {
+      ...super.stats(),
+      store: { healthy: this.#healthy, version: this.#version, errors: this.#errors },
+    };
+  }
+
+  /** Publishes this instance's own transitions; adopted ones are not sent back. */
+  protected override stateChanged(change: StateChange): void {
+    const { reason, to } = change;
+    if (reason === 'remote' || reason === 'store-error' || reason === 'open-elapsed') return;
+    const manual = reason === 'manual';
+    if (to === 'open') this.#publish(TRIP, [...this.#openOptions, manual ? 1 : 0, KEEP_MS]);
+    else if (to === 'closed') this.#publish(CLOSE, [this.#version, manual ? 1 : 0, KEEP_MS]);
+    else if (to === 'isolated') this.#publish(ISOLATE, [KEEP_MS]);
+  }
+
+  #publish(script: string, args: (string | number)[]): void {
+    const seq = ++this.#publishSeq;
+    this.#call(script, args).then(
+      (reply) => {
+        this.#unpublished = false;
+        // A later transition's answer supersedes this one.
+        if (seq === this.#publishSeq) this.#reconcile(reply);
+        else this.#storeAnswered(reply);
+      },
+      (error: unknown) => {
+        this.#unpublished = true;
+        this.#storeFailed(error);
+      },
+    );
+  }
+
+  // Make the local state agree with the shared record.
+  #reconcile(reply: Reply): void {
+    this.#storeAnswered(reply);
+    const [remote, remainingMs, opens] = reply;
+    const local = this.state;
+    if (remote === 'none') {
+      // No record: Redis lost it (restart) or nobody wrote yet. An open or isolation known here is
+      // written back; closed is what no record means anyway.
+      if (local === 'open' || local === 'isolated') {
+        const { remainingMs: localRemaining, consecutiveOpens } = this.openSnapshot();
+        const ms = local === 'open' ? localRemaining : 0;
+        this.#publish(RESTORE, [local, ms, consecutiveOpens, KEEP_MS]);
+      }
+      return;
+    }
+    if (this.#unpublished && local === 'open' && remote === 'closed') {
+      // Our trip never reached the store: send it again rather than forget it.
+      this.#unpublished = false;
+      this.#publish(TRIP, [...this.#openOptions, 0, KEEP_MS]);
+      return;
+    }
+    if (remote === 'open') {
+      // The shared open time is over and this instance is already probing: let the probes decide.
+      if (local === 'half-open' && remainingMs === 0) return;
+      this.adoptState('open', remainingMs, opens, 'remote');
+    } else {
+      // Same state: no transition, only the shared count of opens is taken.
+      this.adoptState(remote, 0, opens, 'remote');
+    }
+  }
+
+  #storeAnswered(reply: Reply): void {
+    this.#version = reply[3];
+    this.#healthy = true;
+    if (this.#isolatedByStore) {
+      this.#isolatedByStore = false;
+      // Leave the store-error isolation for what the record says (or closed when there is none).
+      if ((reply[0] === 'none' || reply[0] === 'closed') && this.state === 'isolated')
+        this.adoptState('closed', 0, 0, 'remote');
+    }
+  }
+
+  #storeFailed(error: unknown): void {
+    // Isolation (fail-closed) happens once per outage, so a manual close() during it sticks.
+    const outageStarts = this.#healthy;
+    this.#healthy = false;
+    this.#errors++;
+    let decision: StoreErrorDecision = 'fail-open';
+    try {
+      decision =
+        typeof this.#onStoreError === 'function' ? this.#onStoreError(error) : this.#onStoreError;
+    } catch {
+      decision = 'fail-open';
+    }
+    if (channels.storeError.hasSubscribers)
+      channels.storeError.publish({ breaker: this.name, error, decision });
+    if (decision === 'fail-closed' && outageStarts && this.state !== 'isolated') {
+      this.#isolatedByStore = true;
+      this.adoptState('isolated', 0, this.openSnapshot().consecutiveOpens, 'store-error');
+    }
+  }
+
+  // One script call, EVALSHA first and EVAL on NOSCRIPT, bounded by storeTimeoutMs.
+  #call(script: string, args: (string | number)[]): Promise<Reply> {
+    const redis = this.#redis;
+    const key = this.#key;
+    const run = redis
+      .evalsha(sha1Of(script), 1, key, ...args)
+      .catch((error: unknown) =>
+        error instanceof Error && error.message.startsWith('NOSCRIPT')
+          ? redis.eval(script, 1, key, ...args)
+          : Promise.reject(error),
+      ) as Promise<Reply>;
+    const bounded = this.#storeTimeoutMs === 0 ? run : this.#bounded(run);
+    // Tracked until its answer has been handled (handlers attach before this reaction runs).
+    this.#inFlight.add(bounded);
+    const forget = () => {
+      this.#inFlight.delete(bounded);
+    };
+    bounded.then(forget, forget);
+    return bounded;
+  }
+
+  #bounded(run: Promise<Reply>): Promise<Reply> {
+    return new Promise<Reply>((resolve, reject) => {
+      const timer = this.#timers.setTimeout(
+        () => reject(new StoreTimeoutError(this.#storeTimeoutMs)),
+        this.#storeTimeoutMs,
+      );
+      unref(timer);
+      run.then(
+        (reply) => {
+          this.#timers.clearTimeout(timer);
+          resolve(reply);
+        },
+        (error: unknown) => {
+          this.#timers.clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  #scheduleSync(): void {
+    if (this.#disposed) return;
+    this.#syncTimer = this.#timers.setTimeout(() => {
+      this.sync().finally(() => this.#scheduleSync());
+    }, this.#syncIntervalMs);
+    unref(this.#syncTimer);
+  }
+}
+
+const shas = new Map<string, string>();
+function sha1Of(script: string): string {
+  let sha = shas.get(script);
+  if (sha === undefined) {
+    sha = sha1(script);
+    shas.set(script, sha);
+  }
+  return sha;
+}
+
+function unref(timer: unknown): void {
+  (timer as { unref?: () => void } | undefined)?.unref?.();
+}
+
+function nonNegative(name: string, value: unknown): number {
+  if (typeof value !== 'number')
+    throw new TypeError(`${name} must be a number, got ${String(value)}`);
+  if (!(value >= 0) || !Number.isFinite(value))
+    throw new RangeError(`${name} must be a finite number >= 0, got ${value}`);
+  return value;
+}
+
+export type { CircuitBreakerOptions, CircuitState, StateChange } from './options.js';

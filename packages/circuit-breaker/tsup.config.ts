@@ -1,0 +1,13 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: ['src/index.ts', 'src/redis.ts'],
+  format: ['esm', 'cjs'],
+  dts: true,
+  clean: true,
+  sourcemap: true,
+  target: 'node20',
+  // Split for CJS too, so /redis and the main entry share one CircuitBreaker and one
+  // BrokenCircuitError class (instanceof holds across the two entry points).
+  splitting: true,
+});
