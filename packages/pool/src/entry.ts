@@ -11,6 +11,8 @@ export type EntryState = typeof IDLE | typeof BORROWED | typeof VALIDATING | typ
 
 export class Entry<T> {
   state: EntryState = IDLE;
+  /** Not lent yet: fresh from `create`, so not validated (a validate that always fails must not spin). */
+  fresh = true;
   prev: Entry<T> | undefined = undefined;
   next: Entry<T> | undefined = undefined;
   /** When it last went back to the idle list (only kept when `idleTimeoutMs` is set). */

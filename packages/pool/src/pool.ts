@@ -30,7 +30,10 @@ export interface PoolOptions<T> {
   create: (context: { signal: AbortSignal }) => T | Promise<T>;
   /** Dispose of a resource. Failures are reported as `destroyError`, never thrown at callers. */
   destroy: (resource: T) => void | Promise<void>;
-  /** Checked on every borrow; a resource that fails (false or throws) is destroyed and another tried. */
+  /**
+   * Checked when an idle resource is borrowed (not when fresh from `create`); one that fails
+   * (false, throws or rejects) is destroyed and another tried.
+   */
   validate?: (resource: T) => boolean | Promise<boolean>;
   /** Most resources at once, counting those being created or destroyed. Default 10. */
   max?: number;
@@ -290,7 +293,7 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
     }
     const leaks = this.#leaks;
     const site = leaks?.captureStacks ? leaks.captureSite(this.acquire) : undefined;
-    // Fast path: nobody is waiting and a resource is idle: lend it at once.
+    // Fast path: nobody is waiting and a resource is idle (and needs no validation): lend it.
     if (this.#waiters.queued === 0 && this.#idle.size > 0 && this.#validate === undefined) {
       return Promise.resolve(this.#lend(this.#takeIdle(), site));
     }
@@ -331,7 +334,7 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
   }
 
   #hand(entry: Entry<T>, waiter: Waiter<Lease<T>>): void {
-    if (this.#validate === undefined) {
+    if (this.#validate === undefined || entry.fresh) {
       this.#waiters.settle(waiter, this.#lend(entry, waiter.site));
       return;
     }
@@ -363,6 +366,7 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
 
   #lend(entry: Entry<T>, site: object | undefined): Lease<T> {
     entry.state = BORROWED;
+    entry.fresh = false;
     this.#borrowed++;
     const lease = new Lease<T>(this, entry);
     if (this.#leaks !== undefined) this.#leaks.watch(entry, lease, site);
