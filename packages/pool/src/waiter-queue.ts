@@ -5,6 +5,10 @@
 //  - the deadline order: the order of arrival. Every waiter of one queue waits the same
 //    `timeoutMs`, so arrival order is deadline order and ONE timer, armed for the oldest
 //    waiter, enforces every timeout. No per-waiter timer is created or cleared.
+// Reading the clock costs about as much as the rest of an enqueue, so only a waiter that finds
+// the line empty reads it. One that joins a line gets stamped by the next tick of the timer,
+// which ticks at least every `tickMs` while anyone waits. A stamp is never earlier than the
+// arrival, so no one times out early; under contention a timeout comes at most `tickMs` late.
 // A waiter leaves the service order when it is handed something (and may come back, say after
 // a resource failed validation) but stays on the deadline list until it settles, so its clock
 // keeps running. Every waiter settles exactly once: handed a value, timed out, aborted, or
@@ -31,7 +35,8 @@ export class Waiter<T> {
     readonly priority: number,
     /** Arrival number: breaks ties within a priority, first come first served. */
     readonly seq: number,
-    readonly enqueuedAt: number,
+    /** When it joined the line (or a little later, see above); -1 until stamped. */
+    public enqueuedAt: number,
     readonly signal: AbortSignal | undefined,
     /** Whatever the owner wants to carry along (the pool keeps the acquire stack here). */
     readonly site: object | undefined,
@@ -53,6 +58,9 @@ export class WaiterQueue<T> {
   #seq = 0;
   #timer: unknown = undefined;
   readonly #onTimer = (): void => this.#expire();
+  readonly #timed: boolean;
+  /** The longest the timer waits between ticks while anyone waits. */
+  readonly tickMs: number;
 
   constructor(
     readonly clock: Clock,
@@ -61,7 +69,10 @@ export class WaiterQueue<T> {
     /** Called when a waiter times out, just before it is rejected; returns the error to use. */
     readonly timeoutError: (waiter: Waiter<T>) => Error = (waiter) =>
       new PoolTimeoutError(Math.round(clock.now() - waiter.enqueuedAt)),
-  ) {}
+  ) {
+    this.#timed = timeoutMs !== Number.POSITIVE_INFINITY;
+    this.tickMs = Math.max(1, Math.min(Math.floor(timeoutMs / 8), 250));
+  }
 
   /** Waiters in the service order (not counting those handed something and not yet settled). */
   get queued(): number {
@@ -80,7 +91,7 @@ export class WaiterQueue<T> {
 
   /** Add a caller; the promise settles through `settle`, `fail`, its timeout or its signal. */
   enqueue(priority: number, signal: AbortSignal | undefined, site: object | undefined): Promise<T> {
-    const waiter = new Waiter<T>(this, priority, ++this.#seq, this.clock.now(), signal, site);
+    const waiter = new Waiter<T>(this, priority, ++this.#seq, -1, signal, site);
     const promise = new Promise<T>((resolve, reject) => {
       waiter.resolve = resolve;
       waiter.reject = reject;
@@ -92,8 +103,15 @@ export class WaiterQueue<T> {
     if (newest) newest.newer = waiter;
     else this.#oldest = waiter;
     this.#newest = waiter;
-    if (this.#timer === undefined && this.timeoutMs !== Number.POSITIVE_INFINITY) {
-      this.#timer = scheduleUnref(this.clock, this.#onTimer, this.timeoutMs);
+    if (this.#timed) {
+      if (newest === undefined) waiter.enqueuedAt = this.clock.now();
+      if (this.#timer === undefined) {
+        this.#timer = scheduleUnref(
+          this.clock,
+          this.#onTimer,
+          Math.min(this.tickMs, this.timeoutMs),
+        );
+      }
     }
     if (signal) signal.addEventListener('abort', waiter);
     return promise;
@@ -175,19 +193,20 @@ export class WaiterQueue<T> {
   #expire(): void {
     this.#timer = undefined;
     const now = this.clock.now();
+    // Stamp the arrivals since the last tick: the newest end of the line, back to a stamped one.
+    for (let waiter = this.#newest; waiter !== undefined && waiter.enqueuedAt < 0; ) {
+      waiter.enqueuedAt = now;
+      waiter = waiter.older;
+    }
     let oldest = this.#oldest;
     while (oldest && oldest.enqueuedAt + this.timeoutMs <= now) {
       this.fail(oldest, this.timeoutError(oldest));
       oldest = this.#oldest;
     }
-    // The timer was armed for a waiter that may have been served since; re-arm for whoever is
-    // oldest now. Waiters behind it arrived later, so their deadlines are later too.
+    // Waiters behind the oldest arrived later, so their deadlines are later too.
     if (oldest) {
-      this.#timer = scheduleUnref(
-        this.clock,
-        this.#onTimer,
-        oldest.enqueuedAt + this.timeoutMs - now,
-      );
+      const untilDeadline = oldest.enqueuedAt + this.timeoutMs - now;
+      this.#timer = scheduleUnref(this.clock, this.#onTimer, Math.min(this.tickMs, untilDeadline));
     }
   }
 }
