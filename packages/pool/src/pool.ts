@@ -143,6 +143,7 @@ export interface Pool<T> extends EventEmitter<PoolEvents<T>> {
     fn: (resource: T, lease: Lease<T>) => R | Promise<R>,
     options?: AcquireOptions,
   ): Promise<R>;
+  /** A snapshot of sizes and counters. */
   stats(): PoolStats;
   /** Destroy every idle resource now (then refill to `min`). Resolves when they are destroyed. */
   clear(): Promise<void>;

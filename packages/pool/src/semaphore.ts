@@ -153,6 +153,7 @@ export class Semaphore {
     else this.#inUse--;
   }
 
+  /** A snapshot of permits, waiters and counters. */
   stats(): SemaphoreStats {
     return {
       permits: this.#permits,
