@@ -49,7 +49,10 @@ export interface PoolOptions<T> {
   idleTimeoutMs?: number;
   /** Older than this, a resource is retired when idle or when it comes back. Default `Infinity`. */
   maxLifetimeMs?: number;
-  /** Callers allowed to wait at once; the next gets {@link QueueFullError}. Default `Infinity`. */
+  /**
+   * Callers allowed to wait at once while every slot is taken; the next gets
+   * {@link QueueFullError}. `0` fails fast when the pool is exhausted. Default `Infinity`.
+   */
   maxWaiting?: number;
   /** Hand out the longest-idle resource first (true) or the most recently used (false). Default false. */
   fifo?: boolean;
@@ -298,7 +301,9 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
     if (this.#waiters.queued === 0 && this.#idle.size > 0 && this.#validate === undefined) {
       return Promise.resolve(this.#lend(this.#takeIdle(), site));
     }
-    if (this.#waiters.pending >= this.#maxWaiting) {
+    // The limit is on callers left waiting for someone else's resource: while a slot is free,
+    // a caller waits only for its own create (so even `maxWaiting: 0` can fill the pool).
+    if (this.#waiters.pending >= this.#maxWaiting && this.#size() >= this.#max) {
       return Promise.reject(new QueueFullError(this.#maxWaiting));
     }
     const promise = this.#waiters.enqueue(priority, signal, site);

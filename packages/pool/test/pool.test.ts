@@ -209,6 +209,14 @@ describe('waiting ends', () => {
     await expect(pool.acquire({ priority: Number.NaN })).rejects.toThrow(/priority/);
   });
 
+  it('with maxWaiting 0 still fills the pool, then fails fast', async () => {
+    const { pool } = thingPool({ max: 2, maxWaiting: 0 });
+    const [a, b] = await Promise.all([pool.acquire(), pool.acquire()]);
+    await expect(pool.acquire()).rejects.toBeInstanceOf(QueueFullError);
+    a!.release();
+    b!.release();
+  });
+
   it('rejects with QueueFullError beyond maxWaiting', async () => {
     const { pool } = thingPool({ max: 1, maxWaiting: 1 });
     const held = await pool.acquire();
