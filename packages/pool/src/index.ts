@@ -8,6 +8,7 @@ export {
   PoolTimeoutError,
   QueueFullError,
 } from './errors.js';
+export type { LeakStacks } from './leak-detector.js';
 export { Lease } from './lease.js';
 export {
   type AcquireOptions,
