@@ -1,0 +1,16 @@
+import { channel } from 'node:diagnostics_channel';
+
+/**
+ * The `node:diagnostics_channel` channels the pool publishes on, so tracing or metrics can
+ * subscribe without a dependency. Messages carry `pool` (the pool's `name`) and the details.
+ */
+export const channels = {
+  /** A lease held past `leakDetectionMs`, or collected unreleased: `{ pool, report }`. */
+  leak: channel('bulwark:pool:leak'),
+  /** An `acquire` timed out: `{ pool, waitedMs }`. */
+  timeout: channel('bulwark:pool:timeout'),
+  /** `create` failed or timed out: `{ pool, error }`. */
+  createError: channel('bulwark:pool:create-error'),
+  /** `destroy` failed or timed out: `{ pool, error }`. */
+  destroyError: channel('bulwark:pool:destroy-error'),
+} as const;

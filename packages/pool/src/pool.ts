@@ -1,0 +1,721 @@
+// The resource pool. Reading order: the options and public types, then `acquire` and the fast
+// path, `#dispatch` (matching waiters with idle resources and starting creates), the life cycle
+// of one resource (create -> idle -> borrowed -> back or destroyed), leak handling, and the
+// background work (keeping `min` warm, retiring idle and over-age resources, draining).
+//
+// Accounting: every resource that exists or is being made or unmade occupies one of `max` slots:
+//   size = idle + borrowed + validating + creating + destroying  <=  max.
+
+import { EventEmitter } from 'node:events';
+import { channels } from './channels.js';
+import {
+  checkBoolean,
+  checkDuration,
+  checkFunction,
+  checkInteger,
+  checkLimit,
+  checkPriority,
+  checkSignal,
+} from './check-options.js';
+import { type Clock, scheduleUnref, systemClock } from './clock.js';
+import { BORROWED, DESTROYED, Entry, EntryList, IDLE, VALIDATING } from './entry.js';
+import { CreateTimeoutError, PoolClosedError, PoolTimeoutError, QueueFullError } from './errors.js';
+import { formatSite, LeakDetector, type LeakStacks } from './leak-detector.js';
+import { Lease, type LeaseOwner } from './lease.js';
+import { type Waiter, WaiterQueue } from './waiter-queue.js';
+
+/** Options of {@link createPool}. Durations are in ms; `Infinity` where allowed means "never". */
+export interface PoolOptions<T> {
+  /** Make a resource. `signal` aborts when `createTimeoutMs` passes, so a connect can be cut. */
+  create: (context: { signal: AbortSignal }) => T | Promise<T>;
+  /** Dispose of a resource. Failures are reported as `destroyError`, never thrown at callers. */
+  destroy: (resource: T) => void | Promise<void>;
+  /**
+   * Checked when an idle resource is borrowed (not when fresh from `create`); one that fails
+   * (false, throws or rejects) is destroyed and another tried.
+   */
+  validate?: (resource: T) => boolean | Promise<boolean>;
+  /** Most resources at once, counting those being created or destroyed. Default 10. */
+  max?: number;
+  /** Resources kept ready even when idle. Default 0. */
+  min?: number;
+  /** How long `acquire` may wait before rejecting with {@link PoolTimeoutError}. Default 30 000. */
+  acquireTimeoutMs?: number;
+  /** How long `create` may take before it counts as failed. Default 30 000. */
+  createTimeoutMs?: number;
+  /** How long `destroy` may take before its slot is freed anyway. Default 30 000. */
+  destroyTimeoutMs?: number;
+  /** Idle longer than this, a resource above `min` is retired. Default `Infinity`. */
+  idleTimeoutMs?: number;
+  /** Older than this, a resource is retired when idle or when it comes back. Default `Infinity`. */
+  maxLifetimeMs?: number;
+  /**
+   * Callers allowed to wait at once while every slot is taken; the next gets
+   * {@link QueueFullError}. `0` fails fast when the pool is exhausted. Default `Infinity`.
+   */
+  maxWaiting?: number;
+  /** Hand out the longest-idle resource first (true) or the most recently used (false). Default false. */
+  fifo?: boolean;
+  /**
+   * Turns leak detection on: a lease held longer than this is reported once with the stack of
+   * its acquire, and a lease garbage-collected unreleased is reported and its slot reclaimed.
+   * Default off.
+   */
+  leakDetectionMs?: number;
+  /**
+   * When leak reports carry the stack of the acquire: `'always'` (every acquire captures it,
+   * which costs a few microseconds each), `'after-first-leak'` (none until a leak is seen, every
+   * acquire after that) or `'never'`. Default `'after-first-leak'`.
+   */
+  leakStacks?: LeakStacks;
+  /**
+   * After a failed `create`: when undefined (default), the longest-waiting caller gets the
+   * error; when set, creates pause this long and are retried while callers wait (each caller
+   * still ends at `acquireTimeoutMs`, with the last create error as `cause`).
+   */
+  createRetryDelayMs?: number;
+  /** How often idle and over-age resources are looked for. Default 1 000. */
+  reapIntervalMs?: number;
+  /** Shown in leak reports and channel messages. Default `'pool'`. */
+  name?: string;
+  /** Time source and timers; tests pass a fake clock. */
+  clock?: Clock;
+}
+
+/** Options of one `acquire`. */
+export interface AcquireOptions {
+  /** Abort the wait; the promise rejects with `signal.reason`. */
+  signal?: AbortSignal;
+  /** Higher is served first; equal priorities are first come, first served. Default 0. */
+  priority?: number;
+}
+
+/** What a leak report says. */
+export interface LeakReport<T> {
+  /** `held-too-long`: past `leakDetectionMs`, still borrowed. `collected`: dropped unreleased. */
+  kind: 'held-too-long' | 'collected';
+  /** The pool's `name`. */
+  pool: string;
+  /** The leaked resource (for `collected`, it is being destroyed). */
+  resource: T;
+  /** How long it had been borrowed when reported. */
+  heldMs: number;
+  /** The stack of the `acquire` call that took it. */
+  stack: string | undefined;
+}
+
+/** A snapshot of the pool's state and counters. */
+export interface PoolStats {
+  /** Slots in use: idle + borrowed + validating + creating + destroying. */
+  size: number;
+  /** Idle resources ready to lend. */
+  available: number;
+  borrowed: number;
+  /** Callers waiting for a resource. */
+  pending: number;
+  creating: number;
+  validating: number;
+  destroying: number;
+  /** Totals since the pool was made. */
+  created: number;
+  destroyed: number;
+  timeouts: number;
+  leaks: number;
+  max: number;
+  min: number;
+}
+
+/** Events a pool emits (it is an `EventEmitter`). */
+export interface PoolEvents<T> {
+  leak: [report: LeakReport<T>];
+  createError: [error: unknown];
+  destroyError: [error: unknown, resource: T];
+}
+
+/** A pool of resources. Make one with {@link createPool}. */
+export interface Pool<T> extends EventEmitter<PoolEvents<T>> {
+  /**
+   * Borrow a resource. Resolves with a {@link Lease}, or rejects with {@link PoolTimeoutError}
+   * after `acquireTimeoutMs`, `signal.reason` on abort, {@link QueueFullError} when
+   * `maxWaiting` callers already wait, {@link PoolClosedError} once draining, or the `create`
+   * error when making a resource for this caller failed.
+   */
+  acquire(options?: AcquireOptions): Promise<Lease<T>>;
+  /** Borrow, run `fn`, and release on every path (unless `fn` released or destroyed the lease). */
+  use<R>(
+    fn: (resource: T, lease: Lease<T>) => R | Promise<R>,
+    options?: AcquireOptions,
+  ): Promise<R>;
+  /** A snapshot of sizes and counters. */
+  stats(): PoolStats;
+  /** Destroy every idle resource now (then refill to `min`). Resolves when they are destroyed. */
+  clear(): Promise<void>;
+  /**
+   * Stop: reject waiting and new callers with {@link PoolClosedError}, wait up to `timeoutMs`
+   * (default 30 000) for borrowed resources to come back, destroy everything, resolve when no
+   * resource remains. Leases still out at the timeout have their resources destroyed.
+   */
+  drain(timeoutMs?: number): Promise<void>;
+  /** `drain()`, for `await using pool = createPool(...)`. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Make a resource pool. Options are checked here; bad ones throw `TypeError`/`RangeError`. */
+export function createPool<T>(options: PoolOptions<T>): Pool<T> {
+  return new ResourcePool(options);
+}
+
+const INFINITY = Number.POSITIVE_INFINITY;
+const optionalDuration = (name: string, value: unknown, fallback: number, min = 1): number =>
+  value === undefined || value === INFINITY ? fallback : checkDuration(name, value, min);
+
+class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, LeaseOwner<T> {
+  readonly #create: PoolOptions<T>['create'];
+  readonly #destroy: PoolOptions<T>['destroy'];
+  readonly #validate: PoolOptions<T>['validate'];
+  readonly #max: number;
+  readonly #min: number;
+  readonly #createTimeoutMs: number;
+  readonly #destroyTimeoutMs: number;
+  readonly #idleTimeoutMs: number;
+  readonly #maxLifetimeMs: number;
+  readonly #maxWaiting: number;
+  readonly #fifo: boolean;
+  readonly #createRetryDelayMs: number | undefined;
+  readonly #reapIntervalMs: number;
+  readonly #name: string;
+  readonly #clock: Clock;
+
+  readonly #waiters: WaiterQueue<Lease<T>>;
+  readonly #idle = new EntryList<T>();
+  /** Every resource that exists (idle, borrowed, validating), so drain can find them all. */
+  readonly #entries = new Set<Entry<T>>();
+  readonly #leaks: LeakDetector<T> | undefined;
+
+  #borrowed = 0;
+  #validating = 0;
+  #creating = 0;
+  #destroying = 0;
+  #created = 0;
+  #destroyed = 0;
+  #timeouts = 0;
+  #leakCount = 0;
+
+  #lastCreateError: unknown = undefined;
+  /** Set while creates pause after a failure (`createRetryDelayMs`). */
+  #createPause: unknown = undefined;
+  /** Set while a retry of the `min` warm-up is scheduled. */
+  #warmRetry: unknown = undefined;
+  #reaper: unknown = undefined;
+  #closed = false;
+  #drained: Promise<void> | undefined = undefined;
+  #resolveDrained: (() => void) | undefined = undefined;
+  #drainTimer: unknown = undefined;
+
+  constructor(options: PoolOptions<T>) {
+    super();
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError(`options must be an object, got ${String(options)}`);
+    }
+    checkFunction('create', options.create, true);
+    checkFunction('destroy', options.destroy, true);
+    checkFunction('validate', options.validate, false);
+    this.#create = options.create;
+    this.#destroy = options.destroy;
+    this.#validate = options.validate;
+    this.#max = checkInteger('max', options.max ?? 10, 1, Number.MAX_SAFE_INTEGER);
+    this.#min = checkInteger('min', options.min ?? 0, 0, Number.MAX_SAFE_INTEGER);
+    if (this.#min > this.#max) {
+      throw new RangeError(`min must be <= max (${this.#max}), got ${this.#min}`);
+    }
+    const acquireTimeoutMs = checkDuration(
+      'acquireTimeoutMs',
+      options.acquireTimeoutMs ?? 30_000,
+      1,
+    );
+    this.#createTimeoutMs = checkDuration('createTimeoutMs', options.createTimeoutMs ?? 30_000, 1);
+    this.#destroyTimeoutMs = checkDuration(
+      'destroyTimeoutMs',
+      options.destroyTimeoutMs ?? 30_000,
+      1,
+    );
+    this.#idleTimeoutMs = optionalDuration('idleTimeoutMs', options.idleTimeoutMs, INFINITY);
+    this.#maxLifetimeMs = optionalDuration('maxLifetimeMs', options.maxLifetimeMs, INFINITY);
+    this.#maxWaiting = checkLimit('maxWaiting', options.maxWaiting ?? INFINITY, 0);
+    this.#fifo = checkBoolean('fifo', options.fifo ?? false);
+    this.#createRetryDelayMs =
+      options.createRetryDelayMs === undefined
+        ? undefined
+        : checkDuration('createRetryDelayMs', options.createRetryDelayMs, 0);
+    this.#reapIntervalMs = checkDuration('reapIntervalMs', options.reapIntervalMs ?? 1000, 1);
+    if (options.name !== undefined && typeof options.name !== 'string') {
+      throw new TypeError(`name must be a string, got ${typeof options.name}`);
+    }
+    this.#name = options.name ?? 'pool';
+    const clock = options.clock ?? systemClock;
+    if (typeof clock?.now !== 'function' || typeof clock.setTimeout !== 'function') {
+      throw new TypeError('clock must have now(), setTimeout() and clearTimeout()');
+    }
+    this.#clock = clock;
+    this.#waiters = new WaiterQueue<Lease<T>>(clock, acquireTimeoutMs, (waiter) =>
+      this.#timedOut(waiter),
+    );
+    if (options.leakDetectionMs !== undefined) {
+      const threshold = checkDuration('leakDetectionMs', options.leakDetectionMs, 1);
+      const stacks = options.leakStacks ?? 'after-first-leak';
+      if (stacks !== 'always' && stacks !== 'after-first-leak' && stacks !== 'never') {
+        throw new TypeError(
+          `leakStacks must be 'always', 'after-first-leak' or 'never', got ${String(stacks)}`,
+        );
+      }
+      this.#leaks = new LeakDetector<T>(
+        clock,
+        threshold,
+        stacks,
+        (entry, heldMs) => this.#reportLeak('held-too-long', entry, heldMs),
+        (entry) => this.#collected(entry),
+      );
+    }
+    if (this.#idleTimeoutMs !== INFINITY || this.#maxLifetimeMs !== INFINITY) this.#scheduleReap();
+    this.#ensureMin();
+  }
+
+  // ---- borrowing -------------------------------------------------------------------------
+
+  acquire(options?: AcquireOptions): Promise<Lease<T>> {
+    if (this.#closed) return Promise.reject(new PoolClosedError());
+    let signal: AbortSignal | undefined;
+    let priority = 0;
+    if (options !== undefined) {
+      try {
+        signal = checkSignal(options.signal);
+        priority = checkPriority(options.priority);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (signal?.aborted) return Promise.reject(signal.reason);
+    }
+    const leaks = this.#leaks;
+    const site = leaks?.captureStacks ? leaks.captureSite(this.acquire) : undefined;
+    // Fast path: nobody is waiting and a resource is idle (and needs no validation): lend it.
+    if (this.#waiters.queued === 0 && this.#idle.size > 0 && this.#validate === undefined) {
+      return Promise.resolve(this.#lend(this.#takeIdle(), site));
+    }
+    // The limit is on callers left waiting for someone else's resource: while a slot is free,
+    // a caller waits only for its own create (so even `maxWaiting: 0` can fill the pool).
+    if (this.#waiters.pending >= this.#maxWaiting && this.#size() >= this.#max) {
+      return Promise.reject(new QueueFullError(this.#maxWaiting));
+    }
+    const promise = this.#waiters.enqueue(priority, signal, site);
+    this.#dispatch();
+    return promise;
+  }
+
+  async use<R>(
+    fn: (resource: T, lease: Lease<T>) => R | Promise<R>,
+    options?: AcquireOptions,
+  ): Promise<R> {
+    const lease = await this.acquire(options);
+    try {
+      return await fn(lease.value, lease);
+    } finally {
+      if (!lease.released) lease.release();
+    }
+  }
+
+  /** Serve waiters from idle resources, then start creates for those still uncovered. */
+  #dispatch(): void {
+    for (let waiter = this.#waiters.peek(); waiter && this.#idle.size > 0; ) {
+      this.#hand(this.#takeIdle(), waiter);
+      waiter = this.#waiters.peek();
+    }
+    while (
+      !this.#closed &&
+      this.#createPause === undefined &&
+      this.#creating < this.#waiters.queued &&
+      this.#size() < this.#max
+    ) {
+      this.#startCreate();
+    }
+  }
+
+  #hand(entry: Entry<T>, waiter: Waiter<Lease<T>>): void {
+    if (this.#validate === undefined || entry.fresh) {
+      this.#waiters.settle(waiter, this.#lend(entry, waiter.site));
+      return;
+    }
+    // The waiter leaves the line while its resource is checked, but its timeout keeps running.
+    this.#waiters.unqueue(waiter);
+    entry.state = VALIDATING;
+    this.#validating++;
+    const validate = this.#validate;
+    Promise.resolve()
+      .then(() => validate(entry.resource))
+      .then(
+        (ok) => this.#validated(entry, waiter, ok === true),
+        () => this.#validated(entry, waiter, false),
+      );
+  }
+
+  #validated(entry: Entry<T>, waiter: Waiter<Lease<T>>, ok: boolean): void {
+    this.#validating--;
+    if (!ok) {
+      this.#retire(entry);
+      this.#waiters.requeue(waiter);
+      this.#dispatch();
+    } else if (waiter.settled) {
+      this.#putBack(entry); // the caller timed out or aborted meanwhile
+    } else {
+      this.#waiters.settle(waiter, this.#lend(entry, waiter.site));
+    }
+  }
+
+  #lend(entry: Entry<T>, site: object | undefined): Lease<T> {
+    entry.state = BORROWED;
+    entry.fresh = false;
+    this.#borrowed++;
+    const lease = new Lease<T>(this, entry);
+    if (this.#leaks !== undefined) this.#leaks.watch(entry, lease, site);
+    return lease;
+  }
+
+  #takeIdle(): Entry<T> {
+    const entry = (this.#fifo ? this.#idle.head : this.#idle.tail)!;
+    this.#idle.unlink(entry);
+    return entry;
+  }
+
+  /** @internal Called by `Lease.release()`. */
+  returnEntry(entry: Entry<T>): void {
+    if (entry.state !== BORROWED) return; // destroyed by drain or reclaimed meanwhile
+    this.#borrowed--;
+    if (this.#leaks !== undefined) this.#leaks.unwatch(entry);
+    this.#putBack(entry);
+  }
+
+  /** @internal Called by `Lease.destroy()`. */
+  destroyEntry(entry: Entry<T>): Promise<void> {
+    if (entry.state !== BORROWED) return Promise.resolve();
+    this.#borrowed--;
+    if (this.#leaks !== undefined) this.#leaks.unwatch(entry);
+    return this.#retire(entry);
+  }
+
+  /** A resource is free again: give it to the next waiter, or retire it, or let it idle. */
+  #putBack(entry: Entry<T>): void {
+    if (
+      this.#closed ||
+      (this.#maxLifetimeMs !== INFINITY &&
+        this.#clock.now() - entry.createdAt >= this.#maxLifetimeMs)
+    ) {
+      this.#retire(entry);
+      return;
+    }
+    const waiter = this.#waiters.peek();
+    if (waiter !== undefined) {
+      this.#hand(entry, waiter);
+      return;
+    }
+    entry.state = IDLE;
+    if (this.#idleTimeoutMs !== INFINITY) entry.idleSince = this.#clock.now();
+    this.#idle.push(entry);
+  }
+
+  #timedOut(waiter: Waiter<Lease<T>>): Error {
+    this.#timeouts++;
+    const waitedMs = Math.round(this.#clock.now() - waiter.enqueuedAt);
+    if (channels.timeout.hasSubscribers) channels.timeout.publish({ pool: this.#name, waitedMs });
+    const cause = this.#lastCreateError;
+    return new PoolTimeoutError(waitedMs, cause === undefined ? undefined : { cause });
+  }
+
+  // ---- making and unmaking resources -----------------------------------------------------
+
+  #size(): number {
+    return this.#idle.size + this.#borrowed + this.#validating + this.#creating + this.#destroying;
+  }
+
+  #startCreate(): void {
+    this.#creating++;
+    const controller = new AbortController();
+    let settled = false;
+    const timer = scheduleUnref(
+      this.#clock,
+      () => {
+        if (settled) return;
+        settled = true;
+        const error = new CreateTimeoutError(this.#createTimeoutMs);
+        controller.abort(error);
+        this.#creating--;
+        this.#createFailed(error);
+      },
+      this.#createTimeoutMs,
+    );
+    let attempt: Promise<T>;
+    try {
+      attempt = Promise.resolve(this.#create({ signal: controller.signal }));
+    } catch (error) {
+      attempt = Promise.reject(error);
+    }
+    attempt.then(
+      (resource) => {
+        if (settled) {
+          // It arrived after its timeout; its slot was already given up.
+          this.#destroyLate(resource);
+          return;
+        }
+        settled = true;
+        this.#clock.clearTimeout(timer);
+        this.#creating--;
+        this.#created++;
+        this.#lastCreateError = undefined;
+        const entry = new Entry(resource, this.#clock.now());
+        this.#entries.add(entry);
+        this.#putBack(entry);
+      },
+      (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        this.#clock.clearTimeout(timer);
+        this.#creating--;
+        this.#createFailed(error);
+      },
+    );
+  }
+
+  #createFailed(error: unknown): void {
+    this.#lastCreateError = error;
+    this.emit('createError', error);
+    if (channels.createError.hasSubscribers) {
+      channels.createError.publish({ pool: this.#name, error });
+    }
+    if (this.#closed) {
+      this.#checkDrained();
+      return;
+    }
+    if (this.#createRetryDelayMs === undefined) {
+      // One failed create answers one caller: the longest waiting gets the error, so a create
+      // that always fails empties the line instead of leaving anyone pending.
+      const waiter = this.#waiters.peek();
+      if (waiter !== undefined) this.#waiters.fail(waiter, error);
+      this.#dispatch();
+      if (this.#size() < this.#min) this.#retryWarmLater(this.#reapIntervalMs);
+    } else if (this.#createPause === undefined) {
+      this.#createPause = scheduleUnref(
+        this.#clock,
+        () => {
+          this.#createPause = undefined;
+          this.#dispatch();
+          this.#ensureMin();
+        },
+        this.#createRetryDelayMs,
+      );
+    }
+  }
+
+  #retryWarmLater(delayMs: number): void {
+    if (this.#warmRetry !== undefined || this.#closed) return;
+    this.#warmRetry = scheduleUnref(
+      this.#clock,
+      () => {
+        this.#warmRetry = undefined;
+        this.#ensureMin();
+      },
+      delayMs,
+    );
+  }
+
+  #ensureMin(): void {
+    while (
+      !this.#closed &&
+      this.#createPause === undefined &&
+      this.#warmRetry === undefined &&
+      this.#size() < this.#min
+    ) {
+      this.#startCreate();
+    }
+  }
+
+  /** Destroy a resource the pool holds. Resolves when done; never rejects. */
+  #retire(entry: Entry<T>): Promise<void> {
+    entry.state = DESTROYED;
+    this.#entries.delete(entry);
+    this.#destroying++;
+    return new Promise<void>((resolve) => {
+      let settled = false;
+      const finish = (failed: boolean, error?: unknown): void => {
+        if (settled) return;
+        settled = true;
+        this.#clock.clearTimeout(timer);
+        this.#destroying--;
+        this.#destroyed++;
+        if (failed) this.#destroyFailed(error, entry.resource);
+        resolve();
+        this.#slotFreed();
+      };
+      const timer = scheduleUnref(
+        this.#clock,
+        () => finish(true, new Error(`destroy did not settle within ${this.#destroyTimeoutMs} ms`)),
+        this.#destroyTimeoutMs,
+      );
+      try {
+        Promise.resolve(this.#destroy(entry.resource)).then(
+          () => finish(false),
+          (error: unknown) => finish(true, error),
+        );
+      } catch (error) {
+        finish(true, error);
+      }
+    });
+  }
+
+  #destroyLate(resource: T): void {
+    try {
+      Promise.resolve(this.#destroy(resource)).catch((error: unknown) =>
+        this.#destroyFailed(error, resource),
+      );
+    } catch (error) {
+      this.#destroyFailed(error, resource);
+    }
+  }
+
+  #destroyFailed(error: unknown, resource: T): void {
+    this.emit('destroyError', error, resource);
+    if (channels.destroyError.hasSubscribers) {
+      channels.destroyError.publish({ pool: this.#name, error });
+    }
+  }
+
+  #slotFreed(): void {
+    if (this.#closed) {
+      this.#checkDrained();
+      return;
+    }
+    this.#dispatch();
+    this.#ensureMin();
+  }
+
+  // ---- leaks -------------------------------------------------------------------------------
+
+  #reportLeak(kind: LeakReport<T>['kind'], entry: Entry<T>, heldMs: number): void {
+    if (!entry.leakReported || kind === 'held-too-long') this.#leakCount++;
+    this.#leaks!.leakSeen();
+    const report: LeakReport<T> = {
+      kind,
+      pool: this.#name,
+      resource: entry.resource,
+      heldMs,
+      stack: formatSite(entry.site),
+    };
+    this.emit('leak', report);
+    if (channels.leak.hasSubscribers) channels.leak.publish({ pool: this.#name, report });
+  }
+
+  /** A lease was garbage-collected unreleased: report it and reclaim its slot. */
+  #collected(entry: Entry<T>): void {
+    if (entry.state !== BORROWED) return;
+    this.#leaks!.forget(entry);
+    this.#reportLeak('collected', entry, this.#clock.now() - entry.borrowedAt);
+    entry.site = undefined;
+    this.#borrowed--;
+    this.#retire(entry);
+  }
+
+  // ---- background work and shutdown --------------------------------------------------------
+
+  #scheduleReap(): void {
+    this.#reaper = scheduleUnref(this.#clock, () => this.#reap(), this.#reapIntervalMs);
+  }
+
+  /** Retire over-age resources, and idle ones past `idleTimeoutMs` while above `min`. */
+  #reap(): void {
+    if (this.#closed) return;
+    const now = this.#clock.now();
+    let live = this.#size() - this.#destroying;
+    for (let entry = this.#idle.head; entry !== undefined; ) {
+      const next = entry.next;
+      const overAge = now - entry.createdAt >= this.#maxLifetimeMs;
+      const idleTooLong = live > this.#min && now - entry.idleSince >= this.#idleTimeoutMs;
+      if (overAge || idleTooLong) {
+        this.#idle.unlink(entry);
+        this.#retire(entry);
+        live--;
+      }
+      entry = next;
+    }
+    this.#ensureMin();
+    this.#scheduleReap();
+  }
+
+  async clear(): Promise<void> {
+    const retiring: Promise<void>[] = [];
+    for (let entry = this.#idle.head; entry !== undefined; entry = this.#idle.head) {
+      this.#idle.unlink(entry);
+      retiring.push(this.#retire(entry));
+    }
+    await Promise.all(retiring);
+  }
+
+  drain(timeoutMs = 30_000): Promise<void> {
+    if (this.#drained !== undefined) return this.#drained;
+    checkDuration('timeoutMs', timeoutMs, 0);
+    this.#closed = true;
+    for (const timer of [this.#reaper, this.#createPause, this.#warmRetry]) {
+      if (timer !== undefined) this.#clock.clearTimeout(timer);
+    }
+    this.#drained = new Promise<void>((resolve) => {
+      this.#resolveDrained = resolve;
+    });
+    this.#waiters.failAll(() => new PoolClosedError());
+    for (let entry = this.#idle.head; entry !== undefined; entry = this.#idle.head) {
+      this.#idle.unlink(entry);
+      this.#retire(entry);
+    }
+    if (this.#borrowed > 0) {
+      this.#drainTimer = scheduleUnref(this.#clock, () => this.#forceDestroyBorrowed(), timeoutMs);
+    }
+    this.#checkDrained();
+    return this.#drained;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.drain();
+  }
+
+  #forceDestroyBorrowed(): void {
+    this.#drainTimer = undefined;
+    for (const entry of this.#entries) {
+      if (entry.state !== BORROWED) continue;
+      this.#borrowed--;
+      if (this.#leaks !== undefined) this.#leaks.unwatch(entry);
+      this.#retire(entry);
+    }
+  }
+
+  #checkDrained(): void {
+    if (this.#resolveDrained === undefined || this.#size() > 0) return;
+    if (this.#drainTimer !== undefined) this.#clock.clearTimeout(this.#drainTimer);
+    this.#leaks?.stop();
+    const resolve = this.#resolveDrained;
+    this.#resolveDrained = undefined;
+    resolve();
+  }
+
+  stats(): PoolStats {
+    return {
+      size: this.#size(),
+      available: this.#idle.size,
+      borrowed: this.#borrowed,
+      pending: this.#waiters.pending,
+      creating: this.#creating,
+      validating: this.#validating,
+      destroying: this.#destroying,
+      created: this.#created,
+      destroyed: this.#destroyed,
+      timeouts: this.#timeouts,
+      leaks: this.#leakCount,
+      max: this.#max,
+      min: this.#min,
+    };
+  }
+}
