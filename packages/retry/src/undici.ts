@@ -1,0 +1,2 @@
+// @bulwark/retry/undici
+export {};
