@@ -25,3 +25,10 @@ export {
   retryPolicy,
 } from './retry.js';
 export { parseRetryAfter, retryAfterOf } from './retry-after.js';
+export {
+  type TimeoutOptions,
+  TimeoutPolicy,
+  timeout,
+  timeoutPolicy,
+} from './timeout.js';
+export { type WrappedPolicy, wrap } from './wrap.js';

@@ -36,8 +36,8 @@ describe('retry', () => {
       ok: true,
       value: 'third',
     });
-    // biome-ignore lint/suspicious/noThenProperty: a foreign thenable is the point
     const thenable = {
+      // biome-ignore lint/suspicious/noThenProperty: a foreign thenable is the point
       then: (res: (v: number) => void) => res(9),
     } as unknown as PromiseLike<number>;
     await expect(retry(() => thenable, { clock })).resolves.toBe(9);
