@@ -102,8 +102,19 @@ export function backoffDelay(
   }
 }
 
+let defaultBackoff: Backoff | undefined;
+
 /** Resolve and check backoff options (or wrap a custom function). Throws naming the option. */
 export function resolveBackoff(options: BackoffOptions | BackoffFunction | undefined): Backoff {
+  // The defaults are shared: `retry(fn)` need not build the same object on every call.
+  if (options === undefined) {
+    if (defaultBackoff === undefined) defaultBackoff = resolveOptions({});
+    return defaultBackoff;
+  }
+  return resolveOptions(options);
+}
+
+function resolveOptions(options: BackoffOptions | BackoffFunction): Backoff {
   if (typeof options === 'function') {
     checkFunction('backoff', options);
     const fn = options;
@@ -118,23 +129,23 @@ export function resolveBackoff(options: BackoffOptions | BackoffFunction | undef
       },
     };
   }
-  if (options !== undefined && (typeof options !== 'object' || options === null))
+  if (typeof options !== 'object' || options === null)
     throw new TypeError(`backoff must be an object or a function, got ${describe(options)}`);
-  const strategy = options?.strategy ?? 'full-jitter';
+  const strategy = options.strategy ?? 'full-jitter';
   if (!STRATEGIES.includes(strategy))
     throw new TypeError(
       `backoff.strategy must be one of ${STRATEGIES.join(', ')}, got ${describe(strategy)}`,
     );
-  const baseMs = checkRange('backoff.baseMs', options?.baseMs ?? 100, 0, MAX_TIMER_MS);
+  const baseMs = checkRange('backoff.baseMs', options.baseMs ?? 100, 0, MAX_TIMER_MS);
   const maxDelayMs = checkRange(
     'backoff.maxDelayMs',
-    options?.maxDelayMs ?? 30_000,
+    options.maxDelayMs ?? 30_000,
     0,
     MAX_TIMER_MS,
   );
   if (maxDelayMs < baseMs)
     throw new RangeError(`backoff.maxDelayMs must be >= baseMs (${baseMs}), got ${maxDelayMs}`);
-  const factor = checkRange('backoff.factor', options?.factor ?? 2, 1, 1_000);
+  const factor = checkRange('backoff.factor', options.factor ?? 2, 1, 1_000);
   return {
     strategy,
     baseMs,

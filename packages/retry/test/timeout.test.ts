@@ -48,6 +48,24 @@ describe('timeout', () => {
     expect(inner!.reason).toBe(error);
   });
 
+  it('a signal first read after the timeout is already aborted with the TimeoutError', async () => {
+    const clock = fakeClock();
+    let context: { signal: AbortSignal } | undefined;
+    const p = timeout(
+      (c) => {
+        context = c;
+        return new Promise(() => {});
+      },
+      20,
+      { clock },
+    );
+    const outcome = p.catch((e) => e);
+    await clock.advanceAsync(20);
+    const error = await outcome;
+    expect(context!.signal.aborted).toBe(true);
+    expect(context!.signal.reason).toBe(error);
+  });
+
   it('rejects on time even when fn ignores its signal', async () => {
     const clock = fakeClock();
     const p = timeout(() => new Promise(() => {}), 10, { clock });
