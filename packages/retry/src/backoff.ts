@@ -104,6 +104,28 @@ export function backoffDelay(
 
 let defaultBackoff: Backoff | undefined;
 
+/** Check backoff options without building anything; throws naming the option. */
+export function checkBackoff(options: BackoffOptions | BackoffFunction | undefined): void {
+  if (options === undefined || typeof options === 'function') return;
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError(`backoff must be an object or a function, got ${describe(options)}`);
+  const strategy = options.strategy ?? 'full-jitter';
+  if (!STRATEGIES.includes(strategy))
+    throw new TypeError(
+      `backoff.strategy must be one of ${STRATEGIES.join(', ')}, got ${describe(strategy)}`,
+    );
+  const baseMs = checkRange('backoff.baseMs', options.baseMs ?? 100, 0, MAX_TIMER_MS);
+  const maxDelayMs = checkRange(
+    'backoff.maxDelayMs',
+    options.maxDelayMs ?? 30_000,
+    0,
+    MAX_TIMER_MS,
+  );
+  if (maxDelayMs < baseMs)
+    throw new RangeError(`backoff.maxDelayMs must be >= baseMs (${baseMs}), got ${maxDelayMs}`);
+  checkRange('backoff.factor', options.factor ?? 2, 1, 1_000);
+}
+
 /** Resolve and check backoff options (or wrap a custom function). Throws naming the option. */
 export function resolveBackoff(options: BackoffOptions | BackoffFunction | undefined): Backoff {
   // The defaults are shared: `retry(fn)` need not build the same object on every call.
@@ -129,23 +151,11 @@ function resolveOptions(options: BackoffOptions | BackoffFunction): Backoff {
       },
     };
   }
-  if (typeof options !== 'object' || options === null)
-    throw new TypeError(`backoff must be an object or a function, got ${describe(options)}`);
+  checkBackoff(options);
   const strategy = options.strategy ?? 'full-jitter';
-  if (!STRATEGIES.includes(strategy))
-    throw new TypeError(
-      `backoff.strategy must be one of ${STRATEGIES.join(', ')}, got ${describe(strategy)}`,
-    );
-  const baseMs = checkRange('backoff.baseMs', options.baseMs ?? 100, 0, MAX_TIMER_MS);
-  const maxDelayMs = checkRange(
-    'backoff.maxDelayMs',
-    options.maxDelayMs ?? 30_000,
-    0,
-    MAX_TIMER_MS,
-  );
-  if (maxDelayMs < baseMs)
-    throw new RangeError(`backoff.maxDelayMs must be >= baseMs (${baseMs}), got ${maxDelayMs}`);
-  const factor = checkRange('backoff.factor', options.factor ?? 2, 1, 1_000);
+  const baseMs = options.baseMs ?? 100;
+  const maxDelayMs = options.maxDelayMs ?? 30_000;
+  const factor = options.factor ?? 2;
   return {
     strategy,
     baseMs,

@@ -9,6 +9,7 @@ import {
   type Backoff,
   type BackoffFunction,
   type BackoffOptions,
+  checkBackoff,
   resolveBackoff,
 } from './backoff.js';
 import type { RetryBudget } from './budget.js';
@@ -22,6 +23,8 @@ import {
   checkRange,
   checkSignal,
   describe,
+  MAX_TIMER_MS,
+  systemClock,
 } from './options.js';
 import { NEVER_ABORTED, type Policy, type PolicyExecuteOptions } from './policy.js';
 import { retryAfterOf } from './retry-after.js';
@@ -101,6 +104,7 @@ export interface RetryOptions extends RetryPolicyOptions {
 
 const FIRST_ATTEMPT: AttemptContext = Object.freeze({ signal: NEVER_ABORTED, attempt: 1 });
 const retryAll = () => true;
+const NO_OPTIONS: RetryOptions = Object.freeze({});
 
 function report(listener: ((event: never) => void) | undefined, event: unknown): void {
   if (listener === undefined) return;
@@ -153,6 +157,46 @@ export function raceAbort<T>(value: T | PromiseLike<T>, signal: AbortSignal): Pr
 }
 
 /**
+ * Check every retry option without building anything (so `retry()` can run a first attempt that
+ * succeeds without allocating a policy). Throws a TypeError or RangeError naming the option.
+ */
+function checkRetryOptions(options: RetryPolicyOptions | undefined): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError(`options must be an object, got ${describe(options)}`);
+  if (options.attempts !== undefined) checkCount('attempts', options.attempts, 1, true);
+  checkBackoff(options.backoff);
+  checkFunction('retryOn', options.retryOn);
+  const maxRetryAfterMs = options.maxRetryAfterMs;
+  if (maxRetryAfterMs !== undefined && maxRetryAfterMs !== Number.POSITIVE_INFINITY)
+    checkRange('maxRetryAfterMs', maxRetryAfterMs, 0, MAX_TIMER_MS);
+  const respect = options.respectRetryAfter;
+  if (respect !== undefined && typeof respect !== 'boolean')
+    throw new TypeError(`respectRetryAfter must be a boolean, got ${describe(respect)}`);
+  const budget = options.budget;
+  if (
+    budget !== undefined &&
+    (typeof budget !== 'object' ||
+      budget === null ||
+      typeof budget.tryRetry !== 'function' ||
+      typeof budget.recordAttempt !== 'function')
+  )
+    throw new TypeError(`budget must be a RetryBudget, got ${describe(budget)}`);
+  checkFunction('onRetry', options.onRetry);
+  checkFunction('onGiveUp', options.onGiveUp);
+  if (options.clock !== undefined) checkClock(options.clock);
+  checkFunction('random', options.random);
+}
+
+// Set by RetryPolicy's static block: enter a policy's retry loop after a first attempt that
+// `retry()` ran itself.
+let continueAfterFailure: <T>(
+  policy: RetryPolicy,
+  fn: (context: AttemptContext) => T | PromiseLike<T>,
+  error: unknown,
+) => Promise<T>;
+
+/**
  * A retry policy: options checked once, then `execute(fn, { signal })` any number of times. It is
  * a {@link Policy}, so it composes with {@link wrap}. See {@link retry} for the semantics.
  */
@@ -172,37 +216,21 @@ export class RetryPolicy implements Policy {
 
   /** Throws a TypeError or RangeError naming the option when an option is invalid. */
   constructor(options: RetryPolicyOptions = {}) {
-    if (typeof options !== 'object' || options === null)
-      throw new TypeError(`options must be an object, got ${describe(options)}`);
-    this.attempts = checkCount('attempts', options.attempts ?? 3, 1, true);
+    checkRetryOptions(options);
+    this.attempts = options.attempts ?? 3;
     this.backoff = resolveBackoff(options.backoff);
-    checkFunction('retryOn', options.retryOn);
     this.#retryOn = options.retryOn ?? retryAll;
-    this.#maxRetryAfterMs =
-      options.maxRetryAfterMs === Number.POSITIVE_INFINITY
-        ? Number.POSITIVE_INFINITY
-        : checkRange('maxRetryAfterMs', options.maxRetryAfterMs ?? 60_000, 0, 2_147_483_647);
-    const respect = options.respectRetryAfter ?? true;
-    if (typeof respect !== 'boolean')
-      throw new TypeError(`respectRetryAfter must be a boolean, got ${describe(respect)}`);
-    this.#respectRetryAfter = respect;
-    const budget = options.budget;
-    if (
-      budget !== undefined &&
-      (typeof budget !== 'object' ||
-        budget === null ||
-        typeof budget.tryRetry !== 'function' ||
-        typeof budget.recordAttempt !== 'function')
-    )
-      throw new TypeError(`budget must be a RetryBudget, got ${describe(budget)}`);
-    this.#budget = budget;
-    checkFunction('onRetry', options.onRetry);
-    checkFunction('onGiveUp', options.onGiveUp);
+    this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
+    this.#respectRetryAfter = options.respectRetryAfter ?? true;
+    this.#budget = options.budget;
     this.#onRetry = options.onRetry;
     this.#onGiveUp = options.onGiveUp;
-    this.#clock = checkClock(options.clock);
-    checkFunction('random', options.random);
+    this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
+  }
+
+  static {
+    continueAfterFailure = (policy, fn, error) => policy.#retryLoop(fn, undefined, error, 1);
   }
 
   /**
@@ -355,6 +383,32 @@ export function retry<T>(
   fn: (context: AttemptContext) => T | PromiseLike<T>,
   options?: RetryOptions,
 ): Promise<T> {
-  const policy = new RetryPolicy(options);
-  return policy.execute(fn, options);
+  if (options === undefined) options = NO_OPTIONS;
+  else checkRetryOptions(options);
+  if (options.signal !== undefined) return new RetryPolicy(options).execute(fn, options);
+  // The first attempt runs here and a policy is built only if it fails: a call that succeeds at
+  // once costs what `retryPolicy(...).execute` costs.
+  const budget = options.budget;
+  if (budget !== undefined) budget.recordAttempt();
+  let result: T | PromiseLike<T>;
+  try {
+    result = fn(FIRST_ATTEMPT);
+  } catch (error) {
+    return continueAfterFailure(new RetryPolicy(options), fn, error);
+  }
+  if (result instanceof Promise) {
+    if (options.attempts === 1) return result as Promise<T>;
+    return (result as Promise<T>).then(undefined, (error: unknown) =>
+      continueAfterFailure(new RetryPolicy(options), fn, error),
+    );
+  }
+  if (
+    result !== null &&
+    typeof result === 'object' &&
+    typeof (result as PromiseLike<T>).then === 'function'
+  )
+    return Promise.resolve(result).then(undefined, (error: unknown) =>
+      continueAfterFailure(new RetryPolicy(options), fn, error),
+    );
+  return Promise.resolve(result as T);
 }

@@ -497,11 +497,12 @@ export function resilienceInterceptor(
   return (dispatch) =>
     function resilienceDispatch(opts, handler) {
       const method = String(opts.method).toUpperCase();
+      // Upgrades and tunnels hand over a socket, not a response: nothing here applies.
+      if (opts.upgrade || method === 'CONNECT') return dispatch(opts, handler);
       const retryable =
         (idempotent.has(method) ||
           (keyed.has(method) && hasHeader(opts.headers, 'idempotency-key'))) &&
-        isReplayableBody(opts.body) &&
-        !opts.upgrade;
+        isReplayableBody(opts.body);
       if (!retryable && config.breaker === undefined && config.timeout === undefined)
         return dispatch(opts, handler);
       new ResilientRequest(dispatch, opts, handler, config, retryable).start();

@@ -24,6 +24,11 @@ describe('retry', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  it('works without options', async () => {
+    await expect(retry(async () => 'plain')).resolves.toBe('plain');
+    await expect(retry(() => 2)).resolves.toBe(2);
+  });
+
   it('accepts sync values, sync throws and foreign thenables', async () => {
     const clock = fakeClock();
     await expect(retry(() => 7, { clock })).resolves.toBe(7);

@@ -188,6 +188,24 @@ describe('resilienceInterceptor against a real server', () => {
     expect(await res.body.text()).toBe('still down');
   });
 
+  it('a failure body larger than maxBufferedBytes cannot be replayed: the caller gets HttpStatusError', async () => {
+    const { server, clock, retries, dispatcher } = await setup((clock, retries) => ({
+      maxBufferedBytes: 10,
+      retry: { attempts: 2, clock, backoff: constant(10), onRetry: retries.push },
+    }));
+    server.plan.push(
+      { status: 500, body: 'x'.repeat(100) },
+      { status: 503, body: 'y'.repeat(100) },
+    );
+    const pending = request(`${server.origin}/`, { dispatcher });
+    await retries.next();
+    clock.advance(10);
+    const error = (await pending.catch((e) => e)) as HttpStatusError;
+    expect(error).toBeInstanceOf(HttpStatusError);
+    expect(error.statusCode).toBe(503);
+    expect(error.body).toBeUndefined();
+  });
+
   it('honours Retry-After on a 429, and passes a 429 without it through', async () => {
     const { server, clock, retries, dispatcher } = await setup((clock, retries) => ({
       retry: { clock, backoff: constant(10), onRetry: retries.push },
