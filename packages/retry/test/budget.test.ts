@@ -102,6 +102,75 @@ describe('RetryBudget', () => {
     );
   });
 
+  it('matches a reference model under any sequence of commands (fc.commands)', () => {
+    interface Model {
+      now: number;
+      events: { at: number; kind: 'attempt' | 'retry' }[];
+    }
+    interface Real {
+      clock: ReturnType<typeof fakeClock>;
+      budget: RetryBudget;
+    }
+    const RATIO = 0.25;
+    const FLOOR = 2; // minRetriesPerSecond 2 × 1 s window
+    const live = (m: Model) =>
+      m.events.filter((e) => Math.floor(e.at / 100) > Math.floor(m.now / 100) - 10);
+    class Attempt implements fc.Command<Model, Real> {
+      check = () => true;
+      run(m: Model, r: Real) {
+        r.budget.recordAttempt();
+        m.events.push({ at: m.now, kind: 'attempt' });
+      }
+      toString = () => 'attempt';
+    }
+    class Retry implements fc.Command<Model, Real> {
+      check = () => true;
+      run(m: Model, r: Real) {
+        const window = live(m);
+        const attempts = window.filter((e) => e.kind === 'attempt').length;
+        const retries = window.length - attempts;
+        const expected = retries + 1 <= RATIO * attempts + FLOOR + 1e-9;
+        expect(r.budget.tryRetry()).toBe(expected);
+        if (expected) m.events.push({ at: m.now, kind: 'retry' });
+        const stats = r.budget.stats();
+        expect(stats.retries).toBe(retries + (expected ? 1 : 0));
+        expect(stats.attempts).toBe(attempts);
+        expect(stats.retries).toBeLessThanOrEqual(stats.allowed);
+      }
+      toString = () => 'retry';
+    }
+    class Advance implements fc.Command<Model, Real> {
+      constructor(readonly ms: number) {}
+      check = () => true;
+      run(m: Model, r: Real) {
+        m.now += this.ms;
+        r.clock.advance(this.ms);
+      }
+      toString = () => `advance(${this.ms})`;
+    }
+    const commands = [
+      fc.constant(new Attempt()),
+      fc.constant(new Retry()),
+      fc.integer({ min: 1, max: 1_500 }).map((ms) => new Advance(ms)),
+    ];
+    fc.assert(
+      fc.property(fc.commands(commands, { maxCommands: 200 }), (cmds) => {
+        const clock = fakeClock();
+        const budget = new RetryBudget({
+          ratio: RATIO,
+          minRetriesPerSecond: 2,
+          windowMs: 1_000,
+          buckets: 10,
+          clock,
+        });
+        fc.modelRun(
+          () => ({ model: { now: clock.now(), events: [] }, real: { clock, budget } }),
+          cmds,
+        );
+      }),
+    );
+  });
+
   it('rejects bad options, naming them', () => {
     expect(() => new RetryBudget({ ratio: -0.1 })).toThrow(
       'ratio must be >= 0 and <= 1000, got -0.1',
