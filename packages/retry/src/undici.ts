@@ -59,11 +59,15 @@ export interface ResilienceInterceptorOptions {
  * `retry` honours); the interceptor replays it to the caller when it is the last one.
  */
 export class HttpStatusError extends Error {
+  /** The response status. */
   readonly statusCode: number;
+  /** The response headers (lower-case names), `retry-after` included when sent. */
   readonly headers: IncomingHttpHeaders;
+  /** The reason phrase, when the server sent one. */
   readonly statusMessage: string | undefined;
   /** The buffered body, or undefined when it was larger than `maxBufferedBytes`. */
   readonly body: Buffer[] | undefined;
+  /** The response trailers. */
   readonly trailers: IncomingHttpHeaders;
 
   constructor(
