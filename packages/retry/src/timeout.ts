@@ -47,6 +47,20 @@ function run<T>(
 ): Promise<T> {
   if (parent?.aborted) return Promise.reject(parent.reason);
   const context = new TimeoutContext();
+  // fn's synchronous part cannot be interrupted anyway; a plain value needs no timer at all.
+  let result: T | PromiseLike<T>;
+  try {
+    result = fn(context);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  if (
+    result === null ||
+    (typeof result !== 'object' && typeof result !== 'function') ||
+    typeof (result as PromiseLike<T>).then !== 'function'
+  )
+    return Promise.resolve(result as T);
+  const pending = result as PromiseLike<T>;
   return new Promise<T>((resolve, reject) => {
     let done = false;
     const finish = () => {
@@ -70,16 +84,7 @@ function run<T>(
       context.abort(error);
     }, ms);
     parent?.addEventListener('abort', onParentAbort, { once: true });
-
-    let result: T | PromiseLike<T>;
-    try {
-      result = fn(context);
-    } catch (error) {
-      finish();
-      reject(error);
-      return;
-    }
-    Promise.resolve(result).then(
+    pending.then(
       (value) => {
         if (done) return;
         finish();

@@ -22,6 +22,13 @@ describe('timeout', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  it('arms no timer for a function that returns a plain value', async () => {
+    const clock = fakeClock();
+    const p = timeout(() => 'sync', 100, { clock });
+    expect(clock.pendingTimers).toBe(0);
+    await expect(p).resolves.toBe('sync');
+  });
+
   it('aborts the inner signal with a TimeoutError and rejects with it', async () => {
     const clock = fakeClock();
     let inner: AbortSignal | undefined;
