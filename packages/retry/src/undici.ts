@@ -16,7 +16,14 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { RetryBudgetExhaustedError } from './errors.js';
-import { checkCount, checkDuration, checkFunction, describe } from './options.js';
+import {
+  type Clock,
+  checkClock,
+  checkCount,
+  checkDuration,
+  checkFunction,
+  describe,
+} from './options.js';
 import type { Policy, PolicyContext } from './policy.js';
 import { RetryPolicy, type RetryPolicyOptions } from './retry.js';
 import { TimeoutPolicy } from './timeout.js';
@@ -50,6 +57,11 @@ export interface ResilienceInterceptorOptions {
    * 5xx, and 429 when the response has a `Retry-After` header.
    */
   isFailureStatus?: (statusCode: number, headers: IncomingHttpHeaders) => boolean;
+  /**
+   * Time source and timers for the timeouts and the waits between attempts (`retry.clock`, when
+   * given, wins). Default `Date.now` and the global timers.
+   */
+  clock?: Clock;
   /** Largest failure-response body held back for replay; a larger one is not replayable. Default 64 KiB. */
   maxBufferedBytes?: number;
 }
@@ -476,12 +488,16 @@ export function resilienceInterceptor(
     (typeof options.retry !== 'object' || options.retry === null)
   )
     throw new TypeError(`retry must be an object or false, got ${describe(options.retry)}`);
+  const clock = options.clock === undefined ? undefined : checkClock(options.clock);
+  const retryClock = options.retry === false ? undefined : options.retry?.clock;
   const config: Config = {
     breaker: options.breaker,
     timeout:
       options.timeoutMs === undefined
         ? undefined
-        : new TimeoutPolicy(checkDuration('timeoutMs', options.timeoutMs, 1)),
+        : new TimeoutPolicy(checkDuration('timeoutMs', options.timeoutMs, 1), {
+            clock: retryClock ?? clock,
+          }),
     retry: undefined,
     idempotent: checkMethods('idempotentMethods', options.idempotentMethods, DEFAULT_IDEMPOTENT),
     keyed: checkMethods('idempotencyKeyMethods', options.idempotencyKeyMethods, DEFAULT_KEYED),
@@ -489,9 +505,8 @@ export function resilienceInterceptor(
     maxBufferedBytes: checkCount('maxBufferedBytes', options.maxBufferedBytes ?? 65_536, 0, false),
   };
   if (options.retry !== false) {
-    const retryOptions = options.retry ?? {};
-    if (retryOptions.clock !== undefined && config.timeout !== undefined)
-      config.timeout = new TimeoutPolicy(config.timeout.ms, { clock: retryOptions.clock });
+    const retryOptions: RetryPolicyOptions = { clock, ...options.retry };
+    if (retryOptions.clock === undefined) delete retryOptions.clock;
     // Construct once so bad options throw here, not on the first request.
     new RetryPolicy(retryOptions);
     config.retry = retryOptions;

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { BrokenCircuitError, breakerPerKey, CircuitBreaker } from '@bulwark/circuit-breaker';
 import type { FakeClock } from '@bulwark/test-utils';
-import { Agent, type Dispatcher, request } from 'undici';
+import { Agent, type Dispatcher, fetch, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RetryBudget, type RetryEvent, TimeoutError } from '../src/index.js';
 import {
@@ -344,6 +344,55 @@ describe('resilienceInterceptor against a real server', () => {
     expect(budget.stats().totals).toEqual({ attempts: 1, retries: 1, rejected: 1 });
   });
 
+  it('works under fetch() too', async () => {
+    const { server, clock, retries, dispatcher } = await setup((clock, retries) => ({
+      retry: { clock, backoff: constant(10), onRetry: retries.push },
+    }));
+    server.plan.push({ status: 502 });
+    const pending = fetch(`${server.origin}/f`, { dispatcher });
+    await retries.next();
+    clock.advance(10);
+    const res = await pending;
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('ok');
+    expect(server.received).toHaveLength(2);
+  });
+
+  it('retry: false keeps the breaker and the timeout but never retries', async () => {
+    const { server, clock, dispatcher } = await setup((clock) => ({
+      clock,
+      timeoutMs: 300,
+      retry: false,
+    }));
+    server.plan.push({ status: 503, body: 'no' }, 'stall');
+    const res = await request(`${server.origin}/`, { dispatcher });
+    expect(res.statusCode).toBe(503);
+    expect(await res.body.text()).toBe('no');
+    expect(server.received).toHaveLength(1);
+    expect(clock.pendingTimers).toBe(0);
+
+    const stalled = request(`${server.origin}/`, { dispatcher });
+    await server.received$(2);
+    clock.advance(300);
+    await expect(stalled).rejects.toBeInstanceOf(TimeoutError);
+    expect(server.received).toHaveLength(2);
+  });
+
+  it('leaves other requests on the same connection unharmed after a held-back failure', async () => {
+    const { server, clock, retries, dispatcher } = await setup((clock, retries) => ({
+      retry: { clock, backoff: constant(10), onRetry: retries.push },
+    }));
+    server.plan.push({ status: 500, body: 'x'.repeat(1_000) });
+    const first = request(`${server.origin}/1`, { dispatcher });
+    await retries.next();
+    clock.advance(10);
+    const res1 = await first;
+    expect(await res1.body.text()).toBe('ok');
+    const res2 = await request(`${server.origin}/2`, { dispatcher });
+    expect(await res2.body.text()).toBe('ok');
+    expect(server.received.map((r) => r.url)).toEqual(['/1', '/1', '/2']);
+  });
+
   it('rejects bad options, naming them', () => {
     expect(() => resilienceInterceptor({ timeoutMs: 0 })).toThrow(/timeoutMs must be between 1/);
     expect(() => resilienceInterceptor({ breaker: 'x' as never })).toThrow(
@@ -354,5 +403,9 @@ describe('resilienceInterceptor against a real server', () => {
     );
     expect(() => resilienceInterceptor({ retry: { attempts: 0 } })).toThrow(/attempts must be/);
     expect(() => resilienceInterceptor({ maxBufferedBytes: -1 })).toThrow(/maxBufferedBytes/);
+    expect(() => resilienceInterceptor({ clock: {} as never })).toThrow(/clock must have/);
+    expect(() => resilienceInterceptor({ retry: 3 as never })).toThrow(
+      /retry must be an object or false, got 3/,
+    );
   });
 });
