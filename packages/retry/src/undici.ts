@@ -242,6 +242,29 @@ class ResilientRequest {
       this.#fail(controller.reason);
       return;
     }
+    let chain: Policy;
+    try {
+      chain = this.#chain();
+    } catch (error) {
+      // A breaker factory that throws fails this request, not the dispatcher.
+      this.#fail(error);
+      return;
+    }
+    chain
+      .execute((context) => this.#attempt(context), { signal: controller.abortController.signal })
+      .then(undefined, (error: unknown) => {
+        try {
+          this.#finish(error);
+        } catch (handlerError) {
+          // The caller's handler threw while being told the outcome: surface it, as undici would.
+          queueMicrotask(() => {
+            throw handlerError;
+          });
+        }
+      });
+  }
+
+  #chain(): Policy {
     const config = this.#config;
     const policies: Policy[] = [];
     if (this.#retryable && config.retry !== undefined) {
@@ -257,9 +280,7 @@ class ResilientRequest {
     }
     if (config.breaker !== undefined) policies.push(config.breaker(originOf(this.#opts.origin)));
     if (config.timeout !== undefined) policies.push(config.timeout);
-    wrap(...policies)
-      .execute((context) => this.#attempt(context), { signal: controller.abortController.signal })
-      .then(undefined, (error: unknown) => this.#finish(error));
+    return wrap(...policies);
   }
 
   #attempt(context: PolicyContext): Promise<void> {
@@ -297,11 +318,17 @@ class ResilientRequest {
         response.headers,
         response.statusMessage,
       );
-      for (const chunk of response.body) {
-        if (controller.aborted) return;
-        handler.onResponseData?.(controller, chunk);
+      try {
+        for (const chunk of response.body) {
+          if (controller.aborted) break;
+          handler.onResponseData?.(controller, chunk);
+        }
+      } catch (handlerError) {
+        controller.abort(handlerError as Error);
       }
-      if (!controller.aborted) handler.onResponseEnd?.(controller, response.trailers);
+      // Aborted while replaying (by the caller, or because its handler threw): end with the reason.
+      if (controller.aborted) this.#fail(controller.reason);
+      else handler.onResponseEnd?.(controller, response.trailers);
       return;
     }
     this.#fail(error);

@@ -344,6 +344,18 @@ describe('resilienceInterceptor against a real server', () => {
     expect(budget.stats().totals).toEqual({ attempts: 1, retries: 1, rejected: 1 });
   });
 
+  it('a breaker factory that throws fails that request only', async () => {
+    const { server, dispatcher } = await setup(() => ({
+      breaker: () => {
+        throw new Error('no breaker for you');
+      },
+    }));
+    await expect(request(`${server.origin}/`, { dispatcher })).rejects.toThrow(
+      'no breaker for you',
+    );
+    expect(server.received).toHaveLength(0);
+  });
+
   it('works under fetch() too', async () => {
     const { server, clock, retries, dispatcher } = await setup((clock, retries) => ({
       retry: { clock, backoff: constant(10), onRetry: retries.push },
