@@ -40,8 +40,9 @@ export interface BackoffOptions {
 }
 
 /**
- * A custom backoff: the delay in ms before retry number `retry` (1 for the first retry), given the
- * delay used before the previous retry (`baseMs`-free: 0 before the first) and `random()` in [0, 1).
+ * A custom backoff: the delay in ms before retry number `retry` (1 for the first retry), given what
+ * it returned for the previous retry (0 before the first) and `random()` in [0, 1). A result that
+ * is not a positive number means no wait; it is capped at 2^31 − 1 ms.
  */
 export type BackoffFunction = (
   retry: number,
