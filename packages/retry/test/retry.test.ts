@@ -256,6 +256,96 @@ describe('retry', () => {
   });
 });
 
+describe('retry loop (properties)', () => {
+  it('calls fn until the first success or `attempts` calls, waiting exactly the reported delays', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 0, max: 500 }),
+        async (outcomes, attempts, baseMs) => {
+          const clock = fakeClock();
+          const start = clock.now();
+          const events: RetryEvent[] = [];
+          const giveUps: GiveUpEvent[] = [];
+          let calls = 0;
+          const fn = async () => {
+            const ok = outcomes[calls] ?? false;
+            calls++;
+            if (!ok) throw new Error(`fail ${calls}`);
+            return calls;
+          };
+          const r = await drive(
+            clock,
+            retry(fn, {
+              clock,
+              attempts,
+              backoff: { strategy: 'exponential', baseMs, maxDelayMs: 2_000 },
+              onRetry: (e) => events.push(e),
+              onGiveUp: (e) => giveUps.push(e),
+            }),
+          );
+          const firstOk = outcomes.indexOf(true);
+          const expectedCalls = firstOk >= 0 && firstOk < attempts ? firstOk + 1 : attempts;
+          expect(calls).toBe(expectedCalls);
+          expect(events.map((e) => e.attempt)).toEqual(
+            Array.from({ length: calls - 1 }, (_, i) => i + 1),
+          );
+          expect(clock.now() - start).toBe(events.reduce((sum, e) => sum + e.delayMs, 0));
+          if (firstOk >= 0 && firstOk < attempts) {
+            expect(r).toEqual({ ok: true, value: calls });
+            expect(giveUps).toEqual([]);
+          } else {
+            expect((r as { error: Error }).error.message).toBe(`fail ${attempts}`);
+            expect(giveUps).toHaveLength(attempts > 1 ? 1 : 0);
+          }
+          expect(clock.pendingTimers).toBe(0);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('an abort at any moment rejects with its reason, stops calling fn and leaves no timer', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 2_000 }), async (abortAt) => {
+        const clock = fakeClock();
+        const controller = new AbortController();
+        let calls = 0;
+        const fn = ({ signal }: { signal: AbortSignal }) => {
+          calls++;
+          // Each attempt takes 150 ms, then fails; it honours its signal.
+          return new Promise<never>((_, reject) => {
+            const t = clock.setTimeout(() => reject(new Error('fail')), 150);
+            signal.addEventListener('abort', () => {
+              clock.clearTimeout(t);
+              reject(signal.reason);
+            });
+          });
+        };
+        const p = retry(fn, {
+          clock,
+          attempts: 100,
+          signal: controller.signal,
+          backoff: { strategy: 'constant', baseMs: 100 },
+        });
+        const outcome = p.catch((e) => e);
+        await clock.advanceAsync(abortAt);
+        const reason = new Error('stop');
+        controller.abort(reason);
+        expect(await outcome).toBe(reason);
+        const callsAtAbort = calls;
+        await clock.advanceAsync(5_000);
+        expect(calls).toBe(callsAtAbort);
+        expect(clock.pendingTimers).toBe(0);
+        // 250 ms per failed attempt and its wait: the attempt running at abortAt is the last one.
+        expect(calls).toBe(Math.floor(abortAt / 250) + 1);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
 describe('Retry-After', () => {
   it('waits max(backoff, retryAfterMs)', async () => {
     const clock = fakeClock();
