@@ -1,0 +1,414 @@
+// retry(fn, options): call fn; if it fails and the failure is worth retrying, wait (backoff,
+// or longer if the error carries a Retry-After), then call it again, up to `attempts` calls.
+//
+// The first attempt is the hot path: when it succeeds the policy reads no clock, arms no timer and
+// allocates nothing beyond one rejection handler for fn's promise. Everything about waiting lives
+// in the slow path, entered only after a failure.
+
+import {
+  type Backoff,
+  type BackoffFunction,
+  type BackoffOptions,
+  checkBackoff,
+  resolveBackoff,
+} from './backoff.js';
+import type { RetryBudget } from './budget.js';
+import { channels } from './channels.js';
+import { RetryBudgetExhaustedError } from './errors.js';
+import {
+  type Clock,
+  checkClock,
+  checkCount,
+  checkFunction,
+  checkRange,
+  checkSignal,
+  describe,
+  MAX_TIMER_MS,
+  systemClock,
+} from './options.js';
+import { NEVER_ABORTED, type Policy, type PolicyExecuteOptions } from './policy.js';
+import { retryAfterOf } from './retry-after.js';
+
+/** What each attempt receives. */
+export interface AttemptContext {
+  /** The caller's signal (or one that never aborts); honour it to stop work nobody waits for. */
+  readonly signal: AbortSignal;
+  /** 1 for the first attempt, 2 for the first retry, ... */
+  readonly attempt: number;
+}
+
+/** The argument of `onRetry` and of the `bulwark:retry:retry` channel: a retry is about to wait. */
+export interface RetryEvent {
+  /** The attempt that just failed (1 = the first); the next one is `attempt + 1`. */
+  attempt: number;
+  /** How long the policy waits before the next attempt. */
+  delayMs: number;
+  /** What the failed attempt threw. */
+  error: unknown;
+  /** The server's Retry-After carried by the error, in ms, if any. */
+  retryAfterMs: number | undefined;
+}
+
+/** Why `retry` stopped retrying. */
+export type GiveUpReason =
+  | 'not-retryable'
+  | 'attempts-exhausted'
+  | 'retry-after-too-long'
+  | 'budget-exhausted';
+
+/** The argument of `onGiveUp` and of the `bulwark:retry:give-up` channel. */
+export interface GiveUpEvent {
+  /** Attempts made. */
+  attempts: number;
+  /** The last attempt's error. */
+  error: unknown;
+  reason: GiveUpReason;
+}
+
+/** Options of a retry policy (everything but `signal`, which each call brings). */
+export interface RetryPolicyOptions {
+  /** Calls in all, the first included (so 3 = up to 2 retries). `Infinity` allowed. Default 3. */
+  attempts?: number;
+  /** A named strategy with its parameters, or a function. Default `{ strategy: 'full-jitter', baseMs: 100, maxDelayMs: 30_000 }`. */
+  backoff?: BackoffOptions | BackoffFunction;
+  /** Whether an error is worth another attempt. Default: every error. A throwing predicate means no. */
+  retryOn?: (error: unknown, attempt: number) => boolean;
+  /**
+   * A Retry-After the error carries (see `retryAfterOf`) longer than this makes the policy give up
+   * at once rather than retry early. Default 60 000 ms.
+   */
+  maxRetryAfterMs?: number;
+  /** Honour a Retry-After carried by the error. Default true. */
+  respectRetryAfter?: boolean;
+  /** A budget shared with other calls; a retry it cannot pay for is not made. */
+  budget?: RetryBudget;
+  /** Called before each wait. A listener that throws does not break the retry. */
+  onRetry?: (event: RetryEvent) => void;
+  /**
+   * Called when the policy stops retrying a failed call: attempts ran out, the budget refused, the
+   * Retry-After was too long, or a retry's error is not retryable. Not on abort, and not when the
+   * very first error is not retryable (nothing was retried).
+   */
+  onGiveUp?: (event: GiveUpEvent) => void;
+  /** Time source and timers. Default `Date.now` and the global timers. */
+  clock?: Clock;
+  /** Random numbers in [0, 1) for jitter. Default `Math.random`. */
+  random?: () => number;
+}
+
+/** Options of {@link retry}. */
+export interface RetryOptions extends RetryPolicyOptions {
+  /** Aborting it stops the call at any point (during an attempt or a wait) with the signal's reason. */
+  signal?: AbortSignal | undefined;
+}
+
+const FIRST_ATTEMPT: AttemptContext = Object.freeze({ signal: NEVER_ABORTED, attempt: 1 });
+const retryAll = () => true;
+const NO_OPTIONS: RetryOptions = Object.freeze({});
+
+function report(listener: ((event: never) => void) | undefined, event: unknown): void {
+  if (listener === undefined) return;
+  try {
+    (listener as (event: unknown) => void)(event);
+  } catch (error) {
+    // A listener must not change the outcome; its error surfaces as an uncaught exception.
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
+}
+
+/** Wait `ms` on `clock`; an abort of `signal` ends the wait with its reason. */
+function sleep(clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal === undefined) {
+      clock.setTimeout(resolve, ms);
+      return;
+    }
+    const onAbort = () => {
+      clock.clearTimeout(handle);
+      reject(signal.reason);
+    };
+    const handle = clock.setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Settle with `value`, or with `signal.reason` as soon as the signal aborts, whichever is first. */
+export function raceAbort<T>(value: T | PromiseLike<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    Promise.resolve(value).then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+/**
+ * Check every retry option without building anything (so `retry()` can run a first attempt that
+ * succeeds without allocating a policy). Throws a TypeError or RangeError naming the option.
+ */
+function checkRetryOptions(options: RetryPolicyOptions | undefined): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError(`options must be an object, got ${describe(options)}`);
+  if (options.attempts !== undefined) checkCount('attempts', options.attempts, 1, true);
+  checkBackoff(options.backoff);
+  checkFunction('retryOn', options.retryOn);
+  const maxRetryAfterMs = options.maxRetryAfterMs;
+  if (maxRetryAfterMs !== undefined && maxRetryAfterMs !== Number.POSITIVE_INFINITY)
+    checkRange('maxRetryAfterMs', maxRetryAfterMs, 0, MAX_TIMER_MS);
+  const respect = options.respectRetryAfter;
+  if (respect !== undefined && typeof respect !== 'boolean')
+    throw new TypeError(`respectRetryAfter must be a boolean, got ${describe(respect)}`);
+  const budget = options.budget;
+  if (
+    budget !== undefined &&
+    (typeof budget !== 'object' ||
+      budget === null ||
+      typeof budget.tryRetry !== 'function' ||
+      typeof budget.recordAttempt !== 'function')
+  )
+    throw new TypeError(`budget must be a RetryBudget, got ${describe(budget)}`);
+  checkFunction('onRetry', options.onRetry);
+  checkFunction('onGiveUp', options.onGiveUp);
+  if (options.clock !== undefined) checkClock(options.clock);
+  checkFunction('random', options.random);
+}
+
+// Set by RetryPolicy's static block: enter a policy's retry loop after a first attempt that
+// `retry()` ran itself.
+let continueAfterFailure: <T>(
+  policy: RetryPolicy,
+  fn: (context: AttemptContext) => T | PromiseLike<T>,
+  error: unknown,
+) => Promise<T>;
+
+/**
+ * A retry policy: options checked once, then `execute(fn, { signal })` any number of times. It is
+ * a {@link Policy}, so it composes with {@link wrap}. See {@link retry} for the semantics.
+ */
+export class RetryPolicy implements Policy {
+  /** The `attempts` option. */
+  readonly attempts: number;
+  /** The resolved backoff. */
+  readonly backoff: Backoff;
+  readonly #retryOn: (error: unknown, attempt: number) => boolean;
+  readonly #maxRetryAfterMs: number;
+  readonly #respectRetryAfter: boolean;
+  readonly #budget: RetryBudget | undefined;
+  readonly #onRetry: ((event: RetryEvent) => void) | undefined;
+  readonly #onGiveUp: ((event: GiveUpEvent) => void) | undefined;
+  readonly #clock: Clock;
+  readonly #random: () => number;
+
+  /** Throws a TypeError or RangeError naming the option when an option is invalid. */
+  constructor(options: RetryPolicyOptions = {}) {
+    checkRetryOptions(options);
+    this.attempts = options.attempts ?? 3;
+    this.backoff = resolveBackoff(options.backoff);
+    this.#retryOn = options.retryOn ?? retryAll;
+    this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
+    this.#respectRetryAfter = options.respectRetryAfter ?? true;
+    this.#budget = options.budget;
+    this.#onRetry = options.onRetry;
+    this.#onGiveUp = options.onGiveUp;
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? Math.random;
+  }
+
+  static {
+    continueAfterFailure = (policy, fn, error) => policy.#retryLoop(fn, undefined, error, 1);
+  }
+
+  /**
+   * Run `fn` until it succeeds, the policy gives up (rejecting with the last error, or with
+   * `RetryBudgetExhaustedError`), or `signal` aborts (rejecting with its reason).
+   */
+  execute<T>(
+    fn: (context: AttemptContext) => T | PromiseLike<T>,
+    options?: PolicyExecuteOptions,
+  ): Promise<T> {
+    // No `?.`: the CJS build lowers it to a helper call on the hot path.
+    const signal = options === undefined ? undefined : options.signal;
+    if (signal !== undefined) return this.#executeWithSignal(fn, signal);
+    const budget = this.#budget;
+    if (budget !== undefined) budget.recordAttempt();
+    let result: T | PromiseLike<T>;
+    try {
+      result = fn(FIRST_ATTEMPT);
+    } catch (error) {
+      return this.#retryLoop(fn, undefined, error, 1);
+    }
+    if (result instanceof Promise) {
+      if (this.attempts === 1) return result as Promise<T>;
+      return (result as Promise<T>).then(undefined, (error: unknown) =>
+        this.#retryLoop(fn, undefined, error, 1),
+      );
+    }
+    if (
+      result !== null &&
+      typeof result === 'object' &&
+      typeof (result as PromiseLike<T>).then === 'function'
+    )
+      return Promise.resolve(result).then(undefined, (error: unknown) =>
+        this.#retryLoop(fn, undefined, error, 1),
+      );
+    return Promise.resolve(result as T);
+  }
+
+  #executeWithSignal<T>(
+    fn: (context: AttemptContext) => T | PromiseLike<T>,
+    signal: AbortSignal,
+  ): Promise<T> {
+    try {
+      checkSignal('signal', signal);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (signal.aborted) return Promise.reject(signal.reason);
+    const budget = this.#budget;
+    if (budget !== undefined) budget.recordAttempt();
+    let result: T | PromiseLike<T>;
+    try {
+      result = fn({ signal, attempt: 1 });
+    } catch (error) {
+      return this.#retryLoop(fn, signal, error, 1);
+    }
+    return raceAbort(result, signal).then(undefined, (error: unknown) =>
+      this.#retryLoop(fn, signal, error, 1),
+    );
+  }
+
+  // Entered after attempt `attempt` failed with `error`. Decides, waits, tries again.
+  async #retryLoop<T>(
+    fn: (context: AttemptContext) => T | PromiseLike<T>,
+    signal: AbortSignal | undefined,
+    error: unknown,
+    attempt: number,
+  ): Promise<T> {
+    const clock = this.#clock;
+    let previousDelay = 0;
+    for (;;) {
+      if (signal?.aborted) throw signal.reason;
+      let giveUp: GiveUpReason | undefined;
+      let retryAfterMs: number | undefined;
+      if (!this.#isRetryable(error, attempt)) giveUp = 'not-retryable';
+      else if (attempt >= this.attempts) giveUp = 'attempts-exhausted';
+      else {
+        if (this.#respectRetryAfter) retryAfterMs = retryAfterOf(error, clock.now());
+        if (retryAfterMs !== undefined && retryAfterMs > this.#maxRetryAfterMs)
+          giveUp = 'retry-after-too-long';
+        else if (this.#budget !== undefined && !this.#budget.tryRetry())
+          giveUp = 'budget-exhausted';
+      }
+      if (giveUp !== undefined) {
+        // A policy that never retries, or a first error that is not retryable, is an ordinary
+        // failure, not a give-up.
+        if (this.attempts > 1 && (attempt > 1 || giveUp !== 'not-retryable')) {
+          const event: GiveUpEvent = { attempts: attempt, error, reason: giveUp };
+          report(this.#onGiveUp, event);
+          if (channels.giveUp.hasSubscribers) channels.giveUp.publish(event);
+        }
+        throw giveUp === 'budget-exhausted' ? new RetryBudgetExhaustedError(attempt, error) : error;
+      }
+
+      const backoffMs = this.backoff.delay(attempt, previousDelay, this.#random);
+      previousDelay = backoffMs;
+      const delayMs =
+        retryAfterMs !== undefined && retryAfterMs > backoffMs ? retryAfterMs : backoffMs;
+      const event: RetryEvent = { attempt, delayMs, error, retryAfterMs };
+      report(this.#onRetry, event);
+      if (channels.retry.hasSubscribers) channels.retry.publish(event);
+      if (delayMs > 0) await sleep(clock, delayMs, signal);
+      else if (signal?.aborted) throw signal.reason;
+
+      attempt++;
+      try {
+        const result = fn({ signal: signal ?? NEVER_ABORTED, attempt });
+        return await (signal === undefined ? result : raceAbort(result, signal));
+      } catch (next) {
+        error = next;
+      }
+    }
+  }
+
+  #isRetryable(error: unknown, attempt: number): boolean {
+    try {
+      return this.#retryOn(error, attempt) === true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** A {@link RetryPolicy} for {@link wrap}: `wrap(retryPolicy({ attempts: 3 }), breaker, timeoutPolicy(1000))`. */
+export function retryPolicy(options?: RetryPolicyOptions): RetryPolicy {
+  return new RetryPolicy(options);
+}
+
+/**
+ * Call `fn`, and call it again when it fails, up to `attempts` calls in all.
+ *
+ * Between attempts it waits the backoff delay, or the error's Retry-After when that is longer
+ * (a Retry-After above `maxRetryAfterMs` makes it give up instead). It gives up with the last
+ * error when `retryOn` says no or attempts run out, and with `RetryBudgetExhaustedError` when a
+ * shared budget refuses the retry. An abort of `signal` rejects at once with the signal's reason,
+ * whether an attempt is running or the policy is waiting.
+ *
+ * ```ts
+ * const body = await retry(({ signal }) => fetch(url, { signal }).then(ok), {
+ *   attempts: 4,
+ *   backoff: { strategy: 'full-jitter', baseMs: 100, maxDelayMs: 5_000 },
+ *   signal: AbortSignal.timeout(10_000),
+ * });
+ * ```
+ *
+ * Throws a TypeError or RangeError naming the option when an option is invalid. For many calls
+ * with the same options, make a {@link retryPolicy} once and call its `execute`.
+ */
+export function retry<T>(
+  fn: (context: AttemptContext) => T | PromiseLike<T>,
+  options?: RetryOptions,
+): Promise<T> {
+  if (options === undefined) options = NO_OPTIONS;
+  else checkRetryOptions(options);
+  if (options.signal !== undefined) return new RetryPolicy(options).execute(fn, options);
+  // The first attempt runs here and a policy is built only if it fails: a call that succeeds at
+  // once costs what `retryPolicy(...).execute` costs.
+  const budget = options.budget;
+  if (budget !== undefined) budget.recordAttempt();
+  let result: T | PromiseLike<T>;
+  try {
+    result = fn(FIRST_ATTEMPT);
+  } catch (error) {
+    return continueAfterFailure(new RetryPolicy(options), fn, error);
+  }
+  if (result instanceof Promise) {
+    if (options.attempts === 1) return result as Promise<T>;
+    return (result as Promise<T>).then(undefined, (error: unknown) =>
+      continueAfterFailure(new RetryPolicy(options), fn, error),
+    );
+  }
+  if (
+    result !== null &&
+    typeof result === 'object' &&
+    typeof (result as PromiseLike<T>).then === 'function'
+  )
+    return Promise.resolve(result).then(undefined, (error: unknown) =>
+      continueAfterFailure(new RetryPolicy(options), fn, error),
+    );
+  return Promise.resolve(result as T);
+}

@@ -1,0 +1,156 @@
+// timeout(fn, ms): run fn with a signal that aborts after `ms`, and reject with TimeoutError at
+// that moment even if fn ignores its signal. The caller's own signal, when given, is linked in:
+// its abort aborts fn's signal too and rejects with its reason.
+
+import { channels } from './channels.js';
+import { TimeoutError } from './errors.js';
+import { type Clock, checkClock, checkDuration, checkSignal, describe } from './options.js';
+import type { Policy, PolicyContext, PolicyExecuteOptions } from './policy.js';
+
+/** Options of {@link timeout}. */
+export interface TimeoutOptions {
+  /** The caller's signal: its abort aborts the inner call and rejects with its reason. */
+  signal?: AbortSignal | undefined;
+  /** Timers. Default the global timers. */
+  clock?: Clock;
+}
+
+// The context handed to fn. Its AbortController is made only when fn reads `signal`: building one
+// costs several times more than the rest of a timed call, and many functions never look.
+class TimeoutContext implements PolicyContext {
+  #controller: AbortController | undefined;
+  #aborted = false;
+  #reason: unknown;
+
+  get signal(): AbortSignal {
+    let controller = this.#controller;
+    if (controller === undefined) {
+      controller = this.#controller = new AbortController();
+      if (this.#aborted) controller.abort(this.#reason);
+    }
+    return controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+  }
+}
+
+function run<T>(
+  fn: (context: PolicyContext) => T | PromiseLike<T>,
+  ms: number,
+  clock: Clock,
+  parent: AbortSignal | undefined,
+): Promise<T> {
+  if (parent?.aborted) return Promise.reject(parent.reason);
+  const context = new TimeoutContext();
+  // fn's synchronous part cannot be interrupted anyway; a plain value needs no timer at all.
+  let result: T | PromiseLike<T>;
+  try {
+    result = fn(context);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  if (
+    result === null ||
+    (typeof result !== 'object' && typeof result !== 'function') ||
+    typeof (result as PromiseLike<T>).then !== 'function'
+  )
+    return Promise.resolve(result as T);
+  const pending = result as PromiseLike<T>;
+  return new Promise<T>((resolve, reject) => {
+    let done = false;
+    const finish = () => {
+      done = true;
+      clock.clearTimeout(handle);
+      parent?.removeEventListener('abort', onParentAbort);
+    };
+    const onParentAbort = () => {
+      if (done) return;
+      finish();
+      reject(parent!.reason);
+      context.abort(parent!.reason);
+    };
+    const handle = clock.setTimeout(() => {
+      if (done) return;
+      finish();
+      const error = new TimeoutError(ms);
+      if (channels.timeout.hasSubscribers) channels.timeout.publish({ timeoutMs: ms });
+      reject(error);
+      // Abort after rejecting: fn's own rejection (it honours the signal) then changes nothing.
+      context.abort(error);
+    }, ms);
+    parent?.addEventListener('abort', onParentAbort, { once: true });
+    pending.then(
+      (value) => {
+        if (done) return;
+        finish();
+        resolve(value);
+      },
+      (error: unknown) => {
+        if (done) return;
+        finish();
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * Run `fn` with a signal that aborts with a {@link TimeoutError} after `ms` milliseconds. The
+ * returned promise settles as `fn` does if it finishes in time; otherwise it rejects with the
+ * `TimeoutError` at once, whether or not `fn` honours its signal (a late result is dropped). An
+ * abort of `options.signal` aborts `fn`'s signal as well and rejects with its reason.
+ *
+ * ```ts
+ * const res = await timeout(({ signal }) => fetch(url, { signal }), 2_000);
+ * ```
+ *
+ * Throws a TypeError or RangeError when `ms` is not a number in [1, 2^31 − 1].
+ */
+export function timeout<T>(
+  fn: (context: PolicyContext) => T | PromiseLike<T>,
+  ms: number,
+  options?: TimeoutOptions,
+): Promise<T> {
+  checkDuration('ms', ms, 1);
+  if (options !== undefined && (typeof options !== 'object' || options === null))
+    throw new TypeError(`options must be an object, got ${describe(options)}`);
+  const clock = checkClock(options?.clock);
+  const signal = checkSignal('signal', options?.signal);
+  return run(fn, ms, clock, signal);
+}
+
+/**
+ * A timeout as a {@link Policy}, for {@link wrap}: each `execute` gets `ms` milliseconds (see
+ * {@link timeout}). Placed inside a retry policy, each attempt gets its own time; outside, the
+ * whole sequence of attempts shares it.
+ */
+export class TimeoutPolicy implements Policy {
+  /** The time limit of each call. */
+  readonly ms: number;
+  readonly #clock: Clock;
+
+  /** Throws a TypeError or RangeError naming the option when an option is invalid. */
+  constructor(ms: number, options: { clock?: Clock } = {}) {
+    this.ms = checkDuration('ms', ms, 1);
+    this.#clock = checkClock(options.clock);
+  }
+
+  /** Run `fn` with the time limit; see {@link timeout}. */
+  execute<T>(
+    fn: (context: PolicyContext) => T | PromiseLike<T>,
+    options?: PolicyExecuteOptions,
+  ): Promise<T> {
+    const signal = options === undefined ? undefined : options.signal;
+    return run(fn, this.ms, this.#clock, signal);
+  }
+}
+
+/** A {@link TimeoutPolicy}: `wrap(retryPolicy(...), breaker, timeoutPolicy(1_000))`. */
+export function timeoutPolicy(ms: number, options?: { clock?: Clock }): TimeoutPolicy {
+  return new TimeoutPolicy(ms, options);
+}

@@ -1,0 +1,133 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { describe, expect, it, vi } from 'vitest';
+import { isTimeoutError, TimeoutError, timeout, timeoutPolicy } from '../src/index.js';
+import { fakeClock } from './helpers.js';
+
+describe('timeout', () => {
+  it('settles as fn does when fn finishes in time, and clears its timer', async () => {
+    const clock = fakeClock();
+    await expect(timeout(async () => 'fast', 100, { clock })).resolves.toBe('fast');
+    await expect(timeout(() => 5, 100, { clock })).resolves.toBe(5);
+    const error = new Error('x');
+    await expect(timeout(() => Promise.reject(error), 100, { clock })).rejects.toBe(error);
+    await expect(
+      timeout(
+        () => {
+          throw error;
+        },
+        100,
+        { clock },
+      ),
+    ).rejects.toBe(error);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('arms no timer for a function that returns a plain value', async () => {
+    const clock = fakeClock();
+    const p = timeout(() => 'sync', 100, { clock });
+    expect(clock.pendingTimers).toBe(0);
+    await expect(p).resolves.toBe('sync');
+  });
+
+  it('aborts the inner signal with a TimeoutError and rejects with it', async () => {
+    const clock = fakeClock();
+    let inner: AbortSignal | undefined;
+    const p = timeout(
+      ({ signal }) => {
+        inner = signal;
+        return new Promise((_, reject) =>
+          signal.addEventListener('abort', () => reject(new Error('late'))),
+        );
+      },
+      250,
+      { clock },
+    );
+    const outcome = p.catch((e) => e);
+    await clock.advanceAsync(249);
+    expect(inner!.aborted).toBe(false);
+    await clock.advanceAsync(1);
+    const error = (await outcome) as TimeoutError;
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error.name).toBe('TimeoutError');
+    expect(error.timeoutMs).toBe(250);
+    expect(isTimeoutError(error)).toBe(true);
+    expect(inner!.aborted).toBe(true);
+    expect(inner!.reason).toBe(error);
+  });
+
+  it('a signal first read after the timeout is already aborted with the TimeoutError', async () => {
+    const clock = fakeClock();
+    let context: { signal: AbortSignal } | undefined;
+    const p = timeout(
+      (c) => {
+        context = c;
+        return new Promise(() => {});
+      },
+      20,
+      { clock },
+    );
+    const outcome = p.catch((e) => e);
+    await clock.advanceAsync(20);
+    const error = await outcome;
+    expect(context!.signal.aborted).toBe(true);
+    expect(context!.signal.reason).toBe(error);
+  });
+
+  it('rejects on time even when fn ignores its signal', async () => {
+    const clock = fakeClock();
+    const p = timeout(() => new Promise(() => {}), 10, { clock });
+    const outcome = p.catch((e) => e);
+    await clock.advanceAsync(10);
+    expect(await outcome).toBeInstanceOf(TimeoutError);
+  });
+
+  it("links the caller's signal: its abort aborts fn and rejects with its reason", async () => {
+    const clock = fakeClock();
+    const controller = new AbortController();
+    let inner: AbortSignal | undefined;
+    const p = timeout(
+      ({ signal }) => {
+        inner = signal;
+        return new Promise(() => {});
+      },
+      1_000,
+      { clock, signal: controller.signal },
+    );
+    controller.abort(new Error('user left'));
+    await expect(p).rejects.toThrow('user left');
+    expect(inner!.reason).toEqual(new Error('user left'));
+    expect(clock.pendingTimers).toBe(0);
+
+    const fn = vi.fn();
+    await expect(timeout(fn, 10, { signal: AbortSignal.abort('early') })).rejects.toBe('early');
+    expect(fn).not.toHaveBeenCalled();
+  });
+
+  it('publishes bulwark:retry:timeout', async () => {
+    const clock = fakeClock();
+    const got: unknown[] = [];
+    const listener = (m: unknown) => got.push(m);
+    subscribe('bulwark:retry:timeout', listener);
+    try {
+      const outcome = timeoutPolicy(30, { clock })
+        .execute(() => new Promise(() => {}))
+        .catch(() => {});
+      await clock.advanceAsync(30);
+      await outcome;
+    } finally {
+      unsubscribe('bulwark:retry:timeout', listener);
+    }
+    expect(got).toEqual([{ timeoutMs: 30 }]);
+  });
+
+  it('rejects bad ms and options, naming them', () => {
+    const fn = async () => 1;
+    expect(() => timeout(fn, 0)).toThrow('ms must be between 1 and 2147483647 ms, got 0');
+    expect(() => timeout(fn, Number.NaN)).toThrow(RangeError);
+    expect(() => timeout(fn, '5' as unknown as number)).toThrow(TypeError);
+    expect(() => timeoutPolicy(-1)).toThrow(/ms must be between/);
+    expect(() => timeout(fn, 5, { signal: 'x' as unknown as AbortSignal })).toThrow(
+      /signal must be an AbortSignal/,
+    );
+  });
+});
