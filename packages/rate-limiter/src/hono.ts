@@ -1,0 +1,2 @@
+// @bulwark/rate-limiter/hono
+export {};
