@@ -1,2 +1,47 @@
 // Public API of @bulwark/rate-limiter.
-export {};
+export type {
+  Algorithm,
+  FixedWindowState,
+  GcraState,
+  LeakyBucketState,
+  SlidingWindowCounterState,
+  SlidingWindowLogState,
+  TokenBucketState,
+} from './algorithms/index.js';
+export {
+  algorithmFor,
+  algorithms,
+  fixedWindowAlgorithm,
+  gcraAlgorithm,
+  leakyBucketAlgorithm,
+  slidingWindowCounterAlgorithm,
+  slidingWindowLogAlgorithm,
+  tokenBucketAlgorithm,
+} from './algorithms/index.js';
+export type {
+  GcraOptions,
+  LeakyBucketOptions,
+  TokenBucketOptions,
+  WindowOptions,
+} from './algorithms/specs.js';
+export {
+  fixedWindow,
+  gcra,
+  leakyBucket,
+  policyOf,
+  slidingWindowCounter,
+  slidingWindowLog,
+  tokenBucket,
+} from './algorithms/specs.js';
+export type {
+  AlgorithmSpec,
+  Decision,
+  FixedWindowSpec,
+  GcraSpec,
+  LeakyBucketSpec,
+  RateLimiter,
+  RateLimitPolicy,
+  SlidingWindowCounterSpec,
+  SlidingWindowLogSpec,
+  TokenBucketSpec,
+} from './types.js';
