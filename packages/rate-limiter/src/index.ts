@@ -33,6 +33,21 @@ export {
   slidingWindowLog,
   tokenBucket,
 } from './algorithms/specs.js';
+export type { EvictEvent, LimitedEvent, QueueFullEvent } from './channels.js';
+export { channels } from './channels.js';
+export type {
+  Clock,
+  MemoryRateLimiterOptions,
+  MemoryRateLimiterStats,
+} from './memory/limiter.js';
+export { MemoryRateLimiter } from './memory/limiter.js';
+export type {
+  LeakyBucketShaperOptions,
+  LeakyBucketShaperStats,
+  ScheduleOptions,
+  TimerClock,
+} from './memory/shaper.js';
+export { LeakyBucketShaper, QueueFullError } from './memory/shaper.js';
 export type {
   AlgorithmSpec,
   Decision,

@@ -66,8 +66,12 @@ function prune(state: SlidingWindowLogState, cutoff: number): void {
 export const slidingWindowLogAlgorithm: Algorithm<SlidingWindowLogSpec, SlidingWindowLogState> = {
   fresh: () => ({ times: [], units: [], head: 0, total: 0 }),
   copy(from, to) {
-    to.times = from.times.slice(from.head);
-    to.units = from.units.slice(from.head);
+    to.times.length = 0;
+    to.units.length = 0;
+    for (let i = from.head; i < from.times.length; i++) {
+      to.times.push(from.times[i]!);
+      to.units.push(from.units[i]!);
+    }
     to.head = 0;
     to.total = from.total;
   },
