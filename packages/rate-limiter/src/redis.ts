@@ -1,2 +1,10 @@
-// @bulwark/rate-limiter/redis
-export {};
+// @bulwark/rate-limiter/redis: the Redis store (ioredis, standalone or Cluster).
+export { RedisRateLimiter, storeErrorChannel } from './redis/limiter.js';
+export type {
+  LeaseOptions,
+  RedisRateLimiterOptions,
+  RedisRateLimiterStats,
+  StoreErrorMode,
+} from './redis/options.js';
+export type { RedisClient } from './redis/runner.js';
+export type { Decision, RateLimiter, RateLimitPolicy } from './types.js';
