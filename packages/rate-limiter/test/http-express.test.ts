@@ -3,7 +3,7 @@ import { FakeClock } from '@bulwark/test-utils';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ExpressRateLimitOptions, rateLimit } from '../src/express.js';
-import { adapterSuite, client, closeServer, listen, WindowLimiter } from './http-helpers.js';
+import { adapterSuite, client, closeServer, listen, RecordingLimiter } from './http-helpers.js';
 
 let server: Server | undefined;
 
@@ -45,8 +45,8 @@ describe('express: middleware', () => {
 
   it('limits one route with its own middleware, next to an app-wide one', async () => {
     const clock = new FakeClock(0);
-    const global = new WindowLimiter(100, 60_000, clock, 'global');
-    const login = new WindowLimiter(1, 60_000, clock, 'login');
+    const global = new RecordingLimiter(100, 60_000, clock, 'global');
+    const login = new RecordingLimiter(1, 60_000, clock, 'login');
     const app = express();
     app.use(rateLimit({ limiter: global }));
     app.post('/login', rateLimit({ limiter: login }), (_req, res) => {
@@ -70,7 +70,7 @@ describe('express: middleware', () => {
   });
 
   it('types option callbacks with the Express request as type argument', async () => {
-    const limiter = new WindowLimiter(5, 1000, new FakeClock(0));
+    const limiter = new RecordingLimiter(5, 1000, new FakeClock(0));
     const app = express();
     app.use(rateLimit<Request, Response>({ limiter, key: (req) => req.hostname }));
     app.get('/', (_req, res) => {
@@ -82,7 +82,7 @@ describe('express: middleware', () => {
   });
 
   it('sends errors of the option functions and onError: throw to the error handler', async () => {
-    const limiter = new WindowLimiter(5, 1000, new FakeClock(0));
+    const limiter = new RecordingLimiter(5, 1000, new FakeClock(0));
     const errors: string[] = [];
     const app = express();
     app.use(

@@ -2,7 +2,7 @@ import { FakeClock } from '@bulwark/test-utils';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type FastifyRateLimitOptions, rateLimitPlugin } from '../src/fastify.js';
-import { adapterSuite, client, WindowLimiter } from './http-helpers.js';
+import { adapterSuite, client, RecordingLimiter } from './http-helpers.js';
 
 let app: FastifyInstance | undefined;
 
@@ -39,8 +39,8 @@ describe('fastify: plugin', () => {
 
   it('takes per-route options from the route config, and rateLimit: false exempts a route', async () => {
     const clock = new FakeClock(0);
-    const limiter = new WindowLimiter(100, 60_000, clock);
-    const login = new WindowLimiter(1, 60_000, clock, 'login');
+    const limiter = new RecordingLimiter(100, 60_000, clock);
+    const login = new RecordingLimiter(1, 60_000, clock, 'login');
     const instance = Fastify();
     await instance.register(rateLimitPlugin, { limiter });
     instance.post(
@@ -75,7 +75,7 @@ describe('fastify: plugin', () => {
   });
 
   it('covers only the context it is registered in', async () => {
-    const limiter = new WindowLimiter(1, 1000, new FakeClock(0));
+    const limiter = new RecordingLimiter(1, 1000, new FakeClock(0));
     const instance = Fastify();
     await instance.register(async (api) => {
       await api.register(rateLimitPlugin, { limiter });
@@ -93,7 +93,7 @@ describe('fastify: plugin', () => {
   });
 
   it('on the root instance covers routes of child contexts too', async () => {
-    const limiter = new WindowLimiter(1, 1000, new FakeClock(0));
+    const limiter = new RecordingLimiter(1, 1000, new FakeClock(0));
     const instance = Fastify();
     await instance.register(rateLimitPlugin, { limiter });
     await instance.register(async (child) => {
@@ -105,7 +105,7 @@ describe('fastify: plugin', () => {
   });
 
   it('sends errors of the option functions to the error handler, and bad options fail ready', async () => {
-    const limiter = new WindowLimiter(5, 1000, new FakeClock(0));
+    const limiter = new RecordingLimiter(5, 1000, new FakeClock(0));
     const instance = Fastify();
     instance.setErrorHandler((error: Error, _request, reply) => {
       reply.code(599).send(error.message);

@@ -5,7 +5,7 @@ import { clientIp } from '../src/http/client-ip.js';
 import { Failure, Gate, Verdict } from '../src/http/gate.js';
 import { policyItem, rateLimitItem, retryAfterSeconds, sfString } from '../src/http/headers.js';
 import type { Decision, RateLimiter } from '../src/types.js';
-import { AsyncLimiter, BrokenLimiter, WindowLimiter } from './http-helpers.js';
+import { AsyncLimiter, BrokenLimiter, RecordingLimiter } from './http-helpers.js';
 
 /** Reads a structured-field String back (the inverse of sfString). */
 function parseSfString(text: string): string {
@@ -111,7 +111,7 @@ describe('gate', () => {
 
   it('answers synchronously for a sync limiter, with a promise only for an async one', async () => {
     const clock = new FakeClock(0);
-    const limiter = new WindowLimiter(2, 1000, clock);
+    const limiter = new RecordingLimiter(2, 1000, clock);
     const sync = new Gate<object>({ limiter }, byIp).check({});
     expect(sync).toBeInstanceOf(Verdict);
     const pending = new Gate<object>({ limiter: new AsyncLimiter(limiter) }, byIp).check({});
@@ -139,7 +139,7 @@ describe('gate', () => {
   });
 
   it('validates what the per-request functions return', async () => {
-    const limiter = new WindowLimiter(2, 1000, new FakeClock(0));
+    const limiter = new RecordingLimiter(2, 1000, new FakeClock(0));
     expect(() => new Gate<object>({ limiter, cost: () => 1.5 }, byIp).check({})).toThrow(
       'cost must be an integer >= 1, got 1.5',
     );
@@ -156,7 +156,7 @@ describe('gate', () => {
     expect(
       () =>
         new Gate<object>(
-          { limiter: new WindowLimiter(1, 1000, new FakeClock(0), 'bad\nname') },
+          { limiter: new RecordingLimiter(1, 1000, new FakeClock(0), 'bad\nname') },
           byIp,
         ),
     ).toThrow(/policy.name must hold printable ASCII/);

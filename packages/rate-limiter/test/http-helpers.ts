@@ -6,65 +6,37 @@ import type { AddressInfo } from 'node:net';
 import { FakeClock } from '@bulwark/test-utils';
 import { Agent, request } from 'undici';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fixedWindow, MemoryRateLimiter } from '../src/index.js';
 import type { Decision, RateLimiter, RateLimitPolicy } from '../src/types.js';
 
 /**
- * A fixed-window limiter on a clock, standing in for the memory limiter in these adapter tests:
- * `limit` units per aligned window of `windowMs`. Synchronous, like the memory limiter.
+ * The memory limiter (fixed window of `limit` units per `windowMs`, on the given clock) with a
+ * record of its `consume` calls, so tests can see the keys and costs the adapters passed.
+ * Synchronous, like the memory limiter it wraps.
  */
-export class WindowLimiter implements RateLimiter {
-  readonly policy: RateLimitPolicy;
+export class RecordingLimiter implements RateLimiter {
   readonly calls: Array<{ key: string; cost: number }> = [];
-  readonly #counts = new Map<string, { window: number; used: number }>();
+  readonly inner: MemoryRateLimiter;
 
-  constructor(
-    readonly limit: number,
-    readonly windowMs: number,
-    readonly clock: { now(): number },
-    name = 'default',
-  ) {
-    this.policy = { name, limit, windowMs };
+  constructor(limit: number, windowMs: number, clock: FakeClock, name = 'default') {
+    this.inner = new MemoryRateLimiter(fixedWindow({ limit, windowMs }), { clock, name });
+  }
+
+  get policy(): RateLimitPolicy {
+    return this.inner.policy;
   }
 
   consume(key: string, cost = 1): Decision {
     this.calls.push({ key, cost });
-    const now = this.clock.now();
-    const window = Math.floor(now / this.windowMs);
-    let entry = this.#counts.get(key);
-    if (entry === undefined || entry.window !== window) {
-      entry = { window, used: 0 };
-      this.#counts.set(key, entry);
-    }
-    const resetMs = (window + 1) * this.windowMs - now;
-    const allowed = entry.used + cost <= this.limit;
-    if (allowed) entry.used += cost;
-    return {
-      allowed,
-      limit: this.limit,
-      remaining: Math.max(0, this.limit - entry.used),
-      resetMs,
-      retryAfterMs: allowed ? 0 : resetMs,
-    };
+    return this.inner.consume(key, cost);
   }
 
   peek(key: string): Decision {
-    const entry = this.#counts.get(key);
-    const now = this.clock.now();
-    const window = Math.floor(now / this.windowMs);
-    const used = entry !== undefined && entry.window === window ? entry.used : 0;
-    const resetMs = (window + 1) * this.windowMs - now;
-    const allowed = used + 1 <= this.limit;
-    return {
-      allowed,
-      limit: this.limit,
-      remaining: this.limit - used,
-      resetMs,
-      retryAfterMs: allowed ? 0 : resetMs,
-    };
+    return this.inner.peek(key);
   }
 
   reset(key: string): void {
-    this.#counts.delete(key);
+    this.inner.reset(key);
   }
 }
 
@@ -167,11 +139,11 @@ export function adapterSuite(name: string, harness: Harness): void {
   describe(`${name}: shared behaviour`, () => {
     const get = client();
     let clock: FakeClock;
-    let limiter: WindowLimiter;
+    let limiter: RecordingLimiter;
 
     beforeEach(() => {
       clock = new FakeClock(0);
-      limiter = new WindowLimiter(3, 60_000, clock);
+      limiter = new RecordingLimiter(3, 60_000, clock);
     });
     afterEach(() => harness.stop());
 
@@ -232,7 +204,7 @@ export function adapterSuite(name: string, harness: Harness): void {
       expect((await get(url, '/', { 'x-api-key': 'b' })).status).toBe(200);
       await harness.stop();
 
-      const other = new WindowLimiter(1, 1000, clock);
+      const other = new RecordingLimiter(1, 1000, clock);
       const url2 = await harness.start({
         limiter: other,
         key: async (req: unknown) => `user:${harness.header(req, 'x-api-key')}`,
@@ -266,14 +238,14 @@ export function adapterSuite(name: string, harness: Harness): void {
       expect((await get(url, '/')).status).toBe(200);
       await harness.stop();
 
-      const fresh = new WindowLimiter(10, 1000, clock);
+      const fresh = new RecordingLimiter(10, 1000, clock);
       const url2 = await harness.start({ limiter: fresh, cost: 4 });
       expect((await get(url2, '/')).headers.ratelimit).toBe('"default";r=6;t=1');
       expect(fresh.calls).toEqual([{ key: '127.0.0.1', cost: 4 }]);
     });
 
     it('picks the limiter per request (per-route limits)', async () => {
-      const strict = new WindowLimiter(1, 10_000, clock, 'login');
+      const strict = new RecordingLimiter(1, 10_000, clock, 'login');
       const url = await harness.start({
         limiter: (req: unknown) => (harness.path(req) === '/login' ? strict : limiter),
       });
@@ -299,7 +271,7 @@ export function adapterSuite(name: string, harness: Harness): void {
     });
 
     it('with a list of limiters: all must admit, headers carry the most restrictive', async () => {
-      const perSecond = new WindowLimiter(2, 1000, clock, 'burst');
+      const perSecond = new RecordingLimiter(2, 1000, clock, 'burst');
       const url = await harness.start({ limiter: [perSecond, new AsyncLimiter(limiter)] });
       const first = await get(url, '/');
       expect(first.status).toBe(200);
@@ -325,7 +297,10 @@ export function adapterSuite(name: string, harness: Harness): void {
     });
 
     it('customises the 429 body with onLimited', async () => {
-      const url = await harness.start({ limiter: new WindowLimiter(1, 1000, clock) }, 'slow down');
+      const url = await harness.start(
+        { limiter: new RecordingLimiter(1, 1000, clock) },
+        'slow down',
+      );
       await get(url, '/');
       const limited = await get(url, '/');
       expect(limited.status).toBe(429);
@@ -336,7 +311,7 @@ export function adapterSuite(name: string, harness: Harness): void {
 
     it('sends no RateLimit headers with headers: false, but still Retry-After on a 429', async () => {
       const url = await harness.start({
-        limiter: new WindowLimiter(1, 1000, clock),
+        limiter: new RecordingLimiter(1, 1000, clock),
         headers: false,
       });
       const ok = await get(url, '/');

@@ -4,7 +4,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type HonoRateLimitOptions, rateLimit } from '../src/hono.js';
-import { adapterSuite, client, closeServer, listen, WindowLimiter } from './http-helpers.js';
+import { adapterSuite, client, closeServer, listen, RecordingLimiter } from './http-helpers.js';
 
 let server: Server | undefined;
 
@@ -44,8 +44,8 @@ describe('hono: middleware', () => {
 
   it('adds the headers to a Response the handler built itself, and limits one route on its own', async () => {
     const clock = new FakeClock(0);
-    const limiter = new WindowLimiter(10, 60_000, clock);
-    const upload = new WindowLimiter(1, 60_000, clock, 'upload');
+    const limiter = new RecordingLimiter(10, 60_000, clock);
+    const upload = new RecordingLimiter(1, 60_000, clock, 'upload');
     const app = new Hono();
     app.use(rateLimit({ limiter }));
     app.post(
@@ -74,7 +74,7 @@ describe('hono: middleware', () => {
   });
 
   it('needs a key or trustProxy where no node request is in c.env', async () => {
-    const limiter = new WindowLimiter(1, 1000, new FakeClock(0));
+    const limiter = new RecordingLimiter(1, 1000, new FakeClock(0));
     const app = new Hono();
     app.use(rateLimit({ limiter }));
     app.get('/', (c) => c.text('ok'));
@@ -92,7 +92,7 @@ describe('hono: middleware', () => {
   });
 
   it('passes errors of the option functions to app.onError', async () => {
-    const limiter = new WindowLimiter(5, 1000, new FakeClock(0));
+    const limiter = new RecordingLimiter(5, 1000, new FakeClock(0));
     const app = new Hono();
     app.use(
       rateLimit({

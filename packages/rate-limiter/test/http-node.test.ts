@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { FakeClock } from '@bulwark/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type HttpRateLimitOptions, withRateLimit } from '../src/http.js';
-import { adapterSuite, client, closeServer, listen, WindowLimiter } from './http-helpers.js';
+import { adapterSuite, client, closeServer, listen, RecordingLimiter } from './http-helpers.js';
 
 let server: Server | undefined;
 
@@ -38,7 +38,7 @@ describe('http: node handler wrapper', () => {
 
   it('runs the handler in the same tick with a sync limiter, and returns its value', () => {
     const clock = new FakeClock(0);
-    const limiter = new WindowLimiter(1, 1000, clock);
+    const limiter = new RecordingLimiter(1, 1000, clock);
     const seen: string[] = [];
     const wrapped = withRateLimit(
       (_req, res) => {
@@ -63,7 +63,7 @@ describe('http: node handler wrapper', () => {
   });
 
   it('lets an error of the key function reach the caller', async () => {
-    const limiter = new WindowLimiter(1, 1000, new FakeClock(0));
+    const limiter = new RecordingLimiter(1, 1000, new FakeClock(0));
     const wrapped = withRateLimit(ok, {
       limiter,
       key: () => {
@@ -80,7 +80,7 @@ describe('http: node handler wrapper', () => {
   });
 
   it('rejects a handler that is not a function', () => {
-    const limiter = new WindowLimiter(1, 1000, new FakeClock(0));
+    const limiter = new RecordingLimiter(1, 1000, new FakeClock(0));
     expect(() => withRateLimit(undefined as never, { limiter })).toThrow(
       /handler must be a function/,
     );
@@ -90,7 +90,7 @@ describe('http: node handler wrapper', () => {
   });
 
   it('serves a real server through the wrapper', async () => {
-    const limiter = new WindowLimiter(2, 1000, new FakeClock(0));
+    const limiter = new RecordingLimiter(2, 1000, new FakeClock(0));
     const url = await start(withRateLimit(ok, { limiter }));
     expect((await get(url, '/')).status).toBe(200);
     expect((await get(url, '/')).status).toBe(200);
