@@ -28,6 +28,8 @@ export interface GateOptions<Req> {
   /**
    * The limiter; a list of limiters that must all admit the request (consumed in order, stopping
    * at the first that refuses); or a function choosing either per request (per-route limits).
+   * Header values are cached per limiter and per list object, so a function should return the
+   * same objects each time rather than build a new list per request.
    */
   limiter: LimiterSet | ((req: Req) => LimiterSet);
   /**
