@@ -192,7 +192,7 @@ describeRedis('RedisRateLimiter on Redis', () => {
       for (const key of keys) expect((await limiter.consume(key)).allowed).toBe(true);
       const nodes = 'nodes' in redis ? redis.nodes('master') : [redis];
       await Promise.all(nodes.map((node) => node.script('FLUSH')));
-      const runner = scriptFor(spec).runner;
+      const runner = scriptFor(spec);
       const before = runner.reloads;
       for (const key of keys)
         expect(await limiter.consume(key), name).toMatchObject({ allowed: true, remaining: 98 });

@@ -4,7 +4,7 @@ import type { Reply } from './limiter.js';
 /** The part of RedisRateLimiter the lease book drives. */
 export interface LeaseSource {
   readonly policy: { readonly limit: number };
-  decideRaw(key: string, cost: number, want: number, write: 0 | 1): Promise<Reply | Decision>;
+  decideRaw(key: string, cost: number, want: number): Promise<Reply | Decision>;
   toDecision(reply: Reply): Decision;
 }
 
@@ -118,7 +118,7 @@ export class LeaseBook {
     const surplus = want - cost;
     lease.expected += surplus;
     lease.inFlight++;
-    const reply = await this.#source.decideRaw(key, cost, want, 1);
+    const reply = await this.#source.decideRaw(key, cost, want);
     lease.inFlight--;
     lease.expected -= surplus;
     const now = this.#clock();

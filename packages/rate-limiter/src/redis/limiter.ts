@@ -15,11 +15,10 @@ export const storeErrorChannel = channel('bulwark:rate-limiter:store-error');
 // integers (Lua numbers in replies are truncated to integers, so the scripts round first).
 type Reply = [number, number, number, number, number];
 
-// The two commands used. ioredis flattens one level of arrays in arguments, which passes the
-// algorithm's parameters without building a new array per call.
+// The two commands used.
 interface ScriptClient {
-  evalsha(sha: string, numKeys: 1, ...args: (string | number | string[])[]): Promise<unknown>;
-  eval(source: string, numKeys: 1, ...args: (string | number | string[])[]): Promise<unknown>;
+  evalsha(sha: string, numKeys: 1, ...args: (string | number)[]): Promise<unknown>;
+  eval(source: string, numKeys: 1, ...args: (string | number)[]): Promise<unknown>;
 }
 
 function isNoScript(error: unknown): boolean {
@@ -49,7 +48,6 @@ export class RedisRateLimiter implements RateLimiter {
   readonly #redis: RedisClient;
   readonly #client: ScriptClient;
   readonly #runner: ScriptRunner;
-  readonly #params: string[];
   readonly #limit: number;
   readonly #onStoreError: StoreErrorMode;
   readonly #insurance: RateLimiter | undefined;
@@ -80,9 +78,7 @@ export class RedisRateLimiter implements RateLimiter {
     this.policy = policyOf(spec, name);
     // The decisions' limit and the largest cost (GCRA: burst + 1; the policy says limit + burst).
     this.#limit = algorithmFor(spec).limitOf(spec);
-    const script = scriptFor(spec);
-    this.#runner = script.runner;
-    this.#params = script.params(spec);
+    this.#runner = scriptFor(spec);
     const onStoreError = options.onStoreError ?? 'fail-open';
     if (
       onStoreError !== 'fail-open' &&
@@ -126,7 +122,7 @@ export class RedisRateLimiter implements RateLimiter {
     this.#checkKey(key);
     if (cost !== 1) this.#checkCost(cost);
     if (this.#lease !== undefined) return this.#lease.consume(key, cost);
-    return this.#decide(key, cost, 1);
+    return this.#decide(key, cost, cost);
   }
 
   /**
@@ -161,72 +157,38 @@ export class RedisRateLimiter implements RateLimiter {
 
   /**
    * One script call. `want` > `cost` asks for a lease (up to `want` units, at least `cost`);
-   * `write` 0 is a peek. Never rejects: a failure goes to the insurance limiter or onStoreError,
+   * `want` 0 is a peek. Never rejects: a failure goes to the insurance limiter or onStoreError,
    * whose decision is returned instead of a reply.
    * @internal
    */
-  async decideRaw(
-    key: string,
-    cost: number,
-    want: number,
-    write: 0 | 1,
-  ): Promise<Reply | Decision> {
+  async decideRaw(key: string, cost: number, want: number): Promise<Reply | Decision> {
     const redisKey = `${this.prefix}{${key}}`;
-    const now = this.#now === undefined ? '' : Math.floor(this.#now());
     this.#roundTrips++;
     try {
       let reply: Reply;
       try {
-        reply = (await this.#client.evalsha(
-          this.#runner.sha,
-          1,
-          redisKey,
-          now,
-          cost,
-          want,
-          write,
-          this.#params,
-        )) as Reply;
+        reply = (await this.#send(true, redisKey, cost, want)) as Reply;
       } catch (error) {
         if (!isNoScript(error)) throw error;
         this.#runner.reloads++;
-        reply = (await this.#client.eval(
-          this.#runner.source,
-          1,
-          redisKey,
-          now,
-          cost,
-          want,
-          write,
-          this.#params,
-        )) as Reply;
+        reply = (await this.#send(false, redisKey, cost, want)) as Reply;
       }
       this.#healthy = true;
       return reply;
     } catch (error) {
-      return this.#storeFailed(error, key, write === 1 ? cost : 0);
+      return this.#storeFailed(error, key, want === 0 ? 0 : cost);
     }
   }
 
   // The whole non-lease path: one EVALSHA, one decision object (NOSCRIPT and errors off-path).
-  async #decide(key: string, cost: number, write: 0 | 1): Promise<Decision> {
+  async #decide(key: string, cost: number, want: number): Promise<Decision> {
     const redisKey = `${this.prefix}{${key}}`;
-    const now = this.#now === undefined ? '' : Math.floor(this.#now());
-    let reply: Reply;
     this.#roundTrips++;
+    let reply: Reply;
     try {
-      reply = (await this.#client.evalsha(
-        this.#runner.sha,
-        1,
-        redisKey,
-        now,
-        cost,
-        cost,
-        write,
-        this.#params,
-      )) as Reply;
+      reply = (await this.#send(true, redisKey, cost, want)) as Reply;
     } catch (error) {
-      return this.#recover(error, redisKey, now, key, cost, write);
+      return this.#recover(error, redisKey, key, cost, want);
     }
     this.#healthy = true;
     return this.toDecision(reply);
@@ -235,31 +197,36 @@ export class RedisRateLimiter implements RateLimiter {
   async #recover(
     error: unknown,
     redisKey: string,
-    now: number | '',
     key: string,
     cost: number,
-    write: 0 | 1,
+    want: number,
   ): Promise<Decision> {
     if (isNoScript(error)) {
       this.#runner.reloads++;
       try {
-        const reply = (await this.#client.eval(
-          this.#runner.source,
-          1,
-          redisKey,
-          now,
-          cost,
-          cost,
-          write,
-          this.#params,
-        )) as Reply;
+        const reply = (await this.#send(false, redisKey, cost, want)) as Reply;
         this.#healthy = true;
         return this.toDecision(reply);
       } catch (again) {
         error = again;
       }
     }
-    return this.#storeFailed(error, key, write === 1 ? cost : 0);
+    return this.#storeFailed(error, key, want === 0 ? 0 : cost);
+  }
+
+  // EVALSHA (or EVAL) with ARGV = cost, want[, now]: the time is sent only in test mode.
+  #send(bySha: boolean, redisKey: string, cost: number, want: number): Promise<unknown> {
+    const client = this.#client;
+    const runner = this.#runner;
+    const clock = this.#now;
+    if (clock === undefined)
+      return bySha
+        ? client.evalsha(runner.sha, 1, redisKey, cost, want)
+        : client.eval(runner.source, 1, redisKey, cost, want);
+    const now = Math.floor(clock());
+    return bySha
+      ? client.evalsha(runner.sha, 1, redisKey, cost, want, now)
+      : client.eval(runner.source, 1, redisKey, cost, want, now);
   }
 
   /** @internal */

@@ -58,7 +58,7 @@ export interface RedisRateLimiterOptions {
 
 /** A snapshot of a {@link RedisRateLimiter}'s counters. */
 export interface RedisRateLimiterStats {
-  /** Script calls sent to Redis (each one round trip). */
+  /** Decisions sent to Redis, one round trip each (a NOSCRIPT reload adds one, not counted). */
   roundTrips: number;
   /** Script calls that failed (connection, timeout, script error). */
   storeErrors: number;

@@ -5,11 +5,14 @@ import { ScriptRunner } from './runner.js';
 // the specification; the variable names here are its names) and runs in one round trip.
 //
 // KEYS[1]: the key's state, `<prefix>{<key>}`. ARGV:
-//   1 now    integer ms, or '' to read the server's own TIME (the normal case)
-//   2 cost   units asked for (a peek asks for 1)
-//   3 want   lease mode: when admitted, take min(want, units available) instead of cost
-//   4 write  '1' to consume, '0' to peek (nothing is written)
-//   5...     the algorithm's parameters
+//   1 cost   units asked for (a peek asks for 1)
+//   2 want   0 for a peek (nothing is written); else the units to take when admitted: cost, or
+//            in lease mode more, of which the script takes min(want, units available)
+//   3 now    integer ms, only with the test-only `now` option; absent, the script reads the
+//            server's own TIME (the normal case)
+// The algorithm's parameters ($1, $2, $3 below) are written into the source as number literals
+// (JS's shortest round-trip form, which Lua reads back as the very same double), so a call sends
+// only the key and two or three small arguments: one script per algorithm and parameters.
 // Reply: { allowed 0/1, remaining, resetMs, retryAfterMs, units taken }, integers only (Redis
 // truncates Lua numbers to integers in replies, so every value is rounded by the script first).
 //
@@ -21,23 +24,24 @@ import { ScriptRunner } from './runner.js';
 // Modulo is math.fmod, exact like JS's %, where Lua's own % computes a - floor(a/b)*b.
 
 const PRELUDE = `
-local now = tonumber(ARGV[1])
+local cost = tonumber(ARGV[1])
+local want = tonumber(ARGV[2])
+local write = want > 0
+if not write then want = cost end
+local now = tonumber(ARGV[3])
 local pad = 3600000
 if now == nil then
   local clock = redis.call('TIME')
   now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
   pad = 0
 end
-local cost = tonumber(ARGV[2])
-local want = tonumber(ARGV[3])
-local write = ARGV[4] == '1'
-local function num(x) return string.format('%.17g', x) end
+local fmt = string.format
 `;
 
-/** Token bucket (src/algorithms/token-bucket.ts). ARGV[5] C, ARGV[6] r. State: "milli last". */
+/** Token bucket (src/algorithms/token-bucket.ts). Parameters $1 C, $2 r. State: "milli last". */
 export const TOKEN_BUCKET = `${PRELUDE}
-local C = tonumber(ARGV[5])
-local r = tonumber(ARGV[6])
+local C = $1
+local r = $2
 local full = C * 1000
 local milli, last = full, 0
 local s = redis.call('GET', KEYS[1])
@@ -59,16 +63,16 @@ if not allowed then retryAfterMs = math.ceil((need - milli) / r) end
 local taken = 0
 if allowed and write then
   -- one ms past resetMs: by then the refill surely reaches full despite rounding
-  redis.call('SET', KEYS[1], num(after) .. ' ' .. num(t), 'PX', resetMs + 1 + pad)
+  redis.call('SET', KEYS[1], fmt('%.17g', after) .. ' ' .. fmt('%.17g', t), 'PX', resetMs + 1 + pad)
   taken = cost
 end
 return { allowed and 1 or 0, remaining, resetMs, retryAfterMs, taken }
 `;
 
-/** Leaky bucket, meter (src/algorithms/leaky-bucket.ts). ARGV[5] C, ARGV[6] r. State: "milli last". */
+/** Leaky bucket, meter (src/algorithms/leaky-bucket.ts). Parameters $1 C, $2 r. State: "milli last". */
 export const LEAKY_BUCKET = `${PRELUDE}
-local C = tonumber(ARGV[5])
-local r = tonumber(ARGV[6])
+local C = $1
+local r = $2
 local full = C * 1000
 local milli, last = 0, 0
 local s = redis.call('GET', KEYS[1])
@@ -90,16 +94,16 @@ if not allowed then retryAfterMs = math.ceil((milli + need - full) / r) end
 local taken = 0
 if allowed and write then
   -- one ms past resetMs: by then the leak surely reaches 0 despite rounding
-  redis.call('SET', KEYS[1], num(after) .. ' ' .. num(t), 'PX', resetMs + 1 + pad)
+  redis.call('SET', KEYS[1], fmt('%.17g', after) .. ' ' .. fmt('%.17g', t), 'PX', resetMs + 1 + pad)
   taken = cost
 end
 return { allowed and 1 or 0, remaining, resetMs, retryAfterMs, taken }
 `;
 
-/** Fixed window (src/algorithms/fixed-window.ts). ARGV[5] L, ARGV[6] W. State: "start count". */
+/** Fixed window (src/algorithms/fixed-window.ts). Parameters $1 L, $2 W. State: "start count". */
 export const FIXED_WINDOW = `${PRELUDE}
-local L = tonumber(ARGV[5])
-local W = tonumber(ARGV[6])
+local L = $1
+local W = $2
 local start, count = 0, 0
 local s = redis.call('GET', KEYS[1])
 if s then
@@ -120,27 +124,27 @@ local retryAfterMs = 0
 if not allowed then retryAfterMs = ws + W - t end
 local taken = 0
 if allowed and write then
-  redis.call('SET', KEYS[1], num(ws) .. ' ' .. num(after), 'PX', ws + W - t + pad)
+  redis.call('SET', KEYS[1], fmt('%.17g', ws) .. ' ' .. fmt('%.17g', after), 'PX', ws + W - t + pad)
   taken = cost
 end
 return { allowed and 1 or 0, L - after, resetMs, retryAfterMs, taken }
 `;
 
 /**
- * Sliding window log (src/algorithms/sliding-window-log.ts). ARGV[5] L, ARGV[6] W. A sorted
+ * Sliding window log (src/algorithms/sliding-window-log.ts). Parameters $1 L, $2 W. A sorted
  * set: one member per admitted unit, scored by its time, named `<time>:<n>` (n counts the units
  * admitted at that ms), so the log's entries (time, units) are the members grouped by score.
  */
 export const SLIDING_WINDOW_LOG = `${PRELUDE}
-local L = tonumber(ARGV[5])
-local W = tonumber(ARGV[6])
+local L = $1
+local W = $2
 local key = KEYS[1]
 local top = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
 local newestBefore = now
 if top[2] then newestBefore = tonumber(top[2]) end
 local t = now
 if newestBefore > now then t = newestBefore end
-redis.call('ZREMRANGEBYSCORE', key, '-inf', num(t - W))
+redis.call('ZREMRANGEBYSCORE', key, '-inf', fmt('%.17g', t - W))
 local count = redis.call('ZCARD', key)
 local allowed = count + cost <= L
 if allowed and want > cost then cost = math.min(want, L - count) end
@@ -158,7 +162,7 @@ local resetMs = 0
 if after ~= 0 then resetMs = newest + W - t end
 local taken = 0
 if allowed and write then
-  local stamp = num(t)
+  local stamp = fmt('%.17g', t)
   local n = redis.call('ZCOUNT', key, stamp, stamp)
   local args = {}
   for i = 1, cost do
@@ -176,12 +180,12 @@ return { allowed and 1 or 0, L - after, resetMs, retryAfterMs, taken }
 `;
 
 /**
- * Sliding window counter (src/algorithms/sliding-window-counter.ts). ARGV[5] L, ARGV[6] W.
+ * Sliding window counter (src/algorithms/sliding-window-counter.ts). Parameters $1 L, $2 W.
  * State: "start prev curr".
  */
 export const SLIDING_WINDOW_COUNTER = `${PRELUDE}
-local L = tonumber(ARGV[5])
-local W = tonumber(ARGV[6])
+local L = $1
+local W = $2
 local start, sprev, scurr = 0, 0, 0
 local s = redis.call('GET', KEYS[1])
 if s then
@@ -218,20 +222,20 @@ local resetMs = 0
 if after > 0 then resetMs = W - e + W elseif prev > 0 then resetMs = W - e end
 local taken = 0
 if allowed and write then
-  redis.call('SET', KEYS[1], num(ws) .. ' ' .. num(prev) .. ' ' .. num(after), 'PX', resetMs + pad)
+  redis.call('SET', KEYS[1], fmt('%.17g', ws) .. ' ' .. fmt('%.17g', prev) .. ' ' .. fmt('%.17g', after), 'PX', resetMs + pad)
   taken = cost
 end
 return { allowed and 1 or 0, remaining, resetMs, retryAfterMs, taken }
 `;
 
 /**
- * GCRA (src/algorithms/gcra.ts). ARGV[5] L (limit), ARGV[6] P (periodMs), ARGV[7] B (burst).
+ * GCRA (src/algorithms/gcra.ts). Parameters $1 L (limit), $2 P (periodMs), $3 B (burst).
  * State: "tatMs tatFrac" (the TAT is tatMs + tatFrac / L).
  */
 export const GCRA = `${PRELUDE}
-local L = tonumber(ARGV[5])
-local P = tonumber(ARGV[6])
-local B = tonumber(ARGV[7])
+local L = $1
+local P = $2
+local B = $3
 local tatMs, tatFrac = 0, 0
 local s = redis.call('GET', KEYS[1])
 if s then
@@ -266,65 +270,60 @@ local retryAfterMs = 0
 if not allowed then retryAfterMs = math.ceil((lead - cap) / L) end
 local taken = 0
 if allowed and write then
-  redis.call('SET', KEYS[1], num(afterMs) .. ' ' .. num(afterFrac), 'PX', resetMs + pad)
+  redis.call('SET', KEYS[1], fmt('%.17g', afterMs) .. ' ' .. fmt('%.17g', afterFrac), 'PX', resetMs + pad)
   taken = cost
 end
 return { allowed and 1 or 0, remaining, resetMs, retryAfterMs, taken }
 `;
 
-/** How the Redis limiter runs one algorithm. */
-export interface AlgorithmScript {
-  readonly runner: ScriptRunner;
-  /** ARGV[5...]: the algorithm's parameters, as strings that read back as the same doubles. */
-  params(spec: AlgorithmSpec): string[];
-}
-
-const scripts: Record<AlgorithmSpec['kind'], AlgorithmScript> = {
-  'token-bucket': {
-    runner: new ScriptRunner(TOKEN_BUCKET),
-    params: (s) =>
-      s.kind === 'token-bucket' ? [String(s.capacity), String(s.refillPerSecond)] : never(s),
-  },
-  'leaky-bucket': {
-    runner: new ScriptRunner(LEAKY_BUCKET),
-    params: (s) =>
-      s.kind === 'leaky-bucket' ? [String(s.capacity), String(s.leakPerSecond)] : never(s),
-  },
-  'fixed-window': { runner: new ScriptRunner(FIXED_WINDOW), params: windowParams },
-  'sliding-window-log': { runner: new ScriptRunner(SLIDING_WINDOW_LOG), params: windowParams },
-  'sliding-window-counter': {
-    runner: new ScriptRunner(SLIDING_WINDOW_COUNTER),
-    params: windowParams,
-  },
-  gcra: {
-    runner: new ScriptRunner(GCRA),
-    params: (s) =>
-      s.kind === 'gcra' ? [String(s.limit), String(s.periodMs), String(s.burst)] : never(s),
-  },
+const templates: Record<AlgorithmSpec['kind'], string> = {
+  'token-bucket': TOKEN_BUCKET,
+  'leaky-bucket': LEAKY_BUCKET,
+  'fixed-window': FIXED_WINDOW,
+  'sliding-window-log': SLIDING_WINDOW_LOG,
+  'sliding-window-counter': SLIDING_WINDOW_COUNTER,
+  gcra: GCRA,
 };
 
-function windowParams(s: AlgorithmSpec): string[] {
-  return s.kind === 'fixed-window' ||
-    s.kind === 'sliding-window-log' ||
-    s.kind === 'sliding-window-counter'
-    ? [String(s.limit), String(s.windowMs)]
-    : never(s);
+function parameters(spec: AlgorithmSpec): number[] {
+  switch (spec.kind) {
+    case 'token-bucket':
+      return [spec.capacity, spec.refillPerSecond];
+    case 'leaky-bucket':
+      return [spec.capacity, spec.leakPerSecond];
+    case 'gcra':
+      return [spec.limit, spec.periodMs, spec.burst];
+    default:
+      return [spec.limit, spec.windowMs];
+  }
 }
 
-function never(spec: AlgorithmSpec): never {
-  throw new TypeError(`spec does not match its script: ${spec.kind}`);
-}
+// Limiters with the same algorithm and parameters share one script (and its reload count).
+const runners = new Map<string, ScriptRunner>();
 
-/** The script of one algorithm spec; a TypeError for anything else. */
-export function scriptFor(spec: AlgorithmSpec): AlgorithmScript {
+/**
+ * The script of one algorithm spec, its parameters written in as literals; a TypeError for
+ * anything that is not a spec.
+ */
+export function scriptFor(spec: AlgorithmSpec): ScriptRunner {
   const kind = (spec as { kind?: unknown } | null)?.kind;
-  const script =
-    typeof kind === 'string' && Object.hasOwn(scripts, kind)
-      ? scripts[kind as AlgorithmSpec['kind']]
+  const template =
+    typeof kind === 'string' && Object.hasOwn(templates, kind)
+      ? templates[kind as AlgorithmSpec['kind']]
       : undefined;
-  if (script === undefined)
+  if (template === undefined)
     throw new TypeError(
       `spec must be an algorithm spec (tokenBucket(...), gcra(...), ...), got ${String(kind)}`,
     );
-  return script;
+  const values = parameters(spec);
+  for (const value of values)
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      throw new TypeError(`spec must be built by one of the algorithm factories, got ${kind}`);
+  const source = template.replace(/\$([123])/g, (_, i: string) => String(values[Number(i) - 1]));
+  let runner = runners.get(source);
+  if (runner === undefined) {
+    runner = new ScriptRunner(source);
+    runners.set(source, runner);
+  }
+  return runner;
 }
