@@ -1,6 +1,7 @@
 import { channel } from 'node:diagnostics_channel';
 import { algorithmFor } from '../algorithms/index.js';
 import { policyOf } from '../algorithms/specs.js';
+import { channels } from '../channels.js';
 import type { AlgorithmSpec, Decision, RateLimiter, RateLimitPolicy } from '../types.js';
 import { badCost, badKey, show } from '../validate.js';
 import { LeaseBook } from './lease.js';
@@ -191,6 +192,13 @@ export class RedisRateLimiter implements RateLimiter {
       return this.#recover(error, redisKey, key, cost, want);
     }
     this.#healthy = true;
+    if (reply[0] === 0 && want !== 0 && channels.limited.hasSubscribers)
+      channels.limited.publish({
+        limiter: this.policy.name,
+        key,
+        cost,
+        decision: this.toDecision(reply),
+      });
     return this.toDecision(reply);
   }
 
