@@ -342,6 +342,18 @@ describe('factories', () => {
       'refillPerSecond',
     ],
     [
+      'refillPerSecond too small',
+      () => tokenBucket({ capacity: 10, refillPerSecond: 1e-15 }),
+      RangeError,
+      'refillPerSecond must be at least capacity * 1000 / (2^53 - 1)',
+    ],
+    [
+      'leakPerSecond too small',
+      () => leakyBucket({ capacity: 10, leakPerSecond: 1e-300 }),
+      RangeError,
+      'leakPerSecond must be at least',
+    ],
+    [
       'refillPerSecond missing',
       () => tokenBucket({ capacity: 1 } as never),
       TypeError,

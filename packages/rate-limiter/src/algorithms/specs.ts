@@ -58,6 +58,16 @@ function capacity(value: unknown): number {
   return c;
 }
 
+// A bucket must fill (or drain) within 2^53 ms, so resetMs and retryAfterMs stay finite integers.
+function bucketRate(name: string, value: unknown, capacity: number): number {
+  const r = positive(name, value);
+  if ((capacity * 1000) / r > EXACT)
+    throw new RangeError(
+      `${name} must be at least capacity * 1000 / (2^53 - 1) = ${(capacity * 1000) / EXACT}, got ${show(r)}`,
+    );
+  return r;
+}
+
 /**
  * A token bucket: up to `capacity` tokens, refilled at `refillPerSecond`; a request takes `cost`
  * tokens when there are enough.
@@ -65,10 +75,11 @@ function capacity(value: unknown): number {
  */
 export function tokenBucket(opts: TokenBucketOptions): TokenBucketSpec {
   const o = options<TokenBucketOptions>('tokenBucket options', opts);
+  const c = capacity(o.capacity);
   return Object.freeze({
     kind: 'token-bucket',
-    capacity: capacity(o.capacity),
-    refillPerSecond: positive('refillPerSecond', o.refillPerSecond),
+    capacity: c,
+    refillPerSecond: bucketRate('refillPerSecond', o.refillPerSecond, c),
   });
 }
 
@@ -79,10 +90,11 @@ export function tokenBucket(opts: TokenBucketOptions): TokenBucketSpec {
  */
 export function leakyBucket(opts: LeakyBucketOptions): LeakyBucketSpec {
   const o = options<LeakyBucketOptions>('leakyBucket options', opts);
+  const c = capacity(o.capacity);
   return Object.freeze({
     kind: 'leaky-bucket',
-    capacity: capacity(o.capacity),
-    leakPerSecond: positive('leakPerSecond', o.leakPerSecond),
+    capacity: c,
+    leakPerSecond: bucketRate('leakPerSecond', o.leakPerSecond, c),
   });
 }
 
