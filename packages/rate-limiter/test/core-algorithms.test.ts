@@ -267,7 +267,7 @@ describe('every algorithm', () => {
   );
 
   it.each(specs.map((s) => [s.kind, s] as const))(
-    '%s: a clock that steps back is treated as standing still',
+    '%s: a clock that steps back is not a way to get more',
     (_, spec) => {
       const algo = algorithmFor(spec);
       const state = algo.fresh(spec);

@@ -267,3 +267,57 @@ describe('GCRA', () => {
     );
   });
 });
+
+describe('every algorithm, with a clock that steps back', () => {
+  const anySpec: fc.Arbitrary<AlgorithmSpec> = fc.oneof(
+    fc
+      .tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 50, max: 4000 }))
+      .map(([capacity, r]) => tokenBucket({ capacity, refillPerSecond: r })),
+    fc
+      .tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 50, max: 4000 }))
+      .map(([capacity, r]) => leakyBucket({ capacity, leakPerSecond: r })),
+    fc
+      .tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 60 }))
+      .map(([limit, windowMs]) => fixedWindow({ limit, windowMs })),
+    fc
+      .tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 60 }))
+      .map(([limit, windowMs]) => slidingWindowLog({ limit, windowMs })),
+    fc
+      .tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 60 }))
+      .map(([limit, windowMs]) => slidingWindowCounter({ limit, windowMs })),
+    fc
+      .tuple(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 60 }),
+        fc.integer({ min: 0, max: 3 }),
+      )
+      .map(([limit, periodMs, burst]) => gcra({ limit, periodMs, burst })),
+  );
+
+  it('never admits at an earlier time what it would deny at the latest time seen', () => {
+    fc.assert(
+      fc.property(
+        anySpec,
+        start,
+        calls(90, 6),
+        fc.integer({ min: 1, max: 200 }),
+        fc.integer({ min: 1, max: 6 }),
+        (spec, t0, seq, back, cost) => {
+          const algo = algorithmFor(spec);
+          const state = algo.fresh(spec);
+          const limit = algo.limitOf(spec);
+          let now = t0;
+          for (const { dt, cost: c } of seq) {
+            now += dt;
+            algo.step(spec, state, now, Math.min(c, limit), true);
+          }
+          const c = Math.min(cost, limit);
+          const earlier = algo.step(spec, state, Math.max(0, now - back), c, false);
+          const latest = algo.step(spec, state, now, c, false);
+          if (earlier.allowed) expect(latest.allowed).toBe(true);
+        },
+      ),
+      RUNS,
+    );
+  });
+});
