@@ -32,6 +32,7 @@ export {
   slidingWindowCounter,
   slidingWindowLog,
   tokenBucket,
+  validateSpec,
 } from './algorithms/specs.js';
 export type { EvictEvent, LimitedEvent, QueueFullEvent } from './channels.js';
 export { channels } from './channels.js';

@@ -343,6 +343,16 @@ describe('MemoryRateLimiter bad input', () => {
       'spec must be built by one of the algorithm factories',
     );
     expect(() => new MemoryRateLimiter(undefined as never)).toThrow(TypeError);
+    // a hand-built spec is checked like a factory's
+    expect(
+      () => new MemoryRateLimiter({ kind: 'fixed-window', limit: 0, windowMs: 10 } as never),
+    ).toThrow('limit must be an integer >= 1, got 0');
+    expect(new MemoryRateLimiter({ kind: 'gcra', limit: 2, periodMs: 10 } as never).spec).toEqual({
+      kind: 'gcra',
+      limit: 2,
+      periodMs: 10,
+      burst: 0,
+    });
   });
 
   it('rejects a bad key or cost on every call, naming it', () => {

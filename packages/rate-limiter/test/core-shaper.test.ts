@@ -226,6 +226,9 @@ describe('LeakyBucketShaper', () => {
       'spec must be a leakyBucket(...) spec, got "fixed-window"',
     );
     expect(() => new LeakyBucketShaper(undefined as never)).toThrow(TypeError);
+    expect(
+      () => new LeakyBucketShaper({ kind: 'leaky-bucket', capacity: 1, leakPerSecond: 0 }),
+    ).toThrow('leakPerSecond must be a finite number > 0, got 0');
     expect(() => new LeakyBucketShaper(spec, { maxQueue: 0 })).toThrow(
       'maxQueue must be an integer >= 1, got 0',
     );

@@ -157,6 +157,32 @@ export function gcra(opts: GcraOptions): GcraSpec {
 }
 
 /**
+ * Checks a spec, including one built by hand rather than by a factory, with the factory of its
+ * kind, and returns the factory's frozen result.
+ * @throws TypeError / RangeError naming the bad field, as the factories do.
+ */
+export function validateSpec(spec: AlgorithmSpec): AlgorithmSpec {
+  switch (spec?.kind) {
+    case 'token-bucket':
+      return tokenBucket(spec);
+    case 'leaky-bucket':
+      return leakyBucket(spec);
+    case 'fixed-window':
+      return fixedWindow(spec);
+    case 'sliding-window-log':
+      return slidingWindowLog(spec);
+    case 'sliding-window-counter':
+      return slidingWindowCounter(spec);
+    case 'gcra':
+      return gcra(spec);
+    default:
+      throw new TypeError(
+        `spec must be built by one of the algorithm factories, got ${show(spec)}`,
+      );
+  }
+}
+
+/**
  * The quota a limiter running `spec` advertises (IETF `RateLimit-Policy`: `q` units per `w`):
  * - token bucket: `capacity` per the time to refill from empty, `ceil(capacity * 1000 / refillPerSecond)`;
  * - leaky bucket: `capacity` per the time to drain when full, `ceil(capacity * 1000 / leakPerSecond)`;

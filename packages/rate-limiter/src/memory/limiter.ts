@@ -4,7 +4,7 @@
  * the first time a key is admitted).
  */
 import { type Algorithm, algorithmFor } from '../algorithms/index.js';
-import { policyOf } from '../algorithms/specs.js';
+import { policyOf, validateSpec } from '../algorithms/specs.js';
 import { channels, type EvictEvent, type LimitedEvent } from '../channels.js';
 import type { AlgorithmSpec, Decision, RateLimiter, RateLimitPolicy } from '../types.js';
 import {
@@ -88,6 +88,7 @@ export class MemoryRateLimiter implements RateLimiter {
    * @throws TypeError / RangeError naming a bad option.
    */
   constructor(spec: AlgorithmSpec, opts: MemoryRateLimiterOptions = {}) {
+    spec = validateSpec(spec);
     const o = options<MemoryRateLimiterOptions>('options', opts);
     const name = nonEmptyString('name', o.name ?? 'default');
     this.policy = policyOf(spec, name);

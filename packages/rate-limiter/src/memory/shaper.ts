@@ -2,6 +2,8 @@
  * The leaky bucket as a queue: instead of dropping what does not fit, `schedule` makes each
  * request wait for its slot in a steady outflow of `leakPerSecond` units per second per key.
  */
+
+import { leakyBucket } from '../algorithms/specs.js';
 import { channels, type QueueFullEvent } from '../channels.js';
 import type { LeakyBucketSpec } from '../types.js';
 import { clockOption, integer, nonEmptyString, options, show } from '../validate.js';
@@ -133,7 +135,7 @@ export class LeakyBucketShaper implements Disposable {
     if (spec?.kind !== 'leaky-bucket')
       throw new TypeError(`spec must be a leakyBucket(...) spec, got ${show(spec?.kind ?? spec)}`);
     const o = options<LeakyBucketShaperOptions>('options', opts);
-    this.spec = spec;
+    this.spec = leakyBucket(spec);
     this.name = nonEmptyString('name', o.name ?? 'default');
     const clock = o.clock === undefined ? defaultClock : clockOption<TimerClock>('clock', o.clock);
     if (typeof clock.setTimeout !== 'function' || typeof clock.clearTimeout !== 'function')
