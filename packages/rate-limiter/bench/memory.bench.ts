@@ -17,7 +17,7 @@ import {
 
 const KEYS = Array.from({ length: 100 }, (_, i) => `user:${i}`);
 const OPS = 1000;
-const options = { time: 1_500, warmupTime: 300 };
+const options = { time: 2_500, warmupTime: 500 };
 
 const tokens = new MemoryRateLimiter(tokenBucket({ capacity: 1e9, refillPerSecond: 1e6 }));
 const pace = new MemoryRateLimiter(gcra({ limit: 1e9, periodMs: 1000, burst: 1e6 }));
