@@ -1,9 +1,9 @@
 import type { Decision } from '../types.js';
 import type { Reply } from './limiter.js';
 
-/** The part of RedisRateLimiter the lease book drives. */
+/** What the lease book needs from the Redis limiter: its limit and its script call. */
 export interface LeaseSource {
-  readonly policy: { readonly limit: number };
+  readonly limit: number;
   decideRaw(key: string, cost: number, want: number): Promise<Reply | Decision>;
   toDecision(reply: Reply): Decision;
 }
@@ -161,7 +161,7 @@ export class LeaseBook {
   #local(lease: KeyLease, now: number): Decision {
     return {
       allowed: true,
-      limit: this.#source.policy.limit,
+      limit: this.#source.limit,
       remaining: lease.allowance + lease.redisRemaining,
       resetMs: lease.resetAt > now ? Math.ceil(lease.resetAt - now) : 0,
       retryAfterMs: 0,

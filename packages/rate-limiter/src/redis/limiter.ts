@@ -110,7 +110,16 @@ export class RedisRateLimiter implements RateLimiter {
         throw new RangeError(`lease.batch must be <= ${this.#limit} (the limit), got ${batch}`);
       if (typeof maxAgeMs !== 'number' || !(maxAgeMs > 0) || !Number.isFinite(maxAgeMs))
         throw new RangeError(`lease.maxAgeMs must be a finite number > 0, got ${maxAgeMs}`);
-      this.#lease = new LeaseBook(this, batch, maxAgeMs, this.#now ?? Date.now);
+      this.#lease = new LeaseBook(
+        {
+          limit: this.#limit,
+          decideRaw: (key, cost, want) => this.#decideRaw(key, cost, want),
+          toDecision: (reply) => this.#toDecision(reply),
+        },
+        batch,
+        maxAgeMs,
+        this.#now ?? Date.now,
+      );
     }
   }
 
@@ -160,9 +169,8 @@ export class RedisRateLimiter implements RateLimiter {
    * One script call. `want` > `cost` asks for a lease (up to `want` units, at least `cost`);
    * `want` 0 is a peek. Never rejects: a failure goes to the insurance limiter or onStoreError,
    * whose decision is returned instead of a reply.
-   * @internal
    */
-  async decideRaw(key: string, cost: number, want: number): Promise<Reply | Decision> {
+  async #decideRaw(key: string, cost: number, want: number): Promise<Reply | Decision> {
     const redisKey = `${this.prefix}{${key}}`;
     this.#roundTrips++;
     try {
@@ -197,9 +205,9 @@ export class RedisRateLimiter implements RateLimiter {
         limiter: this.policy.name,
         key,
         cost,
-        decision: this.toDecision(reply),
+        decision: this.#toDecision(reply),
       });
-    return this.toDecision(reply);
+    return this.#toDecision(reply);
   }
 
   async #recover(
@@ -214,7 +222,7 @@ export class RedisRateLimiter implements RateLimiter {
       try {
         const reply = (await this.#send(false, redisKey, cost, want)) as Reply;
         this.#healthy = true;
-        return this.toDecision(reply);
+        return this.#toDecision(reply);
       } catch (again) {
         error = again;
       }
@@ -237,8 +245,7 @@ export class RedisRateLimiter implements RateLimiter {
       : client.eval(runner.source, 1, redisKey, cost, want, now);
   }
 
-  /** @internal */
-  toDecision(reply: Reply): Decision {
+  #toDecision(reply: Reply): Decision {
     return {
       allowed: reply[0] === 1,
       limit: this.#limit,
