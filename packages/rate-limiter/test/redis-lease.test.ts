@@ -6,7 +6,14 @@ import { connectStandalone, describeRedis, FakeClock, uniquePrefix } from '@bulw
 import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { fixedWindow, slidingWindowLog, tokenBucket } from '../src/index.js';
+import {
+  fixedWindow,
+  gcra,
+  leakyBucket,
+  slidingWindowCounter,
+  slidingWindowLog,
+  tokenBucket,
+} from '../src/index.js';
 import { type LeaseOptions, RedisRateLimiter } from '../src/redis.js';
 import type { AlgorithmSpec } from '../src/types.js';
 
@@ -57,6 +64,25 @@ describeRedis('lease mode', () => {
     expect(limiter!.stats().roundTrips).toBe(5);
     expect(await redis.get(`${limiter!.prefix}{k}`)).toMatch(/ 50$/);
   });
+
+  for (const spec of [
+    tokenBucket({ capacity: 10, refillPerSecond: 1 }),
+    leakyBucket({ capacity: 10, leakPerSecond: 1 }),
+    fixedWindow({ limit: 10, windowMs: 60_000 }),
+    slidingWindowLog({ limit: 10, windowMs: 60_000 }),
+    slidingWindowCounter({ limit: 10, windowMs: 60_000 }),
+    gcra({ limit: 1, periodMs: 60_000, burst: 9 }),
+  ]) {
+    it(`${spec.kind}: leases of 3 hand out exactly the quota (3 + 3 + 3 + 1), then Redis denies`, async () => {
+      const clock = new FakeClock(1_764_600_000_000);
+      const [limiter] = instances(spec, clock, 1, { batch: 3 });
+      let admitted = 0;
+      for (let i = 0; i < 15; i++) if ((await limiter!.consume('k')).allowed) admitted++;
+      expect(admitted).toBe(10);
+      // 4 leases (the last one partial), then one denied round trip per call.
+      expect(limiter!.stats()).toMatchObject({ roundTrips: 4 + 5, localDecisions: 6 });
+    });
+  }
 
   it('takes what is left when less than a batch is: the rest is rejected by Redis', async () => {
     const clock = new FakeClock(1_000_000);
