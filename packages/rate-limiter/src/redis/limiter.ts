@@ -9,7 +9,10 @@ import type { RedisRateLimiterOptions, RedisRateLimiterStats, StoreErrorMode } f
 import type { RedisClient, ScriptRunner } from './runner.js';
 import { scriptFor } from './scripts.js';
 
-/** `{ limiter, key, error, answeredBy }` whenever a Redis call fails (`answeredBy`: 'insurance' | 'fail-open' | 'fail-closed' | 'function'). */
+/**
+ * `bulwark:rate-limiter:store-error`: `{ limiter, key, error, answeredBy }` whenever a Redis call
+ * fails; `answeredBy` is `'insurance'`, `'fail-open'`, `'fail-closed'` or `'function'`.
+ */
 export const storeErrorChannel = channel('bulwark:rate-limiter:store-error');
 
 // Reply of every script: allowed (0/1), remaining, resetMs, retryAfterMs, units taken. All
@@ -74,7 +77,8 @@ export class RedisRateLimiter implements RateLimiter {
     if (typeof name !== 'string' || name.length === 0)
       throw new TypeError(`name must be a non-empty string, got ${show(name)}`);
     const prefix = options.prefix ?? `bulwark:rate-limiter:${name}:`;
-    if (typeof prefix !== 'string') throw new TypeError(`prefix must be a string, got ${prefix}`);
+    if (typeof prefix !== 'string')
+      throw new TypeError(`prefix must be a string, got ${show(prefix)}`);
     this.prefix = prefix;
     this.policy = policyOf(spec, name);
     // The decisions' limit and the largest cost (GCRA: burst + 1; the policy says limit + burst).
@@ -103,8 +107,12 @@ export class RedisRateLimiter implements RateLimiter {
       throw new TypeError(`now must be a function, got ${show(options.now)}`);
     this.#now = options.now;
     if (options.lease !== undefined) {
-      const { batch, maxAgeMs = 1000 } = options.lease ?? {};
-      if (typeof batch !== 'number' || !Number.isInteger(batch) || batch < 2)
+      if (typeof options.lease !== 'object' || options.lease === null)
+        throw new TypeError(`lease must be an object ({ batch }), got ${show(options.lease)}`);
+      const { batch, maxAgeMs = 1000 } = options.lease;
+      if (typeof batch !== 'number')
+        throw new TypeError(`lease.batch must be a number, got ${show(batch)}`);
+      if (!Number.isInteger(batch) || batch < 2)
         throw new RangeError(`lease.batch must be an integer >= 2, got ${batch}`);
       if (batch > this.#limit)
         throw new RangeError(`lease.batch must be <= ${this.#limit} (the limit), got ${batch}`);
