@@ -87,7 +87,7 @@ describeRedis('RedisLeakyBucketShaper on Redis', () => {
   // Records the fake time at which each promise settles.
   function track(clock: FakeClock, promises: Promise<void>[]) {
     const at: (number | string)[] = promises.map(() => -1);
-    promises.forEach((p, i) =>
+    promises.forEach((p, i) => {
       p.then(
         () => {
           at[i] = clock.now();
@@ -95,8 +95,8 @@ describeRedis('RedisLeakyBucketShaper on Redis', () => {
         (e: Error) => {
           at[i] = e.name;
         },
-      ),
-    );
+      );
+    });
     return at;
   }
 
