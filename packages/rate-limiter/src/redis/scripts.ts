@@ -63,7 +63,7 @@ if not allowed then retryAfterMs = math.ceil((need - milli) / r) end
 local taken = 0
 if allowed and write then
   -- one ms past resetMs: by then the refill surely reaches full despite rounding
-  redis.call('SET', KEYS[1], fmt('%.17g', after) .. ' ' .. fmt('%.17g', t), 'PX', resetMs + 1 + pad)
+  redis.call('SET', KEYS[1], fmt('%.17g %.17g', after, t), 'PX', resetMs + 1 + pad)
   taken = cost
 end
 return { allowed and 1 or 0, remaining, resetMs, retryAfterMs, taken }
@@ -94,7 +94,7 @@ if not allowed then retryAfterMs = math.ceil((milli + need - full) / r) end
 local taken = 0
 if allowed and write then
   -- one ms past resetMs: by then the leak surely reaches 0 despite rounding
-  redis.call('SET', KEYS[1], fmt('%.17g', after) .. ' ' .. fmt('%.17g', t), 'PX', resetMs + 1 + pad)
+  redis.call('SET', KEYS[1], fmt('%.17g %.17g', after, t), 'PX', resetMs + 1 + pad)
   taken = cost
 end
 return { allowed and 1 or 0, remaining, resetMs, retryAfterMs, taken }
@@ -124,7 +124,13 @@ local retryAfterMs = 0
 if not allowed then retryAfterMs = ws + W - t end
 local taken = 0
 if allowed and write then
-  redis.call('SET', KEYS[1], fmt('%.17g', ws) .. ' ' .. fmt('%.17g', after), 'PX', ws + W - t + pad)
+  local state = fmt('%.17g %.17g', ws, after)
+  -- the same window expires at the same time: keep the TTL set by its first write
+  if s and ws == start then
+    redis.call('SET', KEYS[1], state, 'KEEPTTL')
+  else
+    redis.call('SET', KEYS[1], state, 'PX', ws + W - t + pad)
+  end
   taken = cost
 end
 return { allowed and 1 or 0, L - after, resetMs, retryAfterMs, taken }
@@ -222,7 +228,13 @@ local resetMs = 0
 if after > 0 then resetMs = W - e + W elseif prev > 0 then resetMs = W - e end
 local taken = 0
 if allowed and write then
-  redis.call('SET', KEYS[1], fmt('%.17g', ws) .. ' ' .. fmt('%.17g', prev) .. ' ' .. fmt('%.17g', after), 'PX', resetMs + pad)
+  local state = fmt('%.17g %.17g %.17g', ws, prev, after)
+  -- within one window the TTL (until ws + 2W) is the one its first write set
+  if s and ws == start then
+    redis.call('SET', KEYS[1], state, 'KEEPTTL')
+  else
+    redis.call('SET', KEYS[1], state, 'PX', resetMs + pad)
+  end
   taken = cost
 end
 return { allowed and 1 or 0, remaining, resetMs, retryAfterMs, taken }
@@ -270,7 +282,7 @@ local retryAfterMs = 0
 if not allowed then retryAfterMs = math.ceil((lead - cap) / L) end
 local taken = 0
 if allowed and write then
-  redis.call('SET', KEYS[1], fmt('%.17g', afterMs) .. ' ' .. fmt('%.17g', afterFrac), 'PX', resetMs + pad)
+  redis.call('SET', KEYS[1], fmt('%.17g %.17g', afterMs, afterFrac), 'PX', resetMs + pad)
   taken = cost
 end
 return { allowed and 1 or 0, remaining, resetMs, retryAfterMs, taken }
