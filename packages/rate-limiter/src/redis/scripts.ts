@@ -16,11 +16,12 @@ import { ScriptRunner } from './runner.js';
 // Reply: { allowed 0/1, remaining, resetMs, retryAfterMs, units taken }, integers only (Redis
 // truncates Lua numbers to integers in replies, so every value is rounded by the script first).
 //
-// State is a string of space-separated numbers (one GET, one SET with PX), written with '%.17g',
-// which reads back as the very same double: Lua's tostring keeps only 14 digits and would make
-// Redis drift from the memory store. Every write sets the TTL to the time until the state decides
-// like a fresh key (the algorithm's isIdle), so idle keys vanish. With a client-supplied `now`
-// (tests), script time is not the server's time, so TTLs get an hour added to outlive the test.
+// State is two or three little-endian doubles (struct.pack '<dd', '<ddd'; one GET, one SET
+// with PX), which read back bit for bit, with no decimal formatting or parsing on the way (and
+// none of tostring's 14-digit rounding, which would make Redis drift from the memory store).
+// Every write sets the TTL to the time until the state decides like a fresh key (the
+// algorithm's isIdle), so idle keys vanish. With a client-supplied `now` (tests), script time is
+// not the server's time, so TTLs get an hour added to outlive the test.
 // Modulo is math.fmod, exact like JS's %, where Lua's own % computes a - floor(a/b)*b.
 
 const PRELUDE = `
@@ -35,7 +36,6 @@ if now == nil then
   now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
   pad = 0
 end
-local fmt = string.format
 `;
 
 /** Token bucket (src/algorithms/token-bucket.ts). Parameters $1 C, $2 r. State: "milli last". */
@@ -46,8 +46,7 @@ local full = C * 1000
 local milli, last = full, 0
 local s = redis.call('GET', KEYS[1])
 if s then
-  local a, b = string.match(s, '^(%S+) (%S+)$')
-  milli, last = tonumber(a), tonumber(b)
+  milli, last = struct.unpack('<dd', s)
 end
 local t = math.max(now, last)
 milli = math.min(full, milli + (t - last) * r)
@@ -63,7 +62,7 @@ if not allowed then retryAfterMs = math.ceil((need - milli) / r) end
 local taken = 0
 if allowed and write then
   -- one ms past resetMs: by then the refill surely reaches full despite rounding
-  redis.call('SET', KEYS[1], fmt('%.17g %.17g', after, t), 'PX', resetMs + 1 + pad)
+  redis.call('SET', KEYS[1], struct.pack('<dd', after, t), 'PX', resetMs + 1 + pad)
   taken = cost
 end
 return { allowed and 1 or 0, remaining, resetMs, retryAfterMs, taken }
@@ -77,8 +76,7 @@ local full = C * 1000
 local milli, last = 0, 0
 local s = redis.call('GET', KEYS[1])
 if s then
-  local a, b = string.match(s, '^(%S+) (%S+)$')
-  milli, last = tonumber(a), tonumber(b)
+  milli, last = struct.unpack('<dd', s)
 end
 local t = math.max(now, last)
 milli = math.max(0, milli - (t - last) * r)
@@ -94,7 +92,7 @@ if not allowed then retryAfterMs = math.ceil((milli + need - full) / r) end
 local taken = 0
 if allowed and write then
   -- one ms past resetMs: by then the leak surely reaches 0 despite rounding
-  redis.call('SET', KEYS[1], fmt('%.17g %.17g', after, t), 'PX', resetMs + 1 + pad)
+  redis.call('SET', KEYS[1], struct.pack('<dd', after, t), 'PX', resetMs + 1 + pad)
   taken = cost
 end
 return { allowed and 1 or 0, remaining, resetMs, retryAfterMs, taken }
@@ -107,8 +105,7 @@ local W = $2
 local start, count = 0, 0
 local s = redis.call('GET', KEYS[1])
 if s then
-  local a, b = string.match(s, '^(%S+) (%S+)$')
-  start, count = tonumber(a), tonumber(b)
+  start, count = struct.unpack('<dd', s)
 end
 local t = now
 if start > now then t = start end
@@ -124,7 +121,7 @@ local retryAfterMs = 0
 if not allowed then retryAfterMs = ws + W - t end
 local taken = 0
 if allowed and write then
-  local state = fmt('%.17g %.17g', ws, after)
+  local state = struct.pack('<dd', ws, after)
   -- the same window expires at the same time: keep the TTL set by its first write
   if s and ws == start then
     redis.call('SET', KEYS[1], state, 'KEEPTTL')
@@ -145,6 +142,7 @@ export const SLIDING_WINDOW_LOG = `${PRELUDE}
 local L = $1
 local W = $2
 local key = KEYS[1]
+local fmt = string.format
 local top = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
 local newestBefore = now
 if top[2] then newestBefore = tonumber(top[2]) end
@@ -195,8 +193,7 @@ local W = $2
 local start, sprev, scurr = 0, 0, 0
 local s = redis.call('GET', KEYS[1])
 if s then
-  local a, b, c = string.match(s, '^(%S+) (%S+) (%S+)$')
-  start, sprev, scurr = tonumber(a), tonumber(b), tonumber(c)
+  start, sprev, scurr = struct.unpack('<ddd', s)
 end
 local t = now
 if start > now then t = start end
@@ -228,7 +225,7 @@ local resetMs = 0
 if after > 0 then resetMs = W - e + W elseif prev > 0 then resetMs = W - e end
 local taken = 0
 if allowed and write then
-  local state = fmt('%.17g %.17g %.17g', ws, prev, after)
+  local state = struct.pack('<ddd', ws, prev, after)
   -- within one window the TTL (until ws + 2W) is the one its first write set
   if s and ws == start then
     redis.call('SET', KEYS[1], state, 'KEEPTTL')
@@ -251,8 +248,7 @@ local B = $3
 local tatMs, tatFrac = 0, 0
 local s = redis.call('GET', KEYS[1])
 if s then
-  local a, b = string.match(s, '^(%S+) (%S+)$')
-  tatMs, tatFrac = tonumber(a), tonumber(b)
+  tatMs, tatFrac = struct.unpack('<dd', s)
 end
 local cap = (B + 1) * P
 if tatMs < now then
@@ -282,7 +278,7 @@ local retryAfterMs = 0
 if not allowed then retryAfterMs = math.ceil((lead - cap) / L) end
 local taken = 0
 if allowed and write then
-  redis.call('SET', KEYS[1], fmt('%.17g %.17g', afterMs, afterFrac), 'PX', resetMs + pad)
+  redis.call('SET', KEYS[1], struct.pack('<dd', afterMs, afterFrac), 'PX', resetMs + pad)
   taken = cost
 end
 return { allowed and 1 or 0, remaining, resetMs, retryAfterMs, taken }

@@ -8,7 +8,7 @@ import type { RedisClient } from './runner.js';
 import { ScriptRunner } from './runner.js';
 
 // One script per outflow rate ($1: ms per unit, 1000 / leakPerSecond, written as a literal that
-// Lua reads back as the same double). The state is the time (fractional ms, '%.17g') at which the
+// Lua reads back as the same double). The state is the time (fractional ms, a packed double) at which the
 // key's reserved outflow ends. ARGV: cost, maxQueue, [now]. A request reserves the next `cost`
 // units of outflow: its slot starts at max(now, end). Units waiting ahead of it are the backlog
 // beyond the unit in its slot, in whole units: ceil((end - now) / perUnit) - 1 (exact when every
@@ -27,12 +27,12 @@ end
 local per = $1
 local s = redis.call('GET', KEYS[1])
 local ends = now
-if s then ends = math.max(now, tonumber(s)) end
+if s then ends = math.max(now, (struct.unpack('<d', s))) end
 local waiting = 0
 if ends > now then waiting = math.ceil((ends - now) / per) - 1 end
 if ends > now and waiting + cost > maxQueue then return { 0, 0, waiting } end
 local after = ends + cost * per
-redis.call('SET', KEYS[1], string.format('%.17g', after), 'PX', math.ceil(after - now) + pad)
+redis.call('SET', KEYS[1], struct.pack('<d', after), 'PX', math.ceil(after - now) + pad)
 return { 1, math.ceil(ends - now), waiting }
 `;
 
