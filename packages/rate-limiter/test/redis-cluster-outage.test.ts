@@ -21,7 +21,7 @@ describeRedis('a Cluster master stopped mid-run', () => {
       clusterRetryStrategy: () => 50,
       retryDelayOnClusterDown: 50,
       retryDelayOnFailover: 50,
-      redisOptions: { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => 50 },
+      redisOptions: { maxRetriesPerRequest: 1 },
     });
     client.on('error', () => {});
     client.on('node error', () => {});
