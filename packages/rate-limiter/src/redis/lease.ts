@@ -127,7 +127,8 @@ export class LeaseBook {
       decision = reply; // Redis failed: the insurance limiter or onStoreError answered
     } else if (reply[0] === 1) {
       if (lease.expiresAt <= now) lease.allowance = 0;
-      lease.allowance += reply[4] - cost;
+      // The fifth element (units taken) comes only when more than the cost was asked for.
+      lease.allowance += (reply.length > 4 ? reply[4]! : cost) - cost;
       lease.expiresAt = now + this.#maxAgeMs;
       lease.redisRemaining = reply[1];
       lease.resetAt = now + reply[2];

@@ -15,9 +15,10 @@ import { scriptFor } from './scripts.js';
  */
 export const storeErrorChannel = channel('bulwark:rate-limiter:store-error');
 
-// Reply of every script: allowed (0/1), remaining, resetMs, retryAfterMs, units taken. All
-// integers (Lua numbers in replies are truncated to integers, so the scripts round first).
-type Reply = [number, number, number, number, number];
+// Reply of every script: allowed (0/1), remaining, resetMs, retryAfterMs and, in lease mode, the
+// units taken. All integers (Lua numbers in replies are truncated to integers, so the scripts
+// round first).
+type Reply = [number, number, number, number] | [number, number, number, number, number];
 
 // The two commands used.
 interface ScriptClient {
@@ -140,7 +141,7 @@ export class RedisRateLimiter implements RateLimiter {
     this.#checkKey(key);
     if (cost !== 1) this.#checkCost(cost);
     if (this.#lease !== undefined) return this.#lease.consume(key, cost);
-    return this.#decide(key, cost, cost);
+    return this.#decide(key, cost);
   }
 
   /**
@@ -149,7 +150,7 @@ export class RedisRateLimiter implements RateLimiter {
    */
   peek(key: string): Promise<Decision> {
     this.#checkKey(key);
-    const decision = this.#decide(key, 1, 0);
+    const decision = this.#decide(key, 0);
     return this.#lease === undefined ? decision : this.#lease.peek(key, decision);
   }
 
@@ -174,9 +175,9 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   /**
-   * One script call. `want` > `cost` asks for a lease (up to `want` units, at least `cost`);
-   * `want` 0 is a peek. Never rejects: a failure goes to the insurance limiter or onStoreError,
-   * whose decision is returned instead of a reply.
+   * One script call for the lease book: `want` > `cost` asks for a lease (up to `want` units, at
+   * least `cost`). Never rejects: a failure goes to the insurance limiter or onStoreError, whose
+   * decision is returned instead of a reply.
    */
   async #decideRaw(key: string, cost: number, want: number): Promise<Reply | Decision> {
     const redisKey = `${this.prefix}{${key}}`;
@@ -193,22 +194,23 @@ export class RedisRateLimiter implements RateLimiter {
       this.#healthy = true;
       return reply;
     } catch (error) {
-      return this.#storeFailed(error, key, want === 0 ? 0 : cost);
+      return this.#storeFailed(error, key, cost);
     }
   }
 
   // The whole non-lease path: one EVALSHA, one decision object (NOSCRIPT and errors off-path).
-  async #decide(key: string, cost: number, want: number): Promise<Decision> {
+  // `cost` 0 is a peek.
+  async #decide(key: string, cost: number): Promise<Decision> {
     const redisKey = `${this.prefix}{${key}}`;
     this.#roundTrips++;
     let reply: Reply;
     try {
-      reply = (await this.#send(true, redisKey, cost, want)) as Reply;
+      reply = (await this.#send(true, redisKey, cost, cost)) as Reply;
     } catch (error) {
-      return this.#recover(error, redisKey, key, cost, want);
+      return this.#recover(error, redisKey, key, cost);
     }
     this.#healthy = true;
-    if (reply[0] === 0 && want !== 0 && channels.limited.hasSubscribers)
+    if (reply[0] === 0 && cost !== 0 && channels.limited.hasSubscribers)
       channels.limited.publish({
         limiter: this.policy.name,
         key,
@@ -218,35 +220,35 @@ export class RedisRateLimiter implements RateLimiter {
     return this.#toDecision(reply);
   }
 
-  async #recover(
-    error: unknown,
-    redisKey: string,
-    key: string,
-    cost: number,
-    want: number,
-  ): Promise<Decision> {
+  async #recover(error: unknown, redisKey: string, key: string, cost: number): Promise<Decision> {
     if (isNoScript(error)) {
       this.#runner.reloads++;
       try {
-        const reply = (await this.#send(false, redisKey, cost, want)) as Reply;
+        const reply = (await this.#send(false, redisKey, cost, cost)) as Reply;
         this.#healthy = true;
         return this.#toDecision(reply);
       } catch (again) {
         error = again;
       }
     }
-    return this.#storeFailed(error, key, want === 0 ? 0 : cost);
+    return this.#storeFailed(error, key, cost);
   }
 
-  // EVALSHA (or EVAL) with ARGV = cost, want[, now]: the time is sent only in test mode.
+  // EVALSHA (or EVAL) with ARGV = cost[, want[, now]]: `want` only when it differs from the cost
+  // (lease mode), the time only in test mode. A plain consume sends the key and its cost.
   #send(bySha: boolean, redisKey: string, cost: number, want: number): Promise<unknown> {
     const client = this.#client;
     const runner = this.#runner;
     const clock = this.#now;
-    if (clock === undefined)
+    if (clock === undefined) {
+      if (want === cost)
+        return bySha
+          ? client.evalsha(runner.sha, 1, redisKey, cost)
+          : client.eval(runner.source, 1, redisKey, cost);
       return bySha
         ? client.evalsha(runner.sha, 1, redisKey, cost, want)
         : client.eval(runner.source, 1, redisKey, cost, want);
+    }
     const now = Math.floor(clock());
     return bySha
       ? client.evalsha(runner.sha, 1, redisKey, cost, want, now)

@@ -5,15 +5,15 @@ import { ScriptRunner } from './runner.js';
 // the specification; the variable names here are its names) and runs in one round trip.
 //
 // KEYS[1]: the key's state, `<prefix>{<key>}`. ARGV:
-//   1 cost   units asked for (a peek asks for 1)
-//   2 want   0 for a peek (nothing is written); else the units to take when admitted: cost, or
-//            in lease mode more, of which the script takes min(want, units available)
+//   1 cost   units asked for; 0 for a peek (decides for 1 unit, writes nothing)
+//   2 want   lease mode only (absent: cost): when admitted, take min(want, units available)
 //   3 now    integer ms, only with the test-only `now` option; absent, the script reads the
 //            server's own TIME (the normal case)
+// A plain consume sends the key and its cost, nothing else.
 // The algorithm's parameters ($1, $2, $3 below) are written into the source as number literals
 // (JS's shortest round-trip form, which Lua reads back as the very same double), so a call sends
 // only the key and two or three small arguments: one script per algorithm and parameters.
-// Reply: { allowed 0/1, remaining, resetMs, retryAfterMs, units taken }, integers only (Redis
+// Reply: { allowed 0/1, remaining, resetMs, retryAfterMs[, units taken, in lease mode] }, integers only (Redis
 // truncates Lua numbers to integers in replies, so every value is rounded by the script first).
 //
 // State is two or three little-endian doubles (struct.pack '<dd', '<ddd'; one GET, one SET
@@ -26,9 +26,10 @@ import { ScriptRunner } from './runner.js';
 
 const PRELUDE = `
 local cost = tonumber(ARGV[1])
-local want = tonumber(ARGV[2])
-local write = want > 0
-if not write then want = cost end
+local write = cost > 0
+if not write then cost = 1 end
+local want = tonumber(ARGV[2]) or cost
+local lease = want > cost
 local now = tonumber(ARGV[3])
 local pad = 3600000
 if now == nil then
@@ -65,7 +66,9 @@ if allowed and write then
   redis.call('SET', KEYS[1], struct.pack('<dd', after, t), 'PX', resetMs + 1 + pad)
   taken = cost
 end
-return { allowed and 1 or 0, remaining, resetMs, retryAfterMs, taken }
+local reply = { allowed and 1 or 0, remaining, resetMs, retryAfterMs }
+if lease then reply[5] = taken end
+return reply
 `;
 
 /** Leaky bucket, meter (src/algorithms/leaky-bucket.ts). Parameters $1 C, $2 r. State: "milli last". */
@@ -95,7 +98,9 @@ if allowed and write then
   redis.call('SET', KEYS[1], struct.pack('<dd', after, t), 'PX', resetMs + 1 + pad)
   taken = cost
 end
-return { allowed and 1 or 0, remaining, resetMs, retryAfterMs, taken }
+local reply = { allowed and 1 or 0, remaining, resetMs, retryAfterMs }
+if lease then reply[5] = taken end
+return reply
 `;
 
 /** Fixed window (src/algorithms/fixed-window.ts). Parameters $1 L, $2 W. State: "start count". */
@@ -130,7 +135,9 @@ if allowed and write then
   end
   taken = cost
 end
-return { allowed and 1 or 0, L - after, resetMs, retryAfterMs, taken }
+local reply = { allowed and 1 or 0, L - after, resetMs, retryAfterMs }
+if lease then reply[5] = taken end
+return reply
 `;
 
 /**
@@ -180,7 +187,9 @@ if allowed and write then
   redis.call('PEXPIRE', key, W + pad)
   taken = cost
 end
-return { allowed and 1 or 0, L - after, resetMs, retryAfterMs, taken }
+local reply = { allowed and 1 or 0, L - after, resetMs, retryAfterMs }
+if lease then reply[5] = taken end
+return reply
 `;
 
 /**
@@ -234,7 +243,9 @@ if allowed and write then
   end
   taken = cost
 end
-return { allowed and 1 or 0, remaining, resetMs, retryAfterMs, taken }
+local reply = { allowed and 1 or 0, remaining, resetMs, retryAfterMs }
+if lease then reply[5] = taken end
+return reply
 `;
 
 /**
@@ -281,7 +292,9 @@ if allowed and write then
   redis.call('SET', KEYS[1], struct.pack('<dd', afterMs, afterFrac), 'PX', resetMs + pad)
   taken = cost
 end
-return { allowed and 1 or 0, remaining, resetMs, retryAfterMs, taken }
+local reply = { allowed and 1 or 0, remaining, resetMs, retryAfterMs }
+if lease then reply[5] = taken end
+return reply
 `;
 
 const templates: Record<AlgorithmSpec['kind'], string> = {
