@@ -1,0 +1,218 @@
+/**
+ * The factories that validate an algorithm's parameters and build its frozen spec, and
+ * `policyOf`, which turns a spec into the quota a limiter advertises in `RateLimit-Policy`.
+ */
+import type {
+  AlgorithmSpec,
+  FixedWindowSpec,
+  GcraSpec,
+  LeakyBucketSpec,
+  RateLimitPolicy,
+  SlidingWindowCounterSpec,
+  SlidingWindowLogSpec,
+  TokenBucketSpec,
+} from '../types.js';
+import { integer, nonEmptyString, options, positive, show } from '../validate.js';
+
+/** Options of {@link tokenBucket}. */
+export interface TokenBucketOptions {
+  /** Most tokens the bucket holds: the largest burst. Integer >= 1. */
+  capacity: number;
+  /** Tokens added per second, continuously. Finite number > 0 (fractions allowed). */
+  refillPerSecond: number;
+}
+
+/** Options of {@link leakyBucket}. */
+export interface LeakyBucketOptions {
+  /** Most units the bucket holds. Integer >= 1. */
+  capacity: number;
+  /** Units drained per second, continuously. Finite number > 0 (fractions allowed). */
+  leakPerSecond: number;
+}
+
+/** Options of {@link fixedWindow}, {@link slidingWindowLog} and {@link slidingWindowCounter}. */
+export interface WindowOptions {
+  /** Most units per window. Integer >= 1. */
+  limit: number;
+  /** Window length in ms. Integer >= 1. */
+  windowMs: number;
+}
+
+/** Options of {@link gcra}. */
+export interface GcraOptions {
+  /** Units per `periodMs` at an even pace. Integer >= 1. */
+  limit: number;
+  /** The period in ms. Integer >= 1. */
+  periodMs: number;
+  /** Extra units admitted ahead of the pace; `burst + 1` pass at once. Integer >= 0, default 0. */
+  burst?: number;
+}
+
+// Keeps every intermediate of the integer algorithms exact in doubles.
+const EXACT = Number.MAX_SAFE_INTEGER;
+
+// Buckets count in thousandths of a unit, so capacity * 1000 must stay exact.
+function capacity(value: unknown): number {
+  const c = integer('capacity', value, 1);
+  if (c > 2 ** 40) throw new RangeError(`capacity must be an integer <= 2^40, got ${c}`);
+  return c;
+}
+
+// A bucket must fill (or drain) within 2^53 ms, so resetMs and retryAfterMs stay finite integers.
+function bucketRate(name: string, value: unknown, capacity: number): number {
+  const r = positive(name, value);
+  if ((capacity * 1000) / r > EXACT)
+    throw new RangeError(
+      `${name} must be at least capacity * 1000 / (2^53 - 1) = ${(capacity * 1000) / EXACT}, got ${show(r)}`,
+    );
+  return r;
+}
+
+/**
+ * A token bucket: up to `capacity` tokens, refilled at `refillPerSecond`; a request takes `cost`
+ * tokens when there are enough.
+ * @throws TypeError / RangeError naming the bad option.
+ */
+export function tokenBucket(opts: TokenBucketOptions): TokenBucketSpec {
+  const o = options<TokenBucketOptions>('tokenBucket options', opts);
+  const c = capacity(o.capacity);
+  return Object.freeze({
+    kind: 'token-bucket',
+    capacity: c,
+    refillPerSecond: bucketRate('refillPerSecond', o.refillPerSecond, c),
+  });
+}
+
+/**
+ * A leaky bucket of `capacity` units draining at `leakPerSecond`: a meter in
+ * `MemoryRateLimiter`, a queue in `LeakyBucketShaper`.
+ * @throws TypeError / RangeError naming the bad option.
+ */
+export function leakyBucket(opts: LeakyBucketOptions): LeakyBucketSpec {
+  const o = options<LeakyBucketOptions>('leakyBucket options', opts);
+  const c = capacity(o.capacity);
+  return Object.freeze({
+    kind: 'leaky-bucket',
+    capacity: c,
+    leakPerSecond: bucketRate('leakPerSecond', o.leakPerSecond, c),
+  });
+}
+
+/**
+ * At most `limit` units per aligned window of `windowMs`.
+ * @throws TypeError / RangeError naming the bad option.
+ */
+export function fixedWindow(opts: WindowOptions): FixedWindowSpec {
+  const o = options<WindowOptions>('fixedWindow options', opts);
+  return Object.freeze({
+    kind: 'fixed-window',
+    limit: integer('limit', o.limit, 1),
+    windowMs: integer('windowMs', o.windowMs, 1),
+  });
+}
+
+/**
+ * At most `limit` units in any interval of `windowMs` (exact; memory grows with traffic).
+ * @throws TypeError / RangeError naming the bad option.
+ */
+export function slidingWindowLog(opts: WindowOptions): SlidingWindowLogSpec {
+  const o = options<WindowOptions>('slidingWindowLog options', opts);
+  return Object.freeze({
+    kind: 'sliding-window-log',
+    limit: integer('limit', o.limit, 1),
+    windowMs: integer('windowMs', o.windowMs, 1),
+  });
+}
+
+/**
+ * Current window's count plus the previous window's, weighted by its overlap with the last
+ * `windowMs`, at most `limit`. Requires `limit * windowMs <= 2^53 - 1`.
+ * @throws TypeError / RangeError naming the bad option.
+ */
+export function slidingWindowCounter(opts: WindowOptions): SlidingWindowCounterSpec {
+  const o = options<WindowOptions>('slidingWindowCounter options', opts);
+  const limit = integer('limit', o.limit, 1);
+  const windowMs = integer('windowMs', o.windowMs, 1);
+  if (limit * windowMs > EXACT)
+    throw new RangeError(
+      `limit * windowMs must be <= ${EXACT}, got limit ${limit} and windowMs ${windowMs}`,
+    );
+  return Object.freeze({ kind: 'sliding-window-counter', limit, windowMs });
+}
+
+/**
+ * GCRA: `limit` units per `periodMs` at an even pace, `burst` units of tolerance ahead of it.
+ * @throws TypeError / RangeError naming the bad option.
+ */
+export function gcra(opts: GcraOptions): GcraSpec {
+  const o = options<GcraOptions>('gcra options', opts);
+  const limit = integer('limit', o.limit, 1);
+  const periodMs = integer('periodMs', o.periodMs, 1);
+  const burst = integer('burst', o.burst ?? 0, 0);
+  if ((burst + 2) * periodMs * 2 + limit > EXACT)
+    throw new RangeError(
+      `burst and periodMs are too large together: (burst + 2) * periodMs must be < 2^52, got burst ${burst} and periodMs ${periodMs}`,
+    );
+  return Object.freeze({ kind: 'gcra', limit, periodMs, burst });
+}
+
+/**
+ * Checks a spec, including one built by hand rather than by a factory, with the factory of its
+ * kind, and returns the factory's frozen result.
+ * @throws TypeError / RangeError naming the bad field, as the factories do.
+ */
+export function validateSpec(spec: AlgorithmSpec): AlgorithmSpec {
+  switch (spec?.kind) {
+    case 'token-bucket':
+      return tokenBucket(spec);
+    case 'leaky-bucket':
+      return leakyBucket(spec);
+    case 'fixed-window':
+      return fixedWindow(spec);
+    case 'sliding-window-log':
+      return slidingWindowLog(spec);
+    case 'sliding-window-counter':
+      return slidingWindowCounter(spec);
+    case 'gcra':
+      return gcra(spec);
+    default:
+      throw new TypeError(
+        `spec must be built by one of the algorithm factories, got ${show(spec)}`,
+      );
+  }
+}
+
+/**
+ * The quota a limiter running `spec` advertises (IETF `RateLimit-Policy`: `q` units per `w`):
+ * - token bucket: `capacity` per the time to refill from empty, `ceil(capacity * 1000 / refillPerSecond)`;
+ * - leaky bucket: `capacity` per the time to drain when full, `ceil(capacity * 1000 / leakPerSecond)`;
+ * - fixed window, sliding log, sliding counter: `limit` per `windowMs`;
+ * - GCRA: `limit + burst` per `periodMs` (the most any half-open interval of `periodMs` admits).
+ */
+export function policyOf(spec: AlgorithmSpec, name = 'default'): RateLimitPolicy {
+  nonEmptyString('name', name);
+  switch (spec?.kind) {
+    case 'token-bucket':
+      return Object.freeze({
+        name,
+        limit: spec.capacity,
+        windowMs: Math.ceil((spec.capacity * 1000) / spec.refillPerSecond),
+      });
+    case 'leaky-bucket':
+      return Object.freeze({
+        name,
+        limit: spec.capacity,
+        windowMs: Math.ceil((spec.capacity * 1000) / spec.leakPerSecond),
+      });
+    case 'fixed-window':
+    case 'sliding-window-log':
+    case 'sliding-window-counter':
+      return Object.freeze({ name, limit: spec.limit, windowMs: spec.windowMs });
+    case 'gcra':
+      return Object.freeze({ name, limit: spec.limit + spec.burst, windowMs: spec.periodMs });
+    default:
+      throw new TypeError(
+        `spec must be built by one of the algorithm factories, got ${show(spec)}`,
+      );
+  }
+}

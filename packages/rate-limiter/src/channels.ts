@@ -1,0 +1,40 @@
+import { channel } from 'node:diagnostics_channel';
+
+/**
+ * `node:diagnostics_channel` channels the in-memory limiter and the shaper publish on, so metrics
+ * can subscribe without a dependency. Messages are built only while a channel has subscribers,
+ * so an unobserved limiter pays nothing for them.
+ */
+export const channels = {
+  /** A {@link LimitedEvent} for every denied `consume`. */
+  limited: channel('bulwark:rate-limiter:limited'),
+  /** An {@link EvictEvent} when `maxKeys` forces out a key that still held usage. */
+  evict: channel('bulwark:rate-limiter:evict'),
+  /** A {@link QueueFullEvent} when the shaper rejects a request past `maxQueue`. */
+  queueFull: channel('bulwark:rate-limiter:queue-full'),
+} as const;
+
+/** Message on `bulwark:rate-limiter:limited`. */
+export interface LimitedEvent {
+  /** The limiter's name (its policy name). */
+  limiter: string;
+  key: string;
+  cost: number;
+  decision: import('./types.js').Decision;
+}
+
+/** Message on `bulwark:rate-limiter:evict`. */
+export interface EvictEvent {
+  limiter: string;
+  /** The key forgotten while it still held usage: its next request starts from a full quota. */
+  key: string;
+}
+
+/** Message on `bulwark:rate-limiter:queue-full`. */
+export interface QueueFullEvent {
+  shaper: string;
+  key: string;
+  cost: number;
+  /** Units waiting for the key when the request arrived. */
+  queued: number;
+}

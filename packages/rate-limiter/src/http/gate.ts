@@ -1,0 +1,346 @@
+/**
+ * The framework-free part of every HTTP adapter: resolve the limiter(s), the key and the cost of a
+ * request, consume, and turn the decision into what the response must carry. The adapters only
+ * read the request and write the response in their framework's terms.
+ *
+ * A memory limiter answers synchronously, and so does the gate then: `check` returns the outcome
+ * itself, not a promise, so the in-memory path never waits for a microtask. Only a limiter (or a
+ * key function) that returns a promise makes `check` return one.
+ */
+
+import type { Decision, RateLimiter } from '../types.js';
+import { checkTrustProxy, type TrustProxy } from './client-ip.js';
+import { limiterHeaders, listPolicy, rateLimitItem, retryAfterSeconds } from './headers.js';
+
+/**
+ * What to do when a limiter throws or rejects (Redis down without `onStoreError`, a bug):
+ * `'allow'` lets the request through without rate-limit headers (fail-open, the default);
+ * `'deny'` answers 503 with `Retry-After: 1`; `'throw'` hands the error to the framework
+ * (node `http`: a 500; Express: `next(error)`; Fastify: its error handler; Hono: `app.onError`).
+ */
+export type ErrorAction = 'allow' | 'deny' | 'throw';
+
+/** One limiter, or a list of them that must all admit the request. */
+export type LimiterSet = RateLimiter | readonly RateLimiter[];
+
+/** The options every adapter takes; `Req` is the adapter's request (or context) type. */
+export interface GateOptions<Req> {
+  /**
+   * The limiter; a list of limiters that must all admit the request (consumed in order, stopping
+   * at the first that refuses); or a function choosing either per request (per-route limits).
+   * Header values are cached per limiter and per list object, so a function should return the
+   * same objects each time rather than build a new list per request.
+   */
+  limiter: LimiterSet | ((req: Req) => LimiterSet);
+  /**
+   * The rate-limit key of a request. Default: the client IP, from the socket's peer address (see
+   * `trustProxy`). May return a promise (say, an API-key lookup).
+   */
+  key?: (req: Req) => string | Promise<string>;
+  /**
+   * Whether, and how far, to trust `X-Forwarded-For` for the default key: `false` (default) uses
+   * the socket's peer address; `n` trusts `n` proxies of yours; `true` trusts the leftmost entry.
+   * Ignored when `key` is given.
+   */
+  trustProxy?: boolean | number;
+  /** Units a request takes: an integer >= 1, or a function of the request. Default 1. */
+  cost?: number | ((req: Req) => number);
+  /** Requests for which this returns true are neither counted nor given headers. */
+  skip?: (req: Req) => boolean;
+  /** Whether to send `RateLimit` and `RateLimit-Policy` on every response. Default true. */
+  headers?: boolean;
+  /** What to do when a limiter throws or rejects. Default `'allow'` (fail-open). */
+  onError?: ErrorAction | ((error: unknown, req: Req) => ErrorAction);
+}
+
+/** The result of consuming for one request; the adapter writes it to the response. */
+export class Verdict {
+  constructor(
+    /** Whether every limiter admitted the request. */
+    readonly allowed: boolean,
+    /** The most restrictive decision (the refusing one, else the one with least remaining). */
+    readonly decision: Decision,
+    /** `RateLimit-Policy` value, or `''` when headers are off. */
+    readonly policy: string,
+    /** `RateLimit` value, or `''` when headers are off. */
+    readonly rateLimit: string,
+  ) {}
+
+  /** `Retry-After` seconds for a refused request (ceil, at least 1). */
+  get retryAfter(): number {
+    return retryAfterSeconds(this.decision);
+  }
+}
+
+/** A limiter threw or rejected; `action` says what the adapter does about it. */
+export class Failure {
+  constructor(
+    readonly error: unknown,
+    readonly action: ErrorAction,
+  ) {}
+}
+
+/** `undefined`: skipped, pass the request on untouched. */
+export type Outcome = Verdict | Failure | undefined;
+
+/** Whether a value is a promise (or any thenable). */
+export function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+function isLimiter(value: unknown): value is RateLimiter {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as RateLimiter).consume === 'function' &&
+    typeof (value as RateLimiter).policy === 'object'
+  );
+}
+
+function checkLimiterSet(value: unknown, what: string): LimiterSet {
+  if (Array.isArray(value)) {
+    if (value.length === 0) throw new RangeError(`${what} must not be an empty list`);
+    for (const item of value) {
+      if (!isLimiter(item)) {
+        throw new TypeError(`${what} must hold RateLimiter objects, got ${String(item)}`);
+      }
+      limiterHeaders(item); // fails now on a policy name that cannot go into a header
+    }
+    return value;
+  }
+  if (!isLimiter(value)) {
+    throw new TypeError(
+      `${what} must be a RateLimiter, a list of them or a function, got ${String(value)}`,
+    );
+  }
+  limiterHeaders(value);
+  return value;
+}
+
+function checkCost(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new RangeError(`cost must be an integer >= 1, got ${String(value)}`);
+  }
+  return value;
+}
+
+function checkFunction(value: unknown, name: string): void {
+  if (value !== undefined && typeof value !== 'function') {
+    throw new TypeError(`${name} must be a function, got ${String(value)}`);
+  }
+}
+
+const ERROR_ACTIONS: readonly unknown[] = ['allow', 'deny', 'throw'];
+
+function checkErrorAction(value: unknown, name: string): ErrorAction {
+  if (!ERROR_ACTIONS.includes(value)) {
+    throw new TypeError(
+      `${name} must be 'allow', 'deny', 'throw' or a function, got ${String(value)}`,
+    );
+  }
+  return value as ErrorAction;
+}
+
+/**
+ * One configured adapter: validated options and the consume path. `defaultKey` is the adapter's
+ * way to read the client IP from its request type.
+ */
+export class Gate<Req> {
+  readonly #limiter: LimiterSet | ((req: Req) => LimiterSet);
+  readonly #limiterIsFunction: boolean;
+  readonly #key: (req: Req) => string | Promise<string>;
+  readonly #cost: number;
+  readonly #costFn: ((req: Req) => number) | undefined;
+  readonly #skip: ((req: Req) => boolean) | undefined;
+  readonly #headers: boolean;
+  readonly #onError: ErrorAction | ((error: unknown, req: Req) => ErrorAction);
+  /** The validated `trustProxy` option, for the adapter's default key. */
+  readonly trustProxy: TrustProxy;
+
+  constructor(options: GateOptions<Req>, defaultKey: (req: Req, trustProxy: TrustProxy) => string) {
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`options must be an object, got ${String(options)}`);
+    }
+    const { limiter, key, trustProxy, cost, skip, headers, onError } = options;
+    if (typeof limiter === 'function') {
+      this.#limiter = limiter;
+      this.#limiterIsFunction = true;
+    } else {
+      this.#limiter = checkLimiterSet(limiter, 'limiter');
+      this.#limiterIsFunction = false;
+    }
+    checkFunction(key, 'key');
+    checkFunction(skip, 'skip');
+    this.trustProxy = checkTrustProxy(trustProxy);
+    if (key !== undefined) {
+      this.#key = key;
+    } else {
+      const trust = this.trustProxy;
+      this.#key = (req) => defaultKey(req, trust);
+    }
+    if (typeof cost === 'function') {
+      this.#cost = 1;
+      this.#costFn = cost;
+    } else {
+      this.#cost = cost === undefined ? 1 : checkCost(cost);
+      this.#costFn = undefined;
+    }
+    this.#skip = skip;
+    if (headers !== undefined && typeof headers !== 'boolean') {
+      throw new TypeError(`headers must be a boolean, got ${String(headers)}`);
+    }
+    this.#headers = headers !== false;
+    this.#onError =
+      onError === undefined
+        ? 'allow'
+        : typeof onError === 'function'
+          ? onError
+          : checkErrorAction(onError, 'onError');
+  }
+
+  /** Whether `RateLimit` / `RateLimit-Policy` are written. */
+  get headers(): boolean {
+    return this.#headers;
+  }
+
+  /**
+   * Consumes for `req`. Synchronous unless the key function or a limiter returns a promise.
+   * Errors thrown by the options' own functions (`skip`, `key`, `cost`, `limiter`) propagate;
+   * only a limiter's errors go through `onError`.
+   */
+  check(req: Req): Outcome | Promise<Outcome> {
+    if (this.#skip?.(req)) return undefined;
+    const limiters = this.#limiterIsFunction
+      ? checkLimiterSet((this.#limiter as (req: Req) => LimiterSet)(req), 'limiter(req)')
+      : (this.#limiter as LimiterSet);
+    const cost = this.#costFn === undefined ? this.#cost : checkCost(this.#costFn(req));
+    const key = this.#key(req);
+    if (typeof key === 'string') return this.#consume(req, limiters, key, cost);
+    if (isThenable(key)) {
+      return Promise.resolve(key).then((resolved) => {
+        if (typeof resolved !== 'string') {
+          throw new TypeError(`key(req) must resolve to a string, got ${String(resolved)}`);
+        }
+        return this.#consume(req, limiters, resolved, cost);
+      });
+    }
+    throw new TypeError(`key(req) must return a string, got ${String(key)}`);
+  }
+
+  #consume(req: Req, limiters: LimiterSet, key: string, cost: number): Outcome | Promise<Outcome> {
+    if (Array.isArray(limiters)) return this.#consumeList(req, limiters, key, cost, 0, undefined);
+    const limiter = limiters as RateLimiter;
+    let decision: Decision | Promise<Decision>;
+    try {
+      decision = limiter.consume(key, cost);
+    } catch (error) {
+      return this.#fail(error, req);
+    }
+    if (isThenable(decision)) {
+      return Promise.resolve(decision).then(
+        (resolved) => this.#single(limiter, resolved),
+        (error: unknown) => this.#fail(error, req),
+      );
+    }
+    return this.#single(limiter, decision);
+  }
+
+  #single(limiter: RateLimiter, decision: Decision): Verdict {
+    if (!this.#headers) return new Verdict(decision.allowed, decision, '', '');
+    const pieces = limiterHeaders(limiter);
+    return new Verdict(
+      decision.allowed,
+      decision,
+      pieces.policy,
+      rateLimitItem(pieces.quotedName, decision),
+    );
+  }
+
+  /**
+   * Consumes from `limiters[index..]` in order, stopping at the first refusal. `best` is the most
+   * restrictive decision so far: least remaining, ties broken by the longer reset.
+   */
+  #consumeList(
+    req: Req,
+    limiters: readonly RateLimiter[],
+    key: string,
+    cost: number,
+    index: number,
+    best: { limiter: RateLimiter; decision: Decision } | undefined,
+  ): Outcome | Promise<Outcome> {
+    for (let i = index; i < limiters.length; i++) {
+      const limiter = limiters[i]!;
+      let decision: Decision | Promise<Decision>;
+      try {
+        decision = limiter.consume(key, cost);
+      } catch (error) {
+        return this.#fail(error, req);
+      }
+      if (isThenable(decision)) {
+        const soFar = best;
+        return Promise.resolve(decision).then(
+          (resolved) => {
+            const next = pick(soFar, limiter, resolved);
+            return resolved.allowed
+              ? this.#consumeList(req, limiters, key, cost, i + 1, next)
+              : this.#list(limiters, next);
+          },
+          (error: unknown) => this.#fail(error, req),
+        );
+      }
+      best = pick(best, limiter, decision);
+      if (!decision.allowed) break;
+    }
+    return this.#list(limiters, best!);
+  }
+
+  #list(
+    limiters: readonly RateLimiter[],
+    best: { limiter: RateLimiter; decision: Decision },
+  ): Verdict {
+    const { limiter, decision } = best;
+    if (!this.#headers) return new Verdict(decision.allowed, decision, '', '');
+    return new Verdict(
+      decision.allowed,
+      decision,
+      listPolicy(limiters),
+      rateLimitItem(limiterHeaders(limiter).quotedName, decision),
+    );
+  }
+
+  #fail(error: unknown, req: Req): Failure {
+    const action =
+      typeof this.#onError === 'function'
+        ? checkErrorAction(this.#onError(error, req), 'onError(error, req)')
+        : this.#onError;
+    return new Failure(error, action);
+  }
+}
+
+function pick(
+  best: { limiter: RateLimiter; decision: Decision } | undefined,
+  limiter: RateLimiter,
+  decision: Decision,
+): { limiter: RateLimiter; decision: Decision } {
+  if (
+    best === undefined ||
+    !decision.allowed ||
+    decision.remaining < best.decision.remaining ||
+    (decision.remaining === best.decision.remaining && decision.resetMs > best.decision.resetMs)
+  ) {
+    return { limiter, decision };
+  }
+  return best;
+}
+
+/** The default 429 body, as JSON text. */
+export function limitedBody(verdict: Verdict): string {
+  return `{"error":"Too Many Requests","retryAfter":${verdict.retryAfter}}`;
+}
+
+/** The default 503 body for `onError: 'deny'`, as JSON text. */
+export const UNAVAILABLE_BODY = '{"error":"Service Unavailable"}';

@@ -1,0 +1,63 @@
+// Public API of @bulwark/rate-limiter.
+export type {
+  Algorithm,
+  FixedWindowState,
+  GcraState,
+  LeakyBucketState,
+  SlidingWindowCounterState,
+  SlidingWindowLogState,
+  TokenBucketState,
+} from './algorithms/index.js';
+export {
+  algorithmFor,
+  algorithms,
+  fixedWindowAlgorithm,
+  gcraAlgorithm,
+  leakyBucketAlgorithm,
+  slidingWindowCounterAlgorithm,
+  slidingWindowLogAlgorithm,
+  tokenBucketAlgorithm,
+} from './algorithms/index.js';
+export type {
+  GcraOptions,
+  LeakyBucketOptions,
+  TokenBucketOptions,
+  WindowOptions,
+} from './algorithms/specs.js';
+export {
+  fixedWindow,
+  gcra,
+  leakyBucket,
+  policyOf,
+  slidingWindowCounter,
+  slidingWindowLog,
+  tokenBucket,
+  validateSpec,
+} from './algorithms/specs.js';
+export type { EvictEvent, LimitedEvent, QueueFullEvent } from './channels.js';
+export { channels } from './channels.js';
+export type {
+  Clock,
+  MemoryRateLimiterOptions,
+  MemoryRateLimiterStats,
+} from './memory/limiter.js';
+export { MemoryRateLimiter } from './memory/limiter.js';
+export type {
+  LeakyBucketShaperOptions,
+  LeakyBucketShaperStats,
+  ScheduleOptions,
+  TimerClock,
+} from './memory/shaper.js';
+export { LeakyBucketShaper, QueueFullError } from './memory/shaper.js';
+export type {
+  AlgorithmSpec,
+  Decision,
+  FixedWindowSpec,
+  GcraSpec,
+  LeakyBucketSpec,
+  RateLimiter,
+  RateLimitPolicy,
+  SlidingWindowCounterSpec,
+  SlidingWindowLogSpec,
+  TokenBucketSpec,
+} from './types.js';

@@ -1,0 +1,306 @@
+/**
+ * The leaky bucket as a queue: instead of dropping what does not fit, `schedule` makes each
+ * request wait for its slot in a steady outflow of `leakPerSecond` units per second per key.
+ */
+
+import { leakyBucket } from '../algorithms/specs.js';
+import { channels, type QueueFullEvent } from '../channels.js';
+import type { LeakyBucketSpec } from '../types.js';
+import { clockOption, integer, nonEmptyString, options, show } from '../validate.js';
+
+/** The clock a shaper needs: time in ms and timers (a `FakeClock` in tests). */
+export interface TimerClock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** Options of {@link LeakyBucketShaper}. All are optional. */
+export interface LeakyBucketShaperOptions {
+  /** Time and timers. Default: `performance.now()` and the global `setTimeout`/`clearTimeout`. */
+  clock?: TimerClock;
+  /** Most units waiting per key; a request past it is rejected. Integer >= 1, default `capacity`. */
+  maxQueue?: number;
+  /** Name in errors and events. Default `'default'`. */
+  name?: string;
+}
+
+/** Options of {@link LeakyBucketShaper.schedule}. */
+export interface ScheduleOptions {
+  /** Aborting removes the request from the queue and rejects it with `signal.reason`. */
+  signal?: AbortSignal;
+  /** Units the request takes from the outflow. Integer in `[1, maxQueue]`, default 1. */
+  cost?: number;
+}
+
+/** A snapshot from {@link LeakyBucketShaper.stats}. */
+export interface LeakyBucketShaperStats {
+  /** Keys with state (waiting requests, or an outflow slot still in the future). */
+  keys: number;
+  /** Requests waiting, over all keys. */
+  waiting: number;
+  /** Units waiting, over all keys. */
+  queuedUnits: number;
+  /** Requests released (resolved). */
+  released: number;
+  /** Requests rejected with {@link QueueFullError}. */
+  rejected: number;
+  /** Requests rejected by their abort signal or by `close()`. */
+  aborted: number;
+}
+
+/** Rejection of {@link LeakyBucketShaper.schedule} when the key's queue cannot take the request. */
+export class QueueFullError extends Error {
+  override readonly name = 'QueueFullError';
+  /** The key whose queue was full. */
+  readonly key: string;
+  /** The cost of the rejected request. */
+  readonly cost: number;
+  /** Units already waiting for the key. */
+  readonly queued: number;
+  /** The bound. */
+  readonly maxQueue: number;
+
+  constructor(key: string, cost: number, queued: number, maxQueue: number) {
+    super(
+      `queue for key ${JSON.stringify(key)} is full: ${queued} of ${maxQueue} units waiting, cannot add ${cost}`,
+    );
+    this.key = key;
+    this.cost = cost;
+    this.queued = queued;
+    this.maxQueue = maxQueue;
+  }
+}
+
+interface Waiter {
+  cost: number;
+  resolve: () => void;
+  reject: (reason: unknown) => void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+  prev: Waiter | undefined;
+  next: Waiter | undefined;
+}
+
+interface KeyQueue {
+  key: string;
+  /** When the next unit may leave (ms, fractional). */
+  nextAt: number;
+  head: Waiter | undefined;
+  tail: Waiter | undefined;
+  /** Units waiting. */
+  queued: number;
+  timer: unknown;
+}
+
+const defaultClock: TimerClock = {
+  now: () => performance.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/**
+ * Leaky bucket as a shaper. Each key has an outflow of `leakPerSecond` units per second: a request
+ * of `cost` occupies the outflow for `cost * 1000 / leakPerSecond` ms. `schedule` resolves when
+ * the request's slot comes: at once when the key's outflow is free and nobody waits, else when
+ * every request ahead of it (FIFO per key) has had its slot. At most `maxQueue` units wait per key;
+ * a request that would go past it is rejected with {@link QueueFullError} (it is not queued).
+ * An aborted request leaves the queue, and those behind it move up.
+ *
+ * Slots are computed in fractional ms and timers are set to the next whole ms, so consecutive
+ * releases of one key are at least `cost * 1000 / leakPerSecond - 1` ms apart and never drift.
+ */
+export class LeakyBucketShaper implements Disposable {
+  /** The spec this shaper runs. */
+  readonly spec: LeakyBucketSpec;
+  /** The name in errors and events. */
+  readonly name: string;
+
+  readonly #clock: TimerClock;
+  readonly #maxQueue: number;
+  readonly #msPerUnit: number;
+  readonly #keys = new Map<string, KeyQueue>();
+  #sweepAt = 1024;
+  #waiting = 0;
+  #queuedUnits = 0;
+  #released = 0;
+  #rejected = 0;
+  #aborted = 0;
+
+  /**
+   * @param spec A spec from `leakyBucket({ capacity, leakPerSecond })`.
+   * @throws TypeError / RangeError naming a bad option.
+   */
+  constructor(spec: LeakyBucketSpec, opts: LeakyBucketShaperOptions = {}) {
+    if (spec?.kind !== 'leaky-bucket')
+      throw new TypeError(`spec must be a leakyBucket(...) spec, got ${show(spec?.kind ?? spec)}`);
+    const o = options<LeakyBucketShaperOptions>('options', opts);
+    this.spec = leakyBucket(spec);
+    this.name = nonEmptyString('name', o.name ?? 'default');
+    const clock = o.clock === undefined ? defaultClock : clockOption<TimerClock>('clock', o.clock);
+    if (typeof clock.setTimeout !== 'function' || typeof clock.clearTimeout !== 'function')
+      throw new TypeError('clock must have now(), setTimeout() and clearTimeout()');
+    this.#clock = clock;
+    this.#maxQueue = integer('maxQueue', o.maxQueue ?? spec.capacity, 1);
+    this.#msPerUnit = 1000 / spec.leakPerSecond;
+  }
+
+  /**
+   * Waits for `key`'s next steady outflow slot.
+   * @returns A promise resolving at the slot; rejecting with {@link QueueFullError} when `maxQueue`
+   *   units already wait, or with `signal.reason` on abort.
+   * @throws TypeError / RangeError (synchronously) for a bad key or cost.
+   */
+  schedule(key: string, opts: ScheduleOptions = {}): Promise<void> {
+    if (typeof key !== 'string' || key.length === 0)
+      throw new TypeError(`key must be a non-empty string, got ${show(key)}`);
+    const { signal, cost = 1 } = opts;
+    if (!(Number.isInteger(cost) && cost >= 1 && cost <= this.#maxQueue)) {
+      if (typeof cost !== 'number') throw new TypeError(`cost must be a number, got ${show(cost)}`);
+      throw new RangeError(
+        `cost must be an integer between 1 and ${this.#maxQueue} (maxQueue), got ${show(cost)}`,
+      );
+    }
+    if (signal !== undefined && !(signal instanceof AbortSignal))
+      throw new TypeError(`signal must be an AbortSignal, got ${show(signal)}`);
+    if (signal?.aborted) {
+      this.#aborted++;
+      return Promise.reject(signal.reason);
+    }
+    const now = this.#clock.now();
+    let q = this.#keys.get(key);
+    if (q === undefined) {
+      if (this.#keys.size >= this.#sweepAt) this.#sweep(now);
+      q = { key, nextAt: now, head: undefined, tail: undefined, queued: 0, timer: undefined };
+      this.#keys.set(key, q);
+    }
+    if (q.head === undefined && q.nextAt <= now) {
+      q.nextAt = now + cost * this.#msPerUnit;
+      this.#released++;
+      return Promise.resolve();
+    }
+    if (q.queued + cost > this.#maxQueue) {
+      this.#rejected++;
+      if (channels.queueFull.hasSubscribers) {
+        const event: QueueFullEvent = { shaper: this.name, key, cost, queued: q.queued };
+        channels.queueFull.publish(event);
+      }
+      return Promise.reject(new QueueFullError(key, cost, q.queued, this.#maxQueue));
+    }
+    const queue = q;
+    return new Promise<void>((resolve, reject) => {
+      const w: Waiter = {
+        cost,
+        resolve,
+        reject,
+        signal,
+        onAbort: undefined,
+        prev: queue.tail,
+        next: undefined,
+      };
+      if (queue.tail) queue.tail.next = w;
+      else queue.head = w;
+      queue.tail = w;
+      queue.queued += cost;
+      this.#waiting++;
+      this.#queuedUnits += cost;
+      if (signal) {
+        w.onAbort = () => this.#abort(queue, w, signal.reason);
+        signal.addEventListener('abort', w.onAbort, { once: true });
+      }
+      if (queue.timer === undefined) this.#arm(queue, now);
+    });
+  }
+
+  /** A snapshot of counters. */
+  stats(): LeakyBucketShaperStats {
+    return {
+      keys: this.#keys.size,
+      waiting: this.#waiting,
+      queuedUnits: this.#queuedUnits,
+      released: this.#released,
+      rejected: this.#rejected,
+      aborted: this.#aborted,
+    };
+  }
+
+  /** Rejects every waiting request with `reason` (default an `Error('shaper closed')`) and clears timers. */
+  close(reason: unknown = new Error(`shaper ${JSON.stringify(this.name)} closed`)): void {
+    for (const q of this.#keys.values()) {
+      if (q.timer !== undefined) this.#clock.clearTimeout(q.timer);
+      q.timer = undefined;
+      for (let w = q.head; w; w = w.next) {
+        this.#detach(w);
+        this.#aborted++;
+        w.reject(reason);
+      }
+      q.head = q.tail = undefined;
+      q.queued = 0;
+    }
+    this.#keys.clear();
+    this.#waiting = 0;
+    this.#queuedUnits = 0;
+  }
+
+  /** `close()`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #arm(q: KeyQueue, now: number): void {
+    const delay = Math.max(0, Math.ceil(q.nextAt - now));
+    q.timer = this.#clock.setTimeout(() => this.#release(q), delay);
+  }
+
+  #release(q: KeyQueue): void {
+    q.timer = undefined;
+    const now = this.#clock.now();
+    // Release every waiter whose slot has come (normally exactly one).
+    while (q.head !== undefined && q.nextAt <= now + 1e-9) {
+      const w = q.head;
+      // A timer that fires late does not let the key catch up with a burst.
+      const slot = now - q.nextAt >= 1 ? now : q.nextAt;
+      q.head = w.next;
+      if (q.head) q.head.prev = undefined;
+      else q.tail = undefined;
+      q.queued -= w.cost;
+      this.#waiting--;
+      this.#queuedUnits -= w.cost;
+      q.nextAt = slot + w.cost * this.#msPerUnit;
+      this.#detach(w);
+      this.#released++;
+      w.resolve();
+    }
+    if (q.head !== undefined) this.#arm(q, now);
+  }
+
+  #abort(q: KeyQueue, w: Waiter, reason: unknown): void {
+    if (w.prev) w.prev.next = w.next;
+    else q.head = w.next;
+    if (w.next) w.next.prev = w.prev;
+    else q.tail = w.prev;
+    q.queued -= w.cost;
+    this.#waiting--;
+    this.#queuedUnits -= w.cost;
+    this.#aborted++;
+    w.onAbort = undefined;
+    if (q.head === undefined && q.timer !== undefined) {
+      this.#clock.clearTimeout(q.timer);
+      q.timer = undefined;
+    }
+    w.reject(reason);
+  }
+
+  #detach(w: Waiter): void {
+    if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
+    w.onAbort = undefined;
+  }
+
+  // Forgets keys with nobody waiting whose outflow slot is in the past (they hold no information).
+  #sweep(now: number): void {
+    for (const [key, q] of this.#keys) {
+      if (q.head === undefined && q.nextAt <= now) this.#keys.delete(key);
+    }
+    this.#sweepAt = Math.max(1024, this.#keys.size * 2);
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The contract every part of @bulwark/rate-limiter shares: the decision shape, the limiter
+ * interface the HTTP adapters depend on, and the algorithm specs that the memory store and the
+ * Redis store both execute (with the same arithmetic, so the same calls give the same decisions).
+ */
+
+/** The answer to one `consume` or `peek`. */
+export interface Decision {
+  /** Whether the request is admitted (for `consume`: its cost has been taken). */
+  allowed: boolean;
+  /** The policy's limit: bucket capacity or requests per window. */
+  limit: number;
+  /** Whole units still available right after this decision, never below 0. */
+  remaining: number;
+  /** Milliseconds from now until the quota is fully restored (window over, bucket full). */
+  resetMs: number;
+  /** Milliseconds from now until a request of the same cost could be admitted; 0 when allowed. */
+  retryAfterMs: number;
+}
+
+/** What a limiter advertises about itself, for the IETF `RateLimit-Policy` header. */
+export interface RateLimitPolicy {
+  /** The policy's name in headers, e.g. `"default"`. */
+  readonly name: string;
+  /** Quota units per window. */
+  readonly limit: number;
+  /** The window the quota applies to, in ms. */
+  readonly windowMs: number;
+}
+
+/**
+ * Any limiter, memory or Redis. The memory limiter answers synchronously; the Redis limiter
+ * answers with a promise. Callers that accept both `await` the result.
+ */
+export interface RateLimiter {
+  /** What the limiter enforces, for headers. */
+  readonly policy: RateLimitPolicy;
+  /** Takes `cost` units (default 1) for `key` when available; answers either way. */
+  consume(key: string, cost?: number): Decision | Promise<Decision>;
+  /** The decision a `consume(key, 1)` would get now, without taking anything. */
+  peek(key: string): Decision | Promise<Decision>;
+  /** Forgets everything about `key`. */
+  reset(key: string): void | Promise<void>;
+}
+
+/** Token bucket: holds up to `capacity` tokens, refilled continuously at `refillPerSecond`. */
+export interface TokenBucketSpec {
+  readonly kind: 'token-bucket';
+  readonly capacity: number;
+  readonly refillPerSecond: number;
+}
+
+/**
+ * Leaky bucket: a bucket of `capacity` units draining at `leakPerSecond`. As a meter a request
+ * that would overflow it is dropped; as a shaper (`schedule`) it waits for its slot instead.
+ */
+export interface LeakyBucketSpec {
+  readonly kind: 'leaky-bucket';
+  readonly capacity: number;
+  readonly leakPerSecond: number;
+}
+
+/** Fixed window: at most `limit` units per aligned window of `windowMs`. */
+export interface FixedWindowSpec {
+  readonly kind: 'fixed-window';
+  readonly limit: number;
+  readonly windowMs: number;
+}
+
+/** Sliding window log: at most `limit` units in any interval of `windowMs` (exact). */
+export interface SlidingWindowLogSpec {
+  readonly kind: 'sliding-window-log';
+  readonly limit: number;
+  readonly windowMs: number;
+}
+
+/** Sliding window counter: the previous window's count weighted by its overlap, plus this one's. */
+export interface SlidingWindowCounterSpec {
+  readonly kind: 'sliding-window-counter';
+  readonly limit: number;
+  readonly windowMs: number;
+}
+
+/** GCRA: `limit` units per `periodMs` at an even pace, with `burst` extra units of tolerance. */
+export interface GcraSpec {
+  readonly kind: 'gcra';
+  readonly limit: number;
+  readonly periodMs: number;
+  readonly burst: number;
+}
+
+/** One validated algorithm with its parameters; built by the factories in `index`. */
+export type AlgorithmSpec =
+  | TokenBucketSpec
+  | LeakyBucketSpec
+  | FixedWindowSpec
+  | SlidingWindowLogSpec
+  | SlidingWindowCounterSpec
+  | GcraSpec;
