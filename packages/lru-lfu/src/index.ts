@@ -1,0 +1,2 @@
+// Public API of @bulwark/lru-lfu.
+export {};
