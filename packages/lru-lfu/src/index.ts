@@ -1,2 +1,9 @@
 // Public API of @bulwark/lru-lfu.
-export {};
+export { LRUCache } from './lru.js';
+export type {
+  CacheOptions,
+  CacheStats,
+  Clock,
+  EvictionReason,
+  SetOptions,
+} from './options.js';
