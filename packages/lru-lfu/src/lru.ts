@@ -23,6 +23,8 @@ import {
   type SetOptions,
 } from './options.js';
 
+const NONE = Symbol('none');
+
 /**
  * A least-recently-used cache with a fixed capacity: when full, `set` of a new key evicts the
  * entry that was read or written longest ago. Every operation is O(1).
@@ -60,6 +62,12 @@ export class LRUCache<K, V> {
   private readonly sizeOf: ((value: V, key: K) => number) | undefined;
   private readonly onEvict: ((value: V, key: K, reason: EvictionReason) => void) | undefined;
   private readonly clock: Clock;
+
+  /**
+   * The key of the last `get` that missed, until the next `set`: a `set` of that key can skip
+   * its map lookup (the common get-then-set-on-miss pattern). `NONE` when there is none.
+   */
+  private missed: unknown = NONE;
 
   private hits = 0;
   private misses = 0;
@@ -99,11 +107,13 @@ export class LRUCache<K, V> {
     const i = this.map.get(key);
     if (i === undefined) {
       this.misses++;
+      this.missed = key;
       return undefined;
     }
     if (this.expiresAt !== undefined && this.isStale(i)) {
       this.misses++;
       this.remove(i, 'expire');
+      this.missed = key;
       return undefined;
     }
     this.hits++;
@@ -153,7 +163,8 @@ export class LRUCache<K, V> {
       if (weight > this.maxSize) return this.refuse(key, value);
     }
 
-    let i = this.map.get(key);
+    let i = key === this.missed ? undefined : this.map.get(key);
+    this.missed = NONE;
     if (i !== undefined) {
       const old = this.values_[i] as V;
       this.values_[i] = value;
@@ -168,6 +179,23 @@ export class LRUCache<K, V> {
       return this;
     }
 
+    if (this.sizes === undefined && this.map.size === this.capacity) {
+      // Full: reuse the least recently used node for the new entry, then report the old one.
+      i = this.prev[0]!;
+      const oldKey = this.keys_[i] as K;
+      const oldValue = this.values_[i] as V;
+      const reason = this.expiresAt !== undefined && this.isStale(i) ? 'expire' : 'evict';
+      this.map.delete(oldKey);
+      this.keys_[i] = key;
+      this.values_[i] = value;
+      this.map.set(key, i);
+      this.moveToFront(i);
+      if (this.expiresAt !== undefined) this.expiresAt[i] = expiry;
+      if (reason === 'evict') this.evictions++;
+      else this.expirations++;
+      if (this.onEvict !== undefined) this.onEvict(oldValue, oldKey, reason);
+      return this;
+    }
     while (this.map.size >= this.capacity) this.evictLeastRecent();
     if (this.sizes !== undefined) this.shrinkTo(this.maxSize - weight);
     if (this.freeHead !== 0) {

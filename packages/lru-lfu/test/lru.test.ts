@@ -205,9 +205,10 @@ describe('LRUCache', () => {
       });
       cache.set(1, 1);
       expect(() => cache.set(2, 2)).toThrow('boom');
-      expect(cache.size).toBe(0);
-      cache.set(3, 3);
-      expect(cache.get(3)).toBe(3);
+      expect(cache.size).toBe(1);
+      expect(cache.get(2)).toBe(2);
+      expect(() => cache.set(3, 3)).toThrow('boom');
+      expect([...cache.keys()]).toEqual([3]);
     });
   });
 });
