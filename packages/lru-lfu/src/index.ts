@@ -1,4 +1,5 @@
 // Public API of @bulwark/lru-lfu.
+export { LFUCache } from './lfu.js';
 export { LRUCache } from './lru.js';
 export type {
   CacheOptions,

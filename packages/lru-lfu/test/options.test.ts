@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { LRUCache } from '../src/index.js';
+import { LFUCache, LRUCache } from '../src/index.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: bad input on purpose
 type Ctor = new (options: any) => unknown;
-const caches: [string, Ctor][] = [['LRUCache', LRUCache]];
+const caches: [string, Ctor][] = [
+  ['LRUCache', LRUCache],
+  ['LFUCache', LFUCache],
+];
 
 const one = (): number => 1;
 const badOptions: [unknown, ErrorConstructor, RegExp][] = [
