@@ -1,4 +1,5 @@
 // Public API of @bulwark/lru-lfu.
+export { CountMinSketch, hashKey } from './count-min-sketch.js';
 export { LFUCache } from './lfu.js';
 export { LRUCache } from './lru.js';
 export type {
@@ -8,3 +9,4 @@ export type {
   EvictionReason,
   SetOptions,
 } from './options.js';
+export { WTinyLFUCache } from './w-tinylfu.js';

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { LFUCache, LRUCache } from '../src/index.js';
+import { LFUCache, LRUCache, WTinyLFUCache } from '../src/index.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: bad input on purpose
 type Ctor = new (options: any) => unknown;
 const caches: [string, Ctor][] = [
   ['LRUCache', LRUCache],
   ['LFUCache', LFUCache],
+  ['WTinyLFUCache', WTinyLFUCache],
 ];
 
 const one = (): number => 1;
