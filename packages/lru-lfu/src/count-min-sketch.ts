@@ -20,6 +20,8 @@ export class CountMinSketch {
   /** Increments between two agings (halvings). */
   readonly sampleSize: number;
   private readonly table: Uint8Array;
+  /** The same memory as `table`, four counters per element, for aging. */
+  private readonly words: Uint32Array;
   private readonly mask: number;
   private additions = 0;
 
@@ -31,39 +33,44 @@ export class CountMinSketch {
     this.mask = this.width - 1;
     this.sampleSize = 10 * keys;
     this.table = new Uint8Array(ROWS * this.width);
+    this.words = new Uint32Array(this.table.buffer);
   }
 
   /** Counts one access of the key with hash `hash`; may trigger aging. */
   increment(hash: number): void {
-    let h = hash;
+    // Row r uses counter (hash + r × step) mod width: double hashing, one hash for four rows.
+    const step = rotate(hash);
+    let at = hash;
     let added = false;
     for (let row = 0; row < ROWS; row++) {
-      const at = row * this.width + (h & this.mask);
-      if (this.table[at]! < MAX_COUNT) {
-        this.table[at]!++;
+      const i = row * this.width + (at & this.mask);
+      if (this.table[i]! < MAX_COUNT) {
+        this.table[i]!++;
         added = true;
       }
-      h = rehash(h);
+      at += step;
     }
     if (added && ++this.additions >= this.sampleSize) this.age();
   }
 
   /** The estimated access count (0..15) of the key with hash `hash`. */
   estimate(hash: number): number {
-    let h = hash;
+    const step = rotate(hash);
+    let at = hash;
     let min = MAX_COUNT;
     for (let row = 0; row < ROWS; row++) {
-      const count = this.table[row * this.width + (h & this.mask)]!;
+      const count = this.table[row * this.width + (at & this.mask)]!;
       if (count < min) min = count;
-      h = rehash(h);
+      at += step;
     }
     return min;
   }
 
   /** Halves every counter: old popularity fades. */
   age(): void {
-    const table = this.table;
-    for (let i = 0; i < table.length; i++) table[i] = table[i]! >>> 1;
+    // Four byte counters at a time: shift the word, drop the bit each byte took from the next.
+    const words = this.words;
+    for (let i = 0; i < words.length; i++) words[i] = (words[i]! >>> 1) & 0x7f7f7f7f;
     this.additions >>>= 1;
   }
 
@@ -74,10 +81,9 @@ export class CountMinSketch {
   }
 }
 
-/** Derives the next row's index bits from the previous ones. */
-function rehash(h: number): number {
-  h = Math.imul(h ^ (h >>> 16), 0x45d9f3b);
-  return h ^ (h >>> 13);
+/** The step between rows: the hash rotated by 16 bits, made odd so it reaches every counter. */
+function rotate(h: number): number {
+  return (h >>> 16) | (h << 16) | 1;
 }
 
 /** A 32-bit integer finalizer (murmur3's fmix32): spreads every input bit over the output. */
