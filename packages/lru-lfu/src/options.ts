@@ -31,7 +31,8 @@ export interface CacheOptions<K, V> {
   sizeOf?: (value: V, key: K) => number;
   /**
    * Called synchronously after an entry has left the cache (the cache is consistent when it runs).
-   * If it throws, the error reaches the caller of the operation that removed the entry.
+   * If it throws, the error reaches the caller of the operation that removed the entry. It may
+   * read the cache but must not change it (no `set`, `delete` or `clear` from inside).
    */
   onEvict?: (value: V, key: K, reason: EvictionReason) => void;
   /** Source of time for TTLs. Default `performance`. */
