@@ -31,8 +31,6 @@ import {
   type SetOptions,
 } from './options.js';
 
-const NONE = Symbol('none');
-
 /**
  * A least-frequently-used cache with a fixed capacity: when full, `set` of a new key evicts the
  * entry used the fewest times (`get` hits and `set`s of a present key count as uses), and among
@@ -72,7 +70,9 @@ export class LFUCache<K, V> {
   private freshEntry = 1;
   private freeBucket = 0;
   private freshBucket = 1;
-  private missed: unknown = NONE;
+  /** The key of the last missed `get`, until the next `set` (see LRUCache). */
+  private missed: K | undefined = undefined;
+  private hasMissed = false;
 
   private readonly ttlMs: number;
   private readonly sizeOf: ((value: V, key: K) => number) | undefined;
@@ -123,12 +123,14 @@ export class LFUCache<K, V> {
     if (i === undefined) {
       this.misses++;
       this.missed = key;
+      this.hasMissed = true;
       return undefined;
     }
     if (this.expiresAt !== undefined && this.isStale(i)) {
       this.misses++;
       this.remove(i, 'expire');
       this.missed = key;
+      this.hasMissed = true;
       return undefined;
     }
     this.hits++;
@@ -178,8 +180,9 @@ export class LFUCache<K, V> {
       if (weight > this.maxSize) return this.refuse(key, value);
     }
 
-    let i = key === this.missed ? undefined : this.map.get(key);
-    this.missed = NONE;
+    let i = this.hasMissed && key === this.missed ? undefined : this.map.get(key);
+    this.hasMissed = false;
+    this.missed = undefined;
     if (i !== undefined) {
       const old = this.values_[i] as V;
       this.values_[i] = value;

@@ -23,8 +23,6 @@ import {
   type SetOptions,
 } from './options.js';
 
-const NONE = Symbol('none');
-
 /**
  * A least-recently-used cache with a fixed capacity: when full, `set` of a new key evicts the
  * entry that was read or written longest ago. Every operation is O(1).
@@ -64,10 +62,11 @@ export class LRUCache<K, V> {
   private readonly clock: Clock;
 
   /**
-   * The key of the last `get` that missed, until the next `set`: a `set` of that key can skip
-   * its map lookup (the common get-then-set-on-miss pattern). `NONE` when there is none.
+   * The key of the last `get` that missed (while `hasMissed`), until the next `set`: a `set` of
+   * that key can skip its map lookup (the common get-then-set-on-miss pattern).
    */
-  private missed: unknown = NONE;
+  private missed: K | undefined = undefined;
+  private hasMissed = false;
 
   private hits = 0;
   private misses = 0;
@@ -108,12 +107,14 @@ export class LRUCache<K, V> {
     if (i === undefined) {
       this.misses++;
       this.missed = key;
+      this.hasMissed = true;
       return undefined;
     }
     if (this.expiresAt !== undefined && this.isStale(i)) {
       this.misses++;
       this.remove(i, 'expire');
       this.missed = key;
+      this.hasMissed = true;
       return undefined;
     }
     this.hits++;
@@ -163,8 +164,9 @@ export class LRUCache<K, V> {
       if (weight > this.maxSize) return this.refuse(key, value);
     }
 
-    let i = key === this.missed ? undefined : this.map.get(key);
-    this.missed = NONE;
+    let i = this.hasMissed && key === this.missed ? undefined : this.map.get(key);
+    this.hasMissed = false;
+    this.missed = undefined;
     if (i !== undefined) {
       const old = this.values_[i] as V;
       this.values_[i] = value;

@@ -32,7 +32,6 @@ const WINDOW = 0;
 const PROBATION = 1;
 const PROTECTED = 2;
 const FIRST = 3;
-const NONE = Symbol('none');
 
 /**
  * A W-TinyLFU cache (as in Caffeine): near-LFU hit ratios on skewed traffic, resistant to scans,
@@ -73,7 +72,9 @@ export class WTinyLFUCache<K, V> {
   private totalSize_ = 0;
   private freeHead = -1;
   private fresh = FIRST;
-  private missed: unknown = NONE;
+  /** The key of the last missed `get`, until the next `set` (see LRUCache). */
+  private missed: K | undefined = undefined;
+  private hasMissed = false;
   private missedHash = 0;
 
   private readonly ttlMs: number;
@@ -131,6 +132,7 @@ export class WTinyLFUCache<K, V> {
       this.sketch.increment(hash);
       this.misses++;
       this.missed = key;
+      this.hasMissed = true;
       this.missedHash = hash;
       return undefined;
     }
@@ -140,6 +142,7 @@ export class WTinyLFUCache<K, V> {
       this.misses++;
       this.remove(i, 'expire');
       this.missed = key;
+      this.hasMissed = true;
       this.missedHash = hash;
       return undefined;
     }
@@ -192,7 +195,7 @@ export class WTinyLFUCache<K, V> {
 
     let i: number | undefined;
     let hash: number;
-    if (key === this.missed) {
+    if (this.hasMissed && key === this.missed) {
       // Right after a missed get of this key: the same access, already counted by the get.
       hash = this.missedHash;
     } else {
@@ -200,7 +203,8 @@ export class WTinyLFUCache<K, V> {
       hash = i === undefined ? hashKey(key) : this.hashes[i]!;
       this.sketch.increment(hash);
     }
-    this.missed = NONE;
+    this.hasMissed = false;
+    this.missed = undefined;
 
     if (i !== undefined) {
       const old = this.values_[i] as V;
