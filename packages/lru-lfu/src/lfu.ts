@@ -330,6 +330,11 @@ export class LFUCache<K, V> {
 
   // --- frequencies and buckets ---------------------------------------------------------------
 
+  /** The bucket of the least frequently used entries (0, the sentinel, when the cache is empty). */
+  private minFreqBucket(): number {
+    return this.bNext[0]!;
+  }
+
   /** One more use of entry `i`: it moves from the bucket of frequency f to that of f + 1. */
   private touch(i: number): void {
     const b = this.bucketOf[i]!;
@@ -350,7 +355,7 @@ export class LFUCache<K, V> {
 
   /** Entry `i` (new or reused) joins the bucket of frequency 1, creating it if needed. */
   private joinFirstBucket(i: number): void {
-    const first = this.bNext[0]!;
+    const first = this.minFreqBucket();
     this.joinBucket(i, this.freq[first] === 1 ? first : this.newBucket(1, 0));
   }
 
@@ -408,7 +413,7 @@ export class LFUCache<K, V> {
 
   /** The next victim: the least recent entry of the lowest bucket, skipping entry `keep`. */
   private victim(keep: number): number {
-    const b = this.bNext[0]!;
+    const b = this.minFreqBucket();
     const i = this.prev[this.head[b]!]!;
     if (i !== keep) return i;
     if (this.next[i] !== i) return this.prev[i]!; // the next least recent of the same bucket
