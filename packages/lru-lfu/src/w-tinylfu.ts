@@ -359,8 +359,16 @@ export class WTinyLFUCache<K, V> {
         this.linkFront(demoted, PROBATION);
       }
     } else if (this.next[r] !== i) {
-      this.unlink(i);
-      this.linkFront(i, r);
+      // Within its list: relink at the front; the list's count and the region stay.
+      const n = this.next[i]!;
+      const p = this.prev[i]!;
+      this.next[p] = n;
+      this.prev[n] = p;
+      const head = this.next[r]!;
+      this.next[i] = head;
+      this.prev[i] = r;
+      this.prev[head] = i;
+      this.next[r] = i;
     }
   }
 
