@@ -1,0 +1,138 @@
+// Count-min sketch: approximate access counts for any number of keys in a fixed table.
+//
+// The table has 4 rows of `width` small counters. A key is hashed to one counter per row;
+// `increment` bumps those four, `estimate` returns the smallest of them. Collisions only ever add,
+// so the estimate never undercounts (until aging), and the minimum over four rows keeps the
+// overcount small. Counters stop at 15 (what TinyLFU needs: "is this key more popular than that
+// one?"), and every `sampleSize` increments all counters are halved, so that popularity fades
+// and a key that was hot an hour ago does not stay in the cache forever.
+
+const ROWS = 4;
+const MAX_COUNT = 15;
+
+/**
+ * A count-min sketch of 4 rows with 4-bit-range counters and periodic aging, as TinyLFU uses it.
+ * Keys are given as 32-bit hashes (see {@link hashKey}).
+ */
+export class CountMinSketch {
+  /** Counters per row: a power of two, 4 × the expected number of keys (rounded up). */
+  readonly width: number;
+  /** Increments between two agings (halvings). */
+  readonly sampleSize: number;
+  private readonly table: Uint8Array;
+  /** The same memory as `table`, four counters per element, for aging. */
+  private readonly words: Uint32Array;
+  private readonly mask: number;
+  private additions = 0;
+
+  /** @param expectedKeys how many keys the cache holds; sizes the table. */
+  constructor(expectedKeys: number) {
+    let keys = 16;
+    while (keys < expectedKeys && keys < 2 ** 26) keys *= 2;
+    this.width = 4 * keys;
+    this.mask = this.width - 1;
+    this.sampleSize = 10 * keys;
+    this.table = new Uint8Array(ROWS * this.width);
+    this.words = new Uint32Array(this.table.buffer);
+  }
+
+  /** Counts one access of the key with hash `hash`; may trigger aging. */
+  increment(hash: number): void {
+    // Row r uses counter (hash + r × step) mod width: double hashing, one hash for four rows.
+    const step = rotate(hash);
+    let at = hash;
+    let added = false;
+    for (let row = 0; row < ROWS; row++) {
+      const i = row * this.width + (at & this.mask);
+      if (this.table[i]! < MAX_COUNT) {
+        this.table[i]!++;
+        added = true;
+      }
+      at += step;
+    }
+    if (added && ++this.additions >= this.sampleSize) this.age();
+  }
+
+  /** The estimated access count (0..15) of the key with hash `hash`. */
+  estimate(hash: number): number {
+    const step = rotate(hash);
+    let at = hash;
+    let min = MAX_COUNT;
+    for (let row = 0; row < ROWS; row++) {
+      const count = this.table[row * this.width + (at & this.mask)]!;
+      if (count < min) min = count;
+      at += step;
+    }
+    return min;
+  }
+
+  /** Halves every counter: old popularity fades. */
+  age(): void {
+    // Four byte counters at a time: shift the word, drop the bit each byte took from the next.
+    const words = this.words;
+    for (let i = 0; i < words.length; i++) words[i] = (words[i]! >>> 1) & 0x7f7f7f7f;
+    this.additions >>>= 1;
+  }
+
+  /** Forgets every count. */
+  clear(): void {
+    this.table.fill(0);
+    this.additions = 0;
+  }
+}
+
+/** The step between rows: the hash rotated by 16 bits, made odd so it reaches every counter. */
+function rotate(h: number): number {
+  return (h >>> 16) | (h << 16) | 1;
+}
+
+/** A 32-bit integer finalizer (murmur3's fmix32): spreads every input bit over the output. */
+function mix(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+function hashString(s: string): number {
+  let h = 0x811c9dc5; // FNV-1a
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return mix(h);
+}
+
+const float = new Float64Array(1);
+const words = new Int32Array(float.buffer);
+const ids = new WeakMap<WeakKey, number>();
+let nextId = 1;
+
+function identity(key: WeakKey): number {
+  let id = ids.get(key);
+  if (id === undefined) {
+    id = mix(nextId++);
+    ids.set(key, id);
+  }
+  return id;
+}
+
+/**
+ * A 32-bit hash of any cache key: numbers and strings by value, objects and symbols by identity
+ * (an id assigned on first sight, held weakly), everything else by its string form.
+ */
+export function hashKey(key: unknown): number {
+  switch (typeof key) {
+    case 'number':
+      if ((key | 0) === key) return mix(key);
+      float[0] = key;
+      return mix(words[0]! ^ mix(words[1]!));
+    case 'string':
+      return hashString(key);
+    case 'object':
+    case 'function':
+      return key === null ? 0 : identity(key);
+    case 'symbol': {
+      const registered = Symbol.keyFor(key);
+      return registered === undefined ? identity(key) : hashString(`@@${registered}`);
+    }
+    default:
+      return hashString(String(key));
+  }
+}

@@ -1,0 +1,392 @@
+// LRU cache: a hash map from key to node, plus a doubly linked list of nodes in recency order.
+//
+// A `get` looks the key up in the map and moves its node to the front of the list; a `set` of a
+// new key, when the cache is full, removes the node at the back (the least recently used) and
+// reuses it. Both are O(1).
+//
+// The nodes are not objects: node `i` is slot `i` of a few parallel arrays (`keys[i]`,
+// `values[i]`, `next[i]`, `prev[i]`), allocated once at construction. The hot path then creates
+// no garbage, and the links are 4-byte integers instead of pointers to per-entry objects.
+//
+// The list is circular around a sentinel, node 0: `next[0]` is the most recently used node and
+// `prev[0]` the least recently used. With the sentinel, linking and unlinking need no branches
+// for "first" or "last". Free slots (after a delete) are chained through `next`.
+
+import {
+  type CacheOptions,
+  type CacheStats,
+  type Clock,
+  checkSize,
+  checkTtl,
+  type EvictionReason,
+  resolveOptions,
+  type SetOptions,
+} from './options.js';
+
+/**
+ * A least-recently-used cache with a fixed capacity: when full, `set` of a new key evicts the
+ * entry that was read or written longest ago. Every operation is O(1).
+ *
+ * Optional: a TTL (per cache and per entry; expired entries are removed lazily when found, or by
+ * `purgeStale()`), a weight bound (`maxSize` with `sizeOf`) and an `onEvict` callback.
+ *
+ * @example
+ * const cache = new LRUCache<string, User>({ capacity: 10_000, ttlMs: 60_000 });
+ * cache.set('u1', user);
+ * cache.get('u1'); // user, now the most recently used
+ */
+export class LRUCache<K, V> {
+  /** The most entries the cache holds. */
+  readonly capacity: number;
+  /** The bound on the sum of entry weights (`Infinity` without `maxSize`). */
+  readonly maxSize: number;
+
+  private readonly map = new Map<K, number>();
+  private readonly keys_: (K | undefined)[];
+  private readonly values_: (V | undefined)[];
+  private readonly next: Int32Array;
+  private readonly prev: Int32Array;
+  /** Absolute expiry time per node, 0 = never. Allocated only once some entry has a TTL. */
+  private expiresAt: Float64Array | undefined;
+  /** Weight per node. Allocated only with `maxSize`. */
+  private readonly sizes: Float64Array | undefined;
+  private totalSize_ = 0;
+  /** First free slot, chained through `next`; 0 when none. */
+  private freeHead = 0;
+  /** Slots `1..fresh-1` have been used at least once. */
+  private fresh = 1;
+
+  private readonly ttlMs: number;
+  private readonly sizeOf: ((value: V, key: K) => number) | undefined;
+  private readonly onEvict: ((value: V, key: K, reason: EvictionReason) => void) | undefined;
+  private readonly clock: Clock;
+
+  /**
+   * The key of the last `get` that missed (while `hasMissed`), until the next `set`: a `set` of
+   * that key can skip its map lookup (the common get-then-set-on-miss pattern).
+   */
+  private missed: K | undefined = undefined;
+  private hasMissed = false;
+
+  private hits = 0;
+  private misses = 0;
+  private evictions = 0;
+  private expirations = 0;
+
+  /** @throws TypeError or RangeError naming the bad option. */
+  constructor(options: CacheOptions<K, V>) {
+    const o = resolveOptions(options);
+    this.capacity = o.capacity;
+    this.maxSize = o.maxSize;
+    this.ttlMs = o.ttlMs;
+    this.sizeOf = o.sizeOf;
+    this.onEvict = o.onEvict;
+    this.clock = o.clock;
+    const slots = o.capacity + 1;
+    this.keys_ = new Array<K | undefined>(slots).fill(undefined);
+    this.values_ = new Array<V | undefined>(slots).fill(undefined);
+    this.next = new Int32Array(slots);
+    this.prev = new Int32Array(slots);
+    if (o.ttlMs > 0) this.expiresAt = new Float64Array(slots);
+    if (o.sizeOf !== undefined) this.sizes = new Float64Array(slots);
+  }
+
+  /** Entries held now (expired ones count until found or purged). */
+  get size(): number {
+    return this.map.size;
+  }
+
+  /** The sum of the weights of the entries held (0 without `maxSize`). */
+  get totalSize(): number {
+    return this.totalSize_;
+  }
+
+  /** The value of `key`, which becomes the most recently used; `undefined` if absent or expired. */
+  get(key: K): V | undefined {
+    const i = this.map.get(key);
+    if (i === undefined) {
+      this.misses++;
+      this.missed = key;
+      this.hasMissed = true;
+      return undefined;
+    }
+    if (this.expiresAt !== undefined && this.isStale(i)) {
+      this.misses++;
+      this.remove(i, 'expire');
+      this.missed = key;
+      this.hasMissed = true;
+      return undefined;
+    }
+    this.hits++;
+    if (this.next[0] !== i) this.moveToFront(i);
+    return this.values_[i];
+  }
+
+  /** The value of `key` without making it the most recently used and without counting a hit. */
+  peek(key: K): V | undefined {
+    const i = this.map.get(key);
+    if (i === undefined) return undefined;
+    if (this.expiresAt !== undefined && this.isStale(i)) {
+      this.remove(i, 'expire');
+      return undefined;
+    }
+    return this.values_[i];
+  }
+
+  /** Whether `key` holds a live entry. Does not change its recency. */
+  has(key: K): boolean {
+    const i = this.map.get(key);
+    if (i === undefined) return false;
+    if (this.expiresAt !== undefined && this.isStale(i)) {
+      this.remove(i, 'expire');
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Stores `value` under `key` as the most recently used entry, evicting the least recently used
+   * ones if the cache is full (or over `maxSize`). An entry heavier than `maxSize` on its own is
+   * not stored: `onEvict` sees it at once with reason `'evict'` (and the key's old value, if any,
+   * with reason `'set'`).
+   */
+  set(key: K, value: V, options?: SetOptions): this {
+    let expiry = this.ttlMs;
+    if (options !== undefined && options.ttlMs !== undefined) {
+      expiry = checkTtl(options.ttlMs, 'ttlMs');
+      if (expiry === Number.POSITIVE_INFINITY) expiry = 0;
+      else if (this.expiresAt === undefined) this.expiresAt = new Float64Array(this.capacity + 1);
+    }
+    if (expiry !== 0) expiry += this.clock.now();
+    let weight = 0;
+    if (this.sizes !== undefined) {
+      weight = checkSize(this.sizeOf!(value, key));
+      if (weight > this.maxSize) return this.refuse(key, value);
+    }
+
+    let i = this.hasMissed && key === this.missed ? undefined : this.map.get(key);
+    this.hasMissed = false;
+    this.missed = undefined;
+    if (i !== undefined) {
+      const old = this.values_[i] as V;
+      this.values_[i] = value;
+      if (this.next[0] !== i) this.moveToFront(i);
+      if (this.expiresAt !== undefined) this.expiresAt[i] = expiry;
+      if (this.sizes !== undefined) {
+        this.totalSize_ += weight - this.sizes[i]!;
+        this.sizes[i] = weight;
+        this.shrinkTo(this.maxSize);
+      }
+      if (this.onEvict !== undefined && old !== value) this.onEvict(old, key, 'set');
+      return this;
+    }
+
+    if (this.sizes === undefined && this.map.size === this.capacity) {
+      // Full: reuse the least recently used node for the new entry, then report the old one.
+      i = this.prev[0]!;
+      const oldKey = this.keys_[i] as K;
+      const oldValue = this.values_[i] as V;
+      const reason = this.expiresAt !== undefined && this.isStale(i) ? 'expire' : 'evict';
+      this.map.delete(oldKey);
+      this.keys_[i] = key;
+      this.values_[i] = value;
+      this.map.set(key, i);
+      this.moveToFront(i);
+      if (this.expiresAt !== undefined) this.expiresAt[i] = expiry;
+      if (reason === 'evict') this.evictions++;
+      else this.expirations++;
+      if (this.onEvict !== undefined) this.onEvict(oldValue, oldKey, reason);
+      return this;
+    }
+    while (this.map.size >= this.capacity) this.evictLeastRecent();
+    if (this.sizes !== undefined) this.shrinkTo(this.maxSize - weight);
+    if (this.freeHead !== 0) {
+      i = this.freeHead;
+      this.freeHead = this.next[i]!;
+    } else {
+      i = this.fresh++;
+    }
+    this.keys_[i] = key;
+    this.values_[i] = value;
+    this.map.set(key, i);
+    this.linkFront(i);
+    if (this.expiresAt !== undefined) this.expiresAt[i] = expiry;
+    if (this.sizes !== undefined) {
+      this.sizes[i] = weight;
+      this.totalSize_ += weight;
+    }
+    return this;
+  }
+
+  /** Removes `key`; `true` if it held a live entry. `onEvict` sees it with reason `'delete'`. */
+  delete(key: K): boolean {
+    const i = this.map.get(key);
+    if (i === undefined) return false;
+    if (this.expiresAt !== undefined && this.isStale(i)) {
+      this.remove(i, 'expire');
+      return false;
+    }
+    this.remove(i, 'delete');
+    return true;
+  }
+
+  /**
+   * Removes every entry; `onEvict` sees each, most recent first, with reason `'delete'` (or
+   * `'expire'` for one whose TTL had run out). Stats are kept.
+   */
+  clear(): void {
+    let removed: [K, V, EvictionReason][] | undefined;
+    if (this.onEvict !== undefined || this.expiresAt !== undefined) {
+      removed = [];
+      for (let i = this.next[0]!; i !== 0; i = this.next[i]!) {
+        const stale = this.expiresAt !== undefined && this.isStale(i);
+        if (stale) this.expirations++;
+        removed.push([this.keys_[i] as K, this.values_[i] as V, stale ? 'expire' : 'delete']);
+      }
+    }
+    this.map.clear();
+    this.keys_.fill(undefined);
+    this.values_.fill(undefined);
+    this.next[0] = 0;
+    this.prev[0] = 0;
+    this.freeHead = 0;
+    this.fresh = 1;
+    this.totalSize_ = 0;
+    if (removed !== undefined && this.onEvict !== undefined) {
+      for (const [key, value, reason] of removed) this.onEvict(value, key, reason);
+    }
+  }
+
+  /** Removes every expired entry (reason `'expire'`) and returns how many. O(size). */
+  purgeStale(): number {
+    if (this.expiresAt === undefined) return 0;
+    let removed = 0;
+    let i = this.prev[0]!;
+    while (i !== 0) {
+      const before = this.prev[i]!;
+      if (this.isStale(i)) {
+        this.remove(i, 'expire');
+        removed++;
+      }
+      i = before;
+    }
+    return removed;
+  }
+
+  /** A snapshot of the counters. */
+  stats(): CacheStats {
+    return {
+      hits: this.hits,
+      misses: this.misses,
+      evictions: this.evictions,
+      expirations: this.expirations,
+      size: this.map.size,
+    };
+  }
+
+  /** Live keys, most recently used first. Does not change recency. */
+  *keys(): IterableIterator<K> {
+    for (const [key] of this.nodes()) yield key;
+  }
+
+  /** Live values, most recently used first. Does not change recency. */
+  *values(): IterableIterator<V> {
+    for (const [, value] of this.nodes()) yield value;
+  }
+
+  /** Live `[key, value]` pairs, most recently used first. Does not change recency. */
+  entries(): IterableIterator<[K, V]> {
+    return this.nodes();
+  }
+
+  /** Same as {@link LRUCache.entries}. */
+  [Symbol.iterator](): IterableIterator<[K, V]> {
+    return this.nodes();
+  }
+
+  /** Calls `fn` for each live entry, most recently used first. */
+  forEach(fn: (value: V, key: K, cache: this) => void): void {
+    for (const [key, value] of this.nodes()) fn(value, key, this);
+  }
+
+  // --- the list -------------------------------------------------------------------------------
+
+  /** Inserts node `i` right after the sentinel: it becomes the most recently used. */
+  private linkFront(i: number): void {
+    const head = this.next[0]!;
+    this.next[i] = head;
+    this.prev[i] = 0;
+    this.prev[head] = i;
+    this.next[0] = i;
+  }
+
+  /** Takes node `i` out of the list. */
+  private unlink(i: number): void {
+    const n = this.next[i]!;
+    const p = this.prev[i]!;
+    this.next[p] = n;
+    this.prev[n] = p;
+  }
+
+  private moveToFront(i: number): void {
+    this.unlink(i);
+    this.linkFront(i);
+  }
+
+  /** Removes node `i` from the map and the list, frees its slot, then tells `onEvict`. */
+  private remove(i: number, reason: EvictionReason): void {
+    const key = this.keys_[i] as K;
+    const value = this.values_[i] as V;
+    this.map.delete(key);
+    this.unlink(i);
+    this.keys_[i] = undefined;
+    this.values_[i] = undefined;
+    this.next[i] = this.freeHead;
+    this.freeHead = i;
+    if (this.sizes !== undefined) {
+      this.totalSize_ = this.map.size === 0 ? 0 : this.totalSize_ - this.sizes[i]!;
+    }
+    if (reason === 'evict') this.evictions++;
+    else if (reason === 'expire') this.expirations++;
+    if (this.onEvict !== undefined) this.onEvict(value, key, reason);
+  }
+
+  /** Evicts least recently used entries until the total weight is at most `limit`. */
+  private shrinkTo(limit: number): void {
+    // After an update the entry just written is the most recent and weighs at most maxSize, so
+    // the loop stops before reaching it; before an insert `limit` is maxSize minus its weight.
+    while (this.totalSize_ > limit && this.map.size > 0) this.evictLeastRecent();
+  }
+
+  /** Removes the least recently used entry: reason `'expire'` if its TTL ran out, else `'evict'`. */
+  private evictLeastRecent(): void {
+    const i = this.prev[0]!;
+    this.remove(i, this.expiresAt !== undefined && this.isStale(i) ? 'expire' : 'evict');
+  }
+
+  /** An entry too heavy to store: drop the key's old value, report the new one as evicted. */
+  private refuse(key: K, value: V): this {
+    const i = this.map.get(key);
+    if (i !== undefined) this.remove(i, 'set');
+    this.evictions++;
+    if (this.onEvict !== undefined) this.onEvict(value, key, 'evict');
+    return this;
+  }
+
+  private isStale(i: number): boolean {
+    const at = this.expiresAt![i]!;
+    return at !== 0 && at <= this.clock.now();
+  }
+
+  /** Live nodes from most to least recently used. */
+  private *nodes(): IterableIterator<[K, V]> {
+    let i = this.next[0]!;
+    while (i !== 0) {
+      const after = this.next[i]!;
+      if (this.expiresAt === undefined || !this.isStale(i)) {
+        yield [this.keys_[i] as K, this.values_[i] as V];
+      }
+      i = after;
+    }
+  }
+}

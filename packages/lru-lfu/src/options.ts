@@ -1,0 +1,137 @@
+// Options, stats and the validation shared by LRUCache, LFUCache and WTinyLFUCache.
+
+/**
+ * Why an entry left the cache, as passed to `onEvict`:
+ * - `'evict'`: pushed out by the eviction policy (capacity or `maxSize`), or, for
+ *   `WTinyLFUCache`, refused admission;
+ * - `'expire'`: its TTL ran out (found on access, by `purgeStale()`, as the eviction victim or
+ *   by `clear()`);
+ * - `'delete'`: removed by `delete()` or `clear()`;
+ * - `'set'`: its value was replaced by `set()` with a different value.
+ */
+export type EvictionReason = 'evict' | 'expire' | 'delete' | 'set';
+
+/** A source of time in milliseconds. Tests pass a fake clock; the default is `performance.now`. */
+export interface Clock {
+  now(): number;
+}
+
+/** Options of `LRUCache`, `LFUCache` and `WTinyLFUCache`. Only `capacity` is required. */
+export interface CacheOptions<K, V> {
+  /** The most entries the cache holds; fixed at construction. An integer ≥ 1. */
+  capacity: number;
+  /** Default time to live of every entry, in ms (> 0). Default: entries never expire. */
+  ttlMs?: number;
+  /**
+   * Upper bound of the sum of `sizeOf(value, key)` over all entries (> 0). Requires `sizeOf`.
+   * Default: no weight bound, only `capacity`.
+   */
+  maxSize?: number;
+  /** Weight of one entry, a finite number ≥ 0; called once per `set`. Requires `maxSize`. */
+  sizeOf?: (value: V, key: K) => number;
+  /**
+   * Called synchronously after an entry has left the cache (the cache is consistent when it runs).
+   * If it throws, the error reaches the caller of the operation that removed the entry. It may
+   * read the cache but must not change it (no `set`, `delete` or `clear` from inside).
+   */
+  onEvict?: (value: V, key: K, reason: EvictionReason) => void;
+  /** Source of time for TTLs. Default `performance`. */
+  clock?: Clock;
+}
+
+/** Per-entry options of `set`. */
+export interface SetOptions {
+  /** Time to live of this entry in ms (> 0; `Infinity`: never expires). Default: the cache's `ttlMs`. */
+  ttlMs?: number;
+}
+
+/** A snapshot of a cache's counters, from `stats()`. */
+export interface CacheStats {
+  /** `get` calls that found a live entry. */
+  hits: number;
+  /** `get` calls that found no entry, or an expired one. */
+  misses: number;
+  /** Entries removed by the eviction policy (reason `'evict'`). */
+  evictions: number;
+  /** Entries removed because their TTL ran out (reason `'expire'`). */
+  expirations: number;
+  /** Entries held now (expired entries count until they are found or purged). */
+  size: number;
+}
+
+/** Options after validation, as the caches use them. @internal */
+export interface ResolvedOptions<K, V> {
+  capacity: number;
+  /** 0 when the cache has no default TTL. */
+  ttlMs: number;
+  /** `Infinity` when no `maxSize` was given. */
+  maxSize: number;
+  sizeOf: ((value: V, key: K) => number) | undefined;
+  onEvict: ((value: V, key: K, reason: EvictionReason) => void) | undefined;
+  clock: Clock;
+}
+
+/** Largest capacity accepted: node indices live in `Int32Array`s. */
+export const MAX_CAPACITY = 2 ** 30;
+
+const describe = (value: unknown): string =>
+  typeof value === 'string' ? JSON.stringify(value) : String(value);
+
+/** Validates the constructor options; throws a TypeError or RangeError naming the option. @internal */
+export function resolveOptions<K, V>(options: CacheOptions<K, V>): ResolvedOptions<K, V> {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`options must be an object with a capacity, got ${describe(options)}`);
+  }
+  const { capacity, ttlMs, maxSize, sizeOf, onEvict, clock } = options;
+  if (typeof capacity !== 'number') {
+    throw new TypeError(`capacity must be a number, got ${describe(capacity)}`);
+  }
+  if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CAPACITY) {
+    throw new RangeError(`capacity must be an integer >= 1 and <= 2^30, got ${capacity}`);
+  }
+  if (ttlMs !== undefined) checkTtl(ttlMs, 'ttlMs');
+  if (maxSize !== undefined) {
+    if (typeof maxSize !== 'number') {
+      throw new TypeError(`maxSize must be a number, got ${describe(maxSize)}`);
+    }
+    if (!(maxSize > 0) || !Number.isFinite(maxSize)) {
+      throw new RangeError(`maxSize must be a finite number > 0, got ${maxSize}`);
+    }
+    if (typeof sizeOf !== 'function') {
+      throw new TypeError(`sizeOf must be a function when maxSize is set, got ${describe(sizeOf)}`);
+    }
+  } else if (sizeOf !== undefined) {
+    throw new TypeError(`sizeOf needs maxSize, got maxSize ${describe(maxSize)}`);
+  }
+  if (onEvict !== undefined && typeof onEvict !== 'function') {
+    throw new TypeError(`onEvict must be a function, got ${describe(onEvict)}`);
+  }
+  if (clock !== undefined && (clock === null || typeof clock.now !== 'function')) {
+    throw new TypeError(`clock must have a now() method, got ${describe(clock)}`);
+  }
+  return {
+    capacity,
+    ttlMs: ttlMs === undefined || ttlMs === Number.POSITIVE_INFINITY ? 0 : ttlMs,
+    maxSize: maxSize ?? Number.POSITIVE_INFINITY,
+    sizeOf,
+    onEvict,
+    clock: clock ?? performance,
+  };
+}
+
+/** Checks a TTL (cache-wide or per entry): a number > 0, `Infinity` allowed. @internal */
+export function checkTtl(ttlMs: unknown, name: string): number {
+  if (typeof ttlMs !== 'number') {
+    throw new TypeError(`${name} must be a number, got ${describe(ttlMs)}`);
+  }
+  if (!(ttlMs > 0)) throw new RangeError(`${name} must be > 0, got ${ttlMs}`);
+  return ttlMs;
+}
+
+/** Checks a weight returned by `sizeOf`. @internal */
+export function checkSize(size: unknown): number {
+  if (typeof size !== 'number' || !(size >= 0) || !Number.isFinite(size)) {
+    throw new RangeError(`sizeOf must return a finite number >= 0, got ${describe(size)}`);
+  }
+  return size;
+}

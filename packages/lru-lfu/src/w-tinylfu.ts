@@ -1,0 +1,502 @@
+// W-TinyLFU: a small LRU "window" in front of a large segmented-LRU "main" region, with a
+// count-min sketch deciding who may enter the main region.
+//
+//   new entry -> window (1% of capacity, LRU)
+//   window overflow -> its least recent entry becomes a *candidate* for main
+//   main full -> the candidate duels main's *victim* (the least recent of probation): the one
+//               the sketch estimates as less frequently accessed is evicted (ties: the candidate)
+//   main = probation (20%) + protected (80%): a hit in probation promotes to protected; protected
+//          overflow demotes its least recent entry back to probation
+//
+// The window lets new keys earn a few hits before they must prove themselves; the frequency
+// duel keeps one-off keys (scans) from flushing popular ones; the sketch's periodic halving lets
+// yesterday's favourites go. The sketch counts every access, hits and misses alike.
+//
+// Nodes are slots of typed arrays, as in the LRU; the three lists are circular around three
+// sentinels: node 0 (window), 1 (probation) and 2 (protected). Entries are nodes 3 and up; there
+// is one spare node, since an entry is inserted before the policy picks whom to evict.
+
+import { CountMinSketch, hashKey } from './count-min-sketch.js';
+import {
+  type CacheOptions,
+  type CacheStats,
+  type Clock,
+  checkSize,
+  checkTtl,
+  type EvictionReason,
+  resolveOptions,
+  type SetOptions,
+} from './options.js';
+
+const WINDOW = 0;
+const PROBATION = 1;
+const PROTECTED = 2;
+const FIRST = 3;
+
+/**
+ * A W-TinyLFU cache (as in Caffeine): near-LFU hit ratios on skewed traffic, resistant to scans,
+ * quick to adapt when popularity shifts. Every operation is O(1). The same options and surface as
+ * `LRUCache`; an entry may be refused admission (`onEvict` reason `'evict'`) when it is less
+ * popular than the entry it would replace, but never the entry a `set` has just written.
+ *
+ * Iteration covers every live entry once: the window, then the protected and probation
+ * segments, each most recent first.
+ *
+ * @example
+ * const cache = new WTinyLFUCache<string, Page>({ capacity: 10_000 });
+ * cache.set(url, page);
+ * cache.get(url);
+ */
+export class WTinyLFUCache<K, V> {
+  /** The most entries the cache holds. */
+  readonly capacity: number;
+  /** The bound on the sum of entry weights (`Infinity` without `maxSize`). */
+  readonly maxSize: number;
+  /** Entries the window holds before it passes candidates to the main region. */
+  readonly windowCapacity: number;
+  /** Entries the protected segment holds before it demotes to probation. */
+  readonly protectedCapacity: number;
+
+  private readonly map = new Map<K, number>();
+  private readonly keys_: (K | undefined)[];
+  private readonly values_: (V | undefined)[];
+  private readonly next: Int32Array;
+  private readonly prev: Int32Array;
+  private readonly hashes: Int32Array;
+  private readonly region: Uint8Array;
+  private readonly counts = new Int32Array(3);
+  private readonly sketch: CountMinSketch;
+
+  private expiresAt: Float64Array | undefined;
+  private readonly sizes: Float64Array | undefined;
+  private totalSize_ = 0;
+  private freeHead = -1;
+  private fresh = FIRST;
+  /** The key of the last missed `get`, until the next `set` (see LRUCache). */
+  private missed: K | undefined = undefined;
+  private hasMissed = false;
+  private missedHash = 0;
+
+  private readonly ttlMs: number;
+  private readonly sizeOf: ((value: V, key: K) => number) | undefined;
+  private readonly onEvict: ((value: V, key: K, reason: EvictionReason) => void) | undefined;
+  private readonly clock: Clock;
+
+  private hits = 0;
+  private misses = 0;
+  private evictions = 0;
+  private expirations = 0;
+
+  /** @throws TypeError or RangeError naming the bad option. */
+  constructor(options: CacheOptions<K, V>) {
+    const o = resolveOptions(options);
+    this.capacity = o.capacity;
+    this.maxSize = o.maxSize;
+    this.ttlMs = o.ttlMs;
+    this.sizeOf = o.sizeOf;
+    this.onEvict = o.onEvict;
+    this.clock = o.clock;
+    this.windowCapacity = Math.max(1, Math.floor(o.capacity / 100));
+    this.protectedCapacity = Math.floor((o.capacity - this.windowCapacity) * 0.8);
+    const slots = o.capacity + FIRST + 1;
+    this.keys_ = new Array<K | undefined>(slots).fill(undefined);
+    this.values_ = new Array<V | undefined>(slots).fill(undefined);
+    this.next = new Int32Array(slots);
+    this.prev = new Int32Array(slots);
+    this.hashes = new Int32Array(slots);
+    this.region = new Uint8Array(slots);
+    for (const s of [WINDOW, PROBATION, PROTECTED]) {
+      this.next[s] = s;
+      this.prev[s] = s;
+    }
+    this.sketch = new CountMinSketch(o.capacity);
+    if (o.ttlMs > 0) this.expiresAt = new Float64Array(slots);
+    if (o.sizeOf !== undefined) this.sizes = new Float64Array(slots);
+  }
+
+  /** Entries held now (expired ones count until found or purged). */
+  get size(): number {
+    return this.map.size;
+  }
+
+  /** The sum of the weights of the entries held (0 without `maxSize`). */
+  get totalSize(): number {
+    return this.totalSize_;
+  }
+
+  /** The value of `key` (counting an access); `undefined` if absent or expired. */
+  get(key: K): V | undefined {
+    const i = this.map.get(key);
+    if (i === undefined) {
+      const hash = hashKey(key);
+      this.sketch.increment(hash);
+      this.misses++;
+      this.missed = key;
+      this.hasMissed = true;
+      this.missedHash = hash;
+      return undefined;
+    }
+    const hash = this.hashes[i]!;
+    this.sketch.increment(hash);
+    if (this.expiresAt !== undefined && this.isStale(i)) {
+      this.misses++;
+      this.remove(i, 'expire');
+      this.missed = key;
+      this.hasMissed = true;
+      this.missedHash = hash;
+      return undefined;
+    }
+    this.hits++;
+    this.onHit(i);
+    return this.values_[i];
+  }
+
+  /** The value of `key` without counting an access or a hit. */
+  peek(key: K): V | undefined {
+    const i = this.map.get(key);
+    if (i === undefined) return undefined;
+    if (this.expiresAt !== undefined && this.isStale(i)) {
+      this.remove(i, 'expire');
+      return undefined;
+    }
+    return this.values_[i];
+  }
+
+  /** Whether `key` holds a live entry. Does not count an access. */
+  has(key: K): boolean {
+    const i = this.map.get(key);
+    if (i === undefined) return false;
+    if (this.expiresAt !== undefined && this.isStale(i)) {
+      this.remove(i, 'expire');
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Stores `value` under `key` (counting an access). A new entry enters the window; if that
+   * makes the cache too full, the admission policy evicts an entry (possibly a candidate from
+   * the window, never this one). An entry heavier than `maxSize` on its own is not stored:
+   * `onEvict` sees it at once with reason `'evict'` (and the key's old value with `'set'`).
+   */
+  set(key: K, value: V, options?: SetOptions): this {
+    let expiry = this.ttlMs;
+    if (options !== undefined && options.ttlMs !== undefined) {
+      expiry = checkTtl(options.ttlMs, 'ttlMs');
+      if (expiry === Number.POSITIVE_INFINITY) expiry = 0;
+      else if (this.expiresAt === undefined) this.expiresAt = new Float64Array(this.keys_.length);
+    }
+    if (expiry !== 0) expiry += this.clock.now();
+    let weight = 0;
+    if (this.sizes !== undefined) {
+      weight = checkSize(this.sizeOf!(value, key));
+      if (weight > this.maxSize) return this.refuse(key, value);
+    }
+
+    let i: number | undefined;
+    let hash: number;
+    if (this.hasMissed && key === this.missed) {
+      // Right after a missed get of this key: the same access, already counted by the get.
+      hash = this.missedHash;
+    } else {
+      i = this.map.get(key);
+      hash = i === undefined ? hashKey(key) : this.hashes[i]!;
+      this.sketch.increment(hash);
+    }
+    this.hasMissed = false;
+    this.missed = undefined;
+
+    if (i !== undefined) {
+      const old = this.values_[i] as V;
+      this.values_[i] = value;
+      this.onHit(i);
+      if (this.expiresAt !== undefined) this.expiresAt[i] = expiry;
+      if (this.sizes !== undefined) {
+        this.totalSize_ += weight - this.sizes[i]!;
+        this.sizes[i] = weight;
+        while (this.totalSize_ > this.maxSize) this.evictForWeight(i);
+      }
+      if (this.onEvict !== undefined && old !== value) this.onEvict(old, key, 'set');
+      return this;
+    }
+
+    if (this.freeHead !== -1) {
+      i = this.freeHead;
+      this.freeHead = this.next[i]!;
+    } else {
+      i = this.fresh++;
+    }
+    this.keys_[i] = key;
+    this.values_[i] = value;
+    this.hashes[i] = hash;
+    this.map.set(key, i);
+    this.linkFront(i, WINDOW);
+    if (this.expiresAt !== undefined) this.expiresAt[i] = expiry;
+    if (this.sizes !== undefined) {
+      this.sizes[i] = weight;
+      this.totalSize_ += weight;
+    }
+    // The window passes its least recent entries to probation as candidates for main ...
+    while (this.counts[WINDOW]! > this.windowCapacity) {
+      const candidate = this.prev[WINDOW]!;
+      this.unlink(candidate);
+      this.linkFront(candidate, PROBATION);
+    }
+    // ... and if that overfills the cache, each candidate duels main's victim.
+    while (this.map.size > this.capacity) this.evictFromMain();
+    if (this.sizes !== undefined) {
+      while (this.totalSize_ > this.maxSize) this.evictForWeight(i);
+    }
+    return this;
+  }
+
+  /** Removes `key`; `true` if it held a live entry. `onEvict` sees it with reason `'delete'`. */
+  delete(key: K): boolean {
+    const i = this.map.get(key);
+    if (i === undefined) return false;
+    if (this.expiresAt !== undefined && this.isStale(i)) {
+      this.remove(i, 'expire');
+      return false;
+    }
+    this.remove(i, 'delete');
+    return true;
+  }
+
+  /**
+   * Removes every entry; `onEvict` sees each, in iteration order, with reason `'delete'` (or
+   * `'expire'` for one whose TTL had run out). The frequency sketch is reset. Stats are kept.
+   */
+  clear(): void {
+    let removed: [K, V, EvictionReason][] | undefined;
+    if (this.onEvict !== undefined || this.expiresAt !== undefined) {
+      removed = [];
+      for (const i of this.order()) {
+        const stale = this.expiresAt !== undefined && this.isStale(i);
+        if (stale) this.expirations++;
+        removed.push([this.keys_[i] as K, this.values_[i] as V, stale ? 'expire' : 'delete']);
+      }
+    }
+    this.map.clear();
+    this.keys_.fill(undefined);
+    this.values_.fill(undefined);
+    for (const s of [WINDOW, PROBATION, PROTECTED]) {
+      this.next[s] = s;
+      this.prev[s] = s;
+      this.counts[s] = 0;
+    }
+    this.freeHead = -1;
+    this.fresh = FIRST;
+    this.totalSize_ = 0;
+    this.sketch.clear();
+    if (removed !== undefined && this.onEvict !== undefined) {
+      for (const [key, value, reason] of removed) this.onEvict(value, key, reason);
+    }
+  }
+
+  /** Removes every expired entry (reason `'expire'`) and returns how many. O(size). */
+  purgeStale(): number {
+    if (this.expiresAt === undefined) return 0;
+    const stale = [...this.order()].filter((i) => this.isStale(i));
+    for (const i of stale) this.remove(i, 'expire');
+    return stale.length;
+  }
+
+  /** A snapshot of the counters (a refused candidate counts as an eviction). */
+  stats(): CacheStats {
+    return {
+      hits: this.hits,
+      misses: this.misses,
+      evictions: this.evictions,
+      expirations: this.expirations,
+      size: this.map.size,
+    };
+  }
+
+  /** Live keys (window, protected, probation; most recent first in each). */
+  *keys(): IterableIterator<K> {
+    for (const i of this.order()) if (this.isLive(i)) yield this.keys_[i] as K;
+  }
+
+  /** Live values, in the order of {@link WTinyLFUCache.keys}. */
+  *values(): IterableIterator<V> {
+    for (const i of this.order()) if (this.isLive(i)) yield this.values_[i] as V;
+  }
+
+  /** Live `[key, value]` pairs, in the order of {@link WTinyLFUCache.keys}. */
+  *entries(): IterableIterator<[K, V]> {
+    for (const i of this.order()) {
+      if (this.isLive(i)) yield [this.keys_[i] as K, this.values_[i] as V];
+    }
+  }
+
+  /** Same as {@link WTinyLFUCache.entries}. */
+  [Symbol.iterator](): IterableIterator<[K, V]> {
+    return this.entries();
+  }
+
+  /** Calls `fn` for each live entry, in the order of {@link WTinyLFUCache.keys}. */
+  forEach(fn: (value: V, key: K, cache: this) => void): void {
+    for (const [key, value] of this.entries()) fn(value, key, this);
+  }
+
+  /** The sketch's estimate of how often `key` was accessed lately (0..15). For inspection. */
+  frequencyOf(key: K): number {
+    const i = this.map.get(key);
+    return this.sketch.estimate(i === undefined ? hashKey(key) : this.hashes[i]!);
+  }
+
+  // --- the policy -----------------------------------------------------------------------------
+
+  /** A hit: recency in the window or protected; probation -> protected (demoting if full). */
+  private onHit(i: number): void {
+    const r = this.region[i]!;
+    if (r === PROBATION) {
+      this.unlink(i);
+      this.linkFront(i, PROTECTED);
+      if (this.counts[PROTECTED]! > this.protectedCapacity) {
+        const demoted = this.prev[PROTECTED]!;
+        this.unlink(demoted);
+        this.linkFront(demoted, PROBATION);
+      }
+    } else if (this.next[r] !== i) {
+      // Within its list: relink at the front; the list's count and the region stay.
+      const n = this.next[i]!;
+      const p = this.prev[i]!;
+      this.next[p] = n;
+      this.prev[n] = p;
+      const head = this.next[r]!;
+      this.next[i] = head;
+      this.prev[i] = r;
+      this.prev[head] = i;
+      this.next[r] = i;
+    }
+  }
+
+  /**
+   * Brings the cache back to capacity: the newest candidate (probation's most recent entry)
+   * against main's victim (probation's least recent, else protected's least recent). The one
+   * the sketch finds less popular is evicted; on a tie, the candidate.
+   */
+  private evictFromMain(): void {
+    const candidate = this.next[PROBATION]!;
+    if (candidate === PROBATION) {
+      const fallback = this.prev[PROTECTED] !== PROTECTED ? PROTECTED : WINDOW;
+      this.evictNode(this.prev[fallback]!);
+      return;
+    }
+    let victim = this.prev[PROBATION]!;
+    if (victim === candidate) victim = this.prev[PROTECTED]!;
+    if (victim === PROTECTED) {
+      this.evictNode(candidate);
+      return;
+    }
+    this.duel(candidate, victim);
+  }
+
+  /** Over `maxSize`: the window's least recent entry duels main's victim; `keep` is spared. */
+  private evictForWeight(keep: number): void {
+    const w = this.leastRecent(WINDOW, keep);
+    let m = this.leastRecent(PROBATION, keep);
+    if (m === -1) m = this.leastRecent(PROTECTED, keep);
+    if (w !== -1 && m !== -1) this.duel(w, m);
+    else if (w !== -1 || m !== -1) this.evictNode(w !== -1 ? w : m);
+    else this.evictNode(keep); // unreachable while keep weighs <= maxSize
+  }
+
+  /** Evicts whichever of the two the sketch finds less popular (expired ones first). */
+  private duel(candidate: number, victim: number): void {
+    if (this.expiresAt !== undefined) {
+      if (this.isStale(victim)) {
+        this.remove(victim, 'expire');
+        return;
+      }
+      if (this.isStale(candidate)) {
+        this.remove(candidate, 'expire');
+        return;
+      }
+    }
+    const c = this.sketch.estimate(this.hashes[candidate]!);
+    const v = this.sketch.estimate(this.hashes[victim]!);
+    this.remove(c > v ? victim : candidate, 'evict');
+  }
+
+  private evictNode(i: number): void {
+    this.remove(i, this.expiresAt !== undefined && this.isStale(i) ? 'expire' : 'evict');
+  }
+
+  /** The least recent entry of list `s` other than `keep`, or -1. */
+  private leastRecent(s: number, keep: number): number {
+    let i = this.prev[s]!;
+    if (i === keep) i = this.prev[i]!;
+    return i < FIRST ? -1 : i;
+  }
+
+  // --- the lists ------------------------------------------------------------------------------
+
+  /** Puts node `i` at the front (most recent end) of list `s`. */
+  private linkFront(i: number, s: number): void {
+    const head = this.next[s]!;
+    this.next[i] = head;
+    this.prev[i] = s;
+    this.prev[head] = i;
+    this.next[s] = i;
+    this.region[i] = s;
+    this.counts[s]!++;
+  }
+
+  /** Takes node `i` out of its list. */
+  private unlink(i: number): void {
+    const n = this.next[i]!;
+    const p = this.prev[i]!;
+    this.next[p] = n;
+    this.prev[n] = p;
+    this.counts[this.region[i]!]!--;
+  }
+
+  /** Removes node `i` from the map and its list, frees its slot, then tells `onEvict`. */
+  private remove(i: number, reason: EvictionReason): void {
+    const key = this.keys_[i] as K;
+    const value = this.values_[i] as V;
+    this.map.delete(key);
+    this.unlink(i);
+    this.keys_[i] = undefined;
+    this.values_[i] = undefined;
+    this.next[i] = this.freeHead;
+    this.freeHead = i;
+    if (this.sizes !== undefined) {
+      this.totalSize_ = this.map.size === 0 ? 0 : this.totalSize_ - this.sizes[i]!;
+    }
+    if (reason === 'evict') this.evictions++;
+    else if (reason === 'expire') this.expirations++;
+    if (this.onEvict !== undefined) this.onEvict(value, key, reason);
+  }
+
+  /** An entry too heavy to store: drop the key's old value, report the new one as evicted. */
+  private refuse(key: K, value: V): this {
+    const i = this.map.get(key);
+    if (i !== undefined) this.remove(i, 'set');
+    this.evictions++;
+    if (this.onEvict !== undefined) this.onEvict(value, key, 'evict');
+    return this;
+  }
+
+  private isStale(i: number): boolean {
+    const at = this.expiresAt![i]!;
+    return at !== 0 && at <= this.clock.now();
+  }
+
+  private isLive(i: number): boolean {
+    return this.expiresAt === undefined || !this.isStale(i);
+  }
+
+  /** All entries (live or not): window, protected, probation; most recent first in each. */
+  private *order(): IterableIterator<number> {
+    for (const s of [WINDOW, PROTECTED, PROBATION]) {
+      for (let i = this.next[s]!; i !== s; ) {
+        const after = this.next[i]!;
+        yield i;
+        i = after;
+      }
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CountMinSketch, hashKey } from '../src/count-min-sketch.js';
+
+describe('CountMinSketch', () => {
+  it('never undercounts (up to 15) before aging', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 200 }), { maxLength: 150 }), (keys) => {
+        const sketch = new CountMinSketch(64);
+        const counts = new Map<number, number>();
+        for (const k of keys) {
+          sketch.increment(hashKey(k));
+          counts.set(k, (counts.get(k) ?? 0) + 1);
+        }
+        for (const [k, n] of counts)
+          expect(sketch.estimate(hashKey(k))).toBeGreaterThanOrEqual(Math.min(n, 15));
+      }),
+    );
+  });
+
+  it('estimates rare keys as rare', () => {
+    const sketch = new CountMinSketch(1024);
+    for (let k = 0; k < 1000; k++) sketch.increment(hashKey(k));
+    let over = 0;
+    for (let k = 0; k < 1000; k++) if (sketch.estimate(hashKey(k)) > 2) over++;
+    expect(over).toBeLessThan(20);
+  });
+
+  it('halves counts on age(), and ages by itself after sampleSize increments', () => {
+    const sketch = new CountMinSketch(16);
+    expect(sketch.width).toBe(64);
+    expect(sketch.sampleSize).toBe(160);
+    const hot = hashKey('hot');
+    for (let i = 0; i < 12; i++) sketch.increment(hot);
+    expect(sketch.estimate(hot)).toBe(12);
+    sketch.age();
+    expect(sketch.estimate(hot)).toBe(6);
+    for (let i = 0; i < 9; i++) sketch.increment(hot);
+    let k = 0;
+    while (sketch.estimate(hot) >= 15 && k < 1000) sketch.increment(hashKey(`cold${k++}`));
+    expect(k).toBeLessThanOrEqual(160);
+    expect(sketch.estimate(hot)).toBeLessThanOrEqual(7);
+    sketch.clear();
+    expect(sketch.estimate(hot)).toBe(0);
+  });
+
+  it('hashes by value for numbers and strings, by identity for objects', () => {
+    expect(hashKey(42)).toBe(hashKey(42));
+    expect(hashKey('k')).toBe(hashKey('k'));
+    expect(hashKey(0)).toBe(hashKey(-0));
+    expect(hashKey(1.5)).toBe(hashKey(1.5));
+    const a = {};
+    expect(hashKey(a)).toBe(hashKey(a));
+    expect(hashKey(a)).not.toBe(hashKey({}));
+  });
+});

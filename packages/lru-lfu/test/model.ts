@@ -1,0 +1,297 @@
+// A tiny reference cache for the model-based tests: a plain array of entries, scanned on every
+// operation. It predicts exactly which entry each policy evicts:
+//   lru: the least recently used;  lfu: the least frequently used, least recent among equals.
+// TTLs, weights and onEvict events follow the same documented rules as the real caches.
+import { FakeClock } from '@bulwark/test-utils';
+import fc from 'fast-check';
+import { expect } from 'vitest';
+import type { CacheStats, EvictionReason } from '../src/index.js';
+
+export type Policy = 'lru' | 'lfu';
+export type Event = [value: number, key: number, reason: EvictionReason];
+
+interface Entry {
+  key: number;
+  value: number;
+  weight: number;
+  freq: number;
+  lastUse: number;
+  /** 0 = never. */
+  expiresAt: number;
+}
+
+/** What a real cache looks like to the tests. */
+export interface AnyCache {
+  get(key: number): number | undefined;
+  peek(key: number): number | undefined;
+  has(key: number): boolean;
+  set(key: number, value: number, options?: { ttlMs?: number }): unknown;
+  delete(key: number): boolean;
+  clear(): void;
+  purgeStale(): number;
+  stats(): CacheStats;
+  readonly size: number;
+  readonly totalSize: number;
+  keys(): IterableIterator<number>;
+  entries(): IterableIterator<[number, number]>;
+}
+
+export class Model {
+  entries: Entry[] = [];
+  events: Event[] = [];
+  tick = 0;
+  now = 0;
+  stats = { hits: 0, misses: 0, evictions: 0, expirations: 0 };
+
+  constructor(
+    readonly policy: Policy,
+    readonly capacity: number,
+    readonly ttlMs: number,
+    readonly maxSize: number,
+  ) {}
+
+  get total(): number {
+    return this.entries.reduce((sum, e) => sum + e.weight, 0);
+  }
+
+  private find(key: number): Entry | undefined {
+    return this.entries.find((e) => e.key === key);
+  }
+
+  private stale(e: Entry): boolean {
+    return e.expiresAt !== 0 && e.expiresAt <= this.now;
+  }
+
+  private remove(e: Entry, reason: EvictionReason): void {
+    this.entries = this.entries.filter((x) => x !== e);
+    if (reason === 'evict') this.stats.evictions++;
+    if (reason === 'expire') this.stats.expirations++;
+    this.events.push([e.value, e.key, reason]);
+  }
+
+  private use(e: Entry): void {
+    e.freq++;
+    e.lastUse = this.tick++;
+  }
+
+  /** Entries from the next victim to the safest. */
+  evictionOrder(): Entry[] {
+    return [...this.entries].sort((a, b) =>
+      this.policy === 'lfu' && a.freq !== b.freq ? a.freq - b.freq : a.lastUse - b.lastUse,
+    );
+  }
+
+  /** Live keys in the order the real cache iterates: the reverse of the eviction order. */
+  liveKeys(): number[] {
+    return this.evictionOrder()
+      .reverse()
+      .filter((e) => !this.stale(e))
+      .map((e) => e.key);
+  }
+
+  /** A live entry, or undefined (an expired one is removed first). */
+  private live(key: number): Entry | undefined {
+    const e = this.find(key);
+    if (e !== undefined && this.stale(e)) {
+      this.remove(e, 'expire');
+      return undefined;
+    }
+    return e;
+  }
+
+  get(key: number): number | undefined {
+    const e = this.live(key);
+    if (e === undefined) {
+      this.stats.misses++;
+      return undefined;
+    }
+    this.stats.hits++;
+    this.use(e);
+    return e.value;
+  }
+
+  peek(key: number): number | undefined {
+    return this.live(key)?.value;
+  }
+
+  has(key: number): boolean {
+    return this.live(key) !== undefined;
+  }
+
+  delete(key: number): boolean {
+    const e = this.find(key);
+    if (e === undefined) return false;
+    if (this.stale(e)) {
+      this.remove(e, 'expire');
+      return false;
+    }
+    this.remove(e, 'delete');
+    return true;
+  }
+
+  set(key: number, value: number, weight: number, ttlMs: number | undefined): void {
+    const ttl = ttlMs ?? this.ttlMs;
+    const expiresAt = ttl === 0 || ttl === Number.POSITIVE_INFINITY ? 0 : this.now + ttl;
+    const e = this.find(key);
+    if (weight > this.maxSize) {
+      if (e !== undefined) this.remove(e, 'set');
+      this.stats.evictions++;
+      this.events.push([value, key, 'evict']);
+      return;
+    }
+    if (e !== undefined) {
+      const old = e.value;
+      e.value = value;
+      e.weight = weight;
+      e.expiresAt = expiresAt;
+      this.use(e);
+      // The entry just written is never the one evicted to make its new weight fit.
+      while (this.total > this.maxSize) this.evict(e);
+      if (old !== value) this.events.push([old, key, 'set']);
+      return;
+    }
+    while (this.entries.length >= this.capacity) this.evict();
+    while (this.total + weight > this.maxSize) this.evict();
+    this.entries.push({ key, value, weight, freq: 1, lastUse: this.tick++, expiresAt });
+  }
+
+  purgeStale(): number {
+    const stale = this.evictionOrder().filter((e) => this.stale(e));
+    for (const e of stale) this.remove(e, 'expire');
+    return stale.length;
+  }
+
+  clear(): void {
+    const order = this.evictionOrder().reverse();
+    this.entries = [];
+    for (const e of order) {
+      if (this.stale(e)) this.stats.expirations++;
+      this.events.push([e.value, e.key, this.stale(e) ? 'expire' : 'delete']);
+    }
+  }
+
+  /** The policy's victim, reported as expired if its TTL ran out. */
+  private evict(except?: Entry): void {
+    const victim = this.evictionOrder().find((x) => x !== except)!;
+    this.remove(victim, this.stale(victim) ? 'expire' : 'evict');
+  }
+}
+
+export interface Real {
+  cache: AnyCache;
+  clock: FakeClock;
+  events: Event[];
+}
+
+type Command = fc.Command<Model, Real>;
+
+/** After every command: same events, same stats, same size, same iteration order. */
+function agree(model: Model, real: Real): void {
+  expect(real.events).toEqual(model.events);
+  expect(real.cache.stats()).toEqual({ ...model.stats, size: model.entries.length });
+  expect(real.cache.size).toBe(model.entries.length);
+  expect(real.cache.size).toBeLessThanOrEqual(model.capacity);
+  if (model.maxSize !== Number.POSITIVE_INFINITY) {
+    expect(real.cache.totalSize).toBe(model.total);
+    expect(real.cache.totalSize).toBeLessThanOrEqual(model.maxSize);
+  }
+  expect([...real.cache.keys()]).toEqual(model.liveKeys());
+}
+
+const command = (name: string, run: (model: Model, real: Real) => void): Command => ({
+  check: () => true,
+  run: (model, real) => {
+    run(model, real);
+    agree(model, real);
+  },
+  toString: () => name,
+});
+
+/** The commands for fc.commands; `weights` decides the weight of each value. */
+export function commands(keys: number, weighted: boolean, ttl: boolean): fc.Arbitrary<Command>[] {
+  const key = fc.integer({ min: 0, max: keys - 1 });
+  const value = fc.integer({ min: 0, max: 5 });
+  const entryTtl = ttl
+    ? fc.constantFrom(undefined, 5, 20, Number.POSITIVE_INFINITY)
+    : fc.constant(undefined);
+  const weightOf = (v: number) => (weighted ? v : 0);
+  return [
+    key.map((k) => command(`get(${k})`, (m, r) => expect(r.cache.get(k)).toBe(m.get(k)))),
+    fc.tuple(key, value, entryTtl).map(([k, v, t]) =>
+      command(`set(${k}, ${v}, ${t})`, (m, r) => {
+        r.cache.set(k, v, t === undefined ? undefined : { ttlMs: t });
+        m.set(k, v, weightOf(v), t);
+      }),
+    ),
+    key.map((k) => command(`peek(${k})`, (m, r) => expect(r.cache.peek(k)).toBe(m.peek(k)))),
+    key.map((k) => command(`has(${k})`, (m, r) => expect(r.cache.has(k)).toBe(m.has(k)))),
+    key.map((k) => command(`delete(${k})`, (m, r) => expect(r.cache.delete(k)).toBe(m.delete(k)))),
+    fc.integer({ min: 1, max: 15 }).map((ms) =>
+      command(`advance(${ms})`, (m, r) => {
+        r.clock.advance(ms);
+        m.now += ms;
+      }),
+    ),
+    fc.constant(
+      command('purgeStale()', (m, r) => expect(r.cache.purgeStale()).toBe(m.purgeStale())),
+    ),
+    fc.constant(
+      command('clear()', (m, r) => {
+        r.cache.clear();
+        m.clear();
+      }),
+    ),
+  ];
+}
+
+/** Runs random command sequences against a fresh real cache and a fresh model. */
+export function checkAgainstModel(
+  policy: Policy,
+  make: (options: {
+    capacity: number;
+    ttlMs?: number;
+    maxSize?: number;
+    sizeOf?: (value: number) => number;
+    onEvict: (value: number, key: number, reason: EvictionReason) => void;
+    clock: FakeClock;
+  }) => AnyCache,
+  setup: { weighted: boolean; ttl: boolean },
+  numRuns = 150,
+): void {
+  const shape = fc.record({
+    capacity: fc.integer({ min: 1, max: 6 }),
+    keys: fc.integer({ min: 1, max: 10 }),
+    ttlMs: setup.ttl ? fc.constantFrom(0, 10, 30) : fc.constant(0),
+    maxSize: setup.weighted ? fc.integer({ min: 1, max: 12 }) : fc.constant(0),
+  });
+  fc.assert(
+    fc.property(
+      shape.chain((s) =>
+        fc.tuple(
+          fc.constant(s),
+          fc.commands(commands(s.keys, setup.weighted, setup.ttl), { maxCommands: 80 }),
+        ),
+      ),
+      ([s, cmds]) => {
+        const clock = new FakeClock(1000);
+        const events: Event[] = [];
+        const cache = make({
+          capacity: s.capacity,
+          ttlMs: s.ttlMs === 0 ? undefined : s.ttlMs,
+          maxSize: setup.weighted ? s.maxSize : undefined,
+          sizeOf: setup.weighted ? (v: number) => v : undefined,
+          onEvict: (value, key, reason) => events.push([value, key, reason]),
+          clock,
+        });
+        const model = new Model(
+          policy,
+          s.capacity,
+          s.ttlMs,
+          setup.weighted ? s.maxSize : Number.POSITIVE_INFINITY,
+        );
+        fc.modelRun(() => ({ model, real: { cache, clock, events } }), cmds);
+      },
+    ),
+    { numRuns },
+  );
+}

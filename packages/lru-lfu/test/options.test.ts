@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { LFUCache, LRUCache, WTinyLFUCache } from '../src/index.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: bad input on purpose
+type Ctor = new (options: any) => unknown;
+const caches: [string, Ctor][] = [
+  ['LRUCache', LRUCache],
+  ['LFUCache', LFUCache],
+  ['WTinyLFUCache', WTinyLFUCache],
+];
+
+const one = (): number => 1;
+const badOptions: [unknown, ErrorConstructor, RegExp][] = [
+  [undefined, TypeError, /options must be an object/],
+  [{}, TypeError, /capacity must be a number, got undefined/],
+  [{ capacity: '10' }, TypeError, /capacity must be a number, got "10"/],
+  [{ capacity: 0 }, RangeError, /capacity must be an integer >= 1 and <= 2\^30, got 0/],
+  [{ capacity: 1.5 }, RangeError, /capacity must be an integer .*got 1.5/],
+  [{ capacity: 2 ** 31 }, RangeError, /capacity must be an integer/],
+  [{ capacity: 1, ttlMs: 0 }, RangeError, /ttlMs must be > 0, got 0/],
+  [{ capacity: 1, ttlMs: Number.NaN }, RangeError, /ttlMs must be > 0, got NaN/],
+  [{ capacity: 1, ttlMs: '5' }, TypeError, /ttlMs must be a number/],
+  [
+    { capacity: 1, maxSize: 0, sizeOf: one },
+    RangeError,
+    /maxSize must be a finite number > 0, got 0/,
+  ],
+  [{ capacity: 1, maxSize: Number.POSITIVE_INFINITY, sizeOf: one }, RangeError, /maxSize/],
+  [{ capacity: 1, maxSize: 10 }, TypeError, /sizeOf must be a function when maxSize is set/],
+  [{ capacity: 1, sizeOf: one }, TypeError, /sizeOf needs maxSize/],
+  [{ capacity: 1, onEvict: 'x' }, TypeError, /onEvict must be a function, got "x"/],
+  [{ capacity: 1, clock: {} }, TypeError, /clock must have a now\(\) method/],
+];
+
+describe.each(caches)('%s rejects bad options, naming them', (_name, Cache) => {
+  it.each(badOptions)('%o', (options, type, message) => {
+    expect(() => new Cache(options)).toThrow(type);
+    expect(() => new Cache(options)).toThrow(message);
+  });
+
+  it('rejects a bad per-entry ttlMs', () => {
+    const cache = new Cache({ capacity: 2 }) as { set(k: string, v: number, o: object): void };
+    expect(() => cache.set('a', 1, { ttlMs: -5 })).toThrow(/ttlMs must be > 0, got -5/);
+    expect(() => cache.set('a', 1, { ttlMs: null })).toThrow(TypeError);
+  });
+});

@@ -1,0 +1,193 @@
+// W-TinyLFU has no simple exact model, so the model-based test checks its invariants against a
+// shadow map kept from set() calls and onEvict events: the size bound, a get right after a set
+// finds the value, every value returned is the last one set for its key, the cache holds exactly
+// the keys the shadow says, and the stats agree with what the test saw.
+import { FakeClock } from '@bulwark/test-utils';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { loop, zipf } from '../bench/traces.js';
+import { type EvictionReason, LRUCache, WTinyLFUCache } from '../src/index.js';
+
+interface Real {
+  cache: WTinyLFUCache<number, number>;
+  clock: FakeClock;
+  shadow: Map<number, number>;
+  seen: { hits: number; misses: number; evictions: number; expirations: number };
+  capacity: number;
+  maxSize: number;
+}
+type Command = fc.Command<object, Real>;
+
+function invariants(r: Real): void {
+  expect(r.cache.size).toBeLessThanOrEqual(r.capacity);
+  expect(r.cache.size).toBe(r.shadow.size);
+  for (const [k, v] of r.cache.entries()) expect(r.shadow.get(k)).toBe(v);
+  expect(new Set(r.cache.keys()).size).toBe([...r.cache.keys()].length);
+  expect(r.cache.stats()).toEqual({ ...r.seen, size: r.shadow.size });
+  if (r.maxSize !== Number.POSITIVE_INFINITY) {
+    expect(r.cache.totalSize).toBeLessThanOrEqual(r.maxSize);
+    expect(r.cache.totalSize).toBe([...r.shadow.values()].reduce((a, b) => a + b, 0));
+  }
+}
+
+const cmd = (name: string, run: (r: Real) => void): Command => ({
+  check: () => true,
+  run: (_m, r) => {
+    run(r);
+    invariants(r);
+  },
+  toString: () => name,
+});
+
+function commands(keys: number): fc.Arbitrary<Command>[] {
+  const key = fc.integer({ min: 0, max: keys - 1 });
+  const value = fc.integer({ min: 0, max: 6 });
+  const ttl = fc.constantFrom(undefined, 5, 30, Number.POSITIVE_INFINITY);
+  const get = (r: Real, k: number) => {
+    const v = r.cache.get(k);
+    if (v === undefined) r.seen.misses++;
+    else r.seen.hits++;
+    return v;
+  };
+  return [
+    key.map((k) =>
+      cmd(`get(${k})`, (r) => {
+        const v = get(r, k);
+        if (v !== undefined) expect(v).toBe(r.shadow.get(k));
+      }),
+    ),
+    fc.tuple(key, value, ttl).map(([k, v, t]) =>
+      cmd(`set(${k}, ${v}, ${t}) then get`, (r) => {
+        r.shadow.set(k, v);
+        r.cache.set(k, v, t === undefined ? undefined : { ttlMs: t });
+        if (v <= r.maxSize) expect(get(r, k)).toBe(v);
+      }),
+    ),
+    key.map((k) => cmd(`peek(${k})`, (r) => expect(r.cache.peek(k)).toBe(r.shadow.get(k)))),
+    key.map((k) => cmd(`delete(${k})`, (r) => void r.cache.delete(k))),
+    fc.integer({ min: 1, max: 20 }).map((ms) => cmd(`advance(${ms})`, (r) => r.clock.advance(ms))),
+    fc.constant(cmd('purgeStale()', (r) => void r.cache.purgeStale())),
+    fc.constant(cmd('clear()', (r) => r.cache.clear())),
+  ];
+}
+
+describe('WTinyLFUCache invariants (model-based)', () => {
+  it.each([
+    ['plain', false, false],
+    ['with TTLs', true, false],
+    ['with weights', false, true],
+    ['with TTLs and weights', true, true],
+  ])('%s', (_name, withTtl, weighted) => {
+    const shape = fc.record({
+      capacity: fc.integer({ min: 1, max: 12 }),
+      keys: fc.integer({ min: 1, max: 30 }),
+      maxSize: fc.integer({ min: 1, max: 25 }),
+    });
+    fc.assert(
+      fc.property(
+        shape.chain((s) =>
+          fc.tuple(fc.constant(s), fc.commands(commands(s.keys), { maxCommands: 120 })),
+        ),
+        ([s, cmds]) => {
+          const clock = new FakeClock(0);
+          const real: Real = {
+            cache: undefined as never,
+            clock,
+            shadow: new Map(),
+            seen: { hits: 0, misses: 0, evictions: 0, expirations: 0 },
+            capacity: s.capacity,
+            maxSize: weighted ? s.maxSize : Number.POSITIVE_INFINITY,
+          };
+          const onEvict = (value: number, key: number, reason: EvictionReason) => {
+            if (reason === 'set') {
+              // The old value of a key being written: the shadow already holds the new one.
+              expect(real.shadow.has(key)).toBe(true);
+              return;
+            }
+            if (real.shadow.get(key) === value) real.shadow.delete(key);
+            if (reason === 'evict') real.seen.evictions++;
+            if (reason === 'expire') real.seen.expirations++;
+          };
+          real.cache = new WTinyLFUCache<number, number>({
+            capacity: s.capacity,
+            ttlMs: withTtl ? 10 : undefined,
+            maxSize: weighted ? s.maxSize : undefined,
+            sizeOf: weighted ? (v: number) => v : undefined,
+            onEvict,
+            clock,
+          });
+          fc.modelRun(() => ({ model: {}, real }), cmds);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
+
+function hitRatio(
+  cache: { get(k: number): unknown; set(k: number, v: number): unknown },
+  trace: Int32Array,
+): number {
+  let hits = 0;
+  for (const k of trace) {
+    if (cache.get(k) === undefined) cache.set(k, k);
+    else hits++;
+  }
+  return hits / trace.length;
+}
+
+describe('WTinyLFUCache policy', () => {
+  it('beats LRU on a skewed (Zipf 0.8) trace', () => {
+    const trace = zipf(10_000, 0.8, 100_000, 1);
+    const ours = hitRatio(new WTinyLFUCache({ capacity: 500 }), trace);
+    const lru = hitRatio(new LRUCache({ capacity: 500 }), trace);
+    expect(ours).toBeGreaterThan(lru + 0.05);
+  });
+
+  it('keeps most of main through a loop larger than the cache, where LRU hits nothing', () => {
+    const trace = loop(1500, 30_000);
+    expect(hitRatio(new LRUCache({ capacity: 1000 }), trace)).toBe(0);
+    expect(hitRatio(new WTinyLFUCache({ capacity: 1000 }), trace)).toBeGreaterThan(0.5);
+  });
+
+  it('does not let a one-off scan flush popular keys', () => {
+    const cache = new WTinyLFUCache<number, number>({ capacity: 100 });
+    for (let round = 0; round < 5; round++)
+      for (let k = 0; k < 90; k++) cache.get(k) ?? cache.set(k, k);
+    for (let k = 1000; k < 2000; k++) cache.get(k) ?? cache.set(k, k);
+    let kept = 0;
+    for (let k = 0; k < 90; k++) if (cache.has(k)) kept++;
+    expect(kept).toBeGreaterThanOrEqual(85);
+  });
+
+  it('accepts keys of any type', () => {
+    const cache = new WTinyLFUCache<unknown, number>({ capacity: 10 });
+    const keys: unknown[] = [
+      1,
+      1.5,
+      -0,
+      Number.NaN,
+      'a',
+      10n,
+      true,
+      null,
+      undefined,
+      {},
+      Symbol('s'),
+      Symbol.for('t'),
+      () => 1,
+    ];
+    keys.forEach((k, i) => {
+      cache.set(k, i);
+      expect(cache.get(k)).toBe(i);
+    });
+    expect(cache.size).toBe(10);
+  });
+
+  it('splits capacity into window (1%, at least 1) and protected (80% of main)', () => {
+    const cache = new WTinyLFUCache({ capacity: 1000 });
+    expect(cache.windowCapacity).toBe(10);
+    expect(cache.protectedCapacity).toBe(792);
+    expect(new WTinyLFUCache({ capacity: 1 }).windowCapacity).toBe(1);
+  });
+});
