@@ -3,6 +3,7 @@
 // back. The summary shows what each part did: the limiter refused the greedy client, the cache
 // absorbed hot products, the breaker cut the dead shard off (its products got a fast 503 while
 // the others were served) and let it back in after it recovered.
+import { seededRandom } from '@bulwark/test-utils/random';
 import { Agent, request } from 'undici';
 import { startInventoryShard } from './inventory-service.js';
 import { type ProductApiOptions, startProductApi } from './product-api.js';
@@ -35,24 +36,12 @@ export interface DemoSummary {
   pool: { created: number; leaks: number; timeouts: number };
 }
 
-// A small seeded generator (mulberry32), so two runs send the same stream.
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Runs the demo to the end and returns its summary; everything it started is stopped. */
 export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const total = options.requests ?? 1500;
   const clients = options.clients ?? 10;
   const products = options.products ?? 200;
-  const random = seeded(options.seed ?? 42);
+  const random = seededRandom(options.seed ?? 42);
   const paceMs = options.paceMs ?? 15;
   const shards = await Promise.all(['a', 'b', 'c'].map((name) => startInventoryShard(name)));
   const api = await startProductApi({ ...options, shards: shards.map((s) => s.origin) });

@@ -1,5 +1,6 @@
 export { FakeClock, type FakeTimer, flushMicrotasks } from './fake-clock.js';
 export { freePort } from './ports.js';
+export { seededRandom } from './random.js';
 export { type ClusterNodeAddress, RedisCluster } from './redis-cluster.js';
 export {
   connectCluster,
