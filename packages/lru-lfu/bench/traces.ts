@@ -1,17 +1,9 @@
 // Key streams shared by the benches and the hit-ratio simulator. Every generator is seeded, so
 // every implementation sees the same keys in the same order.
+import { seededRandom } from '@bulwark/test-utils/random';
 
-/** A small seeded PRNG (mulberry32): floats in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded PRNG: floats in [0, 1). */
+export const prng = seededRandom;
 
 /**
  * `length` keys drawn from a Zipf(`s`) distribution over `n` keys (rank r has weight 1/r^s).
