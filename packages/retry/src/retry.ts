@@ -75,7 +75,8 @@ export interface RetryPolicyOptions {
   retryOn?: (error: unknown, attempt: number) => boolean;
   /**
    * A Retry-After the error carries (see `retryAfterOf`) longer than this makes the policy give up
-   * at once rather than retry early. Default 60 000 ms.
+   * at once rather than retry early. At most 2^31 − 1 ms, or `Infinity`; either way a Retry-After
+   * longer than 2^31 − 1 ms (about 24.8 days, the longest timer) gives up. Default 60 000 ms.
    */
   maxRetryAfterMs?: number;
   /** Honour a Retry-After carried by the error. Default true. */
@@ -220,7 +221,9 @@ export class RetryPolicy implements Policy {
     this.attempts = options.attempts ?? 3;
     this.backoff = resolveBackoff(options.backoff);
     this.#retryOn = options.retryOn ?? retryAll;
-    this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
+    // No timer waits longer than MAX_TIMER_MS (Node fires a longer one after 1 ms), so a
+    // Retry-After beyond it, `Infinity` included, gives up even when maxRetryAfterMs is Infinity.
+    this.#maxRetryAfterMs = Math.min(options.maxRetryAfterMs ?? 60_000, MAX_TIMER_MS);
     this.#respectRetryAfter = options.respectRetryAfter ?? true;
     this.#budget = options.budget;
     this.#onRetry = options.onRetry;

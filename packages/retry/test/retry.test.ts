@@ -583,3 +583,39 @@ describe('options', () => {
     expect(calls()).toBe(51);
   });
 });
+
+describe('Retry-After beyond the longest timer', () => {
+  it('gives up even with maxRetryAfterMs: Infinity, rather than firing early', async () => {
+    const clock = fakeClock();
+    for (const retryAfterMs of [Number.POSITIVE_INFINITY, 2 ** 31]) {
+      const error = Object.assign(new Error('isolated'), { retryAfterMs });
+      const onGiveUp = vi.fn();
+      const fn = vi.fn(async () => {
+        throw error;
+      });
+      const p = retry(fn, { clock, maxRetryAfterMs: Number.POSITIVE_INFINITY, onGiveUp });
+      await expect(p).rejects.toBe(error);
+      expect(fn).toHaveBeenCalledTimes(1);
+      expect(onGiveUp).toHaveBeenCalledWith({ attempts: 1, error, reason: 'retry-after-too-long' });
+      expect(clock.pendingTimers).toBe(0);
+    }
+  });
+
+  it('honours the longest Retry-After a timer can wait with maxRetryAfterMs: Infinity', async () => {
+    const clock = fakeClock();
+    const delays: number[] = [];
+    const { fn } = flaky(1, 'ok', () =>
+      Object.assign(new Error('later'), { retryAfterMs: 2 ** 31 - 1 }),
+    );
+    const r = await drive(
+      clock,
+      retry(fn, {
+        clock,
+        maxRetryAfterMs: Number.POSITIVE_INFINITY,
+        onRetry: (e) => delays.push(e.delayMs),
+      }),
+    );
+    expect(r).toEqual({ ok: true, value: 'ok' });
+    expect(delays).toEqual([2 ** 31 - 1]);
+  });
+});
