@@ -126,6 +126,11 @@ function sleep(clock: Clock, ms: number, signal: AbortSignal | undefined): Promi
       clock.setTimeout(resolve, ms);
       return;
     }
+    // Aborted already (an onRetry listener may abort): its 'abort' event will not fire again.
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
     const onAbort = () => {
       clock.clearTimeout(handle);
       reject(signal.reason);

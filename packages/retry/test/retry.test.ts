@@ -500,6 +500,22 @@ describe('abort', () => {
     expect(await outcome).toBe('reason-string');
   });
 
+  it('a signal aborted by onRetry stops before the wait, arming no timer', async () => {
+    const clock = fakeClock();
+    const controller = new AbortController();
+    const { fn, calls } = flaky(5, 'x');
+    const reason = new Error('enough');
+    const p = retry(fn, {
+      clock,
+      signal: controller.signal,
+      backoff: constant(1_000),
+      onRetry: () => controller.abort(reason),
+    });
+    await expect(p).rejects.toBe(reason);
+    expect(clock.pendingTimers).toBe(0);
+    expect(calls()).toBe(1);
+  });
+
   it('a signal aborted while fn fails stops retrying, with the reason', async () => {
     const clock = fakeClock();
     const controller = new AbortController();
