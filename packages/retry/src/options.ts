@@ -70,6 +70,11 @@ export function checkRange(
   return n;
 }
 
+/** The error for a `fn` that is not a function (checked only once calling it has thrown). */
+export function notAFunction(name: string, value: unknown): TypeError {
+  return new TypeError(`${name} must be a function, got ${describe(value)}`);
+}
+
 export function checkFunction(name: string, value: unknown): void {
   if (value !== undefined && typeof value !== 'function')
     throw new TypeError(`${name} must be a function, got ${describe(value)}`);

@@ -24,6 +24,7 @@ import {
   checkSignal,
   describe,
   MAX_TIMER_MS,
+  notAFunction,
   systemClock,
 } from './options.js';
 import { NEVER_ABORTED, type Policy, type PolicyExecuteOptions } from './policy.js';
@@ -258,6 +259,8 @@ export class RetryPolicy implements Policy {
     try {
       result = fn(FIRST_ATTEMPT);
     } catch (error) {
+      // Checked only here, so the hot path pays nothing for it.
+      if (typeof fn !== 'function') return Promise.reject(notAFunction('fn', fn));
       return this.#retryLoop(fn, undefined, error, 1);
     }
     if (result instanceof Promise) {
@@ -293,6 +296,7 @@ export class RetryPolicy implements Policy {
     try {
       result = fn({ signal, attempt: 1 });
     } catch (error) {
+      if (typeof fn !== 'function') return Promise.reject(notAFunction('fn', fn));
       return this.#retryLoop(fn, signal, error, 1);
     }
     return raceAbort(result, signal).then(undefined, (error: unknown) =>
@@ -384,7 +388,8 @@ export function retryPolicy(options?: RetryPolicyOptions): RetryPolicy {
  * });
  * ```
  *
- * Throws a TypeError or RangeError naming the option when an option is invalid. For many calls
+ * Throws a TypeError or RangeError naming the option when an option is invalid, and a TypeError
+ * when `fn` is not a function (rather than retrying the failed call). For many calls
  * with the same options, make a {@link retryPolicy} once and call its `execute`.
  */
 export function retry<T>(
@@ -402,6 +407,8 @@ export function retry<T>(
   try {
     result = fn(FIRST_ATTEMPT);
   } catch (error) {
+    // Checked only here, so the hot path pays nothing for it; thrown like a bad option.
+    if (typeof fn !== 'function') throw notAFunction('fn', fn);
     return continueAfterFailure(new RetryPolicy(options), fn, error);
   }
   if (result instanceof Promise) {

@@ -582,6 +582,36 @@ describe('options', () => {
     expect(() => retryPolicy(null as never)).toThrow(/options must be an object/);
   });
 
+  it('a fn that is not a function is a TypeError naming fn, not a failure to retry', async () => {
+    const clock = fakeClock();
+    expect(() => retry(undefined as never, { clock })).toThrow(
+      'fn must be a function, got undefined',
+    );
+    expect(clock.pendingTimers).toBe(0);
+    const policy = retryPolicy({ clock });
+    await expect(policy.execute('f' as never)).rejects.toThrow('fn must be a function, got "f"');
+    await expect(
+      policy.execute(null as never, { signal: new AbortController().signal }),
+    ).rejects.toThrow('fn must be a function, got null');
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('rejects bad listeners and random, naming them', () => {
+    const fn = async () => 1;
+    expect(() => retry(fn, { onRetry: 1 as never })).toThrow('onRetry must be a function, got 1');
+    expect(() => retry(fn, { onGiveUp: 'x' as never })).toThrow(
+      'onGiveUp must be a function, got "x"',
+    );
+    expect(() => retry(fn, { random: {} as never })).toThrow(
+      'random must be a function, got an object',
+    );
+    expect(() => retry(fn, { backoff: null as never })).toThrow(
+      'backoff must be an object or a function, got null',
+    );
+    expect(() => retry(fn, { maxRetryAfterMs: Number.NaN })).toThrow(RangeError);
+    expect(() => retry(fn, 5 as never)).toThrow('options must be an object, got 5');
+  });
+
   it('a non-AbortSignal signal rejects with a TypeError', async () => {
     await expect(retry(async () => 1, { signal: {} as AbortSignal })).rejects.toThrow(
       /signal must be an AbortSignal/,

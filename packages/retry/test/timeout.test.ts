@@ -129,5 +129,16 @@ describe('timeout', () => {
     expect(() => timeout(fn, 5, { signal: 'x' as unknown as AbortSignal })).toThrow(
       /signal must be an AbortSignal/,
     );
+    expect(() => timeout(fn, 5, null as never)).toThrow('options must be an object, got null');
+    expect(() => timeout(fn, 5, { clock: {} as never })).toThrow(/clock must have/);
+    expect(() => timeoutPolicy(5, null as never)).toThrow('options must be an object, got null');
+    expect(() => timeoutPolicy(5, { clock: 1 as never })).toThrow(/clock must have.*got 1/);
+  });
+
+  it('a fn that is not a function is a TypeError naming fn', async () => {
+    expect(() => timeout(undefined as never, 5)).toThrow('fn must be a function, got undefined');
+    await expect(timeoutPolicy(5).execute(42 as never)).rejects.toThrow(
+      'fn must be a function, got 42',
+    );
   });
 });
