@@ -564,6 +564,53 @@ describe('budget', () => {
   });
 });
 
+describe('budget shared across policies', () => {
+  it('one budget caps the retries of different policies and of retry() together', async () => {
+    const clock = fakeClock();
+    const budget = new RetryBudget({ ratio: 0.5, minRetriesPerSecond: 0, clock });
+    const a = retryPolicy({ clock, budget, attempts: 2, backoff: constant(1) });
+    const b = retryPolicy({ clock, budget, attempts: 5, backoff: constant(1) });
+    let calls = 0;
+    const failing = async () => {
+      calls++;
+      throw new Error('down');
+    };
+    const outcomes = await Promise.all([
+      drive(clock, a.execute(failing)),
+      drive(clock, b.execute(failing)),
+      drive(clock, retry(failing, { clock, budget, attempts: 3, backoff: constant(1) })),
+      drive(clock, a.execute(failing)),
+    ]);
+    expect(outcomes.every((o) => !o.ok)).toBe(true);
+    // 4 first attempts × 0.5 = 2 retries between the three policies, however many each allows.
+    expect(calls).toBe(6);
+    expect(budget.stats()).toMatchObject({ attempts: 4, retries: 2, available: 0 });
+    expect(
+      outcomes.filter((o) => !o.ok && o.error instanceof RetryBudgetExhaustedError).length,
+    ).toBe(budget.stats().totals.rejected);
+  });
+});
+
+describe('Retry-After above maxDelayMs', () => {
+  it('is honoured in full: maxDelayMs caps the backoff only', async () => {
+    const clock = fakeClock();
+    const delays: number[] = [];
+    const { fn } = flaky(1, 'ok', () => Object.assign(new Error('busy'), { retryAfterMs: 5_000 }));
+    const start = clock.now();
+    const r = await drive(
+      clock,
+      retry(fn, {
+        clock,
+        backoff: { strategy: 'exponential', baseMs: 10, maxDelayMs: 100 },
+        onRetry: (e) => delays.push(e.delayMs),
+      }),
+    );
+    expect(r).toEqual({ ok: true, value: 'ok' });
+    expect(delays).toEqual([5_000]);
+    expect(clock.now() - start).toBe(5_000);
+  });
+});
+
 describe('options', () => {
   it('rejects bad options, naming them', () => {
     const fn = async () => 1;
