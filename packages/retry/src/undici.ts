@@ -495,7 +495,8 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
  *
  * Retried: requests whose method is in `idempotentMethods`, or in `idempotencyKeyMethods` with an
  * `Idempotency-Key` header, and whose body is absent, a string or bytes (a stream, an iterable or
- * a FormData cannot be sent twice, so such requests get the breaker and the timeout only).
+ * a FormData cannot be sent twice, so such requests get the breaker and the timeout only; under
+ * undici's `fetch()` every body arrives as a stream, so there only bodiless requests are retried).
  * Retried on: a failure status (see `isFailureStatus`), a network error, a timeout, an open
  * circuit (waiting its `retryAfterMs`), before any of the response reached the caller. When the
  * retries run out, the caller gets the last failure response as it came, or the last error.

@@ -264,6 +264,38 @@ describe('resilienceInterceptor against a real server', () => {
     expect(server.received).toHaveLength(4);
   });
 
+  it('retries a PUT whose body is a Buffer or a string, sending the same body again', async () => {
+    const { server, clock, retries, dispatcher } = await setup((clock, retries) => ({
+      retry: { clock, backoff: constant(10), onRetry: retries.push },
+    }));
+    for (const body of [Buffer.from('bytes'), 'text']) {
+      server.plan.push({ status: 503 });
+      const pending = request(`${server.origin}/doc`, { method: 'PUT', body, dispatcher });
+      await retries.next();
+      clock.advance(10);
+      const res = await pending;
+      expect(res.statusCode).toBe(200);
+      await res.body.dump();
+    }
+    expect(server.received.map((r) => [r.method, r.body])).toEqual([
+      ['PUT', 'bytes'],
+      ['PUT', 'bytes'],
+      ['PUT', 'text'],
+      ['PUT', 'text'],
+    ]);
+  });
+
+  it('under fetch(), a request with a body is streamed by undici, so it is not retried', async () => {
+    const { server, dispatcher } = await setup((clock) => ({
+      retry: { clock, backoff: constant(10) },
+    }));
+    server.plan.push({ status: 503, body: 'busy' });
+    const res = await fetch(`${server.origin}/doc`, { method: 'PUT', body: 'text', dispatcher });
+    expect(res.status).toBe(503);
+    expect(await res.text()).toBe('busy');
+    expect(server.received).toHaveLength(1);
+  });
+
   it('opens the breaker of the origin and rejects without reaching the server', async () => {
     const breakers = breakerPerKey(
       (origin) =>
