@@ -52,10 +52,15 @@ export type BackoffFunction = (
 
 /** A backoff resolved from options: call `delay(n, previous, random)`. */
 export interface Backoff {
+  /** The named strategy, or `'custom'` for a {@link BackoffFunction}. */
   readonly strategy: BackoffStrategy | 'custom';
+  /** The `baseMs` option (0 for a custom function). */
   readonly baseMs: number;
+  /** The `maxDelayMs` option (2^31 − 1 for a custom function). */
   readonly maxDelayMs: number;
+  /** The `factor` option (1 for a custom function). */
   readonly factor: number;
+  /** The delay in ms before retry `retry` (1 for the first), given the previous delay (0 before the first). */
   delay(retry: number, previousDelayMs: number, random: () => number): number;
 }
 

@@ -10,7 +10,9 @@ export const MAX_TIMER_MS = 2_147_483_647;
 export interface Clock {
   /** Milliseconds since the epoch (the default is `Date.now`). */
   now(): number;
+  /** Call `callback` after `ms` milliseconds; returns a handle for `clearTimeout`. */
   setTimeout(callback: () => void, ms: number): unknown;
+  /** Cancel a timer armed by `setTimeout`. */
   clearTimeout(handle: unknown): void;
 }
 

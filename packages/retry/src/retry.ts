@@ -63,6 +63,7 @@ export interface GiveUpEvent {
   attempts: number;
   /** The last attempt's error. */
   error: unknown;
+  /** Why the policy stopped. */
   reason: GiveUpReason;
 }
 

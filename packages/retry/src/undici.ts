@@ -82,6 +82,7 @@ export class HttpStatusError extends Error {
   /** The response trailers. */
   readonly trailers: IncomingHttpHeaders;
 
+  /** Made by the interceptor from a failure response; each argument is the field of that name. */
   constructor(
     statusCode: number,
     headers: IncomingHttpHeaders,
