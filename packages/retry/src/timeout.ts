@@ -90,7 +90,11 @@ function run<T>(
       // Abort after rejecting: fn's own rejection (it honours the signal) then changes nothing.
       context.abort(error);
     }, ms);
-    parent?.addEventListener('abort', onParentAbort, { once: true });
+    if (parent !== undefined) {
+      // fn itself may have aborted the caller's signal: its 'abort' event has fired already.
+      if (parent.aborted) onParentAbort();
+      else parent.addEventListener('abort', onParentAbort, { once: true });
+    }
     pending.then(
       (value) => {
         if (done) return;

@@ -103,6 +103,24 @@ describe('timeout', () => {
     expect(fn).not.toHaveBeenCalled();
   });
 
+  it("a caller's signal aborted by fn itself rejects at once with its reason", async () => {
+    const clock = fakeClock();
+    const controller = new AbortController();
+    let inner: AbortSignal | undefined;
+    const p = timeout(
+      ({ signal }) => {
+        inner = signal;
+        controller.abort(new Error('changed my mind'));
+        return new Promise(() => {});
+      },
+      1_000,
+      { clock, signal: controller.signal },
+    );
+    await expect(p).rejects.toThrow('changed my mind');
+    expect(inner!.aborted).toBe(true);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
   it('publishes bulwark:retry:timeout', async () => {
     const clock = fakeClock();
     const got: unknown[] = [];
