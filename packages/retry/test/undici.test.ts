@@ -437,6 +437,21 @@ describe('resilienceInterceptor against a real server', () => {
     expect(server.received.map((r) => r.url)).toEqual(['/1', '/1', '/2']);
   });
 
+  it('waits on the interceptor clock when retry.clock is absent or undefined', async () => {
+    const { server, clock, retries, dispatcher } = await setup((clock, retries) => ({
+      clock,
+      retry: { clock: undefined, backoff: constant(10), onRetry: retries.push },
+    }));
+    server.plan.push({ status: 503 });
+    const pending = request(`${server.origin}/`, { dispatcher });
+    await retries.next();
+    expect(clock.pendingTimers).toBe(1);
+    clock.advance(10);
+    const res = await pending;
+    expect(res.statusCode).toBe(200);
+    await res.body.dump();
+  });
+
   it('rejects bad options, naming them', () => {
     expect(() => resilienceInterceptor({ timeoutMs: 0 })).toThrow(/timeoutMs must be between 1/);
     expect(() => resilienceInterceptor({ breaker: 'x' as never })).toThrow(
@@ -445,7 +460,25 @@ describe('resilienceInterceptor against a real server', () => {
     expect(() => resilienceInterceptor({ idempotentMethods: 'GET' as never })).toThrow(
       /idempotentMethods must be an array/,
     );
-    expect(() => resilienceInterceptor({ retry: { attempts: 0 } })).toThrow(/attempts must be/);
+    expect(() => resilienceInterceptor({ retry: { attempts: 0 } })).toThrow(
+      new RangeError('retry.attempts must be an integer >= 1 or Infinity, got 0'),
+    );
+    expect(() => resilienceInterceptor({ retry: { backoff: { baseMs: -1 } } })).toThrow(
+      /^retry\.backoff\.baseMs must be >= 0/,
+    );
+    expect(() => resilienceInterceptor({ retry: { clock: {} as never } })).toThrow(
+      /^retry\.clock must have/,
+    );
+    expect(() => resilienceInterceptor({ retry: { onRetry: 1 as never } })).toThrow(TypeError);
+    expect(() => resilienceInterceptor({ isFailureStatus: 1 as never })).toThrow(
+      'isFailureStatus must be a function, got 1',
+    );
+    expect(() => resilienceInterceptor({ idempotencyKeyMethods: [1] as never })).toThrow(
+      /idempotencyKeyMethods must be an array of method names/,
+    );
+    expect(() => resilienceInterceptor(null as never)).toThrow(
+      'options must be an object, got null',
+    );
     expect(() => resilienceInterceptor({ maxBufferedBytes: -1 })).toThrow(/maxBufferedBytes/);
     expect(() => resilienceInterceptor({ clock: {} as never })).toThrow(/clock must have/);
     expect(() => resilienceInterceptor({ retry: 3 as never })).toThrow(
