@@ -73,7 +73,11 @@ export interface RetryPolicyOptions {
   attempts?: number;
   /** A named strategy with its parameters, or a function. Default `{ strategy: 'full-jitter', baseMs: 100, maxDelayMs: 30_000 }`. */
   backoff?: BackoffOptions | BackoffFunction;
-  /** Whether an error is worth another attempt. Default: every error. A throwing predicate means no. */
+  /**
+   * Whether an error is worth another attempt. Default: every error. Only `true` means yes: a
+   * predicate that throws or returns anything else (a promise from an async predicate included)
+   * means no.
+   */
   retryOn?: (error: unknown, attempt: number) => boolean;
   /**
    * A Retry-After the error carries (see `retryAfterOf`) longer than this makes the policy give up
