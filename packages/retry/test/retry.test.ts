@@ -146,6 +146,16 @@ describe('retry', () => {
     expect(onGiveUp2).not.toHaveBeenCalled();
   });
 
+  it('only `true` from retryOn retries: a truthy value or an async predicate means no', async () => {
+    for (const retryOn of [() => 1 as unknown as boolean, async () => true] as never[]) {
+      const fn = vi.fn(async () => {
+        throw new Error('x');
+      });
+      await expect(retry(fn, { retryOn })).rejects.toThrow('x');
+      expect(fn).toHaveBeenCalledTimes(1);
+    }
+  });
+
   it('attempts: 1 never retries and reports no give-up', async () => {
     const onGiveUp = vi.fn();
     const error = new Error('once');
