@@ -7,4 +7,7 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
+  // Split for CJS too, so /undici and the main entry share one copy of each class: TimeoutError,
+  // RetryBudgetExhaustedError and RetryPolicy from either entry point pass `instanceof`.
+  splitting: true,
 });

@@ -33,7 +33,7 @@ export interface BackoffOptions {
   strategy?: BackoffStrategy;
   /** The first delay (constant: every delay). Default 100 ms. */
   baseMs?: number;
-  /** No delay exceeds this. Default 30 000 ms. */
+  /** No delay exceeds this. Default 30 000 ms, or `baseMs` when that is larger. */
   maxDelayMs?: number;
   /** Growth per retry of the exponential strategies (decorrelated uses 3, per its definition). Default 2. */
   factor?: number;
@@ -52,10 +52,15 @@ export type BackoffFunction = (
 
 /** A backoff resolved from options: call `delay(n, previous, random)`. */
 export interface Backoff {
+  /** The named strategy, or `'custom'` for a {@link BackoffFunction}. */
   readonly strategy: BackoffStrategy | 'custom';
+  /** The `baseMs` option (0 for a custom function). */
   readonly baseMs: number;
+  /** The `maxDelayMs` option (2^31 − 1 for a custom function). */
   readonly maxDelayMs: number;
+  /** The `factor` option (1 for a custom function). */
   readonly factor: number;
+  /** The delay in ms before retry `retry` (1 for the first), given the previous delay (0 before the first). */
   delay(retry: number, previousDelayMs: number, random: () => number): number;
 }
 
@@ -116,9 +121,10 @@ export function checkBackoff(options: BackoffOptions | BackoffFunction | undefin
       `backoff.strategy must be one of ${STRATEGIES.join(', ')}, got ${describe(strategy)}`,
     );
   const baseMs = checkRange('backoff.baseMs', options.baseMs ?? 100, 0, MAX_TIMER_MS);
+  // A base above the default cap lifts the default cap with it, so { baseMs: 60_000 } alone works.
   const maxDelayMs = checkRange(
     'backoff.maxDelayMs',
-    options.maxDelayMs ?? 30_000,
+    options.maxDelayMs ?? Math.max(30_000, baseMs),
     0,
     MAX_TIMER_MS,
   );
@@ -155,7 +161,7 @@ function resolveOptions(options: BackoffOptions | BackoffFunction): Backoff {
   checkBackoff(options);
   const strategy = options.strategy ?? 'full-jitter';
   const baseMs = options.baseMs ?? 100;
-  const maxDelayMs = options.maxDelayMs ?? 30_000;
+  const maxDelayMs = options.maxDelayMs ?? Math.max(30_000, baseMs);
   const factor = options.factor ?? 2;
   return {
     strategy,

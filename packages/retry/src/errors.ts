@@ -6,6 +6,7 @@ export class TimeoutError extends Error {
   /** The limit that was exceeded. */
   readonly timeoutMs: number;
 
+  /** `timeoutMs`: the limit that was exceeded. */
   constructor(timeoutMs: number) {
     super(`operation timed out after ${timeoutMs} ms`);
     this.name = 'TimeoutError';
@@ -21,6 +22,7 @@ export class RetryBudgetExhaustedError extends Error {
   /** Attempts made before giving up. */
   readonly attempts: number;
 
+  /** `attempts` made before giving up; `cause`, the last attempt's error. */
   constructor(attempts: number, cause: unknown) {
     super(`retry budget exhausted after ${attempts} attempt${attempts === 1 ? '' : 's'}`, {
       cause,

@@ -10,7 +10,9 @@ export const MAX_TIMER_MS = 2_147_483_647;
 export interface Clock {
   /** Milliseconds since the epoch (the default is `Date.now`). */
   now(): number;
+  /** Call `callback` after `ms` milliseconds; returns a handle for `clearTimeout`. */
   setTimeout(callback: () => void, ms: number): unknown;
+  /** Cancel a timer armed by `setTimeout`. */
   clearTimeout(handle: unknown): void;
 }
 
@@ -68,6 +70,11 @@ export function checkRange(
       `${name} must be ${minExclusive ? '>' : '>='} ${min} and <= ${max}, got ${n}`,
     );
   return n;
+}
+
+/** The error for a `fn` that is not a function (checked only once calling it has thrown). */
+export function notAFunction(name: string, value: unknown): TypeError {
+  return new TypeError(`${name} must be a function, got ${describe(value)}`);
 }
 
 export function checkFunction(name: string, value: unknown): void {

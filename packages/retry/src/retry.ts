@@ -24,6 +24,7 @@ import {
   checkSignal,
   describe,
   MAX_TIMER_MS,
+  notAFunction,
   systemClock,
 } from './options.js';
 import { NEVER_ABORTED, type Policy, type PolicyExecuteOptions } from './policy.js';
@@ -62,6 +63,7 @@ export interface GiveUpEvent {
   attempts: number;
   /** The last attempt's error. */
   error: unknown;
+  /** Why the policy stopped. */
   reason: GiveUpReason;
 }
 
@@ -71,11 +73,16 @@ export interface RetryPolicyOptions {
   attempts?: number;
   /** A named strategy with its parameters, or a function. Default `{ strategy: 'full-jitter', baseMs: 100, maxDelayMs: 30_000 }`. */
   backoff?: BackoffOptions | BackoffFunction;
-  /** Whether an error is worth another attempt. Default: every error. A throwing predicate means no. */
+  /**
+   * Whether an error is worth another attempt. Default: every error. Only `true` means yes: a
+   * predicate that throws or returns anything else (a promise from an async predicate included)
+   * means no.
+   */
   retryOn?: (error: unknown, attempt: number) => boolean;
   /**
    * A Retry-After the error carries (see `retryAfterOf`) longer than this makes the policy give up
-   * at once rather than retry early. Default 60 000 ms.
+   * at once rather than retry early. At most 2^31 − 1 ms, or `Infinity`; either way a Retry-After
+   * longer than 2^31 − 1 ms (about 24.8 days, the longest timer) gives up. Default 60 000 ms.
    */
   maxRetryAfterMs?: number;
   /** Honour a Retry-After carried by the error. Default true. */
@@ -123,6 +130,11 @@ function sleep(clock: Clock, ms: number, signal: AbortSignal | undefined): Promi
   return new Promise<void>((resolve, reject) => {
     if (signal === undefined) {
       clock.setTimeout(resolve, ms);
+      return;
+    }
+    // Aborted already (an onRetry listener may abort): its 'abort' event will not fire again.
+    if (signal.aborted) {
+      reject(signal.reason);
       return;
     }
     const onAbort = () => {
@@ -220,7 +232,9 @@ export class RetryPolicy implements Policy {
     this.attempts = options.attempts ?? 3;
     this.backoff = resolveBackoff(options.backoff);
     this.#retryOn = options.retryOn ?? retryAll;
-    this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
+    // No timer waits longer than MAX_TIMER_MS (Node fires a longer one after 1 ms), so a
+    // Retry-After beyond it, `Infinity` included, gives up even when maxRetryAfterMs is Infinity.
+    this.#maxRetryAfterMs = Math.min(options.maxRetryAfterMs ?? 60_000, MAX_TIMER_MS);
     this.#respectRetryAfter = options.respectRetryAfter ?? true;
     this.#budget = options.budget;
     this.#onRetry = options.onRetry;
@@ -250,6 +264,8 @@ export class RetryPolicy implements Policy {
     try {
       result = fn(FIRST_ATTEMPT);
     } catch (error) {
+      // Checked only here, so the hot path pays nothing for it.
+      if (typeof fn !== 'function') return Promise.reject(notAFunction('fn', fn));
       return this.#retryLoop(fn, undefined, error, 1);
     }
     if (result instanceof Promise) {
@@ -285,6 +301,7 @@ export class RetryPolicy implements Policy {
     try {
       result = fn({ signal, attempt: 1 });
     } catch (error) {
+      if (typeof fn !== 'function') return Promise.reject(notAFunction('fn', fn));
       return this.#retryLoop(fn, signal, error, 1);
     }
     return raceAbort(result, signal).then(undefined, (error: unknown) =>
@@ -376,7 +393,8 @@ export function retryPolicy(options?: RetryPolicyOptions): RetryPolicy {
  * });
  * ```
  *
- * Throws a TypeError or RangeError naming the option when an option is invalid. For many calls
+ * Throws a TypeError or RangeError naming the option when an option is invalid, and a TypeError
+ * when `fn` is not a function (rather than retrying the failed call). For many calls
  * with the same options, make a {@link retryPolicy} once and call its `execute`.
  */
 export function retry<T>(
@@ -394,6 +412,8 @@ export function retry<T>(
   try {
     result = fn(FIRST_ATTEMPT);
   } catch (error) {
+    // Checked only here, so the hot path pays nothing for it; thrown like a bad option.
+    if (typeof fn !== 'function') throw notAFunction('fn', fn);
     return continueAfterFailure(new RetryPolicy(options), fn, error);
   }
   if (result instanceof Promise) {

@@ -4,7 +4,14 @@
 
 import { channels } from './channels.js';
 import { TimeoutError } from './errors.js';
-import { type Clock, checkClock, checkDuration, checkSignal, describe } from './options.js';
+import {
+  type Clock,
+  checkClock,
+  checkDuration,
+  checkSignal,
+  describe,
+  notAFunction,
+} from './options.js';
 import type { Policy, PolicyContext, PolicyExecuteOptions } from './policy.js';
 
 /** Options of {@link timeout}. */
@@ -52,7 +59,7 @@ function run<T>(
   try {
     result = fn(context);
   } catch (error) {
-    return Promise.reject(error);
+    return Promise.reject(typeof fn === 'function' ? error : notAFunction('fn', fn));
   }
   if (
     result === null ||
@@ -83,7 +90,11 @@ function run<T>(
       // Abort after rejecting: fn's own rejection (it honours the signal) then changes nothing.
       context.abort(error);
     }, ms);
-    parent?.addEventListener('abort', onParentAbort, { once: true });
+    if (parent !== undefined) {
+      // fn itself may have aborted the caller's signal: its 'abort' event has fired already.
+      if (parent.aborted) onParentAbort();
+      else parent.addEventListener('abort', onParentAbort, { once: true });
+    }
     pending.then(
       (value) => {
         if (done) return;
@@ -109,13 +120,15 @@ function run<T>(
  * const res = await timeout(({ signal }) => fetch(url, { signal }), 2_000);
  * ```
  *
- * Throws a TypeError or RangeError when `ms` is not a number in [1, 2^31 − 1].
+ * Throws a TypeError when `fn` is not a function, and a TypeError or RangeError when `ms` is not
+ * a number in [1, 2^31 − 1] or an option is invalid.
  */
 export function timeout<T>(
   fn: (context: PolicyContext) => T | PromiseLike<T>,
   ms: number,
   options?: TimeoutOptions,
 ): Promise<T> {
+  if (typeof fn !== 'function') throw notAFunction('fn', fn);
   checkDuration('ms', ms, 1);
   if (options !== undefined && (typeof options !== 'object' || options === null))
     throw new TypeError(`options must be an object, got ${describe(options)}`);
@@ -137,6 +150,8 @@ export class TimeoutPolicy implements Policy {
   /** Throws a TypeError or RangeError naming the option when an option is invalid. */
   constructor(ms: number, options: { clock?: Clock } = {}) {
     this.ms = checkDuration('ms', ms, 1);
+    if (typeof options !== 'object' || options === null)
+      throw new TypeError(`options must be an object, got ${describe(options)}`);
     this.#clock = checkClock(options.clock);
   }
 

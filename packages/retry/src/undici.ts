@@ -82,6 +82,7 @@ export class HttpStatusError extends Error {
   /** The response trailers. */
   readonly trailers: IncomingHttpHeaders;
 
+  /** Made by the interceptor from a failure response; each argument is the field of that name. */
   constructor(
     statusCode: number,
     headers: IncomingHttpHeaders,
@@ -495,7 +496,8 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
  *
  * Retried: requests whose method is in `idempotentMethods`, or in `idempotencyKeyMethods` with an
  * `Idempotency-Key` header, and whose body is absent, a string or bytes (a stream, an iterable or
- * a FormData cannot be sent twice, so such requests get the breaker and the timeout only).
+ * a FormData cannot be sent twice, so such requests get the breaker and the timeout only; under
+ * undici's `fetch()` every body arrives as a stream, so there only bodiless requests are retried).
  * Retried on: a failure status (see `isFailureStatus`), a network error, a timeout, an open
  * circuit (waiting its `retryAfterMs`), before any of the response reached the caller. When the
  * retries run out, the caller gets the last failure response as it came, or the last error.
@@ -516,6 +518,24 @@ export function resilienceInterceptor(
   )
     throw new TypeError(`retry must be an object or false, got ${describe(options.retry)}`);
   const clock = options.clock === undefined ? undefined : checkClock(options.clock);
+  let retryOptions: RetryPolicyOptions | undefined;
+  if (options.retry !== false) {
+    retryOptions = { ...options.retry };
+    // `retry.clock` wins; when absent (or undefined) the interceptor's clock, if any, applies.
+    if (retryOptions.clock === undefined) {
+      if (clock === undefined) delete retryOptions.clock;
+      else retryOptions.clock = clock;
+    }
+    try {
+      // Construct once so bad options throw here, not on the first request.
+      new RetryPolicy(retryOptions);
+    } catch (error) {
+      // Name the option as the caller spelled it: `retry.attempts`, `retry.backoff.baseMs`, ...
+      if (error instanceof RangeError) throw new RangeError(`retry.${error.message}`);
+      if (error instanceof TypeError) throw new TypeError(`retry.${error.message}`);
+      throw error;
+    }
+  }
   const retryClock = options.retry === false ? undefined : options.retry?.clock;
   const config: Config = {
     breaker: options.breaker,
@@ -525,19 +545,12 @@ export function resilienceInterceptor(
         : new TimeoutPolicy(checkDuration('timeoutMs', options.timeoutMs, 1), {
             clock: retryClock ?? clock,
           }),
-    retry: undefined,
+    retry: retryOptions,
     idempotent: checkMethods('idempotentMethods', options.idempotentMethods, DEFAULT_IDEMPOTENT),
     keyed: checkMethods('idempotencyKeyMethods', options.idempotencyKeyMethods, DEFAULT_KEYED),
     isFailureStatus: options.isFailureStatus ?? defaultIsFailureStatus,
     maxBufferedBytes: checkCount('maxBufferedBytes', options.maxBufferedBytes ?? 65_536, 0, false),
   };
-  if (options.retry !== false) {
-    const retryOptions: RetryPolicyOptions = { clock, ...options.retry };
-    if (retryOptions.clock === undefined) delete retryOptions.clock;
-    // Construct once so bad options throw here, not on the first request.
-    new RetryPolicy(retryOptions);
-    config.retry = retryOptions;
-  }
   const { idempotent, keyed } = config;
 
   return (dispatch) =>

@@ -117,6 +117,13 @@ describe('resolveBackoff', () => {
     expect(b.delay(3, 0, () => 0.5)).toBe(200);
   });
 
+  it('a baseMs above the default cap lifts the default cap to it', () => {
+    const b = resolveBackoff({ strategy: 'constant', baseMs: 60_000 });
+    expect([b.baseMs, b.maxDelayMs]).toEqual([60_000, 60_000]);
+    expect(b.delay(1, 0, Math.random)).toBe(60_000);
+    expect(resolveBackoff({ strategy: 'exponential', baseMs: 50 }).maxDelayMs).toBe(30_000);
+  });
+
   it('wraps a custom function and clamps what it returns', () => {
     const b = resolveBackoff((n) => (n === 1 ? -5 : n === 2 ? Number.NaN : n * 10));
     expect(b.delay(1, 0, Math.random)).toBe(0);

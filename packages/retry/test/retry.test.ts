@@ -146,6 +146,16 @@ describe('retry', () => {
     expect(onGiveUp2).not.toHaveBeenCalled();
   });
 
+  it('only `true` from retryOn retries: a truthy value or an async predicate means no', async () => {
+    for (const retryOn of [() => 1 as unknown as boolean, async () => true] as never[]) {
+      const fn = vi.fn(async () => {
+        throw new Error('x');
+      });
+      await expect(retry(fn, { retryOn })).rejects.toThrow('x');
+      expect(fn).toHaveBeenCalledTimes(1);
+    }
+  });
+
   it('attempts: 1 never retries and reports no give-up', async () => {
     const onGiveUp = vi.fn();
     const error = new Error('once');
@@ -500,6 +510,22 @@ describe('abort', () => {
     expect(await outcome).toBe('reason-string');
   });
 
+  it('a signal aborted by onRetry stops before the wait, arming no timer', async () => {
+    const clock = fakeClock();
+    const controller = new AbortController();
+    const { fn, calls } = flaky(5, 'x');
+    const reason = new Error('enough');
+    const p = retry(fn, {
+      clock,
+      signal: controller.signal,
+      backoff: constant(1_000),
+      onRetry: () => controller.abort(reason),
+    });
+    await expect(p).rejects.toBe(reason);
+    expect(clock.pendingTimers).toBe(0);
+    expect(calls()).toBe(1);
+  });
+
   it('a signal aborted while fn fails stops retrying, with the reason', async () => {
     const clock = fakeClock();
     const controller = new AbortController();
@@ -548,6 +574,53 @@ describe('budget', () => {
   });
 });
 
+describe('budget shared across policies', () => {
+  it('one budget caps the retries of different policies and of retry() together', async () => {
+    const clock = fakeClock();
+    const budget = new RetryBudget({ ratio: 0.5, minRetriesPerSecond: 0, clock });
+    const a = retryPolicy({ clock, budget, attempts: 2, backoff: constant(1) });
+    const b = retryPolicy({ clock, budget, attempts: 5, backoff: constant(1) });
+    let calls = 0;
+    const failing = async () => {
+      calls++;
+      throw new Error('down');
+    };
+    const outcomes = await Promise.all([
+      drive(clock, a.execute(failing)),
+      drive(clock, b.execute(failing)),
+      drive(clock, retry(failing, { clock, budget, attempts: 3, backoff: constant(1) })),
+      drive(clock, a.execute(failing)),
+    ]);
+    expect(outcomes.every((o) => !o.ok)).toBe(true);
+    // 4 first attempts × 0.5 = 2 retries between the three policies, however many each allows.
+    expect(calls).toBe(6);
+    expect(budget.stats()).toMatchObject({ attempts: 4, retries: 2, available: 0 });
+    expect(
+      outcomes.filter((o) => !o.ok && o.error instanceof RetryBudgetExhaustedError).length,
+    ).toBe(budget.stats().totals.rejected);
+  });
+});
+
+describe('Retry-After above maxDelayMs', () => {
+  it('is honoured in full: maxDelayMs caps the backoff only', async () => {
+    const clock = fakeClock();
+    const delays: number[] = [];
+    const { fn } = flaky(1, 'ok', () => Object.assign(new Error('busy'), { retryAfterMs: 5_000 }));
+    const start = clock.now();
+    const r = await drive(
+      clock,
+      retry(fn, {
+        clock,
+        backoff: { strategy: 'exponential', baseMs: 10, maxDelayMs: 100 },
+        onRetry: (e) => delays.push(e.delayMs),
+      }),
+    );
+    expect(r).toEqual({ ok: true, value: 'ok' });
+    expect(delays).toEqual([5_000]);
+    expect(clock.now() - start).toBe(5_000);
+  });
+});
+
 describe('options', () => {
   it('rejects bad options, naming them', () => {
     const fn = async () => 1;
@@ -566,6 +639,36 @@ describe('options', () => {
     expect(() => retryPolicy(null as never)).toThrow(/options must be an object/);
   });
 
+  it('a fn that is not a function is a TypeError naming fn, not a failure to retry', async () => {
+    const clock = fakeClock();
+    expect(() => retry(undefined as never, { clock })).toThrow(
+      'fn must be a function, got undefined',
+    );
+    expect(clock.pendingTimers).toBe(0);
+    const policy = retryPolicy({ clock });
+    await expect(policy.execute('f' as never)).rejects.toThrow('fn must be a function, got "f"');
+    await expect(
+      policy.execute(null as never, { signal: new AbortController().signal }),
+    ).rejects.toThrow('fn must be a function, got null');
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('rejects bad listeners and random, naming them', () => {
+    const fn = async () => 1;
+    expect(() => retry(fn, { onRetry: 1 as never })).toThrow('onRetry must be a function, got 1');
+    expect(() => retry(fn, { onGiveUp: 'x' as never })).toThrow(
+      'onGiveUp must be a function, got "x"',
+    );
+    expect(() => retry(fn, { random: {} as never })).toThrow(
+      'random must be a function, got an object',
+    );
+    expect(() => retry(fn, { backoff: null as never })).toThrow(
+      'backoff must be an object or a function, got null',
+    );
+    expect(() => retry(fn, { maxRetryAfterMs: Number.NaN })).toThrow(RangeError);
+    expect(() => retry(fn, 5 as never)).toThrow('options must be an object, got 5');
+  });
+
   it('a non-AbortSignal signal rejects with a TypeError', async () => {
     await expect(retry(async () => 1, { signal: {} as AbortSignal })).rejects.toThrow(
       /signal must be an AbortSignal/,
@@ -581,5 +684,41 @@ describe('options', () => {
     );
     expect(r).toEqual({ ok: true, value: 'finally' });
     expect(calls()).toBe(51);
+  });
+});
+
+describe('Retry-After beyond the longest timer', () => {
+  it('gives up even with maxRetryAfterMs: Infinity, rather than firing early', async () => {
+    const clock = fakeClock();
+    for (const retryAfterMs of [Number.POSITIVE_INFINITY, 2 ** 31]) {
+      const error = Object.assign(new Error('isolated'), { retryAfterMs });
+      const onGiveUp = vi.fn();
+      const fn = vi.fn(async () => {
+        throw error;
+      });
+      const p = retry(fn, { clock, maxRetryAfterMs: Number.POSITIVE_INFINITY, onGiveUp });
+      await expect(p).rejects.toBe(error);
+      expect(fn).toHaveBeenCalledTimes(1);
+      expect(onGiveUp).toHaveBeenCalledWith({ attempts: 1, error, reason: 'retry-after-too-long' });
+      expect(clock.pendingTimers).toBe(0);
+    }
+  });
+
+  it('honours the longest Retry-After a timer can wait with maxRetryAfterMs: Infinity', async () => {
+    const clock = fakeClock();
+    const delays: number[] = [];
+    const { fn } = flaky(1, 'ok', () =>
+      Object.assign(new Error('later'), { retryAfterMs: 2 ** 31 - 1 }),
+    );
+    const r = await drive(
+      clock,
+      retry(fn, {
+        clock,
+        maxRetryAfterMs: Number.POSITIVE_INFINITY,
+        onRetry: (e) => delays.push(e.delayMs),
+      }),
+    );
+    expect(r).toEqual({ ok: true, value: 'ok' });
+    expect(delays).toEqual([2 ** 31 - 1]);
   });
 });

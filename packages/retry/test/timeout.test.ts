@@ -103,6 +103,24 @@ describe('timeout', () => {
     expect(fn).not.toHaveBeenCalled();
   });
 
+  it("a caller's signal aborted by fn itself rejects at once with its reason", async () => {
+    const clock = fakeClock();
+    const controller = new AbortController();
+    let inner: AbortSignal | undefined;
+    const p = timeout(
+      ({ signal }) => {
+        inner = signal;
+        controller.abort(new Error('changed my mind'));
+        return new Promise(() => {});
+      },
+      1_000,
+      { clock, signal: controller.signal },
+    );
+    await expect(p).rejects.toThrow('changed my mind');
+    expect(inner!.aborted).toBe(true);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
   it('publishes bulwark:retry:timeout', async () => {
     const clock = fakeClock();
     const got: unknown[] = [];
@@ -128,6 +146,17 @@ describe('timeout', () => {
     expect(() => timeoutPolicy(-1)).toThrow(/ms must be between/);
     expect(() => timeout(fn, 5, { signal: 'x' as unknown as AbortSignal })).toThrow(
       /signal must be an AbortSignal/,
+    );
+    expect(() => timeout(fn, 5, null as never)).toThrow('options must be an object, got null');
+    expect(() => timeout(fn, 5, { clock: {} as never })).toThrow(/clock must have/);
+    expect(() => timeoutPolicy(5, null as never)).toThrow('options must be an object, got null');
+    expect(() => timeoutPolicy(5, { clock: 1 as never })).toThrow(/clock must have.*got 1/);
+  });
+
+  it('a fn that is not a function is a TypeError naming fn', async () => {
+    expect(() => timeout(undefined as never, 5)).toThrow('fn must be a function, got undefined');
+    await expect(timeoutPolicy(5).execute(42 as never)).rejects.toThrow(
+      'fn must be a function, got 42',
     );
   });
 });

@@ -264,6 +264,38 @@ describe('resilienceInterceptor against a real server', () => {
     expect(server.received).toHaveLength(4);
   });
 
+  it('retries a PUT whose body is a Buffer or a string, sending the same body again', async () => {
+    const { server, clock, retries, dispatcher } = await setup((clock, retries) => ({
+      retry: { clock, backoff: constant(10), onRetry: retries.push },
+    }));
+    for (const body of [Buffer.from('bytes'), 'text']) {
+      server.plan.push({ status: 503 });
+      const pending = request(`${server.origin}/doc`, { method: 'PUT', body, dispatcher });
+      await retries.next();
+      clock.advance(10);
+      const res = await pending;
+      expect(res.statusCode).toBe(200);
+      await res.body.dump();
+    }
+    expect(server.received.map((r) => [r.method, r.body])).toEqual([
+      ['PUT', 'bytes'],
+      ['PUT', 'bytes'],
+      ['PUT', 'text'],
+      ['PUT', 'text'],
+    ]);
+  });
+
+  it('under fetch(), a request with a body is streamed by undici, so it is not retried', async () => {
+    const { server, dispatcher } = await setup((clock) => ({
+      retry: { clock, backoff: constant(10) },
+    }));
+    server.plan.push({ status: 503, body: 'busy' });
+    const res = await fetch(`${server.origin}/doc`, { method: 'PUT', body: 'text', dispatcher });
+    expect(res.status).toBe(503);
+    expect(await res.text()).toBe('busy');
+    expect(server.received).toHaveLength(1);
+  });
+
   it('opens the breaker of the origin and rejects without reaching the server', async () => {
     const breakers = breakerPerKey(
       (origin) =>
@@ -405,6 +437,21 @@ describe('resilienceInterceptor against a real server', () => {
     expect(server.received.map((r) => r.url)).toEqual(['/1', '/1', '/2']);
   });
 
+  it('waits on the interceptor clock when retry.clock is absent or undefined', async () => {
+    const { server, clock, retries, dispatcher } = await setup((clock, retries) => ({
+      clock,
+      retry: { clock: undefined, backoff: constant(10), onRetry: retries.push },
+    }));
+    server.plan.push({ status: 503 });
+    const pending = request(`${server.origin}/`, { dispatcher });
+    await retries.next();
+    expect(clock.pendingTimers).toBe(1);
+    clock.advance(10);
+    const res = await pending;
+    expect(res.statusCode).toBe(200);
+    await res.body.dump();
+  });
+
   it('rejects bad options, naming them', () => {
     expect(() => resilienceInterceptor({ timeoutMs: 0 })).toThrow(/timeoutMs must be between 1/);
     expect(() => resilienceInterceptor({ breaker: 'x' as never })).toThrow(
@@ -413,7 +460,25 @@ describe('resilienceInterceptor against a real server', () => {
     expect(() => resilienceInterceptor({ idempotentMethods: 'GET' as never })).toThrow(
       /idempotentMethods must be an array/,
     );
-    expect(() => resilienceInterceptor({ retry: { attempts: 0 } })).toThrow(/attempts must be/);
+    expect(() => resilienceInterceptor({ retry: { attempts: 0 } })).toThrow(
+      new RangeError('retry.attempts must be an integer >= 1 or Infinity, got 0'),
+    );
+    expect(() => resilienceInterceptor({ retry: { backoff: { baseMs: -1 } } })).toThrow(
+      /^retry\.backoff\.baseMs must be >= 0/,
+    );
+    expect(() => resilienceInterceptor({ retry: { clock: {} as never } })).toThrow(
+      /^retry\.clock must have/,
+    );
+    expect(() => resilienceInterceptor({ retry: { onRetry: 1 as never } })).toThrow(TypeError);
+    expect(() => resilienceInterceptor({ isFailureStatus: 1 as never })).toThrow(
+      'isFailureStatus must be a function, got 1',
+    );
+    expect(() => resilienceInterceptor({ idempotencyKeyMethods: [1] as never })).toThrow(
+      /idempotencyKeyMethods must be an array of method names/,
+    );
+    expect(() => resilienceInterceptor(null as never)).toThrow(
+      'options must be an object, got null',
+    );
     expect(() => resilienceInterceptor({ maxBufferedBytes: -1 })).toThrow(/maxBufferedBytes/);
     expect(() => resilienceInterceptor({ clock: {} as never })).toThrow(/clock must have/);
     expect(() => resilienceInterceptor({ retry: 3 as never })).toThrow(

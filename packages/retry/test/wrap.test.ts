@@ -46,6 +46,30 @@ describe('wrap', () => {
     await expect(wrap().execute(() => 1, { signal: AbortSignal.abort('r') })).rejects.toBe('r');
   });
 
+  it('with one policy behaves as that policy, signal included', async () => {
+    const clock = fakeClock();
+    const single = wrap(
+      retryPolicy({ clock, attempts: 2, backoff: { strategy: 'constant', baseMs: 5 } }),
+    );
+    expect(single.policies).toHaveLength(1);
+    let calls = 0;
+    const seen: AbortSignal[] = [];
+    const controller = new AbortController();
+    const r = await drive(
+      clock,
+      single.execute(
+        ({ signal }) => {
+          seen.push(signal);
+          return ++calls === 1 ? Promise.reject(new Error('once')) : 'ok';
+        },
+        { signal: controller.signal },
+      ),
+    );
+    expect(r).toEqual({ ok: true, value: 'ok' });
+    expect(seen).toEqual([controller.signal, controller.signal]);
+    await expect(single.execute(() => 1, { signal: AbortSignal.abort('r') })).rejects.toBe('r');
+  });
+
   it("hands the caller's signal, and a timeout's signal, down to the innermost call", async () => {
     const clock = fakeClock();
     const controller = new AbortController();
