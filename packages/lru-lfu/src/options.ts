@@ -128,10 +128,11 @@ export function checkTtl(ttlMs: unknown, name: string): number {
   return ttlMs;
 }
 
-/** Checks a weight returned by `sizeOf`. @internal */
+/** Checks a weight returned by `sizeOf`: a TypeError for a non-number, else a RangeError. @internal */
 export function checkSize(size: unknown): number {
   if (typeof size !== 'number' || !(size >= 0) || !Number.isFinite(size)) {
-    throw new RangeError(`sizeOf must return a finite number >= 0, got ${describe(size)}`);
+    const message = `sizeOf must return a finite number >= 0, got ${describe(size)}`;
+    throw typeof size === 'number' ? new RangeError(message) : new TypeError(message);
   }
   return size;
 }
