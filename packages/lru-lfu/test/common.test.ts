@@ -127,6 +127,82 @@ describe.each(makers)('%s', (_name, make) => {
     expect(cache.totalSize).toBe(sum);
   });
 
+  it('peek, has and delete remove an expired entry they find (reason expire)', () => {
+    const clock = new FakeClock();
+    const events: string[] = [];
+    const cache = make<string, number>({
+      capacity: 5,
+      ttlMs: 10,
+      clock,
+      onEvict: (_v, k, reason) => events.push(`${k}:${reason}`),
+    });
+    cache.set('a', 1).set('b', 2).set('c', 3);
+    clock.advance(10);
+    expect(cache.size).toBe(3); // expired, not yet found
+    expect(cache.peek('a')).toBeUndefined();
+    expect(cache.has('b')).toBe(false);
+    expect(cache.delete('c')).toBe(false); // nothing live was deleted
+    expect(events).toEqual(['a:expire', 'b:expire', 'c:expire']);
+    expect(cache.size).toBe(0);
+    expect(cache.stats()).toMatchObject({ hits: 0, misses: 0, expirations: 3 });
+  });
+
+  it('a per-entry ttlMs of Infinity outlives the cache TTL', () => {
+    const clock = new FakeClock();
+    const cache = make<string, number>({ capacity: 5, ttlMs: 10, clock });
+    cache.set('forever', 1, { ttlMs: Number.POSITIVE_INFINITY }).set('short', 2);
+    clock.advance(1e9);
+    expect([...cache.keys()]).toEqual(['forever']);
+    expect(cache.get('forever')).toBe(1);
+    expect(cache.get('short')).toBeUndefined();
+    cache.set('forever', 3); // a set without ttlMs takes the cache TTL again
+    clock.advance(10);
+    expect(cache.get('forever')).toBeUndefined();
+  });
+
+  it('clear() reports live entries as delete and expired ones as expire', () => {
+    const clock = new FakeClock();
+    const events: string[] = [];
+    const cache = make<string, number>({
+      capacity: 5,
+      clock,
+      onEvict: (_v, k, reason) => events.push(`${k}:${reason}`),
+    });
+    cache.set('live', 1).set('stale', 2, { ttlMs: 5 });
+    clock.advance(5);
+    cache.clear();
+    expect(events.sort()).toEqual(['live:delete', 'stale:expire']);
+    expect(cache.stats()).toMatchObject({ evictions: 0, expirations: 1, size: 0 });
+  });
+
+  it('does not store an entry heavier than maxSize, and drops the key’s old value', () => {
+    const events: string[] = [];
+    const cache = make<string, string>({
+      capacity: 5,
+      maxSize: 10,
+      sizeOf: (v) => v.length,
+      onEvict: (v, k, reason) => events.push(`${k}=${v}:${reason}`),
+    });
+    cache.set('k', 'old').set('other', 'x');
+    cache.set('k', 'y'.repeat(11));
+    expect(cache.has('k')).toBe(false);
+    expect(cache.get('other')).toBe('x');
+    expect(cache.totalSize).toBe(1);
+    expect(events).toEqual(['k=old:set', `k=${'y'.repeat(11)}:evict`]);
+    expect(cache.stats().evictions).toBe(1);
+  });
+
+  it('returns stats of the same shape as the other classes', () => {
+    const cache = make<string, number>({ capacity: 2 });
+    expect(Object.keys(cache.stats())).toEqual([
+      'hits',
+      'misses',
+      'evictions',
+      'expirations',
+      'size',
+    ]);
+  });
+
   it('is usable again after clear()', () => {
     const cache = make<number, number>({ capacity: 3 });
     for (let k = 0; k < 10; k++) cache.set(k, k);
