@@ -138,7 +138,10 @@ export class LFUCache<K, V> {
     return this.values_[i];
   }
 
-  /** The value of `key` without counting a use or a hit. */
+  /**
+   * The value of `key` without counting a use or a hit.
+   * An expired entry it finds is removed (reason `'expire'`).
+   */
   peek(key: K): V | undefined {
     const i = this.map.get(key);
     if (i === undefined) return undefined;
@@ -149,7 +152,10 @@ export class LFUCache<K, V> {
     return this.values_[i];
   }
 
-  /** Whether `key` holds a live entry. Does not count a use. */
+  /**
+   * Whether `key` holds a live entry. Does not count a use.
+   * An expired entry it finds is removed (reason `'expire'`).
+   */
   has(key: K): boolean {
     const i = this.map.get(key);
     if (i === undefined) return false;
@@ -235,7 +241,10 @@ export class LFUCache<K, V> {
     return this;
   }
 
-  /** Removes `key`; `true` if it held a live entry. `onEvict` sees it with reason `'delete'`. */
+  /**
+   * Removes `key`; `true` if it held a live entry (`onEvict` sees it with reason `'delete'`).
+   * An expired entry is removed with reason `'expire'` and gives `false`.
+   */
   delete(key: K): boolean {
     const i = this.map.get(key);
     if (i === undefined) return false;

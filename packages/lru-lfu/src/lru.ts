@@ -122,7 +122,10 @@ export class LRUCache<K, V> {
     return this.values_[i];
   }
 
-  /** The value of `key` without making it the most recently used and without counting a hit. */
+  /**
+   * The value of `key` without making it the most recently used and without counting a hit.
+   * An expired entry it finds is removed (reason `'expire'`).
+   */
   peek(key: K): V | undefined {
     const i = this.map.get(key);
     if (i === undefined) return undefined;
@@ -133,7 +136,10 @@ export class LRUCache<K, V> {
     return this.values_[i];
   }
 
-  /** Whether `key` holds a live entry. Does not change its recency. */
+  /**
+   * Whether `key` holds a live entry. Does not change its recency.
+   * An expired entry it finds is removed (reason `'expire'`).
+   */
   has(key: K): boolean {
     const i = this.map.get(key);
     if (i === undefined) return false;
@@ -218,7 +224,10 @@ export class LRUCache<K, V> {
     return this;
   }
 
-  /** Removes `key`; `true` if it held a live entry. `onEvict` sees it with reason `'delete'`. */
+  /**
+   * Removes `key`; `true` if it held a live entry (`onEvict` sees it with reason `'delete'`).
+   * An expired entry is removed with reason `'expire'` and gives `false`.
+   */
   delete(key: K): boolean {
     const i = this.map.get(key);
     if (i === undefined) return false;

@@ -128,7 +128,7 @@ export function checkTtl(ttlMs: unknown, name: string): number {
   return ttlMs;
 }
 
-/** Checks a weight returned by `sizeOf`: a TypeError for a non-number, else a RangeError. @internal */
+/** Checks a weight from `sizeOf`: TypeError for a non-number, else RangeError. @internal */
 export function checkSize(size: unknown): number {
   if (typeof size !== 'number' || !(size >= 0) || !Number.isFinite(size)) {
     const message = `sizeOf must return a finite number >= 0, got ${describe(size)}`;
