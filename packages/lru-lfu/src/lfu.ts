@@ -471,17 +471,24 @@ export class LFUCache<K, V> {
     return this.expiresAt === undefined || !this.isStale(i);
   }
 
-  /** All entries (live or not), most frequent bucket first, most recent first in a bucket. */
+  /**
+   * All entries (live or not), most frequent bucket first, most recent first in a bucket.
+   *
+   * Each link is read before its entry is handed out, and the walk of a bucket ends at the entry
+   * that was its least recent when the walk began (not back at its head, which moves if the head
+   * is deleted): so, as with the other caches, a caller may delete the entry it was just given.
+   */
   private *order(): IterableIterator<number> {
     for (let b = this.bPrev[0]!; b !== 0; ) {
       const before = this.bPrev[b]!;
-      const h = this.head[b]!;
-      let i = h;
-      do {
+      const first = this.head[b]!;
+      const last = this.prev[first]!;
+      for (let i = first; ; ) {
         const after = this.next[i]!;
         yield i;
+        if (i === last) break;
         i = after;
-      } while (i !== h && i !== 0);
+      }
       b = before;
     }
   }

@@ -203,6 +203,22 @@ describe.each(makers)('%s', (_name, make) => {
     ]);
   });
 
+  it('lets the caller delete the entry it was just given while iterating', () => {
+    const cache = make<string, number>({ capacity: 10 });
+    for (const k of ['a', 'b', 'c', 'd', 'e']) cache.set(k, 1);
+    cache.get('d');
+    cache.get('b');
+    const before = [...cache.keys()];
+    const seen: string[] = [];
+    for (const key of cache.keys()) {
+      seen.push(key);
+      if (seen.length > 10) break; // a walk that never ends would fail here, not hang
+      if (key !== 'c') cache.delete(key);
+    }
+    expect(seen).toEqual(before);
+    expect([...cache.keys()]).toEqual(['c']);
+  });
+
   it('is usable again after clear()', () => {
     const cache = make<number, number>({ capacity: 3 });
     for (let k = 0; k < 10; k++) cache.set(k, k);
