@@ -57,7 +57,8 @@ export class LFUCache<K, V> {
   private readonly next: Int32Array;
   private readonly prev: Int32Array;
   private readonly bucketOf: Int32Array;
-  // Buckets, slots 1..capacity; slot 0 is the sentinel of the frequency list.
+  // Buckets, slots 1..capacity (at most one per entry); slot 0 is the sentinel of the frequency
+  // list. Frequencies are doubles: a hot key can pass 2^31 uses in a long-lived process.
   private readonly freq: Float64Array;
   private readonly head: Int32Array;
   private readonly bNext: Int32Array;
@@ -261,6 +262,7 @@ export class LFUCache<K, V> {
    * `'expire'` for one whose TTL had run out). Stats are kept.
    */
   clear(): void {
+    // Collect first and report after the reset (see LRUCache.clear).
     let removed: [K, V, EvictionReason][] | undefined;
     if (this.onEvict !== undefined || this.expiresAt !== undefined) {
       removed = [];
@@ -446,6 +448,7 @@ export class LFUCache<K, V> {
     this.next[i] = this.freeEntry;
     this.freeEntry = i;
     if (this.sizes !== undefined) {
+      // Back to exactly 0 when empty: fractional weights would otherwise leave rounding dust.
       this.totalSize_ = this.map.size === 0 ? 0 : this.totalSize_ - this.sizes[i]!;
     }
     if (reason === 'evict') this.evictions++;

@@ -188,7 +188,8 @@ export class LRUCache<K, V> {
     }
 
     if (this.sizes === undefined && this.map.size === this.capacity) {
-      // Full: reuse the least recently used node for the new entry, then report the old one.
+      // Full, no weights: the least recently used node takes the new entry in place (no trip
+      // through the free list); the old entry is reported last, once the cache is consistent.
       i = this.prev[0]!;
       const oldKey = this.keys_[i] as K;
       const oldValue = this.values_[i] as V;
@@ -204,6 +205,7 @@ export class LRUCache<K, V> {
       if (this.onEvict !== undefined) this.onEvict(oldValue, oldKey, reason);
       return this;
     }
+    // Here the cache has room, or has weights: room is made by count, then by weight.
     while (this.map.size >= this.capacity) this.evictLeastRecent();
     if (this.sizes !== undefined) this.shrinkTo(this.maxSize - weight);
     if (this.freeHead !== 0) {
@@ -244,6 +246,8 @@ export class LRUCache<K, V> {
    * `'expire'` for one whose TTL had run out). Stats are kept.
    */
   clear(): void {
+    // Collect first and report after the reset, so that onEvict sees an empty cache. With TTLs
+    // the walk is needed even without onEvict, to count the expired entries.
     let removed: [K, V, EvictionReason][] | undefined;
     if (this.onEvict !== undefined || this.expiresAt !== undefined) {
       removed = [];
@@ -353,6 +357,7 @@ export class LRUCache<K, V> {
     this.next[i] = this.freeHead;
     this.freeHead = i;
     if (this.sizes !== undefined) {
+      // Back to exactly 0 when empty: fractional weights would otherwise leave rounding dust.
       this.totalSize_ = this.map.size === 0 ? 0 : this.totalSize_ - this.sizes[i]!;
     }
     if (reason === 'evict') this.evictions++;
