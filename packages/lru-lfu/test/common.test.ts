@@ -160,6 +160,22 @@ describe.each(makers)('%s', (_name, make) => {
     expect(cache.get('forever')).toBeUndefined();
   });
 
+  it('a set over an expired, not yet found entry reports the old value as set', () => {
+    const clock = new FakeClock();
+    const events: string[] = [];
+    const cache = make<string, number>({
+      capacity: 5,
+      clock,
+      onEvict: (v, k, reason) => events.push(`${k}=${v}:${reason}`),
+    });
+    cache.set('a', 1, { ttlMs: 5 });
+    clock.advance(5);
+    cache.set('a', 2);
+    expect(events).toEqual(['a=1:set']);
+    expect(cache.get('a')).toBe(2);
+    expect(cache.stats().expirations).toBe(0);
+  });
+
   it('clear() reports live entries as delete and expired ones as expire', () => {
     const clock = new FakeClock();
     const events: string[] = [];
