@@ -18,16 +18,19 @@ export interface Clock {
 
 /** Options of `LRUCache`, `LFUCache` and `WTinyLFUCache`. Only `capacity` is required. */
 export interface CacheOptions<K, V> {
-  /** The most entries the cache holds; fixed at construction. An integer ≥ 1. */
+  /** The most entries the cache holds; fixed at construction. An integer from 1 to 2^30. */
   capacity: number;
-  /** Default time to live of every entry, in ms (> 0). Default: entries never expire. */
+  /** Default time to live of every entry, in ms (> 0; `Infinity`: never). Default: never. */
   ttlMs?: number;
   /**
-   * Upper bound of the sum of `sizeOf(value, key)` over all entries (> 0). Requires `sizeOf`.
-   * Default: no weight bound, only `capacity`.
+   * Upper bound of the sum of `sizeOf(value, key)` over all entries, finite and > 0. Requires
+   * `sizeOf`. Default: no weight bound, only `capacity`.
    */
   maxSize?: number;
-  /** Weight of one entry, a finite number ≥ 0; called once per `set`. Requires `maxSize`. */
+  /**
+   * Weight of one entry, a finite number ≥ 0; called once per `set`. Requires `maxSize`. If it
+   * throws or returns a bad weight, `set` throws and the cache is unchanged.
+   */
   sizeOf?: (value: V, key: K) => number;
   /**
    * Called synchronously after an entry has left the cache (the cache is consistent when it runs).
@@ -51,7 +54,10 @@ export interface CacheStats {
   hits: number;
   /** `get` calls that found no entry, or an expired one. */
   misses: number;
-  /** Entries removed by the eviction policy (reason `'evict'`). */
+  /**
+   * Entries removed by the eviction policy, refused admission, or too heavy to store (reason
+   * `'evict'`).
+   */
   evictions: number;
   /** Entries removed because their TTL ran out (reason `'expire'`). */
   expirations: number;
