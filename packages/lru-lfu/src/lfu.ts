@@ -453,7 +453,12 @@ export class LFUCache<K, V> {
     }
     if (reason === 'evict') this.evictions++;
     else if (reason === 'expire') this.expirations++;
-    if (this.onEvict !== undefined) this.onEvict(value, key, reason);
+    if (this.onEvict !== undefined) {
+      this.onEvict(value, key, reason);
+      // onEvict may have called get() on the key a set is about to insert; that miss must not
+      // let the next set of the key skip its lookup once the key is in.
+      this.hasMissed = false;
+    }
   }
 
   /** An entry too heavy to store: drop the key's old value, report the new one as evicted. */

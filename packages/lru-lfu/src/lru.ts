@@ -362,7 +362,12 @@ export class LRUCache<K, V> {
     }
     if (reason === 'evict') this.evictions++;
     else if (reason === 'expire') this.expirations++;
-    if (this.onEvict !== undefined) this.onEvict(value, key, reason);
+    if (this.onEvict !== undefined) {
+      this.onEvict(value, key, reason);
+      // onEvict may have called get() on the key a set is about to insert; that miss must not
+      // let the next set of the key skip its lookup once the key is in.
+      this.hasMissed = false;
+    }
   }
 
   /** Evicts least recently used entries until the total weight is at most `limit`. */

@@ -219,6 +219,25 @@ describe.each(makers)('%s', (_name, make) => {
     ]);
   });
 
+  it('stays consistent when onEvict reads the key a set is inserting', () => {
+    const self: { cache?: { get(key: string): unknown } } = {};
+    const cache = make<string, number>({
+      capacity: 10,
+      maxSize: 2,
+      sizeOf: () => 1,
+      onEvict: () => {
+        self.cache?.get('k'); // a miss while set('k') makes room
+      },
+    });
+    self.cache = cache;
+    cache.set('a', 1).set('b', 1);
+    cache.set('k', 1);
+    cache.set('k', 2); // must update the entry, not add a second one
+    expect([...cache.keys()].filter((key) => key === 'k')).toHaveLength(1);
+    expect(cache.totalSize).toBe(2);
+    expect(cache.get('k')).toBe(2);
+  });
+
   it('lets the caller delete the entry it was just given while iterating', () => {
     const cache = make<string, number>({ capacity: 10 });
     for (const k of ['a', 'b', 'c', 'd', 'e']) cache.set(k, 1);
