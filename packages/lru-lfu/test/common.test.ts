@@ -1,5 +1,6 @@
 // Behaviour the three caches share, run against each.
 import { FakeClock } from '@bulwark/test-utils';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type CacheOptions,
@@ -252,6 +253,34 @@ describe.each(makers)('%s', (_name, make) => {
     }
     expect(seen).toEqual(before);
     expect([...cache.keys()]).toEqual(['c']);
+  });
+
+  it('property: deleting entries as iteration returns them visits each once, keeps the rest', () => {
+    const op = fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 12 }));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 8 }),
+        fc.array(op, { maxLength: 60 }),
+        fc.func(fc.boolean()),
+        (capacity, ops, drop) => {
+          const cache = make<number, number>({ capacity });
+          for (const [isSet, k] of ops) isSet ? cache.set(k, k) : cache.get(k);
+          const before = [...cache.keys()];
+          const seen: number[] = [];
+          const kept: number[] = [];
+          for (const key of cache.keys()) {
+            seen.push(key);
+            if (seen.length > before.length) break;
+            if (drop(key)) cache.delete(key);
+            else kept.push(key);
+          }
+          expect(seen).toEqual(before);
+          expect([...cache.keys()]).toEqual(kept);
+          expect(cache.size).toBe(kept.length);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('is usable again after clear()', () => {
