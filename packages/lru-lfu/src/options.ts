@@ -34,8 +34,10 @@ export interface CacheOptions<K, V> {
   sizeOf?: (value: V, key: K) => number;
   /**
    * Called synchronously after an entry has left the cache (the cache is consistent when it runs).
-   * If it throws, the error reaches the caller of the operation that removed the entry. It may
-   * read the cache but must not change it (no `set`, `delete` or `clear` from inside).
+   * If it throws, the error reaches the caller of the operation that removed the entry, which
+   * stops there: the cache stays consistent, but a `set` may leave the total weight above
+   * `maxSize` until the next `set`. It may read the cache but must not change it (no `set`,
+   * `delete` or `clear` from inside).
    */
   onEvict?: (value: V, key: K, reason: EvictionReason) => void;
   /** Source of time for TTLs. Default `performance`. */

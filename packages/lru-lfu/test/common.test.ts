@@ -239,6 +239,26 @@ describe.each(makers)('%s', (_name, make) => {
     expect(cache.get('k')).toBe(2);
   });
 
+  it('stays consistent when onEvict throws, and the next set restores maxSize', () => {
+    let fail = true;
+    const cache = make<string, number>({
+      capacity: 10,
+      maxSize: 8,
+      sizeOf: (v) => v,
+      onEvict: () => {
+        if (fail) throw new Error('boom');
+      },
+    });
+    cache.set('a', 0).set('b', 0).set('c', 4);
+    expect(() => cache.set('a', 8)).toThrow('boom'); // stops after the first eviction
+    expect([...cache.keys()]).toHaveLength(cache.size);
+    expect(cache.totalSize).toBe([...cache.values()].reduce((n, v) => n + v, 0));
+    fail = false;
+    cache.set('d', 0);
+    expect(cache.totalSize).toBeLessThanOrEqual(8);
+    expect(cache.totalSize).toBe([...cache.values()].reduce((n, v) => n + v, 0));
+  });
+
   it('lets the caller delete the entry it was just given while iterating', () => {
     const cache = make<string, number>({ capacity: 10 });
     for (const k of ['a', 'b', 'c', 'd', 'e']) cache.set(k, 1);
