@@ -13,6 +13,7 @@ export type EvictionReason = 'evict' | 'expire' | 'delete' | 'set';
 
 /** A source of time in milliseconds. Tests pass a fake clock; the default is `performance.now`. */
 export interface Clock {
+  /** The current time in ms; only differences matter, so any fixed origin will do. */
   now(): number;
 }
 
