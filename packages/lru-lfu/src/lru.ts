@@ -270,7 +270,7 @@ export class LRUCache<K, V> {
     }
   }
 
-  /** Removes every expired entry (reason `'expire'`) and returns how many. O(size). */
+  /** Removes every expired entry (reason `'expire'`, least recent first); returns how many. */
   purgeStale(): number {
     if (this.expiresAt === undefined) return 0;
     let removed = 0;

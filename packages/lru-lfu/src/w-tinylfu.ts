@@ -302,7 +302,7 @@ export class WTinyLFUCache<K, V> {
     }
   }
 
-  /** Removes every expired entry (reason `'expire'`) and returns how many. O(size). */
+  /** Removes every expired entry (reason `'expire'`, in iteration order); returns how many. */
   purgeStale(): number {
     if (this.expiresAt === undefined) return 0;
     const stale = [...this.order()].filter((i) => this.isStale(i));
