@@ -25,8 +25,18 @@ export class CountMinSketch {
   private readonly mask: number;
   private additions = 0;
 
-  /** @param expectedKeys how many keys the cache holds; sizes the table. */
+  /**
+   * @param expectedKeys how many keys the cache holds, an integer >= 1; sizes the table (16 to
+   * 2^26 keys, rounded up to a power of two).
+   * @throws TypeError or RangeError naming `expectedKeys` when it is not such an integer.
+   */
   constructor(expectedKeys: number) {
+    if (typeof expectedKeys !== 'number') {
+      throw new TypeError(`expectedKeys must be a number, got ${String(expectedKeys)}`);
+    }
+    if (!Number.isInteger(expectedKeys) || expectedKeys < 1) {
+      throw new RangeError(`expectedKeys must be an integer >= 1, got ${expectedKeys}`);
+    }
     let keys = 16;
     while (keys < expectedKeys && keys < 2 ** 26) keys *= 2;
     this.width = 4 * keys;

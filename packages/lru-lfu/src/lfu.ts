@@ -57,7 +57,8 @@ export class LFUCache<K, V> {
   private readonly next: Int32Array;
   private readonly prev: Int32Array;
   private readonly bucketOf: Int32Array;
-  // Buckets, slots 1..capacity; slot 0 is the sentinel of the frequency list.
+  // Buckets, slots 1..capacity (at most one per entry); slot 0 is the sentinel of the frequency
+  // list. Frequencies are doubles: a hot key can pass 2^31 uses in a long-lived process.
   private readonly freq: Float64Array;
   private readonly head: Int32Array;
   private readonly bNext: Int32Array;
@@ -138,7 +139,10 @@ export class LFUCache<K, V> {
     return this.values_[i];
   }
 
-  /** The value of `key` without counting a use or a hit. */
+  /**
+   * The value of `key` without counting a use or a hit.
+   * An expired entry it finds is removed (reason `'expire'`).
+   */
   peek(key: K): V | undefined {
     const i = this.map.get(key);
     if (i === undefined) return undefined;
@@ -149,7 +153,10 @@ export class LFUCache<K, V> {
     return this.values_[i];
   }
 
-  /** Whether `key` holds a live entry. Does not count a use. */
+  /**
+   * Whether `key` holds a live entry. Does not count a use.
+   * An expired entry it finds is removed (reason `'expire'`).
+   */
   has(key: K): boolean {
     const i = this.map.get(key);
     if (i === undefined) return false;
@@ -235,7 +242,10 @@ export class LFUCache<K, V> {
     return this;
   }
 
-  /** Removes `key`; `true` if it held a live entry. `onEvict` sees it with reason `'delete'`. */
+  /**
+   * Removes `key`; `true` if it held a live entry (`onEvict` sees it with reason `'delete'`).
+   * An expired entry is removed with reason `'expire'` and gives `false`.
+   */
   delete(key: K): boolean {
     const i = this.map.get(key);
     if (i === undefined) return false;
@@ -252,6 +262,7 @@ export class LFUCache<K, V> {
    * `'expire'` for one whose TTL had run out). Stats are kept.
    */
   clear(): void {
+    // Collect first and report after the reset (see LRUCache.clear).
     let removed: [K, V, EvictionReason][] | undefined;
     if (this.onEvict !== undefined || this.expiresAt !== undefined) {
       removed = [];
@@ -437,11 +448,17 @@ export class LFUCache<K, V> {
     this.next[i] = this.freeEntry;
     this.freeEntry = i;
     if (this.sizes !== undefined) {
+      // Back to exactly 0 when empty: fractional weights would otherwise leave rounding dust.
       this.totalSize_ = this.map.size === 0 ? 0 : this.totalSize_ - this.sizes[i]!;
     }
     if (reason === 'evict') this.evictions++;
     else if (reason === 'expire') this.expirations++;
-    if (this.onEvict !== undefined) this.onEvict(value, key, reason);
+    if (this.onEvict !== undefined) {
+      this.onEvict(value, key, reason);
+      // onEvict may have called get() on the key a set is about to insert; that miss must not
+      // let the next set of the key skip its lookup once the key is in.
+      this.hasMissed = false;
+    }
   }
 
   /** An entry too heavy to store: drop the key's old value, report the new one as evicted. */
@@ -462,17 +479,24 @@ export class LFUCache<K, V> {
     return this.expiresAt === undefined || !this.isStale(i);
   }
 
-  /** All entries (live or not), most frequent bucket first, most recent first in a bucket. */
+  /**
+   * All entries (live or not), most frequent bucket first, most recent first in a bucket.
+   *
+   * Each link is read before its entry is handed out, and the walk of a bucket ends at the entry
+   * that was its least recent when the walk began (not back at its head, which moves if the head
+   * is deleted): so, as with the other caches, a caller may delete the entry it was just given.
+   */
   private *order(): IterableIterator<number> {
     for (let b = this.bPrev[0]!; b !== 0; ) {
       const before = this.bPrev[b]!;
-      const h = this.head[b]!;
-      let i = h;
-      do {
+      const first = this.head[b]!;
+      const last = this.prev[first]!;
+      for (let i = first; ; ) {
         const after = this.next[i]!;
         yield i;
+        if (i === last) break;
         i = after;
-      } while (i !== h && i !== 0);
+      }
       b = before;
     }
   }

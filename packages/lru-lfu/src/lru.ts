@@ -122,7 +122,10 @@ export class LRUCache<K, V> {
     return this.values_[i];
   }
 
-  /** The value of `key` without making it the most recently used and without counting a hit. */
+  /**
+   * The value of `key` without making it the most recently used and without counting a hit.
+   * An expired entry it finds is removed (reason `'expire'`).
+   */
   peek(key: K): V | undefined {
     const i = this.map.get(key);
     if (i === undefined) return undefined;
@@ -133,7 +136,10 @@ export class LRUCache<K, V> {
     return this.values_[i];
   }
 
-  /** Whether `key` holds a live entry. Does not change its recency. */
+  /**
+   * Whether `key` holds a live entry. Does not change its recency.
+   * An expired entry it finds is removed (reason `'expire'`).
+   */
   has(key: K): boolean {
     const i = this.map.get(key);
     if (i === undefined) return false;
@@ -182,7 +188,8 @@ export class LRUCache<K, V> {
     }
 
     if (this.sizes === undefined && this.map.size === this.capacity) {
-      // Full: reuse the least recently used node for the new entry, then report the old one.
+      // Full, no weights: the least recently used node takes the new entry in place (no trip
+      // through the free list); the old entry is reported last, once the cache is consistent.
       i = this.prev[0]!;
       const oldKey = this.keys_[i] as K;
       const oldValue = this.values_[i] as V;
@@ -198,6 +205,7 @@ export class LRUCache<K, V> {
       if (this.onEvict !== undefined) this.onEvict(oldValue, oldKey, reason);
       return this;
     }
+    // Here the cache has room, or has weights: room is made by count, then by weight.
     while (this.map.size >= this.capacity) this.evictLeastRecent();
     if (this.sizes !== undefined) this.shrinkTo(this.maxSize - weight);
     if (this.freeHead !== 0) {
@@ -218,7 +226,10 @@ export class LRUCache<K, V> {
     return this;
   }
 
-  /** Removes `key`; `true` if it held a live entry. `onEvict` sees it with reason `'delete'`. */
+  /**
+   * Removes `key`; `true` if it held a live entry (`onEvict` sees it with reason `'delete'`).
+   * An expired entry is removed with reason `'expire'` and gives `false`.
+   */
   delete(key: K): boolean {
     const i = this.map.get(key);
     if (i === undefined) return false;
@@ -235,6 +246,8 @@ export class LRUCache<K, V> {
    * `'expire'` for one whose TTL had run out). Stats are kept.
    */
   clear(): void {
+    // Collect first and report after the reset, so that onEvict sees an empty cache. With TTLs
+    // the walk is needed even without onEvict, to count the expired entries.
     let removed: [K, V, EvictionReason][] | undefined;
     if (this.onEvict !== undefined || this.expiresAt !== undefined) {
       removed = [];
@@ -257,7 +270,7 @@ export class LRUCache<K, V> {
     }
   }
 
-  /** Removes every expired entry (reason `'expire'`) and returns how many. O(size). */
+  /** Removes every expired entry (reason `'expire'`, least recent first); returns how many. */
   purgeStale(): number {
     if (this.expiresAt === undefined) return 0;
     let removed = 0;
@@ -344,11 +357,17 @@ export class LRUCache<K, V> {
     this.next[i] = this.freeHead;
     this.freeHead = i;
     if (this.sizes !== undefined) {
+      // Back to exactly 0 when empty: fractional weights would otherwise leave rounding dust.
       this.totalSize_ = this.map.size === 0 ? 0 : this.totalSize_ - this.sizes[i]!;
     }
     if (reason === 'evict') this.evictions++;
     else if (reason === 'expire') this.expirations++;
-    if (this.onEvict !== undefined) this.onEvict(value, key, reason);
+    if (this.onEvict !== undefined) {
+      this.onEvict(value, key, reason);
+      // onEvict may have called get() on the key a set is about to insert; that miss must not
+      // let the next set of the key skip its lookup once the key is in.
+      this.hasMissed = false;
+    }
   }
 
   /** Evicts least recently used entries until the total weight is at most `limit`. */

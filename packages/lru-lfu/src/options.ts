@@ -13,26 +13,32 @@ export type EvictionReason = 'evict' | 'expire' | 'delete' | 'set';
 
 /** A source of time in milliseconds. Tests pass a fake clock; the default is `performance.now`. */
 export interface Clock {
+  /** The current time in ms; only differences matter, so any fixed origin will do. */
   now(): number;
 }
 
 /** Options of `LRUCache`, `LFUCache` and `WTinyLFUCache`. Only `capacity` is required. */
 export interface CacheOptions<K, V> {
-  /** The most entries the cache holds; fixed at construction. An integer ≥ 1. */
+  /** The most entries the cache holds; fixed at construction. An integer from 1 to 2^30. */
   capacity: number;
-  /** Default time to live of every entry, in ms (> 0). Default: entries never expire. */
+  /** Default time to live of every entry, in ms (> 0; `Infinity`: never). Default: never. */
   ttlMs?: number;
   /**
-   * Upper bound of the sum of `sizeOf(value, key)` over all entries (> 0). Requires `sizeOf`.
-   * Default: no weight bound, only `capacity`.
+   * Upper bound of the sum of `sizeOf(value, key)` over all entries, finite and > 0. Requires
+   * `sizeOf`. Default: no weight bound, only `capacity`.
    */
   maxSize?: number;
-  /** Weight of one entry, a finite number ≥ 0; called once per `set`. Requires `maxSize`. */
+  /**
+   * Weight of one entry, a finite number ≥ 0; called once per `set`. Requires `maxSize`. If it
+   * throws or returns a bad weight, `set` throws and the cache is unchanged.
+   */
   sizeOf?: (value: V, key: K) => number;
   /**
    * Called synchronously after an entry has left the cache (the cache is consistent when it runs).
-   * If it throws, the error reaches the caller of the operation that removed the entry. It may
-   * read the cache but must not change it (no `set`, `delete` or `clear` from inside).
+   * If it throws, the error reaches the caller of the operation that removed the entry, which
+   * stops there: the cache stays consistent, but a `set` may leave the total weight above
+   * `maxSize` until the next `set`. It may read the cache but must not change it (no `set`,
+   * `delete` or `clear` from inside).
    */
   onEvict?: (value: V, key: K, reason: EvictionReason) => void;
   /** Source of time for TTLs. Default `performance`. */
@@ -51,7 +57,10 @@ export interface CacheStats {
   hits: number;
   /** `get` calls that found no entry, or an expired one. */
   misses: number;
-  /** Entries removed by the eviction policy (reason `'evict'`). */
+  /**
+   * Entries removed by the eviction policy, refused admission, or too heavy to store (reason
+   * `'evict'`).
+   */
   evictions: number;
   /** Entries removed because their TTL ran out (reason `'expire'`). */
   expirations: number;
@@ -128,10 +137,11 @@ export function checkTtl(ttlMs: unknown, name: string): number {
   return ttlMs;
 }
 
-/** Checks a weight returned by `sizeOf`. @internal */
+/** Checks a weight from `sizeOf`: TypeError for a non-number, else RangeError. @internal */
 export function checkSize(size: unknown): number {
   if (typeof size !== 'number' || !(size >= 0) || !Number.isFinite(size)) {
-    throw new RangeError(`sizeOf must return a finite number >= 0, got ${describe(size)}`);
+    const message = `sizeOf must return a finite number >= 0, got ${describe(size)}`;
+    throw typeof size === 'number' ? new RangeError(message) : new TypeError(message);
   }
   return size;
 }

@@ -151,7 +151,10 @@ export class WTinyLFUCache<K, V> {
     return this.values_[i];
   }
 
-  /** The value of `key` without counting an access or a hit. */
+  /**
+   * The value of `key` without counting an access or a hit.
+   * An expired entry it finds is removed (reason `'expire'`).
+   */
   peek(key: K): V | undefined {
     const i = this.map.get(key);
     if (i === undefined) return undefined;
@@ -162,7 +165,10 @@ export class WTinyLFUCache<K, V> {
     return this.values_[i];
   }
 
-  /** Whether `key` holds a live entry. Does not count an access. */
+  /**
+   * Whether `key` holds a live entry. Does not count an access.
+   * An expired entry it finds is removed (reason `'expire'`).
+   */
   has(key: K): boolean {
     const i = this.map.get(key);
     if (i === undefined) return false;
@@ -250,7 +256,10 @@ export class WTinyLFUCache<K, V> {
     return this;
   }
 
-  /** Removes `key`; `true` if it held a live entry. `onEvict` sees it with reason `'delete'`. */
+  /**
+   * Removes `key`; `true` if it held a live entry (`onEvict` sees it with reason `'delete'`).
+   * An expired entry is removed with reason `'expire'` and gives `false`.
+   */
   delete(key: K): boolean {
     const i = this.map.get(key);
     if (i === undefined) return false;
@@ -293,7 +302,7 @@ export class WTinyLFUCache<K, V> {
     }
   }
 
-  /** Removes every expired entry (reason `'expire'`) and returns how many. O(size). */
+  /** Removes every expired entry (reason `'expire'`, in iteration order); returns how many. */
   purgeStale(): number {
     if (this.expiresAt === undefined) return 0;
     const stale = [...this.order()].filter((i) => this.isStale(i));

@@ -1,5 +1,6 @@
 // Behaviour the three caches share, run against each.
 import { FakeClock } from '@bulwark/test-utils';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type CacheOptions,
@@ -125,6 +126,181 @@ describe.each(makers)('%s', (_name, make) => {
     }
     const sum = [...cache.values()].reduce((n, v) => n + v.length, 0);
     expect(cache.totalSize).toBe(sum);
+  });
+
+  it('peek, has and delete remove an expired entry they find (reason expire)', () => {
+    const clock = new FakeClock();
+    const events: string[] = [];
+    const cache = make<string, number>({
+      capacity: 5,
+      ttlMs: 10,
+      clock,
+      onEvict: (_v, k, reason) => events.push(`${k}:${reason}`),
+    });
+    cache.set('a', 1).set('b', 2).set('c', 3);
+    clock.advance(10);
+    expect(cache.size).toBe(3); // expired, not yet found
+    expect(cache.peek('a')).toBeUndefined();
+    expect(cache.has('b')).toBe(false);
+    expect(cache.delete('c')).toBe(false); // nothing live was deleted
+    expect(events).toEqual(['a:expire', 'b:expire', 'c:expire']);
+    expect(cache.size).toBe(0);
+    expect(cache.stats()).toMatchObject({ hits: 0, misses: 0, expirations: 3 });
+  });
+
+  it('a per-entry ttlMs of Infinity outlives the cache TTL', () => {
+    const clock = new FakeClock();
+    const cache = make<string, number>({ capacity: 5, ttlMs: 10, clock });
+    cache.set('forever', 1, { ttlMs: Number.POSITIVE_INFINITY }).set('short', 2);
+    clock.advance(1e9);
+    expect([...cache.keys()]).toEqual(['forever']);
+    expect(cache.get('forever')).toBe(1);
+    expect(cache.get('short')).toBeUndefined();
+    cache.set('forever', 3); // a set without ttlMs takes the cache TTL again
+    clock.advance(10);
+    expect(cache.get('forever')).toBeUndefined();
+  });
+
+  it('a set over an expired, not yet found entry reports the old value as set', () => {
+    const clock = new FakeClock();
+    const events: string[] = [];
+    const cache = make<string, number>({
+      capacity: 5,
+      clock,
+      onEvict: (v, k, reason) => events.push(`${k}=${v}:${reason}`),
+    });
+    cache.set('a', 1, { ttlMs: 5 });
+    clock.advance(5);
+    cache.set('a', 2);
+    expect(events).toEqual(['a=1:set']);
+    expect(cache.get('a')).toBe(2);
+    expect(cache.stats().expirations).toBe(0);
+  });
+
+  it('clear() reports live entries as delete and expired ones as expire', () => {
+    const clock = new FakeClock();
+    const events: string[] = [];
+    const cache = make<string, number>({
+      capacity: 5,
+      clock,
+      onEvict: (_v, k, reason) => events.push(`${k}:${reason}`),
+    });
+    cache.set('live', 1).set('stale', 2, { ttlMs: 5 });
+    clock.advance(5);
+    cache.clear();
+    expect(events.sort()).toEqual(['live:delete', 'stale:expire']);
+    expect(cache.stats()).toMatchObject({ evictions: 0, expirations: 1, size: 0 });
+  });
+
+  it('does not store an entry heavier than maxSize, and drops the key’s old value', () => {
+    const events: string[] = [];
+    const cache = make<string, string>({
+      capacity: 5,
+      maxSize: 10,
+      sizeOf: (v) => v.length,
+      onEvict: (v, k, reason) => events.push(`${k}=${v}:${reason}`),
+    });
+    cache.set('k', 'old').set('other', 'x');
+    cache.set('k', 'y'.repeat(11));
+    expect(cache.has('k')).toBe(false);
+    expect(cache.get('other')).toBe('x');
+    expect(cache.totalSize).toBe(1);
+    expect(events).toEqual(['k=old:set', `k=${'y'.repeat(11)}:evict`]);
+    expect(cache.stats().evictions).toBe(1);
+  });
+
+  it('returns stats of the same shape as the other classes', () => {
+    const cache = make<string, number>({ capacity: 2 });
+    expect(Object.keys(cache.stats())).toEqual([
+      'hits',
+      'misses',
+      'evictions',
+      'expirations',
+      'size',
+    ]);
+  });
+
+  it('stays consistent when onEvict reads the key a set is inserting', () => {
+    const self: { cache?: { get(key: string): unknown } } = {};
+    const cache = make<string, number>({
+      capacity: 10,
+      maxSize: 2,
+      sizeOf: () => 1,
+      onEvict: () => {
+        self.cache?.get('k'); // a miss while set('k') makes room
+      },
+    });
+    self.cache = cache;
+    cache.set('a', 1).set('b', 1);
+    cache.set('k', 1);
+    cache.set('k', 2); // must update the entry, not add a second one
+    expect([...cache.keys()].filter((key) => key === 'k')).toHaveLength(1);
+    expect(cache.totalSize).toBe(2);
+    expect(cache.get('k')).toBe(2);
+  });
+
+  it('stays consistent when onEvict throws, and the next set restores maxSize', () => {
+    let fail = true;
+    const cache = make<string, number>({
+      capacity: 10,
+      maxSize: 8,
+      sizeOf: (v) => v,
+      onEvict: () => {
+        if (fail) throw new Error('boom');
+      },
+    });
+    cache.set('a', 0).set('b', 0).set('c', 4);
+    expect(() => cache.set('a', 8)).toThrow('boom'); // stops after the first eviction
+    expect([...cache.keys()]).toHaveLength(cache.size);
+    expect(cache.totalSize).toBe([...cache.values()].reduce((n, v) => n + v, 0));
+    fail = false;
+    cache.set('d', 0);
+    expect(cache.totalSize).toBeLessThanOrEqual(8);
+    expect(cache.totalSize).toBe([...cache.values()].reduce((n, v) => n + v, 0));
+  });
+
+  it('lets the caller delete the entry it was just given while iterating', () => {
+    const cache = make<string, number>({ capacity: 10 });
+    for (const k of ['a', 'b', 'c', 'd', 'e']) cache.set(k, 1);
+    cache.get('d');
+    cache.get('b');
+    const before = [...cache.keys()];
+    const seen: string[] = [];
+    for (const key of cache.keys()) {
+      seen.push(key);
+      if (seen.length > 10) break; // a walk that never ends would fail here, not hang
+      if (key !== 'c') cache.delete(key);
+    }
+    expect(seen).toEqual(before);
+    expect([...cache.keys()]).toEqual(['c']);
+  });
+
+  it('property: deleting entries as iteration returns them visits each once, keeps the rest', () => {
+    const op = fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 12 }));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 8 }),
+        fc.array(op, { maxLength: 60 }),
+        fc.func(fc.boolean()),
+        (capacity, ops, drop) => {
+          const cache = make<number, number>({ capacity });
+          for (const [isSet, k] of ops) isSet ? cache.set(k, k) : cache.get(k);
+          const before = [...cache.keys()];
+          const seen: number[] = [];
+          const kept: number[] = [];
+          for (const key of cache.keys()) {
+            seen.push(key);
+            if (seen.length > before.length) break;
+            if (drop(key)) cache.delete(key);
+            else kept.push(key);
+          }
+          expect(seen).toEqual(before);
+          expect([...cache.keys()]).toEqual(kept);
+          expect(cache.size).toBe(kept.length);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('is usable again after clear()', () => {

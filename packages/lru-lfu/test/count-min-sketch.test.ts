@@ -3,6 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { CountMinSketch, hashKey } from '../src/count-min-sketch.js';
 
 describe('CountMinSketch', () => {
+  it('rejects a bad expectedKeys, naming it', () => {
+    expect(() => new CountMinSketch(0)).toThrow(/expectedKeys must be an integer >= 1, got 0/);
+    expect(() => new CountMinSketch(Number.NaN)).toThrow(RangeError);
+    expect(() => new CountMinSketch(2.5)).toThrow(RangeError);
+    expect(() => new CountMinSketch('64' as unknown as number)).toThrow(TypeError);
+    expect(new CountMinSketch(1).width).toBe(64);
+  });
+
   it('never undercounts (up to 15) before aging', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 200 }), { maxLength: 150 }), (keys) => {

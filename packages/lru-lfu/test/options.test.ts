@@ -17,6 +17,12 @@ const badOptions: [unknown, ErrorConstructor, RegExp][] = [
   [{ capacity: 0 }, RangeError, /capacity must be an integer >= 1 and <= 2\^30, got 0/],
   [{ capacity: 1.5 }, RangeError, /capacity must be an integer .*got 1.5/],
   [{ capacity: 2 ** 31 }, RangeError, /capacity must be an integer/],
+  [{ capacity: Number.NaN }, RangeError, /capacity must be an integer .*got NaN/],
+  [{ capacity: Number.POSITIVE_INFINITY }, RangeError, /capacity .*got Infinity/],
+  [{ capacity: 1, ttlMs: -1 }, RangeError, /ttlMs must be > 0, got -1/],
+  [{ capacity: 1, maxSize: -1, sizeOf: one }, RangeError, /maxSize must be .*got -1/],
+  [{ capacity: 1, maxSize: '5', sizeOf: one }, TypeError, /maxSize must be a number, got "5"/],
+  [{ capacity: 1, maxSize: 10, sizeOf: 3 }, TypeError, /sizeOf must be a function .*got 3/],
   [{ capacity: 1, ttlMs: 0 }, RangeError, /ttlMs must be > 0, got 0/],
   [{ capacity: 1, ttlMs: Number.NaN }, RangeError, /ttlMs must be > 0, got NaN/],
   [{ capacity: 1, ttlMs: '5' }, TypeError, /ttlMs must be a number/],
@@ -30,6 +36,8 @@ const badOptions: [unknown, ErrorConstructor, RegExp][] = [
   [{ capacity: 1, sizeOf: one }, TypeError, /sizeOf needs maxSize/],
   [{ capacity: 1, onEvict: 'x' }, TypeError, /onEvict must be a function, got "x"/],
   [{ capacity: 1, clock: {} }, TypeError, /clock must have a now\(\) method/],
+  [{ capacity: 1, clock: null }, TypeError, /clock must have a now\(\) method, got null/],
+  [null, TypeError, /options must be an object .*got null/],
 ];
 
 describe.each(caches)('%s rejects bad options, naming them', (_name, Cache) => {
@@ -42,5 +50,24 @@ describe.each(caches)('%s rejects bad options, naming them', (_name, Cache) => {
     const cache = new Cache({ capacity: 2 }) as { set(k: string, v: number, o: object): void };
     expect(() => cache.set('a', 1, { ttlMs: -5 })).toThrow(/ttlMs must be > 0, got -5/);
     expect(() => cache.set('a', 1, { ttlMs: null })).toThrow(TypeError);
+    expect(() => cache.set('a', 1, { ttlMs: 0 })).toThrow(/ttlMs must be > 0, got 0/);
+    expect(() => cache.set('a', 1, { ttlMs: Number.NaN })).toThrow(RangeError);
+    expect(() => cache.set('a', 1, { ttlMs: '5' })).toThrow(/ttlMs must be a number, got "5"/);
+  });
+
+  it('rejects a bad weight from sizeOf: TypeError for a non-number, RangeError for a bad number', () => {
+    const cache = new Cache({ capacity: 2, maxSize: 5, sizeOf: (v: unknown) => v }) as {
+      set(k: string, v: unknown): void;
+      size: number;
+    };
+    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => cache.set('a', bad)).toThrow(RangeError);
+      expect(() => cache.set('a', bad)).toThrow(/sizeOf must return a finite number >= 0/);
+    }
+    for (const bad of ['3', undefined, null, 1n]) {
+      expect(() => cache.set('a', bad)).toThrow(TypeError);
+      expect(() => cache.set('a', bad)).toThrow(/sizeOf must return a finite number >= 0, got /);
+    }
+    expect(cache.size).toBe(0);
   });
 });

@@ -190,4 +190,22 @@ describe('WTinyLFUCache policy', () => {
     expect(cache.protectedCapacity).toBe(792);
     expect(new WTinyLFUCache({ capacity: 1 }).windowCapacity).toBe(1);
   });
+
+  it('iterates the window, then protected, then probation, each most recent first', () => {
+    const cache = new WTinyLFUCache<string, number>({ capacity: 100 }); // window of 1
+    for (const k of ['a', 'b', 'c', 'd']) cache.set(k, 1); // window [d], probation [c, b, a]
+    cache.get('a'); // a hit in probation promotes to protected
+    cache.get('b');
+    expect([...cache.keys()]).toEqual(['d', 'b', 'a', 'c']);
+    const order: string[] = [];
+    const cleared = new WTinyLFUCache<string, number>({
+      capacity: 100,
+      onEvict: (_v, k) => order.push(k),
+    });
+    for (const k of ['a', 'b', 'c', 'd']) cleared.set(k, 1);
+    cleared.get('a');
+    const keys = [...cleared.keys()];
+    cleared.clear(); // clear() reports in iteration order
+    expect(order).toEqual(keys);
+  });
 });
