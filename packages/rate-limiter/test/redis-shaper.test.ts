@@ -32,6 +32,26 @@ describe('RedisLeakyBucketShaper options', () => {
     expect(
       () => new RedisLeakyBucketShaper(spec, { redis: fake, onStoreError: 'x' as never }),
     ).toThrow(/onStoreError/);
+    expect(() => new RedisLeakyBucketShaper(spec, null as never)).toThrow(
+      'options must be an object, got null',
+    );
+    expect(() => new RedisLeakyBucketShaper(spec, { redis: fake, name: '' })).toThrow(
+      'name must be a non-empty string, got ""',
+    );
+    expect(() => new RedisLeakyBucketShaper(spec, { redis: fake, prefix: 1 as never })).toThrow(
+      'prefix must be a string, got 1',
+    );
+    expect(() => new RedisLeakyBucketShaper(spec, { redis: fake, clock: 5 as never })).toThrow(
+      'clock must be an object with setTimeout() and clearTimeout(), got 5',
+    );
+    expect(() => new RedisLeakyBucketShaper(spec, { redis: fake, clock: {} as never })).toThrow(
+      TypeError,
+    );
+    expect(() => new RedisLeakyBucketShaper(spec, { redis: fake, now: 1 as never })).toThrow(
+      'now must be a function, got 1',
+    );
+    const handMade = { kind: 'leaky-bucket', capacity: 3, leakPerSecond: -1 } as const;
+    expect(() => new RedisLeakyBucketShaper(handMade, { redis: fake })).toThrow(RangeError);
     const shaper = new RedisLeakyBucketShaper(spec, { redis: fake });
     expect(() => shaper.schedule('')).toThrow(TypeError);
     expect(() => shaper.schedule('k', { cost: 4 })).toThrow(

@@ -56,6 +56,30 @@ describe('RedisRateLimiter options', () => {
     expect(() => new RedisRateLimiter(spec, { redis: fake, insurance: {} as never })).toThrow(
       /insurance/,
     );
+    expect(() => new RedisRateLimiter(spec, null as never)).toThrow(
+      'options must be an object, got null',
+    );
+    expect(() => new RedisRateLimiter(spec, { redis: fake, prefix: 5 as never })).toThrow(
+      'prefix must be a string, got 5',
+    );
+    expect(() => new RedisRateLimiter(spec, { redis: fake, now: 5 as never })).toThrow(
+      'now must be a function, got 5',
+    );
+    expect(() => new RedisRateLimiter(spec, { redis: fake, lease: 10 as never })).toThrow(
+      'lease must be an object ({ batch }), got 10',
+    );
+    expect(
+      () => new RedisRateLimiter(spec, { redis: fake, lease: { batch: '2' as never } }),
+    ).toThrow('lease.batch must be a number, got "2"');
+    expect(
+      () =>
+        new RedisRateLimiter(spec, { redis: fake, lease: { batch: 2, maxAgeMs: '9' as never } }),
+    ).toThrow(new TypeError('lease.maxAgeMs must be a number, got "9"'));
+    // A spec built by hand is validated, as the memory store does.
+    const handMade = { kind: 'fixed-window', limit: 0, windowMs: 1000 } as const;
+    expect(() => new RedisRateLimiter(handMade, { redis: fake })).toThrow(
+      'limit must be an integer >= 1, got 0',
+    );
   });
 
   it('rejects a bad key or cost synchronously, naming it', () => {

@@ -1,6 +1,6 @@
 import { channel } from 'node:diagnostics_channel';
 import { algorithmFor } from '../algorithms/index.js';
-import { policyOf } from '../algorithms/specs.js';
+import { policyOf, validateSpec } from '../algorithms/specs.js';
 import { channels } from '../channels.js';
 import type { AlgorithmSpec, Decision, RateLimiter, RateLimitPolicy } from '../types.js';
 import { badCost, badKey, show } from '../validate.js';
@@ -73,6 +73,7 @@ export class RedisRateLimiter implements RateLimiter {
       throw new TypeError(`redis must be an ioredis client, got ${show(options.redis)}`);
     this.#redis = options.redis;
     this.#client = options.redis as unknown as ScriptClient;
+    spec = validateSpec(spec);
     this.spec = spec;
     const name = options.name ?? 'default';
     if (typeof name !== 'string' || name.length === 0)
@@ -117,7 +118,9 @@ export class RedisRateLimiter implements RateLimiter {
         throw new RangeError(`lease.batch must be an integer >= 2, got ${batch}`);
       if (batch > this.#limit)
         throw new RangeError(`lease.batch must be <= ${this.#limit} (the limit), got ${batch}`);
-      if (typeof maxAgeMs !== 'number' || !(maxAgeMs > 0) || !Number.isFinite(maxAgeMs))
+      if (typeof maxAgeMs !== 'number')
+        throw new TypeError(`lease.maxAgeMs must be a number, got ${show(maxAgeMs)}`);
+      if (!(maxAgeMs > 0) || !Number.isFinite(maxAgeMs))
         throw new RangeError(`lease.maxAgeMs must be a finite number > 0, got ${maxAgeMs}`);
       this.#lease = new LeaseBook(
         {

@@ -1,4 +1,4 @@
-import { policyOf } from '../algorithms/specs.js';
+import { leakyBucket } from '../algorithms/specs.js';
 import { channels, type QueueFullEvent } from '../channels.js';
 import { QueueFullError, type ScheduleOptions, type TimerClock } from '../memory/shaper.js';
 import type { LeakyBucketSpec } from '../types.js';
@@ -122,8 +122,7 @@ export class RedisLeakyBucketShaper {
     if (!redis || typeof redis.evalsha !== 'function' || typeof redis.eval !== 'function')
       throw new TypeError(`redis must be an ioredis client, got ${show(o.redis)}`);
     this.#redis = o.redis as unknown as ScriptClient;
-    this.spec = spec;
-    policyOf(spec); // validates the spec
+    this.spec = leakyBucket(spec); // validates a spec built by hand, as the memory shaper does
     this.name = nonEmptyString('name', o.name ?? 'default');
     const prefix = o.prefix ?? `bulwark:shaper:${this.name}:`;
     if (typeof prefix !== 'string')
@@ -135,8 +134,15 @@ export class RedisLeakyBucketShaper {
       throw new TypeError(`onStoreError must be 'fail-open' or 'fail-closed', got ${show(mode)}`);
     this.#failClosed = mode === 'fail-closed';
     const clock = o.clock ?? globalTimers;
-    if (typeof clock.setTimeout !== 'function' || typeof clock.clearTimeout !== 'function')
-      throw new TypeError('clock must have setTimeout() and clearTimeout()');
+    if (
+      typeof clock !== 'object' ||
+      clock === null ||
+      typeof clock.setTimeout !== 'function' ||
+      typeof clock.clearTimeout !== 'function'
+    )
+      throw new TypeError(
+        `clock must be an object with setTimeout() and clearTimeout(), got ${show(clock)}`,
+      );
     this.#timers = clock;
     if (o.now !== undefined && typeof o.now !== 'function')
       throw new TypeError(`now must be a function, got ${show(o.now)}`);
