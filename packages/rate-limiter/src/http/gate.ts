@@ -9,6 +9,7 @@
  */
 
 import type { Decision, RateLimiter } from '../types.js';
+import { show } from '../validate.js';
 import { checkTrustProxy, type TrustProxy } from './client-ip.js';
 import { limiterHeaders, listPolicy, rateLimitItem, retryAfterSeconds } from './headers.js';
 
@@ -106,7 +107,7 @@ function checkLimiterSet(value: unknown, what: string): LimiterSet {
     if (value.length === 0) throw new RangeError(`${what} must not be an empty list`);
     for (const item of value) {
       if (!isLimiter(item)) {
-        throw new TypeError(`${what} must hold RateLimiter objects, got ${String(item)}`);
+        throw new TypeError(`${what} must hold RateLimiter objects, got ${show(item)}`);
       }
       limiterHeaders(item); // fails now on a policy name that cannot go into a header
     }
@@ -114,7 +115,7 @@ function checkLimiterSet(value: unknown, what: string): LimiterSet {
   }
   if (!isLimiter(value)) {
     throw new TypeError(
-      `${what} must be a RateLimiter, a list of them or a function, got ${String(value)}`,
+      `${what} must be a RateLimiter, a list of them or a function, got ${show(value)}`,
     );
   }
   limiterHeaders(value);
@@ -123,14 +124,15 @@ function checkLimiterSet(value: unknown, what: string): LimiterSet {
 
 function checkCost(value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new RangeError(`cost must be an integer >= 1, got ${String(value)}`);
+    if (typeof value !== 'number') throw new TypeError(`cost must be a number, got ${show(value)}`);
+    throw new RangeError(`cost must be an integer >= 1, got ${show(value)}`);
   }
   return value;
 }
 
 function checkFunction(value: unknown, name: string): void {
   if (value !== undefined && typeof value !== 'function') {
-    throw new TypeError(`${name} must be a function, got ${String(value)}`);
+    throw new TypeError(`${name} must be a function, got ${show(value)}`);
   }
 }
 
@@ -139,7 +141,7 @@ const ERROR_ACTIONS: readonly unknown[] = ['allow', 'deny', 'throw'];
 function checkErrorAction(value: unknown, name: string): ErrorAction {
   if (!ERROR_ACTIONS.includes(value)) {
     throw new TypeError(
-      `${name} must be 'allow', 'deny', 'throw' or a function, got ${String(value)}`,
+      `${name} must be 'allow', 'deny', 'throw' or a function, got ${show(value)}`,
     );
   }
   return value as ErrorAction;
@@ -163,7 +165,7 @@ export class Gate<Req> {
 
   constructor(options: GateOptions<Req>, defaultKey: (req: Req, trustProxy: TrustProxy) => string) {
     if (options === null || typeof options !== 'object') {
-      throw new TypeError(`options must be an object, got ${String(options)}`);
+      throw new TypeError(`options must be an object, got ${show(options)}`);
     }
     const { limiter, key, trustProxy, cost, skip, headers, onError } = options;
     if (typeof limiter === 'function') {
@@ -191,7 +193,7 @@ export class Gate<Req> {
     }
     this.#skip = skip;
     if (headers !== undefined && typeof headers !== 'boolean') {
-      throw new TypeError(`headers must be a boolean, got ${String(headers)}`);
+      throw new TypeError(`headers must be a boolean, got ${show(headers)}`);
     }
     this.#headers = headers !== false;
     this.#onError =
@@ -223,12 +225,12 @@ export class Gate<Req> {
     if (isThenable(key)) {
       return Promise.resolve(key).then((resolved) => {
         if (typeof resolved !== 'string') {
-          throw new TypeError(`key(req) must resolve to a string, got ${String(resolved)}`);
+          throw new TypeError(`key(req) must resolve to a string, got ${show(resolved)}`);
         }
         return this.#consume(req, limiters, resolved, cost);
       });
     }
-    throw new TypeError(`key(req) must return a string, got ${String(key)}`);
+    throw new TypeError(`key(req) must return a string, got ${show(key)}`);
   }
 
   #consume(req: Req, limiters: LimiterSet, key: string, cost: number): Outcome | Promise<Outcome> {
