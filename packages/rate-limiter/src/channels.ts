@@ -1,8 +1,8 @@
 import { channel } from 'node:diagnostics_channel';
 
 /**
- * `node:diagnostics_channel` channels the in-memory limiter and the shaper publish on, so metrics
- * can subscribe without a dependency. Messages are built only while a channel has subscribers,
+ * `node:diagnostics_channel` channels the limiters and shapers (memory and Redis) publish on, so
+ * metrics can subscribe without a dependency. Messages are built only while a channel has subscribers,
  * so an unobserved limiter pays nothing for them.
  */
 export const channels = {
@@ -12,6 +12,8 @@ export const channels = {
   evict: channel('bulwark:rate-limiter:evict'),
   /** A {@link QueueFullEvent} when the shaper rejects a request past `maxQueue`. */
   queueFull: channel('bulwark:rate-limiter:queue-full'),
+  /** A {@link StoreErrorEvent} whenever a Redis call of a Redis limiter or shaper fails. */
+  storeError: channel('bulwark:rate-limiter:store-error'),
 } as const;
 
 /** Message on `bulwark:rate-limiter:limited`. */
@@ -37,4 +39,18 @@ export interface QueueFullEvent {
   cost: number;
   /** Units waiting for the key when the request arrived. */
   queued: number;
+}
+
+/** Message on `bulwark:rate-limiter:store-error`. */
+export interface StoreErrorEvent {
+  /** The name of the Redis limiter or shaper whose call failed. */
+  limiter: string;
+  key: string;
+  /** The error of the Redis call. */
+  error: unknown;
+  /**
+   * What answered instead: `'insurance'`, `'fail-open'`, `'fail-closed'` or `'function'` (an
+   * `onStoreError` function); a shaper's request is released (`'fail-open'`) or rejected.
+   */
+  answeredBy: 'insurance' | 'fail-open' | 'fail-closed' | 'function';
 }

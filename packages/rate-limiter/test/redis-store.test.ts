@@ -9,15 +9,17 @@ import {
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  channels,
   fixedWindow,
   gcra,
   leakyBucket,
+  type StoreErrorEvent,
   slidingWindowCounter,
   slidingWindowLog,
   tokenBucket,
 } from '../src/index.js';
 import { scriptFor } from '../src/redis/scripts.js';
-import { RedisRateLimiter } from '../src/redis.js';
+import { RedisRateLimiter, storeErrorChannel } from '../src/redis.js';
 import type { AlgorithmSpec } from '../src/types.js';
 
 const specs: AlgorithmSpec[] = [
@@ -95,6 +97,32 @@ describe('RedisRateLimiter options', () => {
     const limiter = new RedisRateLimiter(spec, { redis: fake, name: 'api' });
     expect(limiter.policy).toEqual({ name: 'api', limit: 5, windowMs: 1000 });
     expect(limiter.prefix).toBe('bulwark:rate-limiter:api:');
+  });
+
+  it('publishes each failed call on channels.storeError (the /redis storeErrorChannel)', async () => {
+    expect(storeErrorChannel).toBe(channels.storeError);
+    expect(channels.storeError.name).toBe('bulwark:rate-limiter:store-error');
+    const down = new Error('down');
+    const broken = { evalsha: () => Promise.reject(down), eval: () => Promise.reject(down) };
+    const events: StoreErrorEvent[] = [];
+    const listen = (message: unknown) => events.push(message as StoreErrorEvent);
+    channels.storeError.subscribe(listen);
+    try {
+      const open = new RedisRateLimiter(spec, { redis: broken as never, name: 'open' });
+      const closed = new RedisRateLimiter(spec, {
+        redis: broken as never,
+        name: 'closed',
+        onStoreError: 'fail-closed',
+      });
+      expect((await open.consume('a')).allowed).toBe(true);
+      expect((await closed.consume('b')).allowed).toBe(false);
+    } finally {
+      channels.storeError.unsubscribe(listen);
+    }
+    expect(events).toEqual([
+      { limiter: 'open', key: 'a', error: down, answeredBy: 'fail-open' },
+      { limiter: 'closed', key: 'b', error: down, answeredBy: 'fail-closed' },
+    ]);
   });
 });
 

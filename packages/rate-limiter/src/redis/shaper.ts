@@ -1,9 +1,8 @@
 import { leakyBucket } from '../algorithms/specs.js';
-import { channels, type QueueFullEvent } from '../channels.js';
+import { channels, type QueueFullEvent, type StoreErrorEvent } from '../channels.js';
 import { QueueFullError, type ScheduleOptions, type TimerClock } from '../memory/shaper.js';
 import type { LeakyBucketSpec } from '../types.js';
 import { integer, nonEmptyString, options as objectOption, show } from '../validate.js';
-import { storeErrorChannel } from './limiter.js';
 import type { RedisClient } from './runner.js';
 import { ScriptRunner } from './runner.js';
 
@@ -199,13 +198,15 @@ export class RedisLeakyBucketShaper {
       reply = (await this.#call(key, cost)) as [number, number, number];
     } catch (error) {
       this.#storeErrors++;
-      if (storeErrorChannel.hasSubscribers)
-        storeErrorChannel.publish({
+      if (channels.storeError.hasSubscribers) {
+        const event: StoreErrorEvent = {
           limiter: this.name,
           key,
           error,
           answeredBy: this.#failClosed ? 'fail-closed' : 'fail-open',
-        });
+        };
+        channels.storeError.publish(event);
+      }
       if (this.#failClosed) throw error;
       this.#released++;
       return;
