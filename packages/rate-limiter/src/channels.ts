@@ -20,13 +20,17 @@ export const channels = {
 export interface LimitedEvent {
   /** The limiter's name (its policy name). */
   limiter: string;
+  /** The key that was refused. */
   key: string;
+  /** The refused request's cost. */
   cost: number;
+  /** The decision returned to the caller. */
   decision: import('./types.js').Decision;
 }
 
 /** Message on `bulwark:rate-limiter:evict`. */
 export interface EvictEvent {
+  /** The limiter's name (its policy name). */
   limiter: string;
   /** The key forgotten while it still held usage: its next request starts from a full quota. */
   key: string;
@@ -34,8 +38,11 @@ export interface EvictEvent {
 
 /** Message on `bulwark:rate-limiter:queue-full`. */
 export interface QueueFullEvent {
+  /** The shaper's name. */
   shaper: string;
+  /** The key whose queue is full. */
   key: string;
+  /** The rejected request's cost. */
   cost: number;
   /** Units waiting for the key when the request arrived. */
   queued: number;
@@ -45,6 +52,7 @@ export interface QueueFullEvent {
 export interface StoreErrorEvent {
   /** The name of the Redis limiter or shaper whose call failed. */
   limiter: string;
+  /** The key the call was for. */
   key: string;
   /** The error of the Redis call. */
   error: unknown;
