@@ -70,6 +70,40 @@ describe('RedisLeakyBucketShaper options', () => {
     await expect(closed.schedule('k')).rejects.toThrow('down');
     expect(closed.stats()).toMatchObject({ storeErrors: 1, released: 0 });
   });
+
+  it('close() rejects waiting requests and reservations in flight, clearing their timers', async () => {
+    const clock = new FakeClock(0);
+    let answer: (reply: unknown) => void = () => {};
+    let calls = 0;
+    const redis = {
+      // The first call answers at once (a slot 500 ms away); the second waits for `answer`.
+      evalsha: () =>
+        ++calls === 1
+          ? Promise.resolve([1, 500, 0])
+          : new Promise((resolve) => {
+              answer = resolve;
+            }),
+      eval: () => Promise.reject(new Error('unused')),
+    } as never;
+    const shaper = new RedisLeakyBucketShaper(spec, { redis, clock });
+    const waiting = shaper.schedule('k');
+    await flushMicrotasks();
+    expect(shaper.stats().waiting).toBe(1);
+    const inFlight = shaper.schedule('k');
+    shaper.close(new Error('shutting down'));
+    await expect(waiting).rejects.toThrow('shutting down');
+    answer([1, 600, 1]);
+    await expect(inFlight).rejects.toThrow('shutting down');
+    expect(shaper.stats()).toMatchObject({ waiting: 0, released: 0, aborted: 2 });
+    clock.advance(1000); // the cleared timer never fires
+    expect(shaper.stats().released).toBe(0);
+    // Still usable after close, like the memory shaper; dispose closes too.
+    calls = 0;
+    const later = shaper.schedule('k');
+    await flushMicrotasks();
+    shaper[Symbol.dispose]();
+    await expect(later).rejects.toThrow('closed');
+  });
 });
 
 describeRedis('RedisLeakyBucketShaper on Redis', () => {

@@ -71,7 +71,7 @@ export interface RedisLeakyBucketShaperStats {
   released: number;
   /** Requests rejected with `QueueFullError`. */
   rejected: number;
-  /** Requests rejected by their abort signal. */
+  /** Requests rejected by their abort signal or by `close()`. */
   aborted: number;
   /** Redis calls that failed. */
   storeErrors: number;
@@ -92,7 +92,7 @@ const globalTimers: Pick<TimerClock, 'setTimeout' | 'clearTimeout'> = {
  * slot stays in the outflow (the requests behind it do not move up), and the queue bound counts
  * the backlog of reserved units (see the README).
  */
-export class RedisLeakyBucketShaper {
+export class RedisLeakyBucketShaper implements Disposable {
   /** The spec this shaper runs. */
   readonly spec: LeakyBucketSpec;
   /** The name in errors and events. */
@@ -111,6 +111,11 @@ export class RedisLeakyBucketShaper {
   #rejected = 0;
   #aborted = 0;
   #storeErrors = 0;
+  /** Bumped by `close()`; a reservation in flight across a close is rejected with its reason. */
+  #closes = 0;
+  #closeReason: unknown;
+  /** Requests of this instance waiting for their slot: their timers and how to reject them. */
+  readonly #sleepers = new Set<{ timer: unknown; fail: (reason: unknown) => void }>();
 
   /** @throws TypeError / RangeError naming a bad option. */
   constructor(spec: LeakyBucketSpec, opts: RedisLeakyBucketShaperOptions) {
@@ -192,7 +197,28 @@ export class RedisLeakyBucketShaper {
     };
   }
 
+  /**
+   * Rejects every request of this instance waiting for its slot (or for its round trip) with
+   * `reason` (default an `Error('shaper closed')`) and clears their timers. Their reservations
+   * stay in Redis (a reservation is final). The shaper stays usable; the client is not closed.
+   */
+  close(reason: unknown = new Error(`shaper ${JSON.stringify(this.name)} closed`)): void {
+    this.#closes++;
+    this.#closeReason = reason;
+    for (const sleeper of this.#sleepers) {
+      this.#timers.clearTimeout(sleeper.timer);
+      sleeper.fail(reason);
+    }
+    this.#sleepers.clear();
+  }
+
+  /** `close()`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
   async #reserve(key: string, cost: number, signal: AbortSignal | undefined): Promise<void> {
+    const closes = this.#closes;
     let reply: [number, number, number];
     try {
       reply = (await this.#call(key, cost)) as [number, number, number];
@@ -210,6 +236,10 @@ export class RedisLeakyBucketShaper {
       if (this.#failClosed) throw error;
       this.#released++;
       return;
+    }
+    if (this.#closes !== closes) {
+      this.#aborted++;
+      throw this.#closeReason;
     }
     const [reserved, delay, waiting] = reply;
     if (reserved !== 1) {
@@ -247,17 +277,27 @@ export class RedisLeakyBucketShaper {
   #wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
     this.#waiting++;
     return new Promise<void>((resolve, reject) => {
-      const onAbort = () => {
-        this.#timers.clearTimeout(timer);
-        this.#waiting--;
-        this.#aborted++;
-        reject(signal!.reason);
+      const sleeper = {
+        timer: undefined as unknown,
+        fail: (reason: unknown) => {
+          signal?.removeEventListener('abort', onAbort);
+          this.#waiting--;
+          this.#aborted++;
+          reject(reason);
+        },
       };
-      const timer = this.#timers.setTimeout(() => {
+      const onAbort = () => {
+        this.#timers.clearTimeout(sleeper.timer);
+        this.#sleepers.delete(sleeper);
+        sleeper.fail(signal!.reason);
+      };
+      sleeper.timer = this.#timers.setTimeout(() => {
         signal?.removeEventListener('abort', onAbort);
+        this.#sleepers.delete(sleeper);
         this.#waiting--;
         resolve();
       }, ms);
+      this.#sleepers.add(sleeper);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
