@@ -13,6 +13,7 @@ import {
   fixedWindow,
   gcra,
   leakyBucket,
+  MemoryRateLimiter,
   type StoreErrorEvent,
   slidingWindowCounter,
   slidingWindowLog,
@@ -97,6 +98,12 @@ describe('RedisRateLimiter options', () => {
     const limiter = new RedisRateLimiter(spec, { redis: fake, name: 'api' });
     expect(limiter.policy).toEqual({ name: 'api', limit: 5, windowMs: 1000 });
     expect(limiter.prefix).toBe('bulwark:rate-limiter:api:');
+    expect(limiter.limit).toBe(5);
+    // GCRA: the largest cost is burst + 1, as in memory.
+    const paced = gcra({ limit: 100, periodMs: 1000, burst: 9 });
+    expect(new RedisRateLimiter(paced, { redis: fake }).limit).toBe(
+      new MemoryRateLimiter(paced).limit,
+    );
   });
 
   it('publishes each failed call on channels.storeError (the /redis storeErrorChannel)', async () => {

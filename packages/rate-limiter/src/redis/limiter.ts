@@ -134,6 +134,11 @@ export class RedisRateLimiter implements RateLimiter {
     }
   }
 
+  /** The largest `cost` accepted: the `limit` every decision reports (as `MemoryRateLimiter.limit`). */
+  get limit(): number {
+    return this.#limit;
+  }
+
   /**
    * Takes `cost` units (default 1) for `key` when available, in one round trip; answers either
    * way. In lease mode most calls are answered from this instance's local allowance instead.
