@@ -57,6 +57,9 @@ describe('RedisLeakyBucketShaper options', () => {
     expect(() => shaper.schedule('k', { cost: 4 })).toThrow(
       'cost must be an integer between 1 and 3 (maxQueue), got 4',
     );
+    expect(() => shaper.schedule('k', 'fast' as never)).toThrow(
+      new TypeError('schedule options must be an object, got "fast"'),
+    );
   });
 
   it('store errors: fail-open releases at once, fail-closed rejects with the error', async () => {

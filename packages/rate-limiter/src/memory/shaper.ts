@@ -158,6 +158,8 @@ export class LeakyBucketShaper implements Disposable {
   schedule(key: string, opts: ScheduleOptions = {}): Promise<void> {
     if (typeof key !== 'string' || key.length === 0)
       throw new TypeError(`key must be a non-empty string, got ${show(key)}`);
+    if (typeof opts !== 'object' || opts === null)
+      throw new TypeError(`schedule options must be an object, got ${show(opts)}`);
     const { signal, cost = 1 } = opts;
     if (!(Number.isInteger(cost) && cost >= 1 && cost <= this.#maxQueue)) {
       if (typeof cost !== 'number') throw new TypeError(`cost must be a number, got ${show(cost)}`);
