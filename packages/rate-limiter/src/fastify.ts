@@ -140,7 +140,8 @@ function compileRoute(
 Object.assign(rateLimitPlugin, {
   [Symbol.for('skip-override')]: true,
   [Symbol.for('fastify.display-name')]: '@bulwark/rate-limiter',
-  [Symbol.for('plugin-meta')]: { name: '@bulwark/rate-limiter', fastify: '>=4' },
+  // The Fastify versions the package's peer dependency names (and the tests run).
+  [Symbol.for('plugin-meta')]: { name: '@bulwark/rate-limiter', fastify: '5.x' },
 });
 
 function finish(
