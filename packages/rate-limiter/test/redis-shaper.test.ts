@@ -53,6 +53,8 @@ describe('RedisLeakyBucketShaper options', () => {
     const handMade = { kind: 'leaky-bucket', capacity: 3, leakPerSecond: -1 } as const;
     expect(() => new RedisLeakyBucketShaper(handMade, { redis: fake })).toThrow(RangeError);
     const shaper = new RedisLeakyBucketShaper(spec, { redis: fake });
+    // The package's key namespace, as the limiter's 'bulwark:rate-limiter:<name>:'.
+    expect(shaper.prefix).toBe('bulwark:rate-limiter:shaper:default:');
     expect(() => shaper.schedule('')).toThrow(TypeError);
     expect(() => shaper.schedule('k', { cost: 4 })).toThrow(
       'cost must be an integer between 1 and 3 (maxQueue), got 4',

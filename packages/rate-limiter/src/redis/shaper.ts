@@ -48,7 +48,10 @@ export interface RedisLeakyBucketShaperOptions {
   redis: RedisClient;
   /** Name in errors and events. Default `'default'`. */
   name?: string;
-  /** Key prefix; a key's outflow is `<prefix>{<key>}`. Default `'bulwark:shaper:<name>:'`. */
+  /**
+   * Key prefix; a key's outflow is `<prefix>{<key>}`. Default
+   * `'bulwark:rate-limiter:shaper:<name>:'`.
+   */
   prefix?: string;
   /** Most units waiting per key (across every instance); integer >= 1, default `capacity`. */
   maxQueue?: number;
@@ -128,7 +131,7 @@ export class RedisLeakyBucketShaper implements Disposable {
     this.#redis = o.redis as unknown as ScriptClient;
     this.spec = leakyBucket(spec); // validates a spec built by hand, as the memory shaper does
     this.name = nonEmptyString('name', o.name ?? 'default');
-    const prefix = o.prefix ?? `bulwark:shaper:${this.name}:`;
+    const prefix = o.prefix ?? `bulwark:rate-limiter:shaper:${this.name}:`;
     if (typeof prefix !== 'string')
       throw new TypeError(`prefix must be a string, got ${show(prefix)}`);
     this.prefix = prefix;
