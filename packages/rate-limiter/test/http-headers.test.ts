@@ -147,11 +147,20 @@ describe('gate', () => {
       /limiter\(req\) must be a RateLimiter/,
     );
     expect(() => new Gate<object>({ limiter, key: () => 5 as never }, byIp).check({})).toThrow(
-      'key(req) must return a string, got 5',
+      'key(req) must return a non-empty string, got 5',
     );
     await expect(
       new Gate<object>({ limiter, key: async () => 5 as never }, byIp).check({}),
-    ).rejects.toThrow('key(req) must resolve to a string, got 5');
+    ).rejects.toThrow('key(req) must resolve to a non-empty string, got 5');
+    // An empty key (say, a missing API-key header) is the key function's error: it must not
+    // reach the limiter, whose TypeError would go through onError ('allow' lets it pass).
+    const counted = new RecordingLimiter(1, 1000, new FakeClock(0));
+    expect(() =>
+      new Gate<object>({ limiter: counted, key: () => '', onError: 'allow' }, byIp).check({}),
+    ).toThrow(new TypeError('key(req) must return a non-empty string, got ""'));
+    await expect(
+      new Gate<object>({ limiter: counted, key: async () => '' }, byIp).check({}),
+    ).rejects.toThrow('key(req) must resolve to a non-empty string, got ""');
     expect(() => new Gate<object>(undefined as never, byIp)).toThrow(/options must be an object/);
     expect(
       () =>

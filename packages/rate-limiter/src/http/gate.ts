@@ -221,16 +221,18 @@ export class Gate<Req> {
       : (this.#limiter as LimiterSet);
     const cost = this.#costFn === undefined ? this.#cost : checkCost(this.#costFn(req));
     const key = this.#key(req);
-    if (typeof key === 'string') return this.#consume(req, limiters, key, cost);
+    // An empty key is the key function's error, not the limiter's: were it left to the limiter
+    // (which rejects it), `onError: 'allow'` would let every such request through unlimited.
+    if (typeof key === 'string' && key !== '') return this.#consume(req, limiters, key, cost);
     if (isThenable(key)) {
       return Promise.resolve(key).then((resolved) => {
-        if (typeof resolved !== 'string') {
-          throw new TypeError(`key(req) must resolve to a string, got ${show(resolved)}`);
+        if (typeof resolved !== 'string' || resolved === '') {
+          throw new TypeError(`key(req) must resolve to a non-empty string, got ${show(resolved)}`);
         }
         return this.#consume(req, limiters, resolved, cost);
       });
     }
-    throw new TypeError(`key(req) must return a string, got ${show(key)}`);
+    throw new TypeError(`key(req) must return a non-empty string, got ${show(key)}`);
   }
 
   #consume(req: Req, limiters: LimiterSet, key: string, cost: number): Outcome | Promise<Outcome> {
