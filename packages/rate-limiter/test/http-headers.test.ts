@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { clientIp } from '../src/http/client-ip.js';
 import { Failure, Gate, Verdict } from '../src/http/gate.js';
 import { policyItem, rateLimitItem, retryAfterSeconds, sfString } from '../src/http/headers.js';
+import { fixedWindow, MemoryRateLimiter } from '../src/index.js';
 import type { Decision, RateLimiter } from '../src/types.js';
 import { AsyncLimiter, BrokenLimiter, RecordingLimiter } from './http-helpers.js';
 
@@ -136,6 +137,17 @@ describe('gate', () => {
       byIp,
     );
     expect(() => wrong.check({})).toThrow(/onError\(error, req\) must be/);
+  });
+
+  it('refuses a fixed cost above the limit of a limiter when the adapter is created', () => {
+    const small = new MemoryRateLimiter(fixedWindow({ limit: 3, windowMs: 1000 }), {
+      name: 'small',
+    });
+    const big = new MemoryRateLimiter(fixedWindow({ limit: 10, windowMs: 1000 }));
+    expect(() => new Gate<object>({ limiter: small, cost: 3 }, byIp)).not.toThrow();
+    expect(() => new Gate<object>({ limiter: [big, small], cost: 4 }, byIp)).toThrow(
+      new RangeError('cost must be <= 3 (the limit of limiter "small"), got 4'),
+    );
   });
 
   it('validates what the per-request functions return', async () => {

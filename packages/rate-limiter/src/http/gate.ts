@@ -130,6 +130,18 @@ function checkCost(value: unknown): number {
   return value;
 }
 
+function checkCostFits(cost: number, limiters: LimiterSet): void {
+  for (const limiter of Array.isArray(limiters) ? limiters : [limiters as RateLimiter]) {
+    // `limit` (the largest cost) is not in the RateLimiter contract; the bundled limiters have it.
+    const limit = (limiter as { limit?: unknown }).limit;
+    if (typeof limit === 'number' && cost > limit) {
+      throw new RangeError(
+        `cost must be <= ${limit} (the limit of limiter ${JSON.stringify(limiter.policy.name)}), got ${cost}`,
+      );
+    }
+  }
+}
+
 function checkFunction(value: unknown, name: string): void {
   if (value !== undefined && typeof value !== 'function') {
     throw new TypeError(`${name} must be a function, got ${show(value)}`);
@@ -190,6 +202,9 @@ export class Gate<Req> {
     } else {
       this.#cost = cost === undefined ? 1 : checkCost(cost);
       this.#costFn = undefined;
+      // A cost no limiter could ever admit would throw on every request, and `onError: 'allow'`
+      // would then let every request through: refuse it now when the limiters are known.
+      if (!this.#limiterIsFunction) checkCostFits(this.#cost, this.#limiter as LimiterSet);
     }
     this.#skip = skip;
     if (headers !== undefined && typeof headers !== 'boolean') {
