@@ -14,4 +14,7 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
+  // Split for CJS too, so every entry point shares one copy of each class: QueueFullError from
+  // /redis is the main entry's (instanceof holds across entry points in CommonJS as in ESM).
+  splitting: true,
 });

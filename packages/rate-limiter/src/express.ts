@@ -25,6 +25,7 @@ import {
   writeHeaders,
 } from './http/node.js';
 import type { Decision } from './types.js';
+import { show } from './validate.js';
 
 export type { ErrorAction, GateOptions, LimiterSet } from './http/gate.js';
 export type { Decision, RateLimiter, RateLimitPolicy } from './types.js';
@@ -57,7 +58,7 @@ export function rateLimit<
   const gate = new Gate<Req>(options, nodeClientIp);
   const onLimited = options.onLimited;
   if (onLimited !== undefined && typeof onLimited !== 'function') {
-    throw new TypeError(`onLimited must be a function, got ${String(onLimited)}`);
+    throw new TypeError(`onLimited must be a function, got ${show(onLimited)}`);
   }
   return function rateLimitMiddleware(req: Req, res: Res, next: Next): void {
     let outcome: Outcome | Promise<Outcome>;

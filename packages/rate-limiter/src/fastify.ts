@@ -33,6 +33,7 @@ import {
   type Verdict,
 } from './http/gate.js';
 import type { Decision } from './types.js';
+import { show } from './validate.js';
 
 export type { ErrorAction, GateOptions, LimiterSet } from './http/gate.js';
 export type { Decision, RateLimiter, RateLimitPolicy } from './types.js';
@@ -74,7 +75,7 @@ function fastifyClientIp(request: FastifyRequest, trustProxy: TrustProxy): strin
 function compile(options: FastifyRateLimitOptions): Compiled {
   const onLimited = options.onLimited;
   if (onLimited !== undefined && typeof onLimited !== 'function') {
-    throw new TypeError(`onLimited must be a function, got ${String(onLimited)}`);
+    throw new TypeError(`onLimited must be a function, got ${show(onLimited)}`);
   }
   return { gate: new Gate<FastifyRequest>(options, fastifyClientIp), onLimited };
 }
@@ -139,7 +140,8 @@ function compileRoute(
 Object.assign(rateLimitPlugin, {
   [Symbol.for('skip-override')]: true,
   [Symbol.for('fastify.display-name')]: '@bulwark/rate-limiter',
-  [Symbol.for('plugin-meta')]: { name: '@bulwark/rate-limiter', fastify: '>=4' },
+  // The Fastify versions the package's peer dependency names (and the tests run).
+  [Symbol.for('plugin-meta')]: { name: '@bulwark/rate-limiter', fastify: '5.x' },
 });
 
 function finish(

@@ -20,6 +20,7 @@ import type { Context, Env, MiddlewareHandler } from 'hono';
 import { clientIp, type TrustProxy } from './http/client-ip.js';
 import { Failure, Gate, type GateOptions, isThenable, type Outcome } from './http/gate.js';
 import type { Decision } from './types.js';
+import { show } from './validate.js';
 
 export type { ErrorAction, GateOptions, LimiterSet } from './http/gate.js';
 export type { Decision, RateLimiter, RateLimitPolicy } from './types.js';
@@ -64,7 +65,7 @@ export function rateLimit<E extends Env = Env>(
   );
   const onLimited = options.onLimited;
   if (onLimited !== undefined && typeof onLimited !== 'function') {
-    throw new TypeError(`onLimited must be a function, got ${String(onLimited)}`);
+    throw new TypeError(`onLimited must be a function, got ${show(onLimited)}`);
   }
   return async function rateLimitMiddleware(c, next) {
     const pending = gate.check(c);

@@ -19,6 +19,7 @@ import {
   writeHeaders,
 } from './http/node.js';
 import type { Decision } from './types.js';
+import { show } from './validate.js';
 
 export type { ErrorAction, GateOptions, LimiterSet } from './http/gate.js';
 export type { Decision, RateLimiter, RateLimitPolicy } from './types.js';
@@ -52,12 +53,12 @@ export function withRateLimit<
   options: HttpRateLimitOptions<Req, Res>,
 ): (req: Req, res: Res) => unknown {
   if (typeof handler !== 'function') {
-    throw new TypeError(`handler must be a function, got ${String(handler)}`);
+    throw new TypeError(`handler must be a function, got ${show(handler)}`);
   }
   const gate = new Gate<Req>(options, nodeClientIp);
   const onLimited = options.onLimited;
   if (onLimited !== undefined && typeof onLimited !== 'function') {
-    throw new TypeError(`onLimited must be a function, got ${String(onLimited)}`);
+    throw new TypeError(`onLimited must be a function, got ${show(onLimited)}`);
   }
   return function rateLimited(req: Req, res: Res): unknown {
     const outcome = gate.check(req);

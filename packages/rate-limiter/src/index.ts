@@ -34,7 +34,7 @@ export {
   tokenBucket,
   validateSpec,
 } from './algorithms/specs.js';
-export type { EvictEvent, LimitedEvent, QueueFullEvent } from './channels.js';
+export type { EvictEvent, LimitedEvent, QueueFullEvent, StoreErrorEvent } from './channels.js';
 export { channels } from './channels.js';
 export type {
   Clock,

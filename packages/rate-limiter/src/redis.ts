@@ -1,6 +1,11 @@
 // @bulwark/rate-limiter/redis: the Redis store (ioredis, standalone or Cluster).
 
-export { QueueFullError, type ScheduleOptions } from './memory/shaper.js';
+export type { StoreErrorEvent } from './channels.js';
+export {
+  QueueFullError,
+  type ScheduleOptions,
+  type TimerClock,
+} from './memory/shaper.js';
 export { RedisRateLimiter, storeErrorChannel } from './redis/limiter.js';
 export type {
   LeaseOptions,
@@ -14,4 +19,10 @@ export {
   type RedisLeakyBucketShaperOptions,
   type RedisLeakyBucketShaperStats,
 } from './redis/shaper.js';
-export type { Decision, RateLimiter, RateLimitPolicy } from './types.js';
+export type {
+  AlgorithmSpec,
+  Decision,
+  LeakyBucketSpec,
+  RateLimiter,
+  RateLimitPolicy,
+} from './types.js';

@@ -45,8 +45,11 @@ export interface RateLimiter {
 
 /** Token bucket: holds up to `capacity` tokens, refilled continuously at `refillPerSecond`. */
 export interface TokenBucketSpec {
+  /** Which algorithm. */
   readonly kind: 'token-bucket';
+  /** Most units the bucket holds (integer >= 1). */
   readonly capacity: number;
+  /** Tokens added per second (finite, > 0). */
   readonly refillPerSecond: number;
 }
 
@@ -55,37 +58,53 @@ export interface TokenBucketSpec {
  * that would overflow it is dropped; as a shaper (`schedule`) it waits for its slot instead.
  */
 export interface LeakyBucketSpec {
+  /** Which algorithm. */
   readonly kind: 'leaky-bucket';
+  /** Most units the bucket holds (integer >= 1). */
   readonly capacity: number;
+  /** Units drained per second (finite, > 0). */
   readonly leakPerSecond: number;
 }
 
 /** Fixed window: at most `limit` units per aligned window of `windowMs`. */
 export interface FixedWindowSpec {
+  /** Which algorithm. */
   readonly kind: 'fixed-window';
+  /** Most units per window (GCRA: per `periodMs`); integer >= 1. */
   readonly limit: number;
+  /** Window length in ms; integer >= 1. */
   readonly windowMs: number;
 }
 
 /** Sliding window log: at most `limit` units in any interval of `windowMs` (exact). */
 export interface SlidingWindowLogSpec {
+  /** Which algorithm. */
   readonly kind: 'sliding-window-log';
+  /** Most units per window (GCRA: per `periodMs`); integer >= 1. */
   readonly limit: number;
+  /** Window length in ms; integer >= 1. */
   readonly windowMs: number;
 }
 
 /** Sliding window counter: the previous window's count weighted by its overlap, plus this one's. */
 export interface SlidingWindowCounterSpec {
+  /** Which algorithm. */
   readonly kind: 'sliding-window-counter';
+  /** Most units per window (GCRA: per `periodMs`); integer >= 1. */
   readonly limit: number;
+  /** Window length in ms; integer >= 1. */
   readonly windowMs: number;
 }
 
 /** GCRA: `limit` units per `periodMs` at an even pace, with `burst` extra units of tolerance. */
 export interface GcraSpec {
+  /** Which algorithm. */
   readonly kind: 'gcra';
+  /** Most units per window (GCRA: per `periodMs`); integer >= 1. */
   readonly limit: number;
+  /** The period of `limit`, in ms; integer >= 1. */
   readonly periodMs: number;
+  /** Extra units of tolerance ahead of the pace; integer >= 0. */
   readonly burst: number;
 }
 

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type AlgorithmSpec,
+  channels,
   type Decision,
   fixedWindow,
   gcra,
@@ -377,5 +378,21 @@ describe('MemoryRateLimiter bad input', () => {
     });
     expect(limiter.consume('k', 3).allowed).toBe(true);
     expect(() => limiter.consume('k', 4)).toThrow('between 1 and 3');
+  });
+});
+
+describe('diagnostics channels', () => {
+  it('are all named bulwark:rate-limiter:<event>, one per key of channels', () => {
+    const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    const names = Object.entries(channels).map(([key, channel]) => {
+      expect(channel.name).toBe(`bulwark:rate-limiter:${kebab(key)}`);
+      return channel.name;
+    });
+    expect(names).toEqual([
+      'bulwark:rate-limiter:limited',
+      'bulwark:rate-limiter:evict',
+      'bulwark:rate-limiter:queue-full',
+      'bulwark:rate-limiter:store-error',
+    ]);
   });
 });

@@ -251,6 +251,9 @@ describe('LeakyBucketShaper', () => {
     expect(() => shaper.schedule('k', { signal: {} as never })).toThrow(
       'signal must be an AbortSignal',
     );
+    expect(() => shaper.schedule('k', null as never)).toThrow(
+      new TypeError('schedule options must be an object, got null'),
+    );
   });
 
   it('defaults to the real clock (no timer needed for a free slot)', async () => {

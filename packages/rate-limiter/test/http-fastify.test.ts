@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { FakeClock } from '@bulwark/test-utils';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -72,6 +73,15 @@ describe('fastify: plugin', () => {
     expect((await get(url, '/')).headers.ratelimit).toBe('"default";r=99;t=60');
     expect(limiter.calls).toHaveLength(1);
     expect(login.calls).toHaveLength(2);
+  });
+
+  it('declares the Fastify versions of its peer dependency', async () => {
+    const meta = (rateLimitPlugin as unknown as Record<symbol, { fastify: string }>)[
+      Symbol.for('plugin-meta')
+    ];
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    expect(pkg.peerDependencies.fastify).toBe('^5.0.0');
+    expect(meta?.fastify).toBe('5.x');
   });
 
   it('covers only the context it is registered in', async () => {

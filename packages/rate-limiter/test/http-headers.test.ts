@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { clientIp } from '../src/http/client-ip.js';
 import { Failure, Gate, Verdict } from '../src/http/gate.js';
 import { policyItem, rateLimitItem, retryAfterSeconds, sfString } from '../src/http/headers.js';
+import { fixedWindow, MemoryRateLimiter } from '../src/index.js';
 import type { Decision, RateLimiter } from '../src/types.js';
 import { AsyncLimiter, BrokenLimiter, RecordingLimiter } from './http-helpers.js';
 
@@ -138,6 +139,17 @@ describe('gate', () => {
     expect(() => wrong.check({})).toThrow(/onError\(error, req\) must be/);
   });
 
+  it('refuses a fixed cost above the limit of a limiter when the adapter is created', () => {
+    const small = new MemoryRateLimiter(fixedWindow({ limit: 3, windowMs: 1000 }), {
+      name: 'small',
+    });
+    const big = new MemoryRateLimiter(fixedWindow({ limit: 10, windowMs: 1000 }));
+    expect(() => new Gate<object>({ limiter: small, cost: 3 }, byIp)).not.toThrow();
+    expect(() => new Gate<object>({ limiter: [big, small], cost: 4 }, byIp)).toThrow(
+      new RangeError('cost must be <= 3 (the limit of limiter "small"), got 4'),
+    );
+  });
+
   it('validates what the per-request functions return', async () => {
     const limiter = new RecordingLimiter(2, 1000, new FakeClock(0));
     expect(() => new Gate<object>({ limiter, cost: () => 1.5 }, byIp).check({})).toThrow(
@@ -147,11 +159,20 @@ describe('gate', () => {
       /limiter\(req\) must be a RateLimiter/,
     );
     expect(() => new Gate<object>({ limiter, key: () => 5 as never }, byIp).check({})).toThrow(
-      'key(req) must return a string, got 5',
+      'key(req) must return a non-empty string, got 5',
     );
     await expect(
       new Gate<object>({ limiter, key: async () => 5 as never }, byIp).check({}),
-    ).rejects.toThrow('key(req) must resolve to a string, got 5');
+    ).rejects.toThrow('key(req) must resolve to a non-empty string, got 5');
+    // An empty key (say, a missing API-key header) is the key function's error: it must not
+    // reach the limiter, whose TypeError would go through onError ('allow' lets it pass).
+    const counted = new RecordingLimiter(1, 1000, new FakeClock(0));
+    expect(() =>
+      new Gate<object>({ limiter: counted, key: () => '', onError: 'allow' }, byIp).check({}),
+    ).toThrow(new TypeError('key(req) must return a non-empty string, got ""'));
+    await expect(
+      new Gate<object>({ limiter: counted, key: async () => '' }, byIp).check({}),
+    ).rejects.toThrow('key(req) must resolve to a non-empty string, got ""');
     expect(() => new Gate<object>(undefined as never, byIp)).toThrow(/options must be an object/);
     expect(
       () =>

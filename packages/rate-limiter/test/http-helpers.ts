@@ -365,6 +365,27 @@ export function adapterSuite(name: string, harness: Harness): void {
       await expect(bad({ limiter, onError: 'ignore' })).rejects.toThrow(/onError must be/);
       await expect(bad({ limiter, key: 'ip' })).rejects.toThrow(/key must be a function/);
       await expect(bad({ limiter, headers: 'yes' })).rejects.toThrow(/headers must be a boolean/);
+      await expect(bad({ limiter: {} })).rejects.toThrow(
+        'limiter must be a RateLimiter, a list of them or a function, got an object',
+      );
+      await expect(bad({ limiter: [limiter, 1] })).rejects.toThrow(
+        'limiter must hold RateLimiter objects, got 1',
+      );
+      await expect(bad({ limiter, cost: '1' })).rejects.toThrow(
+        new TypeError('cost must be a number, got "1"'),
+      );
+      await expect(bad({ limiter, trustProxy: 'yes' })).rejects.toThrow(
+        new TypeError('trustProxy must be a boolean or an integer >= 0, got "yes"'),
+      );
+      await expect(bad({ limiter, skip: true })).rejects.toThrow(
+        new TypeError('skip must be a function, got true'),
+      );
+      await expect(bad({ limiter, onError: 1 })).rejects.toThrow(
+        "onError must be 'allow', 'deny', 'throw' or a function, got 1",
+      );
+      await expect(bad({ limiter, onLimited: 'json' })).rejects.toThrow(
+        new TypeError('onLimited must be a function, got "json"'),
+      );
     });
   });
 }

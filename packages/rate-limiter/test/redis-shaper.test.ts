@@ -32,10 +32,35 @@ describe('RedisLeakyBucketShaper options', () => {
     expect(
       () => new RedisLeakyBucketShaper(spec, { redis: fake, onStoreError: 'x' as never }),
     ).toThrow(/onStoreError/);
+    expect(() => new RedisLeakyBucketShaper(spec, null as never)).toThrow(
+      'options must be an object, got null',
+    );
+    expect(() => new RedisLeakyBucketShaper(spec, { redis: fake, name: '' })).toThrow(
+      'name must be a non-empty string, got ""',
+    );
+    expect(() => new RedisLeakyBucketShaper(spec, { redis: fake, prefix: 1 as never })).toThrow(
+      'prefix must be a string, got 1',
+    );
+    expect(() => new RedisLeakyBucketShaper(spec, { redis: fake, clock: 5 as never })).toThrow(
+      'clock must be an object with setTimeout() and clearTimeout(), got 5',
+    );
+    expect(() => new RedisLeakyBucketShaper(spec, { redis: fake, clock: {} as never })).toThrow(
+      TypeError,
+    );
+    expect(() => new RedisLeakyBucketShaper(spec, { redis: fake, now: 1 as never })).toThrow(
+      'now must be a function, got 1',
+    );
+    const handMade = { kind: 'leaky-bucket', capacity: 3, leakPerSecond: -1 } as const;
+    expect(() => new RedisLeakyBucketShaper(handMade, { redis: fake })).toThrow(RangeError);
     const shaper = new RedisLeakyBucketShaper(spec, { redis: fake });
+    // The package's key namespace, as the limiter's 'bulwark:rate-limiter:<name>:'.
+    expect(shaper.prefix).toBe('bulwark:rate-limiter:shaper:default:');
     expect(() => shaper.schedule('')).toThrow(TypeError);
     expect(() => shaper.schedule('k', { cost: 4 })).toThrow(
       'cost must be an integer between 1 and 3 (maxQueue), got 4',
+    );
+    expect(() => shaper.schedule('k', 'fast' as never)).toThrow(
+      new TypeError('schedule options must be an object, got "fast"'),
     );
   });
 
@@ -49,6 +74,40 @@ describe('RedisLeakyBucketShaper options', () => {
     const closed = new RedisLeakyBucketShaper(spec, { redis: broken, onStoreError: 'fail-closed' });
     await expect(closed.schedule('k')).rejects.toThrow('down');
     expect(closed.stats()).toMatchObject({ storeErrors: 1, released: 0 });
+  });
+
+  it('close() rejects waiting requests and reservations in flight, clearing their timers', async () => {
+    const clock = new FakeClock(0);
+    let answer: (reply: unknown) => void = () => {};
+    let calls = 0;
+    const redis = {
+      // The first call answers at once (a slot 500 ms away); the second waits for `answer`.
+      evalsha: () =>
+        ++calls === 1
+          ? Promise.resolve([1, 500, 0])
+          : new Promise((resolve) => {
+              answer = resolve;
+            }),
+      eval: () => Promise.reject(new Error('unused')),
+    } as never;
+    const shaper = new RedisLeakyBucketShaper(spec, { redis, clock });
+    const waiting = shaper.schedule('k');
+    await flushMicrotasks();
+    expect(shaper.stats().waiting).toBe(1);
+    const inFlight = shaper.schedule('k');
+    shaper.close(new Error('shutting down'));
+    await expect(waiting).rejects.toThrow('shutting down');
+    answer([1, 600, 1]);
+    await expect(inFlight).rejects.toThrow('shutting down');
+    expect(shaper.stats()).toMatchObject({ waiting: 0, released: 0, aborted: 2 });
+    clock.advance(1000); // the cleared timer never fires
+    expect(shaper.stats().released).toBe(0);
+    // Still usable after close, like the memory shaper; dispose closes too.
+    calls = 0;
+    const later = shaper.schedule('k');
+    await flushMicrotasks();
+    shaper[Symbol.dispose]();
+    await expect(later).rejects.toThrow('closed');
   });
 });
 

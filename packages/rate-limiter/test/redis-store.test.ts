@@ -9,15 +9,18 @@ import {
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  channels,
   fixedWindow,
   gcra,
   leakyBucket,
+  MemoryRateLimiter,
+  type StoreErrorEvent,
   slidingWindowCounter,
   slidingWindowLog,
   tokenBucket,
 } from '../src/index.js';
 import { scriptFor } from '../src/redis/scripts.js';
-import { RedisRateLimiter } from '../src/redis.js';
+import { RedisRateLimiter, storeErrorChannel } from '../src/redis.js';
 import type { AlgorithmSpec } from '../src/types.js';
 
 const specs: AlgorithmSpec[] = [
@@ -56,6 +59,30 @@ describe('RedisRateLimiter options', () => {
     expect(() => new RedisRateLimiter(spec, { redis: fake, insurance: {} as never })).toThrow(
       /insurance/,
     );
+    expect(() => new RedisRateLimiter(spec, null as never)).toThrow(
+      'options must be an object, got null',
+    );
+    expect(() => new RedisRateLimiter(spec, { redis: fake, prefix: 5 as never })).toThrow(
+      'prefix must be a string, got 5',
+    );
+    expect(() => new RedisRateLimiter(spec, { redis: fake, now: 5 as never })).toThrow(
+      'now must be a function, got 5',
+    );
+    expect(() => new RedisRateLimiter(spec, { redis: fake, lease: 10 as never })).toThrow(
+      'lease must be an object ({ batch }), got 10',
+    );
+    expect(
+      () => new RedisRateLimiter(spec, { redis: fake, lease: { batch: '2' as never } }),
+    ).toThrow('lease.batch must be a number, got "2"');
+    expect(
+      () =>
+        new RedisRateLimiter(spec, { redis: fake, lease: { batch: 2, maxAgeMs: '9' as never } }),
+    ).toThrow(new TypeError('lease.maxAgeMs must be a number, got "9"'));
+    // A spec built by hand is validated, as the memory store does.
+    const handMade = { kind: 'fixed-window', limit: 0, windowMs: 1000 } as const;
+    expect(() => new RedisRateLimiter(handMade, { redis: fake })).toThrow(
+      'limit must be an integer >= 1, got 0',
+    );
   });
 
   it('rejects a bad key or cost synchronously, naming it', () => {
@@ -71,6 +98,38 @@ describe('RedisRateLimiter options', () => {
     const limiter = new RedisRateLimiter(spec, { redis: fake, name: 'api' });
     expect(limiter.policy).toEqual({ name: 'api', limit: 5, windowMs: 1000 });
     expect(limiter.prefix).toBe('bulwark:rate-limiter:api:');
+    expect(limiter.limit).toBe(5);
+    // GCRA: the largest cost is burst + 1, as in memory.
+    const paced = gcra({ limit: 100, periodMs: 1000, burst: 9 });
+    expect(new RedisRateLimiter(paced, { redis: fake }).limit).toBe(
+      new MemoryRateLimiter(paced).limit,
+    );
+  });
+
+  it('publishes each failed call on channels.storeError (the /redis storeErrorChannel)', async () => {
+    expect(storeErrorChannel).toBe(channels.storeError);
+    expect(channels.storeError.name).toBe('bulwark:rate-limiter:store-error');
+    const down = new Error('down');
+    const broken = { evalsha: () => Promise.reject(down), eval: () => Promise.reject(down) };
+    const events: StoreErrorEvent[] = [];
+    const listen = (message: unknown) => events.push(message as StoreErrorEvent);
+    channels.storeError.subscribe(listen);
+    try {
+      const open = new RedisRateLimiter(spec, { redis: broken as never, name: 'open' });
+      const closed = new RedisRateLimiter(spec, {
+        redis: broken as never,
+        name: 'closed',
+        onStoreError: 'fail-closed',
+      });
+      expect((await open.consume('a')).allowed).toBe(true);
+      expect((await closed.consume('b')).allowed).toBe(false);
+    } finally {
+      channels.storeError.unsubscribe(listen);
+    }
+    expect(events).toEqual([
+      { limiter: 'open', key: 'a', error: down, answeredBy: 'fail-open' },
+      { limiter: 'closed', key: 'b', error: down, answeredBy: 'fail-closed' },
+    ]);
   });
 });
 

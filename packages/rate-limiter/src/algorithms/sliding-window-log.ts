@@ -36,8 +36,11 @@ import type { Algorithm } from './algorithm.js';
  * first. Entries before `head` are dropped ones not yet compacted away.
  */
 export interface SlidingWindowLogState {
+  /** The ms of each entry, ascending. */
   times: number[];
+  /** The units admitted at each entry's ms. */
   units: number[];
+  /** Index of the oldest live entry. */
   head: number;
   /** Sum of `units[head..]`. */
   total: number;

@@ -15,6 +15,8 @@
  *   header on every request.
  */
 
+import { show } from '../validate.js';
+
 /** How far `X-Forwarded-For` is trusted; see the module comment. */
 export type TrustProxy = boolean | number;
 
@@ -23,7 +25,7 @@ export function checkTrustProxy(value: unknown): TrustProxy {
   if (value === undefined) return false;
   if (typeof value === 'boolean') return value;
   if (typeof value !== 'number') {
-    throw new TypeError(`trustProxy must be a boolean or an integer >= 0, got ${String(value)}`);
+    throw new TypeError(`trustProxy must be a boolean or an integer >= 0, got ${show(value)}`);
   }
   if (!Number.isInteger(value) || value < 0) {
     throw new RangeError(`trustProxy must be a boolean or an integer >= 0, got ${value}`);

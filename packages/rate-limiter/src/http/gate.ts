@@ -9,6 +9,7 @@
  */
 
 import type { Decision, RateLimiter } from '../types.js';
+import { show } from '../validate.js';
 import { checkTrustProxy, type TrustProxy } from './client-ip.js';
 import { limiterHeaders, listPolicy, rateLimitItem, retryAfterSeconds } from './headers.js';
 
@@ -106,7 +107,7 @@ function checkLimiterSet(value: unknown, what: string): LimiterSet {
     if (value.length === 0) throw new RangeError(`${what} must not be an empty list`);
     for (const item of value) {
       if (!isLimiter(item)) {
-        throw new TypeError(`${what} must hold RateLimiter objects, got ${String(item)}`);
+        throw new TypeError(`${what} must hold RateLimiter objects, got ${show(item)}`);
       }
       limiterHeaders(item); // fails now on a policy name that cannot go into a header
     }
@@ -114,7 +115,7 @@ function checkLimiterSet(value: unknown, what: string): LimiterSet {
   }
   if (!isLimiter(value)) {
     throw new TypeError(
-      `${what} must be a RateLimiter, a list of them or a function, got ${String(value)}`,
+      `${what} must be a RateLimiter, a list of them or a function, got ${show(value)}`,
     );
   }
   limiterHeaders(value);
@@ -123,14 +124,27 @@ function checkLimiterSet(value: unknown, what: string): LimiterSet {
 
 function checkCost(value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new RangeError(`cost must be an integer >= 1, got ${String(value)}`);
+    if (typeof value !== 'number') throw new TypeError(`cost must be a number, got ${show(value)}`);
+    throw new RangeError(`cost must be an integer >= 1, got ${show(value)}`);
   }
   return value;
 }
 
+function checkCostFits(cost: number, limiters: LimiterSet): void {
+  for (const limiter of Array.isArray(limiters) ? limiters : [limiters as RateLimiter]) {
+    // `limit` (the largest cost) is not in the RateLimiter contract; the bundled limiters have it.
+    const limit = (limiter as { limit?: unknown }).limit;
+    if (typeof limit === 'number' && cost > limit) {
+      throw new RangeError(
+        `cost must be <= ${limit} (the limit of limiter ${JSON.stringify(limiter.policy.name)}), got ${cost}`,
+      );
+    }
+  }
+}
+
 function checkFunction(value: unknown, name: string): void {
   if (value !== undefined && typeof value !== 'function') {
-    throw new TypeError(`${name} must be a function, got ${String(value)}`);
+    throw new TypeError(`${name} must be a function, got ${show(value)}`);
   }
 }
 
@@ -139,7 +153,7 @@ const ERROR_ACTIONS: readonly unknown[] = ['allow', 'deny', 'throw'];
 function checkErrorAction(value: unknown, name: string): ErrorAction {
   if (!ERROR_ACTIONS.includes(value)) {
     throw new TypeError(
-      `${name} must be 'allow', 'deny', 'throw' or a function, got ${String(value)}`,
+      `${name} must be 'allow', 'deny', 'throw' or a function, got ${show(value)}`,
     );
   }
   return value as ErrorAction;
@@ -163,7 +177,7 @@ export class Gate<Req> {
 
   constructor(options: GateOptions<Req>, defaultKey: (req: Req, trustProxy: TrustProxy) => string) {
     if (options === null || typeof options !== 'object') {
-      throw new TypeError(`options must be an object, got ${String(options)}`);
+      throw new TypeError(`options must be an object, got ${show(options)}`);
     }
     const { limiter, key, trustProxy, cost, skip, headers, onError } = options;
     if (typeof limiter === 'function') {
@@ -188,10 +202,13 @@ export class Gate<Req> {
     } else {
       this.#cost = cost === undefined ? 1 : checkCost(cost);
       this.#costFn = undefined;
+      // A cost no limiter could ever admit would throw on every request, and `onError: 'allow'`
+      // would then let every request through: refuse it now when the limiters are known.
+      if (!this.#limiterIsFunction) checkCostFits(this.#cost, this.#limiter as LimiterSet);
     }
     this.#skip = skip;
     if (headers !== undefined && typeof headers !== 'boolean') {
-      throw new TypeError(`headers must be a boolean, got ${String(headers)}`);
+      throw new TypeError(`headers must be a boolean, got ${show(headers)}`);
     }
     this.#headers = headers !== false;
     this.#onError =
@@ -219,16 +236,18 @@ export class Gate<Req> {
       : (this.#limiter as LimiterSet);
     const cost = this.#costFn === undefined ? this.#cost : checkCost(this.#costFn(req));
     const key = this.#key(req);
-    if (typeof key === 'string') return this.#consume(req, limiters, key, cost);
+    // An empty key is the key function's error, not the limiter's: were it left to the limiter
+    // (which rejects it), `onError: 'allow'` would let every such request through unlimited.
+    if (typeof key === 'string' && key !== '') return this.#consume(req, limiters, key, cost);
     if (isThenable(key)) {
       return Promise.resolve(key).then((resolved) => {
-        if (typeof resolved !== 'string') {
-          throw new TypeError(`key(req) must resolve to a string, got ${String(resolved)}`);
+        if (typeof resolved !== 'string' || resolved === '') {
+          throw new TypeError(`key(req) must resolve to a non-empty string, got ${show(resolved)}`);
         }
         return this.#consume(req, limiters, resolved, cost);
       });
     }
-    throw new TypeError(`key(req) must return a string, got ${String(key)}`);
+    throw new TypeError(`key(req) must return a non-empty string, got ${show(key)}`);
   }
 
   #consume(req: Req, limiters: LimiterSet, key: string, cost: number): Outcome | Promise<Outcome> {

@@ -19,6 +19,7 @@ import {
 
 /** A source of time in ms. The limiter floors it to whole ms. */
 export interface Clock {
+  /** The current time in ms (floored to whole ms by the limiter). */
   now(): number;
 }
 
@@ -36,6 +37,7 @@ export interface MemoryRateLimiterOptions {
 export interface MemoryRateLimiterStats {
   /** Keys held now. */
   keys: number;
+  /** The `maxKeys` option. */
   maxKeys: number;
   /** `consume` calls admitted. */
   allowed: number;

@@ -10,8 +10,11 @@ import { clockOption, integer, nonEmptyString, options, show } from '../validate
 
 /** The clock a shaper needs: time in ms and timers (a `FakeClock` in tests). */
 export interface TimerClock {
+  /** The current time in ms (fractions allowed). */
   now(): number;
+  /** Calls `callback` after `ms` ms; returns a handle for `clearTimeout`. */
   setTimeout(callback: () => void, ms: number): unknown;
+  /** Cancels a timer set by `setTimeout`. */
   clearTimeout(handle: unknown): void;
 }
 
@@ -51,6 +54,7 @@ export interface LeakyBucketShaperStats {
 
 /** Rejection of {@link LeakyBucketShaper.schedule} when the key's queue cannot take the request. */
 export class QueueFullError extends Error {
+  /** Always `'QueueFullError'`. */
   override readonly name = 'QueueFullError';
   /** The key whose queue was full. */
   readonly key: string;
@@ -154,6 +158,8 @@ export class LeakyBucketShaper implements Disposable {
   schedule(key: string, opts: ScheduleOptions = {}): Promise<void> {
     if (typeof key !== 'string' || key.length === 0)
       throw new TypeError(`key must be a non-empty string, got ${show(key)}`);
+    if (typeof opts !== 'object' || opts === null)
+      throw new TypeError(`schedule options must be an object, got ${show(opts)}`);
     const { signal, cost = 1 } = opts;
     if (!(Number.isInteger(cost) && cost >= 1 && cost <= this.#maxQueue)) {
       if (typeof cost !== 'number') throw new TypeError(`cost must be a number, got ${show(cost)}`);

@@ -1,7 +1,6 @@
-import { channel } from 'node:diagnostics_channel';
 import { algorithmFor } from '../algorithms/index.js';
-import { policyOf } from '../algorithms/specs.js';
-import { channels } from '../channels.js';
+import { policyOf, validateSpec } from '../algorithms/specs.js';
+import { channels, type StoreErrorEvent } from '../channels.js';
 import type { AlgorithmSpec, Decision, RateLimiter, RateLimitPolicy } from '../types.js';
 import { badCost, badKey, show } from '../validate.js';
 import { LeaseBook } from './lease.js';
@@ -10,10 +9,10 @@ import type { RedisClient, ScriptRunner } from './runner.js';
 import { scriptFor } from './scripts.js';
 
 /**
- * `bulwark:rate-limiter:store-error`: `{ limiter, key, error, answeredBy }` whenever a Redis call
- * fails; `answeredBy` is `'insurance'`, `'fail-open'`, `'fail-closed'` or `'function'`.
+ * `bulwark:rate-limiter:store-error`, the same channel as `channels.storeError` of the main
+ * entry: a {@link StoreErrorEvent} whenever a Redis call fails.
  */
-export const storeErrorChannel = channel('bulwark:rate-limiter:store-error');
+export const storeErrorChannel = channels.storeError;
 
 // Reply of every script: allowed (0/1), remaining, resetMs, retryAfterMs and, in lease mode, the
 // units taken. All integers (Lua numbers in replies are truncated to integers, so the scripts
@@ -73,6 +72,7 @@ export class RedisRateLimiter implements RateLimiter {
       throw new TypeError(`redis must be an ioredis client, got ${show(options.redis)}`);
     this.#redis = options.redis;
     this.#client = options.redis as unknown as ScriptClient;
+    spec = validateSpec(spec);
     this.spec = spec;
     const name = options.name ?? 'default';
     if (typeof name !== 'string' || name.length === 0)
@@ -117,7 +117,9 @@ export class RedisRateLimiter implements RateLimiter {
         throw new RangeError(`lease.batch must be an integer >= 2, got ${batch}`);
       if (batch > this.#limit)
         throw new RangeError(`lease.batch must be <= ${this.#limit} (the limit), got ${batch}`);
-      if (typeof maxAgeMs !== 'number' || !(maxAgeMs > 0) || !Number.isFinite(maxAgeMs))
+      if (typeof maxAgeMs !== 'number')
+        throw new TypeError(`lease.maxAgeMs must be a number, got ${show(maxAgeMs)}`);
+      if (!(maxAgeMs > 0) || !Number.isFinite(maxAgeMs))
         throw new RangeError(`lease.maxAgeMs must be a finite number > 0, got ${maxAgeMs}`);
       this.#lease = new LeaseBook(
         {
@@ -130,6 +132,11 @@ export class RedisRateLimiter implements RateLimiter {
         this.#now ?? Date.now,
       );
     }
+  }
+
+  /** The largest `cost` accepted: the `limit` every decision reports (as `MemoryRateLimiter.limit`). */
+  get limit(): number {
+    return this.#limit;
   }
 
   /**
@@ -319,9 +326,16 @@ export class RedisRateLimiter implements RateLimiter {
   }
 }
 
-function publish(limiter: RedisRateLimiter, key: string, error: unknown, answeredBy: string): void {
-  if (storeErrorChannel.hasSubscribers)
-    storeErrorChannel.publish({ limiter: limiter.policy.name, key, error, answeredBy });
+function publish(
+  limiter: RedisRateLimiter,
+  key: string,
+  error: unknown,
+  answeredBy: StoreErrorEvent['answeredBy'],
+): void {
+  if (channels.storeError.hasSubscribers) {
+    const event: StoreErrorEvent = { limiter: limiter.policy.name, key, error, answeredBy };
+    channels.storeError.publish(event);
+  }
 }
 
 export type { Reply };

@@ -36,8 +36,8 @@ export interface RedisRateLimiterOptions {
   /** The policy's name (headers, diagnostics). Default `'default'`. */
   name?: string;
   /**
-   * Prefix of every Redis key; a key is `<prefix>{<key>}` (plus a suffix for the sliding window
-   * log's sequence counter). Default `'bulwark:rate-limiter:<name>:'`.
+   * Prefix of every Redis key; a key's state is the one Redis key `<prefix>{<key>}` (every
+   * algorithm, the sliding window log included). Default `'bulwark:rate-limiter:<name>:'`.
    */
   prefix?: string;
   /** What to answer when Redis fails and no insurance limiter answered. Default `'fail-open'`. */

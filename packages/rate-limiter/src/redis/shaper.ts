@@ -1,9 +1,8 @@
-import { policyOf } from '../algorithms/specs.js';
-import { channels, type QueueFullEvent } from '../channels.js';
+import { leakyBucket } from '../algorithms/specs.js';
+import { channels, type QueueFullEvent, type StoreErrorEvent } from '../channels.js';
 import { QueueFullError, type ScheduleOptions, type TimerClock } from '../memory/shaper.js';
 import type { LeakyBucketSpec } from '../types.js';
 import { integer, nonEmptyString, options as objectOption, show } from '../validate.js';
-import { storeErrorChannel } from './limiter.js';
 import type { RedisClient } from './runner.js';
 import { ScriptRunner } from './runner.js';
 
@@ -49,7 +48,10 @@ export interface RedisLeakyBucketShaperOptions {
   redis: RedisClient;
   /** Name in errors and events. Default `'default'`. */
   name?: string;
-  /** Key prefix; a key's outflow is `<prefix>{<key>}`. Default `'bulwark:shaper:<name>:'`. */
+  /**
+   * Key prefix; a key's outflow is `<prefix>{<key>}`. Default
+   * `'bulwark:rate-limiter:shaper:<name>:'`.
+   */
   prefix?: string;
   /** Most units waiting per key (across every instance); integer >= 1, default `capacity`. */
   maxQueue?: number;
@@ -72,7 +74,7 @@ export interface RedisLeakyBucketShaperStats {
   released: number;
   /** Requests rejected with `QueueFullError`. */
   rejected: number;
-  /** Requests rejected by their abort signal. */
+  /** Requests rejected by their abort signal or by `close()`. */
   aborted: number;
   /** Redis calls that failed. */
   storeErrors: number;
@@ -93,7 +95,7 @@ const globalTimers: Pick<TimerClock, 'setTimeout' | 'clearTimeout'> = {
  * slot stays in the outflow (the requests behind it do not move up), and the queue bound counts
  * the backlog of reserved units (see the README).
  */
-export class RedisLeakyBucketShaper {
+export class RedisLeakyBucketShaper implements Disposable {
   /** The spec this shaper runs. */
   readonly spec: LeakyBucketSpec;
   /** The name in errors and events. */
@@ -112,6 +114,11 @@ export class RedisLeakyBucketShaper {
   #rejected = 0;
   #aborted = 0;
   #storeErrors = 0;
+  /** Bumped by `close()`; a reservation in flight across a close is rejected with its reason. */
+  #closes = 0;
+  #closeReason: unknown;
+  /** Requests of this instance waiting for their slot: their timers and how to reject them. */
+  readonly #sleepers = new Set<{ timer: unknown; fail: (reason: unknown) => void }>();
 
   /** @throws TypeError / RangeError naming a bad option. */
   constructor(spec: LeakyBucketSpec, opts: RedisLeakyBucketShaperOptions) {
@@ -122,10 +129,9 @@ export class RedisLeakyBucketShaper {
     if (!redis || typeof redis.evalsha !== 'function' || typeof redis.eval !== 'function')
       throw new TypeError(`redis must be an ioredis client, got ${show(o.redis)}`);
     this.#redis = o.redis as unknown as ScriptClient;
-    this.spec = spec;
-    policyOf(spec); // validates the spec
+    this.spec = leakyBucket(spec); // validates a spec built by hand, as the memory shaper does
     this.name = nonEmptyString('name', o.name ?? 'default');
-    const prefix = o.prefix ?? `bulwark:shaper:${this.name}:`;
+    const prefix = o.prefix ?? `bulwark:rate-limiter:shaper:${this.name}:`;
     if (typeof prefix !== 'string')
       throw new TypeError(`prefix must be a string, got ${show(prefix)}`);
     this.prefix = prefix;
@@ -135,8 +141,15 @@ export class RedisLeakyBucketShaper {
       throw new TypeError(`onStoreError must be 'fail-open' or 'fail-closed', got ${show(mode)}`);
     this.#failClosed = mode === 'fail-closed';
     const clock = o.clock ?? globalTimers;
-    if (typeof clock.setTimeout !== 'function' || typeof clock.clearTimeout !== 'function')
-      throw new TypeError('clock must have setTimeout() and clearTimeout()');
+    if (
+      typeof clock !== 'object' ||
+      clock === null ||
+      typeof clock.setTimeout !== 'function' ||
+      typeof clock.clearTimeout !== 'function'
+    )
+      throw new TypeError(
+        `clock must be an object with setTimeout() and clearTimeout(), got ${show(clock)}`,
+      );
     this.#timers = clock;
     if (o.now !== undefined && typeof o.now !== 'function')
       throw new TypeError(`now must be a function, got ${show(o.now)}`);
@@ -160,6 +173,8 @@ export class RedisLeakyBucketShaper {
   schedule(key: string, opts: ScheduleOptions = {}): Promise<void> {
     if (typeof key !== 'string' || key.length === 0)
       throw new TypeError(`key must be a non-empty string, got ${show(key)}`);
+    if (typeof opts !== 'object' || opts === null)
+      throw new TypeError(`schedule options must be an object, got ${show(opts)}`);
     const { signal, cost = 1 } = opts;
     if (!(Number.isInteger(cost) && cost >= 1 && cost <= this.#maxQueue)) {
       if (typeof cost !== 'number') throw new TypeError(`cost must be a number, got ${show(cost)}`);
@@ -187,22 +202,49 @@ export class RedisLeakyBucketShaper {
     };
   }
 
+  /**
+   * Rejects every request of this instance waiting for its slot (or for its round trip) with
+   * `reason` (default an `Error('shaper closed')`) and clears their timers. Their reservations
+   * stay in Redis (a reservation is final). The shaper stays usable; the client is not closed.
+   */
+  close(reason: unknown = new Error(`shaper ${JSON.stringify(this.name)} closed`)): void {
+    this.#closes++;
+    this.#closeReason = reason;
+    for (const sleeper of this.#sleepers) {
+      this.#timers.clearTimeout(sleeper.timer);
+      sleeper.fail(reason);
+    }
+    this.#sleepers.clear();
+  }
+
+  /** `close()`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
   async #reserve(key: string, cost: number, signal: AbortSignal | undefined): Promise<void> {
+    const closes = this.#closes;
     let reply: [number, number, number];
     try {
       reply = (await this.#call(key, cost)) as [number, number, number];
     } catch (error) {
       this.#storeErrors++;
-      if (storeErrorChannel.hasSubscribers)
-        storeErrorChannel.publish({
+      if (channels.storeError.hasSubscribers) {
+        const event: StoreErrorEvent = {
           limiter: this.name,
           key,
           error,
           answeredBy: this.#failClosed ? 'fail-closed' : 'fail-open',
-        });
+        };
+        channels.storeError.publish(event);
+      }
       if (this.#failClosed) throw error;
       this.#released++;
       return;
+    }
+    if (this.#closes !== closes) {
+      this.#aborted++;
+      throw this.#closeReason;
     }
     const [reserved, delay, waiting] = reply;
     if (reserved !== 1) {
@@ -240,17 +282,27 @@ export class RedisLeakyBucketShaper {
   #wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
     this.#waiting++;
     return new Promise<void>((resolve, reject) => {
-      const onAbort = () => {
-        this.#timers.clearTimeout(timer);
-        this.#waiting--;
-        this.#aborted++;
-        reject(signal!.reason);
+      const sleeper = {
+        timer: undefined as unknown,
+        fail: (reason: unknown) => {
+          signal?.removeEventListener('abort', onAbort);
+          this.#waiting--;
+          this.#aborted++;
+          reject(reason);
+        },
       };
-      const timer = this.#timers.setTimeout(() => {
+      const onAbort = () => {
+        this.#timers.clearTimeout(sleeper.timer);
+        this.#sleepers.delete(sleeper);
+        sleeper.fail(signal!.reason);
+      };
+      sleeper.timer = this.#timers.setTimeout(() => {
         signal?.removeEventListener('abort', onAbort);
+        this.#sleepers.delete(sleeper);
         this.#waiting--;
         resolve();
       }, ms);
+      this.#sleepers.add(sleeper);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
