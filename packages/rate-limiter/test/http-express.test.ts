@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { FakeClock } from '@bulwark/test-utils';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import express4 from 'express4';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ExpressRateLimitOptions, rateLimit } from '../src/express.js';
 import { adapterSuite, client, closeServer, listen, RecordingLimiter } from './http-helpers.js';
@@ -18,26 +19,33 @@ async function stop() {
   if (running) await closeServer(running);
 }
 
-adapterSuite('express', {
-  path: (req: Request) => req.path,
-  header: (req: Request, name: string) => req.get(name),
-  async start(options: ExpressRateLimitOptions, limitedText?: string) {
-    const app = express();
-    app.use(
-      rateLimit({
-        ...options,
-        ...(limitedText === undefined
-          ? {}
-          : { onLimited: (_req: IncomingMessage, res: ServerResponse) => res.end(limitedText) }),
-      }),
-    );
-    app.get('/{*path}', (_req, res) => {
-      res.send('ok');
-    });
-    return serve(app);
-  },
-  stop,
-});
+// The same suite on both majors the peer range allows. Express 4 takes `*` for a catch-all
+// route, Express 5 a named wildcard.
+for (const [name, createApp, catchAll] of [
+  ['express', express, '/{*path}'],
+  ['express 4', express4, '*'],
+] as const) {
+  adapterSuite(name, {
+    path: (req: Request) => req.path,
+    header: (req: Request, header: string) => req.get(header),
+    async start(options: ExpressRateLimitOptions, limitedText?: string) {
+      const app = createApp();
+      app.use(
+        rateLimit({
+          ...options,
+          ...(limitedText === undefined
+            ? {}
+            : { onLimited: (_req: IncomingMessage, res: ServerResponse) => res.end(limitedText) }),
+        }),
+      );
+      app.get(catchAll, (_req, res) => {
+        res.send('ok');
+      });
+      return serve(app);
+    },
+    stop,
+  });
+}
 
 describe('express: middleware', () => {
   const get = client();
