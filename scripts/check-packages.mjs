@@ -1,8 +1,38 @@
-// Runs publint and @arethetypeswrong/cli over every built package in packages/.
+// Runs publint and @arethetypeswrong/cli over every built package in packages/, and checks that
+// a class exported by several entry points (say an error class from `.` and `/redis`) is one and
+// the same class in both the ESM and the CJS build, so `instanceof` holds across entry points.
 // Usage: node scripts/check-packages.mjs [name ...]   (build first: npm run build)
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const require = createRequire(import.meta.url);
+
+/** Names exported as the same-named class by more than one entry, but as different classes. */
+function splitClasses(entries) {
+  const seen = new Map();
+  const split = new Set();
+  for (const exports of entries) {
+    for (const [name, value] of Object.entries(exports)) {
+      if (typeof value !== 'function' || !/^class\b/.test(Function.prototype.toString.call(value)))
+        continue;
+      if (seen.has(name) && seen.get(name) !== value) split.add(name);
+      seen.set(name, value);
+    }
+  }
+  return [...split];
+}
+
+async function checkSharedClasses(dir, pkg) {
+  const files = Object.values(pkg.exports ?? {}).filter((target) => typeof target === 'object');
+  const esm = await Promise.all(
+    files.map((t) => import(pathToFileURL(resolve(dir, t.import.default)).href)),
+  );
+  const cjs = files.map((t) => require(resolve(dir, t.require.default)));
+  return [...splitClasses(esm).map((n) => `ESM ${n}`), ...splitClasses(cjs).map((n) => `CJS ${n}`)];
+}
 
 const only = process.argv.slice(2);
 const dirs = (existsSync('packages') ? readdirSync('packages', { withFileTypes: true }) : [])
@@ -25,6 +55,10 @@ for (const name of dirs) {
     console.log(`${ok ? 'ok  ' : 'FAIL'} ${tool} ${pkg.name}`);
     if (!ok) console.log(run.stdout + run.stderr);
   }
+  const split = await checkSharedClasses(dir, pkg);
+  if (split.length > 0) failures++;
+  console.log(`${split.length === 0 ? 'ok  ' : 'FAIL'} shared classes ${pkg.name}`);
+  if (split.length > 0) console.log(`  one class per entry point, not shared: ${split.join(', ')}`);
 }
 console.log(`package checks: ${dirs.length} packages, ${failures} failures`);
 process.exit(failures === 0 ? 0 : 1);
