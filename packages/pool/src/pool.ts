@@ -110,25 +110,37 @@ export interface PoolStats {
   size: number;
   /** Idle resources ready to lend. */
   available: number;
+  /** Resources lent out and not yet given back. */
   borrowed: number;
   /** Callers waiting for a resource. */
   pending: number;
+  /** `create` calls in flight. */
   creating: number;
+  /** Idle resources being checked by `validate` before they are lent. */
   validating: number;
+  /** `destroy` calls in flight. */
   destroying: number;
-  /** Totals since the pool was made. */
+  /** Resources made since the pool was made. */
   created: number;
+  /** Resources destroyed since the pool was made. */
   destroyed: number;
+  /** Acquires that ended with {@link PoolTimeoutError} since the pool was made. */
   timeouts: number;
+  /** Leaks reported since the pool was made. */
   leaks: number;
+  /** The `max` option. */
   max: number;
+  /** The `min` option. */
   min: number;
 }
 
 /** Events a pool emits (it is an `EventEmitter`). */
 export interface PoolEvents<T> {
+  /** A lease was held past `leakDetectionMs`, or collected unreleased. */
   leak: [report: LeakReport<T>];
+  /** A `create` failed or passed `createTimeoutMs`. */
   createError: [error: unknown];
+  /** A `destroy` threw, rejected or passed `destroyTimeoutMs`. */
   destroyError: [error: unknown, resource: T];
 }
 
