@@ -10,10 +10,12 @@ import { EventEmitter } from 'node:events';
 import { channels } from './channels.js';
 import {
   checkBoolean,
+  checkClock,
   checkDuration,
   checkFunction,
   checkInteger,
   checkLimit,
+  checkOptionsObject,
   checkPriority,
   checkSignal,
 } from './check-options.js';
@@ -226,9 +228,7 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
 
   constructor(options: PoolOptions<T>) {
     super();
-    if (typeof options !== 'object' || options === null) {
-      throw new TypeError(`options must be an object, got ${String(options)}`);
-    }
+    checkOptionsObject(options);
     checkFunction('create', options.create, true);
     checkFunction('destroy', options.destroy, true);
     checkFunction('validate', options.validate, false);
@@ -264,22 +264,20 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
       throw new TypeError(`name must be a string, got ${typeof options.name}`);
     }
     this.#name = options.name ?? 'pool';
-    const clock = options.clock ?? systemClock;
-    if (typeof clock?.now !== 'function' || typeof clock.setTimeout !== 'function') {
-      throw new TypeError('clock must have now(), setTimeout() and clearTimeout()');
-    }
+    const clock = checkClock<Clock>(options.clock ?? systemClock);
     this.#clock = clock;
     this.#waiters = new WaiterQueue<Lease<T>>(clock, acquireTimeoutMs, (waiter) =>
       this.#timedOut(waiter),
     );
+    // Checked even with leak detection off, so a misspelt value never passes silently.
+    const stacks = options.leakStacks ?? 'after-first-leak';
+    if (stacks !== 'always' && stacks !== 'after-first-leak' && stacks !== 'never') {
+      throw new TypeError(
+        `leakStacks must be 'always', 'after-first-leak' or 'never', got ${String(stacks)}`,
+      );
+    }
     if (options.leakDetectionMs !== undefined) {
       const threshold = checkDuration('leakDetectionMs', options.leakDetectionMs, 1);
-      const stacks = options.leakStacks ?? 'after-first-leak';
-      if (stacks !== 'always' && stacks !== 'after-first-leak' && stacks !== 'never') {
-        throw new TypeError(
-          `leakStacks must be 'always', 'after-first-leak' or 'never', got ${String(stacks)}`,
-        );
-      }
       this.#leaks = new LeakDetector<T>(
         clock,
         threshold,

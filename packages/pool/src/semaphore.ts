@@ -3,9 +3,11 @@
 // permits instead of resources.
 
 import {
+  checkClock,
   checkDuration,
   checkInteger,
   checkLimit,
+  checkOptionsObject,
   checkPriority,
   checkSignal,
 } from './check-options.js';
@@ -100,13 +102,14 @@ export class Semaphore {
    */
   constructor(permits: number, options: SemaphoreOptions = {}) {
     this.#permits = checkInteger('permits', permits, 1, Number.MAX_SAFE_INTEGER);
+    checkOptionsObject(options);
     this.#maxQueue = checkLimit('maxQueue', options.maxQueue ?? Number.POSITIVE_INFINITY, 0);
     const timeoutMs =
       options.acquireTimeoutMs === undefined ||
       options.acquireTimeoutMs === Number.POSITIVE_INFINITY
         ? Number.POSITIVE_INFINITY
         : checkDuration('acquireTimeoutMs', options.acquireTimeoutMs, 1);
-    const clock = options.clock ?? systemClock;
+    const clock = checkClock<Clock>(options.clock ?? systemClock);
     this.#queue = new WaiterQueue<void>(clock, timeoutMs, (waiter) => {
       this.#timeouts++;
       return new PoolTimeoutError(Math.round(clock.now() - waiter.enqueuedAt));
