@@ -71,7 +71,8 @@ export interface PoolOptions<T> {
    */
   leakStacks?: LeakStacks;
   /**
-   * After a failed `create`: when undefined (default), the longest-waiting caller gets the
+   * After a failed `create`: when undefined (default), the caller next in line (highest
+   * `priority`, then longest waiting) gets the
    * error; when set, creates pause this long and are retried while callers wait (each caller
    * still ends at `acquireTimeoutMs`, with the last create error as `cause`).
    */
@@ -504,7 +505,7 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
       return;
     }
     if (this.#createRetryDelayMs === undefined) {
-      // One failed create answers one caller: the longest waiting gets the error, so a create
+      // One failed create answers one caller: the next in line gets the error, so a create
       // that always fails empties the line instead of leaving anyone pending.
       const waiter = this.#waiters.peek();
       if (waiter !== undefined) this.#waiters.fail(waiter, error);

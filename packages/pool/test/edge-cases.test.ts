@@ -159,3 +159,25 @@ describe('semaphore edge cases', () => {
     expect(next.error).toBeUndefined();
   });
 });
+
+describe('create failure with priorities', () => {
+  it('the error goes to the caller next in line: highest priority, then longest waiting', async () => {
+    let fail = false;
+    const { pool } = thingPool({
+      max: 1,
+      create: () => {
+        if (fail) throw new Error('down');
+        return { id: 0, destroyed: false };
+      },
+    });
+    const held = await pool.acquire();
+    fail = true;
+    const low = track(pool.acquire());
+    const high = track(pool.acquire({ priority: 5 }));
+    await held.destroy();
+    await settle();
+    expect((high.error as Error).message).toBe('down');
+    expect(low.settled).toBe(true); // the next failure answers the next caller
+    expect((low.error as Error).message).toBe('down');
+  });
+});
