@@ -46,6 +46,29 @@ export function checkBoolean(name: string, value: unknown): boolean {
   return value;
 }
 
+/** A `Clock`: an object with `now()`, `setTimeout()` and `clearTimeout()`. */
+export function checkClock<C extends { now: unknown; setTimeout: unknown; clearTimeout: unknown }>(
+  clock: unknown,
+): C {
+  const candidate = clock as Partial<C> | null | undefined;
+  if (
+    typeof candidate?.now !== 'function' ||
+    typeof candidate.setTimeout !== 'function' ||
+    typeof candidate.clearTimeout !== 'function'
+  ) {
+    throw new TypeError(
+      `clock must have now(), setTimeout() and clearTimeout(), got ${describe(clock)}`,
+    );
+  }
+  return clock as C;
+}
+
+export function checkOptionsObject(value: unknown): void {
+  if (typeof value !== 'object' || value === null) {
+    throw new TypeError(`options must be an object, got ${describe(value)}`);
+  }
+}
+
 export function checkSignal(signal: unknown): AbortSignal | undefined {
   if (signal === undefined || signal instanceof AbortSignal) return signal;
   throw new TypeError(`signal must be an AbortSignal, got ${describe(signal)}`);

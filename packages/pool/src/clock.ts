@@ -5,7 +5,9 @@
 export interface Clock {
   /** Monotonic milliseconds. */
   now(): number;
+  /** Run `callback` after `ms`; returns a handle for `clearTimeout`. */
   setTimeout(callback: () => void, ms: number): unknown;
+  /** Cancel a timer made by `setTimeout`. */
   clearTimeout(handle: unknown): void;
 }
 

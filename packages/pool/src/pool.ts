@@ -10,10 +10,12 @@ import { EventEmitter } from 'node:events';
 import { channels } from './channels.js';
 import {
   checkBoolean,
+  checkClock,
   checkDuration,
   checkFunction,
   checkInteger,
   checkLimit,
+  checkOptionsObject,
   checkPriority,
   checkSignal,
 } from './check-options.js';
@@ -69,7 +71,8 @@ export interface PoolOptions<T> {
    */
   leakStacks?: LeakStacks;
   /**
-   * After a failed `create`: when undefined (default), the longest-waiting caller gets the
+   * After a failed `create`: when undefined (default), the caller next in line (highest
+   * `priority`, then longest waiting) gets the
    * error; when set, creates pause this long and are retried while callers wait (each caller
    * still ends at `acquireTimeoutMs`, with the last create error as `cause`).
    */
@@ -110,25 +113,37 @@ export interface PoolStats {
   size: number;
   /** Idle resources ready to lend. */
   available: number;
+  /** Resources lent out and not yet given back. */
   borrowed: number;
   /** Callers waiting for a resource. */
   pending: number;
+  /** `create` calls in flight. */
   creating: number;
+  /** Idle resources being checked by `validate` before they are lent. */
   validating: number;
+  /** `destroy` calls in flight. */
   destroying: number;
-  /** Totals since the pool was made. */
+  /** Resources made since the pool was made. */
   created: number;
+  /** Resources destroyed since the pool was made. */
   destroyed: number;
+  /** Acquires that ended with {@link PoolTimeoutError} since the pool was made. */
   timeouts: number;
+  /** Leaks reported since the pool was made. */
   leaks: number;
+  /** The `max` option. */
   max: number;
+  /** The `min` option. */
   min: number;
 }
 
 /** Events a pool emits (it is an `EventEmitter`). */
 export interface PoolEvents<T> {
+  /** A lease was held past `leakDetectionMs`, or collected unreleased. */
   leak: [report: LeakReport<T>];
+  /** A `create` failed or passed `createTimeoutMs`. */
   createError: [error: unknown];
+  /** A `destroy` threw, rejected or passed `destroyTimeoutMs`. */
   destroyError: [error: unknown, resource: T];
 }
 
@@ -214,9 +229,7 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
 
   constructor(options: PoolOptions<T>) {
     super();
-    if (typeof options !== 'object' || options === null) {
-      throw new TypeError(`options must be an object, got ${String(options)}`);
-    }
+    checkOptionsObject(options);
     checkFunction('create', options.create, true);
     checkFunction('destroy', options.destroy, true);
     checkFunction('validate', options.validate, false);
@@ -252,22 +265,20 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
       throw new TypeError(`name must be a string, got ${typeof options.name}`);
     }
     this.#name = options.name ?? 'pool';
-    const clock = options.clock ?? systemClock;
-    if (typeof clock?.now !== 'function' || typeof clock.setTimeout !== 'function') {
-      throw new TypeError('clock must have now(), setTimeout() and clearTimeout()');
-    }
+    const clock = checkClock<Clock>(options.clock ?? systemClock);
     this.#clock = clock;
     this.#waiters = new WaiterQueue<Lease<T>>(clock, acquireTimeoutMs, (waiter) =>
       this.#timedOut(waiter),
     );
+    // Checked even with leak detection off, so a misspelt value never passes silently.
+    const stacks = options.leakStacks ?? 'after-first-leak';
+    if (stacks !== 'always' && stacks !== 'after-first-leak' && stacks !== 'never') {
+      throw new TypeError(
+        `leakStacks must be 'always', 'after-first-leak' or 'never', got ${String(stacks)}`,
+      );
+    }
     if (options.leakDetectionMs !== undefined) {
       const threshold = checkDuration('leakDetectionMs', options.leakDetectionMs, 1);
-      const stacks = options.leakStacks ?? 'after-first-leak';
-      if (stacks !== 'always' && stacks !== 'after-first-leak' && stacks !== 'never') {
-        throw new TypeError(
-          `leakStacks must be 'always', 'after-first-leak' or 'never', got ${String(stacks)}`,
-        );
-      }
       this.#leaks = new LeakDetector<T>(
         clock,
         threshold,
@@ -494,7 +505,7 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
       return;
     }
     if (this.#createRetryDelayMs === undefined) {
-      // One failed create answers one caller: the longest waiting gets the error, so a create
+      // One failed create answers one caller: the next in line gets the error, so a create
       // that always fails empties the line instead of leaving anyone pending.
       const waiter = this.#waiters.peek();
       if (waiter !== undefined) this.#waiters.fail(waiter, error);

@@ -3,9 +3,11 @@
 // permits instead of resources.
 
 import {
+  checkClock,
   checkDuration,
   checkInteger,
   checkLimit,
+  checkOptionsObject,
   checkPriority,
   checkSignal,
 } from './check-options.js';
@@ -26,6 +28,7 @@ export interface SemaphoreOptions {
 
 /** What `execute` hands the function it runs: the caller's signal, or one that never aborts. */
 export interface ExecuteContext {
+  /** Aborts when the caller's signal does; pass it on to the work. */
   signal: AbortSignal;
 }
 
@@ -34,13 +37,17 @@ export type ExecuteOptions = AcquireOptions;
 
 /** A snapshot of a semaphore's state and counters. */
 export interface SemaphoreStats {
+  /** Permits in all (the constructor's `permits`). */
   permits: number;
+  /** Permits held now. */
   inUse: number;
+  /** Permits free now. */
   available: number;
   /** Callers waiting for a permit. */
   pending: number;
-  /** Totals: callers turned away because the queue was full, and callers that timed out. */
+  /** Callers turned away because the queue was full, since the start. */
   rejected: number;
+  /** Callers that waited `acquireTimeoutMs` in vain, since the start. */
   timeouts: number;
 }
 
@@ -89,15 +96,20 @@ export class Semaphore {
   #rejected = 0;
   #timeouts = 0;
 
+  /**
+   * @param permits - How many holders at once, an integer >= 1.
+   * @param options - Queue limit, wait timeout and clock.
+   */
   constructor(permits: number, options: SemaphoreOptions = {}) {
     this.#permits = checkInteger('permits', permits, 1, Number.MAX_SAFE_INTEGER);
+    checkOptionsObject(options);
     this.#maxQueue = checkLimit('maxQueue', options.maxQueue ?? Number.POSITIVE_INFINITY, 0);
     const timeoutMs =
       options.acquireTimeoutMs === undefined ||
       options.acquireTimeoutMs === Number.POSITIVE_INFINITY
         ? Number.POSITIVE_INFINITY
         : checkDuration('acquireTimeoutMs', options.acquireTimeoutMs, 1);
-    const clock = options.clock ?? systemClock;
+    const clock = checkClock<Clock>(options.clock ?? systemClock);
     this.#queue = new WaiterQueue<void>(clock, timeoutMs, (waiter) => {
       this.#timeouts++;
       return new PoolTimeoutError(Math.round(clock.now() - waiter.enqueuedAt));
@@ -146,7 +158,7 @@ export class Semaphore {
     });
   }
 
-  /** Give a permit back: hand it straight to the next waiter, or free it. */
+  /** @internal Give a permit back: hand it straight to the next waiter, or free it. */
   [RELEASE](): void {
     const next = this.#queue.peek();
     if (next !== undefined) this.#queue.settle(next, undefined);
@@ -197,6 +209,11 @@ export class Semaphore {
  * piling up. Use `execute(fn, { signal })`.
  */
 export class Bulkhead extends Semaphore {
+  /**
+   * @param maxConcurrent - How many calls run at once, an integer >= 1.
+   * @param maxQueue - How many may wait; the rest get {@link QueueFullError}. Default 0.
+   * @param options - Wait timeout and clock.
+   */
   constructor(
     maxConcurrent: number,
     maxQueue = 0,

@@ -31,9 +31,27 @@ describe('options', () => {
     [{ create: 5 }, TypeError, /create must be a function, got 5/],
     [{ destroy: undefined }, TypeError, /destroy must be a function, got undefined/],
     [{ validate: 'x' }, TypeError, /validate must be a function/],
+    [{ destroyTimeoutMs: 0 }, RangeError, /destroyTimeoutMs .* got 0/],
+    [{ createRetryDelayMs: -1 }, RangeError, /createRetryDelayMs .* got -1/],
+    [{ reapIntervalMs: 0 }, RangeError, /reapIntervalMs .* got 0/],
+    [
+      { acquireTimeoutMs: Number.POSITIVE_INFINITY },
+      RangeError,
+      /acquireTimeoutMs .* got Infinity/,
+    ],
+    [{ name: 3 }, TypeError, /name must be a string, got number/],
+    [{ leakStacks: 'sometimes' }, TypeError, /leakStacks .* got sometimes/],
+    [{ clock: { now: () => 0, setTimeout: noop } }, TypeError, /clock must have .*clearTimeout/],
   ])('rejects %o', (bad, type, message) => {
     expect(() => createPool({ ...base, ...(bad as object) } as never)).toThrow(type);
     expect(() => createPool({ ...base, ...(bad as object) } as never)).toThrow(message);
+  });
+
+  it('rejects a missing or non-object options argument', () => {
+    expect(() => createPool(undefined as never)).toThrow(
+      /options must be an object, got undefined/,
+    );
+    expect(() => createPool(null as never)).toThrow(/options must be an object, got null/);
   });
 
   it('accepts Infinity for the optional limits', () => {

@@ -33,6 +33,11 @@ describe('Semaphore', () => {
     expect(() => new Semaphore(2, { acquireTimeoutMs: 0 })).toThrow(/acquireTimeoutMs .* got 0/);
     expect(() => new Bulkhead(1.5, 0)).toThrow(/maxConcurrent .* got 1.5/);
     expect(() => new Bulkhead(2, -3)).toThrow(RangeError);
+    expect(() => new Semaphore(2, null as never)).toThrow(/options must be an object, got null/);
+    expect(() => new Semaphore(2, { clock: {} as never })).toThrow(/clock must have/);
+    expect(() => new Bulkhead(2, 0, { acquireTimeoutMs: -1 })).toThrow(
+      /acquireTimeoutMs .* got -1/,
+    );
   });
 
   it('lets `permits` holders in, queues the rest first come first served', async () => {
