@@ -82,7 +82,7 @@ const SLOTS = 2 ** 20;
  * @example
  * const ring = new HashRing<string>();
  * ring.add('cache-a:11211').add('cache-b:11211').add('cache-c:11211', { weight: 2 });
- * ring.get('user:42'); // 'cache-c:11211'
+ * ring.get('user:42'); // 'cache-b:11211'
  * ring.getN('user:42', 2); // two distinct servers, for replicas
  */
 export class HashRing<T = string> {
