@@ -59,6 +59,27 @@ describe('BoundedLoads: unit', () => {
     expect(seen.length).toBe(moves.length);
   });
 
+  it('handles unknown keys and nodes, weight changes and re-assignment', () => {
+    const loads = new BoundedLoads().add('a').add('b');
+    expect(loads.release('unknown')).toBe(false);
+    expect(loads.remove('zz')).toBe(false);
+    expect(loads.loadOf('zz')).toBe(0);
+    for (let i = 0; i < 40; i++) loads.assign(`key:${i}`);
+    const before = loads.stats();
+    const node = loads.nodeOf('key:0')!;
+    expect(loads.assign('key:0')).toBe(node);
+    expect(loads.stats()).toEqual(before);
+    loads.add('a', { weight: 3 });
+    expect(loads.size).toBe(2);
+    expect(loads.capacityOf('a')).toBe(Math.ceil((1.25 * 40 * 3) / 4));
+    expect(loads.capacityOf('b')).toBe(Math.ceil((1.25 * 40 * 1) / 4));
+    expect(loads.loadOf('b')).toBeLessThanOrEqual(loads.capacityOf('b'));
+    expect(loads.loadOf('a') + loads.loadOf('b')).toBe(40);
+    expect(() => loads.add('c', { weight: Number.NaN })).toThrow(/weight must be .*, got NaN/);
+    expect(() => loads.add('c', { weight: 0 })).toThrow(/weight must be .*, got 0/);
+    expect(loads.size).toBe(2);
+  });
+
   it('rejects bad options with messages naming them', () => {
     expect(() => new BoundedLoads({ loadFactor: 0.9 })).toThrow(
       /loadFactor must be a finite number >= 1, got 0.9/,

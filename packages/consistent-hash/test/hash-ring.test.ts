@@ -22,6 +22,39 @@ describe('HashRing: unit', () => {
     expect(ring.size).toBe(0);
   });
 
+  it('rejects every bad weight and n, naming the value', () => {
+    const ring = new HashRing().add('a');
+    expect(() => ring.add('b', { weight: Number.NaN })).toThrow(
+      /weight must be a finite number > 0, got NaN/,
+    );
+    expect(() => ring.add('b', { weight: -1 })).toThrow(
+      /weight must be a finite number > 0, got -1/,
+    );
+    // @ts-expect-error: not a number
+    expect(() => ring.add('b', { weight: '2' })).toThrow(/weight must be .*, got "2"/);
+    expect(ring.has('b')).toBe(false);
+    expect(() => ring.getN('k', 1.5)).toThrow(/n must be an integer >= 0, got 1.5/);
+    expect(() => ring.getN('k', Number.NaN)).toThrow(RangeError);
+    expect(() => new HashRing({ vnodes: 1e6 + 1 })).toThrow(/got 1000001/);
+  });
+
+  it('handles removing an absent node and re-adding a node with a new weight', () => {
+    const ring = new HashRing().add('a').add('b');
+    const before = keys(200).map((key) => ring.get(key));
+    expect(ring.remove('zz')).toBe(false);
+    expect(keys(200).map((key) => ring.get(key))).toEqual(before);
+    ring.add('a', { weight: 2 });
+    expect(ring.size).toBe(2);
+    expect(ring.weightOf('a')).toBe(2);
+    expect(ring.stats()).toEqual({ nodes: 2, points: 480, totalWeight: 3 });
+    ring.add('a', { weight: 1 });
+    expect(keys(200).map((key) => ring.get(key))).toEqual(before);
+    expect(ring.remove('a')).toBe(true);
+    expect(ring.remove('b')).toBe(true);
+    expect(ring.get('k')).toBeUndefined();
+    expect(ring.getN('k', 2)).toEqual([]);
+  });
+
   it('maps every key to the only node', () => {
     const ring = new HashRing().add('only');
     for (const key of keys(100)) expect(ring.get(key)).toBe('only');
