@@ -22,7 +22,9 @@ export interface BoundedLoadsOptions<T> extends Omit<HashRingOptions<T>, 'compat
   loadFactor?: number;
   /**
    * Called when an assigned key changes node because of a release, an add or a remove;
-   * `to` is undefined when the last node left and the key lost its assignment.
+   * `to` is undefined when the last node left and the key lost its assignment. Calls come after
+   * the change is complete, so the handler sees the new state; if it throws, the other moves are
+   * still reported and the first error is then rethrown by the method that moved the keys.
    */
   onMove?: (key: string, from: T, to: T | undefined) => void;
 }
@@ -70,6 +72,9 @@ export class BoundedLoads<T = string> {
   private readonly assignments = new Map<string, NodeLoad<T>>();
   private totalWeight = 0;
   private moves = 0;
+  // Moves are reported once the state is consistent again, so a throwing onMove cannot leave a
+  // key assigned to a node that has gone.
+  private readonly pending: Array<[key: string, from: T, to: T | undefined]> = [];
 
   /**
    * @param options - see {@link BoundedLoadsOptions} (and {@link HashRingOptions} for `vnodes`
@@ -125,6 +130,7 @@ export class BoundedLoads<T = string> {
     }
     this.totalWeight = this.sumWeights();
     this.shedOverloads();
+    this.flushMoves();
     return this;
   }
 
@@ -151,6 +157,7 @@ export class BoundedLoads<T = string> {
       }
     }
     load.keys.clear();
+    this.flushMoves();
     return true;
   }
 
@@ -188,6 +195,7 @@ export class BoundedLoads<T = string> {
     this.assignments.delete(key);
     load.keys.delete(key);
     this.shedOverloads();
+    this.flushMoves();
     return true;
   }
 
@@ -276,9 +284,27 @@ export class BoundedLoads<T = string> {
 
   private reportMove(key: string, from: T, to: T | undefined): void {
     this.moves++;
-    this.onMove?.(key, from, to);
-    if (diagnosticsChannel.move.hasSubscribers) {
-      diagnosticsChannel.move.publish({ loads: this, key, from, to });
+    if (this.onMove !== undefined || diagnosticsChannel.move.hasSubscribers) {
+      this.pending.push([key, from, to]);
     }
+  }
+
+  private flushMoves(): void {
+    if (this.pending.length === 0) return;
+    const batch = this.pending.splice(0);
+    let failed = false;
+    let error: unknown;
+    for (const [key, from, to] of batch) {
+      try {
+        this.onMove?.(key, from, to);
+      } catch (thrown) {
+        if (!failed) error = thrown;
+        failed = true;
+      }
+      if (diagnosticsChannel.move.hasSubscribers) {
+        diagnosticsChannel.move.publish({ loads: this, key, from, to });
+      }
+    }
+    if (failed) throw error;
   }
 }

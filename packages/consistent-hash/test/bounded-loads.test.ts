@@ -80,6 +80,26 @@ describe('BoundedLoads: unit', () => {
     expect(loads.size).toBe(2);
   });
 
+  it('stays consistent when onMove throws, reports every move, then rethrows', () => {
+    let calls = 0;
+    const loads = new BoundedLoads({
+      onMove: () => {
+        calls++;
+        throw new Error('handler failed');
+      },
+    });
+    loads.add('a').add('b').add('c');
+    for (let i = 0; i < 60; i++) loads.assign(`key:${i}`);
+    const onA = loads.loadOf('a');
+    expect(onA).toBeGreaterThan(1);
+    expect(() => loads.remove('a')).toThrow('handler failed');
+    expect(calls).toBe(onA);
+    expect(loads.nodes).toEqual(['b', 'c']);
+    expect(loads.loadOf('b') + loads.loadOf('c')).toBe(60);
+    for (let i = 0; i < 60; i++) expect(['b', 'c']).toContain(loads.nodeOf(`key:${i}`));
+    expect(loads.stats().moves).toBe(onA);
+  });
+
   it('rejects bad options with messages naming them', () => {
     expect(() => new BoundedLoads({ loadFactor: 0.9 })).toThrow(
       /loadFactor must be a finite number >= 1, got 0.9/,
