@@ -10,8 +10,8 @@
 // node is over capacity because the mean fell (a release) or the weights changed (an add). Only
 // then is it moved, to the next node with room, and `onMove` says so.
 import { diagnosticsChannel } from './channels.js';
-import { HashRing, type HashRingOptions } from './hash-ring.js';
-import { checkWeight, describe } from './node-id.js';
+import { type AddNodeOptions, HashRing, type HashRingOptions } from './hash-ring.js';
+import { checkOptions, checkWeight, describe } from './node-id.js';
 
 /** Options of {@link BoundedLoads}. */
 export interface BoundedLoadsOptions<T> extends Omit<HashRingOptions<T>, 'compatibility'> {
@@ -83,7 +83,7 @@ export class BoundedLoads<T = string> {
    * @throws TypeError when `onMove` is not a function
    */
   constructor(options: BoundedLoadsOptions<T> = {}) {
-    const { loadFactor = 1.25, onMove, ...ringOptions } = options;
+    const { loadFactor = 1.25, onMove, ...ringOptions } = checkOptions(options);
     if (typeof loadFactor !== 'number' || !Number.isFinite(loadFactor) || loadFactor < 1) {
       throw new RangeError(`loadFactor must be a finite number >= 1, got ${describe(loadFactor)}`);
     }
@@ -116,8 +116,8 @@ export class BoundedLoads<T = string> {
    *
    * @throws RangeError when `weight` is not a finite number > 0
    */
-  add(node: T, options: { weight?: number } = {}): this {
-    const weight = checkWeight(options.weight ?? 1);
+  add(node: T, options: AddNodeOptions = {}): this {
+    const weight = checkWeight(checkOptions(options).weight ?? 1);
     const id = this.ring.idOf(node);
     this.ring.add(node, { weight });
     const existing = this.byId.get(id);

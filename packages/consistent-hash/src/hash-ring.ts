@@ -12,7 +12,15 @@
 import { diagnosticsChannel } from './channels.js';
 import { type HashKey, hash32, hashBytes } from './hash.js';
 import { ketamaHash, ketamaPoints } from './ketama.js';
-import { checkId, checkKey, checkWeight, defaultNodeId, describe, type NodeId } from './node-id.js';
+import {
+  checkId,
+  checkKey,
+  checkOptions,
+  checkWeight,
+  defaultNodeId,
+  describe,
+  type NodeId,
+} from './node-id.js';
 
 /** Options of a {@link HashRing}. */
 export interface HashRingOptions<T> {
@@ -118,7 +126,7 @@ export class HashRing<T = string> {
    * @throws TypeError when `nodeId` is not a function or `compatibility` is unknown
    */
   constructor(options: HashRingOptions<T> = {}) {
-    const { vnodes = 160, nodeId, compatibility, cacheSize = 0 } = options;
+    const { vnodes = 160, nodeId, compatibility, cacheSize = 0 } = checkOptions(options);
     if (compatibility !== undefined && compatibility !== 'ketama') {
       throw new TypeError(
         `compatibility must be 'ketama' or undefined, got ${describe(compatibility)}`,
@@ -167,7 +175,7 @@ export class HashRing<T = string> {
    * @throws RangeError when `weight` is not a finite number > 0
    */
   add(node: T, options: AddNodeOptions = {}): this {
-    const weight = checkWeight(options.weight ?? 1);
+    const weight = checkWeight(checkOptions(options).weight ?? 1);
     const id = this.idOf(node);
     const existing = this.members.get(id);
     if (existing) {

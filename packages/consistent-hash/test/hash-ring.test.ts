@@ -1,7 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HashRing, hash32 } from '../src/index.js';
+import { BoundedLoads, HashRing, hash32, Maglev, Rendezvous } from '../src/index.js';
 
 const keys = (count: number, prefix = 'key:') =>
   Array.from({ length: count }, (_, i) => `${prefix}${i}`);
@@ -22,7 +22,7 @@ describe('HashRing: unit', () => {
     expect(ring.size).toBe(0);
   });
 
-  it('rejects every bad weight and n, naming the value', () => {
+  it('rejects every bad weight, n and options argument, naming the value', () => {
     const ring = new HashRing().add('a');
     expect(() => ring.add('b', { weight: Number.NaN })).toThrow(
       /weight must be a finite number > 0, got NaN/,
@@ -36,6 +36,22 @@ describe('HashRing: unit', () => {
     expect(() => ring.getN('k', 1.5)).toThrow(/n must be an integer >= 0, got 1.5/);
     expect(() => ring.getN('k', Number.NaN)).toThrow(RangeError);
     expect(() => new HashRing({ vnodes: 1e6 + 1 })).toThrow(/got 1000001/);
+    // @ts-expect-error: not an object
+    expect(() => new HashRing(null)).toThrow(/options must be an object, got null/);
+    // @ts-expect-error: not an object
+    expect(() => ring.add('b', 2)).toThrow(/options must be an object, got 2/);
+    // @ts-expect-error: not an object
+    expect(() => new BoundedLoads(null)).toThrow(/options must be an object, got null/);
+    // @ts-expect-error: not an object
+    expect(() => new BoundedLoads().add('b', null)).toThrow(/options must be an object, got null/);
+    // @ts-expect-error: not an object
+    expect(() => new Maglev(null)).toThrow(/options must be an object, got null/);
+    // @ts-expect-error: not an object
+    expect(() => new Maglev().add('b', null)).toThrow(/options must be an object, got null/);
+    // @ts-expect-error: not an object
+    expect(() => new Rendezvous(null)).toThrow(/options must be an object, got null/);
+    // @ts-expect-error: not an object
+    expect(() => new Rendezvous().add('b', null)).toThrow(/options must be an object, got null/);
   });
 
   it('handles removing an absent node and re-adding a node with a new weight', () => {
