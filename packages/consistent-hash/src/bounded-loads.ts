@@ -115,6 +115,7 @@ export class BoundedLoads<T = string> {
    * end up over capacity move, each to the next node clockwise with room.
    *
    * @throws RangeError when `weight` is not a finite number > 0
+   * @throws whatever `onMove` throws, once every move is done and reported
    */
   add(node: T, options: AddNodeOptions = {}): this {
     const weight = checkWeight(checkOptions(options).weight ?? 1);
@@ -139,6 +140,7 @@ export class BoundedLoads<T = string> {
    * last node its keys lose their assignment.
    *
    * @returns true if the node was there
+   * @throws whatever `onMove` throws, once every move is done and reported
    */
   remove(node: T): boolean {
     const id = this.ring.idOf(node);
@@ -188,6 +190,7 @@ export class BoundedLoads<T = string> {
    * Releases a key. The mean falls, so a node left above its new capacity hands keys on.
    *
    * @returns true if the key was assigned
+   * @throws whatever `onMove` throws, once every move is done and reported
    */
   release(key: string): boolean {
     const load = this.assignments.get(key);

@@ -163,7 +163,8 @@ export class HashRing<T = string> {
   }
 
   /**
-   * Adds a node, or changes its weight if a node with the same id is already there.
+   * Adds a node, or changes its weight if a node with the same id is already there (the node
+   * value first added is kept).
    *
    * Adding moves to the new node only the keys that fall just before its points (about
    * weight / totalWeight of them) and nothing else; raising a weight adds points, so keys only
