@@ -24,6 +24,18 @@ import {
   type NodeId,
 } from './node-id.js';
 
+/** A snapshot of a {@link Maglev} table. */
+export interface MaglevStats {
+  /** Number of nodes. */
+  nodes: number;
+  /** Entries in the lookup table (M). */
+  tableSize: number;
+  /** The fewest table entries any node holds (0 without nodes). */
+  minEntries: number;
+  /** The most table entries any node holds (0 without nodes). */
+  maxEntries: number;
+}
+
 /** Options of {@link Maglev}. */
 export interface MaglevOptions<T> {
   /** Entries in the lookup table: a prime, at least the node count. Default 65537. */
@@ -136,7 +148,7 @@ export class Maglev<T = string> {
    * A snapshot: node count, table size, and the fewest and most table entries any node holds
    * (their ratio is the worst imbalance between two nodes of equal weight).
    */
-  stats(): { nodes: number; tableSize: number; minEntries: number; maxEntries: number } {
+  stats(): MaglevStats {
     if (this.dirty) this.populate();
     const entries = new Map<T, number>();
     for (const node of this.table) entries.set(node, (entries.get(node) ?? 0) + 1);

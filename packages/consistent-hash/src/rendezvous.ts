@@ -20,6 +20,14 @@ import {
   type NodeId,
 } from './node-id.js';
 
+/** A snapshot of a {@link Rendezvous} node set. */
+export interface RendezvousStats {
+  /** Number of nodes. */
+  nodes: number;
+  /** Sum of the nodes' weights. */
+  totalWeight: number;
+}
+
 /** Options of {@link Rendezvous}. */
 export interface RendezvousOptions<T> {
   /**
@@ -113,7 +121,7 @@ export class Rendezvous<T = string> {
   }
 
   /** A snapshot: node count and total weight. */
-  stats(): { nodes: number; totalWeight: number } {
+  stats(): RendezvousStats {
     let totalWeight = 0;
     for (const weight of this.weights) totalWeight += weight;
     return { nodes: this.members.length, totalWeight };
