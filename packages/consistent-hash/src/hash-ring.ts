@@ -78,6 +78,8 @@ interface Member<T> {
 // typed array, with no comparator and no objects. 2^32 positions × 2^20 slots fits in the 53
 // bits a double holds exactly.
 const SLOTS = 2 ** 20;
+// At most this many points per node (vnodes × weight), so a stray weight cannot allocate gigabytes.
+const MAX_POINTS = 10_000_000;
 
 /**
  * A consistent-hash ring with weighted virtual nodes.
@@ -173,10 +175,16 @@ export class HashRing<T = string> {
    * @param node - the node
    * @param options - its weight (default 1)
    * @returns the ring, for chaining
-   * @throws RangeError when `weight` is not a finite number > 0
+   * @throws RangeError when `weight` is not a finite number > 0, or gives a node more than
+   *   10,000,000 points (vnodes × weight)
    */
   add(node: T, options: AddNodeOptions = {}): this {
     const weight = checkWeight(checkOptions(options).weight ?? 1);
+    if (this.vnodes * weight > MAX_POINTS) {
+      throw new RangeError(
+        `weight must give at most ${MAX_POINTS} points (vnodes × weight), got ${weight} × ${this.vnodes}`,
+      );
+    }
     const id = this.idOf(node);
     const existing = this.members.get(id);
     if (existing) {

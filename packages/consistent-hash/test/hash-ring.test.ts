@@ -32,6 +32,10 @@ describe('HashRing: unit', () => {
     );
     // @ts-expect-error: not a number
     expect(() => ring.add('b', { weight: '2' })).toThrow(/weight must be .*, got "2"/);
+    expect(() => ring.add('b', { weight: 1e12 })).toThrow(
+      /weight must give at most 10000000 points \(vnodes × weight\), got 1000000000000 × 160/,
+    );
+    expect(() => new BoundedLoads().add('b', { weight: 1e12 })).toThrow(/weight must give/);
     expect(ring.has('b')).toBe(false);
     expect(() => ring.getN('k', 1.5)).toThrow(/n must be an integer >= 0, got 1.5/);
     expect(() => ring.getN('k', Number.NaN)).toThrow(RangeError);
