@@ -175,12 +175,13 @@ export class HashRing<T = string> {
    * @param node - the node
    * @param options - its weight (default 1)
    * @returns the ring, for chaining
-   * @throws RangeError when `weight` is not a finite number > 0, or gives a node more than
-   *   10,000,000 points (vnodes × weight)
+   * @throws RangeError when `weight` is not a finite number > 0, or (outside ketama mode) gives
+   *   a node more than 10,000,000 points (vnodes × weight)
    */
   add(node: T, options: AddNodeOptions = {}): this {
     const weight = checkWeight(checkOptions(options).weight ?? 1);
-    if (this.vnodes * weight > MAX_POINTS) {
+    // Ketama mode gives a node at most 160 points per server whatever its weight.
+    if (this.vnodes * weight > MAX_POINTS && this.compatibility !== 'ketama') {
       throw new RangeError(
         `weight must give at most ${MAX_POINTS} points (vnodes × weight), got ${weight} × ${this.vnodes}`,
       );

@@ -36,6 +36,8 @@ describe('HashRing: unit', () => {
       /weight must give at most 10000000 points \(vnodes × weight\), got 1000000000000 × 160/,
     );
     expect(() => new BoundedLoads().add('b', { weight: 1e12 })).toThrow(/weight must give/);
+    const ketama = new HashRing({ compatibility: 'ketama' }).add('a').add('b', { weight: 1e12 });
+    expect(ketama.stats().points).toBeLessThanOrEqual(320);
     expect(ring.has('b')).toBe(false);
     expect(() => ring.getN('k', 1.5)).toThrow(/n must be an integer >= 0, got 1.5/);
     expect(() => ring.getN('k', Number.NaN)).toThrow(RangeError);
