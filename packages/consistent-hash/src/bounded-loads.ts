@@ -10,8 +10,8 @@
 // node is over capacity because the mean fell (a release) or the weights changed (an add). Only
 // then is it moved, to the next node with room, and `onMove` says so.
 import { diagnosticsChannel } from './channels.js';
-import { HashRing, type HashRingOptions } from './hash-ring.js';
-import { checkWeight, describe } from './node-id.js';
+import { type AddNodeOptions, HashRing, type HashRingOptions } from './hash-ring.js';
+import { checkOptions, checkWeight, describe } from './node-id.js';
 
 /** Options of {@link BoundedLoads}. */
 export interface BoundedLoadsOptions<T> extends Omit<HashRingOptions<T>, 'compatibility'> {
@@ -22,7 +22,9 @@ export interface BoundedLoadsOptions<T> extends Omit<HashRingOptions<T>, 'compat
   loadFactor?: number;
   /**
    * Called when an assigned key changes node because of a release, an add or a remove;
-   * `to` is undefined when the last node left and the key lost its assignment.
+   * `to` is undefined when the last node left and the key lost its assignment. Calls come after
+   * the change is complete, so the handler sees the new state; if it throws, the other moves are
+   * still reported and the first error is then rethrown by the method that moved the keys.
    */
   onMove?: (key: string, from: T, to: T | undefined) => void;
 }
@@ -70,6 +72,9 @@ export class BoundedLoads<T = string> {
   private readonly assignments = new Map<string, NodeLoad<T>>();
   private totalWeight = 0;
   private moves = 0;
+  // Moves are reported once the state is consistent again, so a throwing onMove cannot leave a
+  // key assigned to a node that has gone.
+  private readonly pending: Array<[key: string, from: T, to: T | undefined]> = [];
 
   /**
    * @param options - see {@link BoundedLoadsOptions} (and {@link HashRingOptions} for `vnodes`
@@ -78,7 +83,7 @@ export class BoundedLoads<T = string> {
    * @throws TypeError when `onMove` is not a function
    */
   constructor(options: BoundedLoadsOptions<T> = {}) {
-    const { loadFactor = 1.25, onMove, ...ringOptions } = options;
+    const { loadFactor = 1.25, onMove, ...ringOptions } = checkOptions(options);
     if (typeof loadFactor !== 'number' || !Number.isFinite(loadFactor) || loadFactor < 1) {
       throw new RangeError(`loadFactor must be a finite number >= 1, got ${describe(loadFactor)}`);
     }
@@ -110,9 +115,10 @@ export class BoundedLoads<T = string> {
    * end up over capacity move, each to the next node clockwise with room.
    *
    * @throws RangeError when `weight` is not a finite number > 0
+   * @throws whatever `onMove` throws, once every move is done and reported
    */
-  add(node: T, options: { weight?: number } = {}): this {
-    const weight = checkWeight(options.weight ?? 1);
+  add(node: T, options: AddNodeOptions = {}): this {
+    const weight = checkWeight(checkOptions(options).weight ?? 1);
     const id = this.ring.idOf(node);
     this.ring.add(node, { weight });
     const existing = this.byId.get(id);
@@ -125,6 +131,7 @@ export class BoundedLoads<T = string> {
     }
     this.totalWeight = this.sumWeights();
     this.shedOverloads();
+    this.flushMoves();
     return this;
   }
 
@@ -133,6 +140,7 @@ export class BoundedLoads<T = string> {
    * last node its keys lose their assignment.
    *
    * @returns true if the node was there
+   * @throws whatever `onMove` throws, once every move is done and reported
    */
   remove(node: T): boolean {
     const id = this.ring.idOf(node);
@@ -151,6 +159,7 @@ export class BoundedLoads<T = string> {
       }
     }
     load.keys.clear();
+    this.flushMoves();
     return true;
   }
 
@@ -181,6 +190,7 @@ export class BoundedLoads<T = string> {
    * Releases a key. The mean falls, so a node left above its new capacity hands keys on.
    *
    * @returns true if the key was assigned
+   * @throws whatever `onMove` throws, once every move is done and reported
    */
   release(key: string): boolean {
     const load = this.assignments.get(key);
@@ -188,6 +198,7 @@ export class BoundedLoads<T = string> {
     this.assignments.delete(key);
     load.keys.delete(key);
     this.shedOverloads();
+    this.flushMoves();
     return true;
   }
 
@@ -276,9 +287,27 @@ export class BoundedLoads<T = string> {
 
   private reportMove(key: string, from: T, to: T | undefined): void {
     this.moves++;
-    this.onMove?.(key, from, to);
-    if (diagnosticsChannel.move.hasSubscribers) {
-      diagnosticsChannel.move.publish({ loads: this, key, from, to });
+    if (this.onMove !== undefined || diagnosticsChannel.move.hasSubscribers) {
+      this.pending.push([key, from, to]);
     }
+  }
+
+  private flushMoves(): void {
+    if (this.pending.length === 0) return;
+    const batch = this.pending.splice(0);
+    let failed = false;
+    let error: unknown;
+    for (const [key, from, to] of batch) {
+      try {
+        this.onMove?.(key, from, to);
+      } catch (thrown) {
+        if (!failed) error = thrown;
+        failed = true;
+      }
+      if (diagnosticsChannel.move.hasSubscribers) {
+        diagnosticsChannel.move.publish({ loads: this, key, from, to });
+      }
+    }
+    if (failed) throw error;
   }
 }

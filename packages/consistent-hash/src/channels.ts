@@ -9,7 +9,10 @@ import { channel } from 'node:diagnostics_channel';
  *   assigned key (`to` is undefined when the last node left).
  */
 export const diagnosticsChannel = {
+  /** A node was added to a ring or re-weighted: `{ ring, node, weight }`. */
   add: channel('bulwark:consistent-hash:add'),
+  /** A node was removed from a ring: `{ ring, node }`. */
   remove: channel('bulwark:consistent-hash:remove'),
+  /** Bounded loads moved an assigned key: `{ loads, key, from, to }`; `to` undefined: no nodes. */
   move: channel('bulwark:consistent-hash:move'),
 } as const;

@@ -12,7 +12,15 @@
 import { diagnosticsChannel } from './channels.js';
 import { type HashKey, hash32, hashBytes } from './hash.js';
 import { ketamaHash, ketamaPoints } from './ketama.js';
-import { checkId, checkKey, checkWeight, defaultNodeId, describe, type NodeId } from './node-id.js';
+import {
+  checkId,
+  checkKey,
+  checkOptions,
+  checkWeight,
+  defaultNodeId,
+  describe,
+  type NodeId,
+} from './node-id.js';
 
 /** Options of a {@link HashRing}. */
 export interface HashRingOptions<T> {
@@ -70,6 +78,8 @@ interface Member<T> {
 // typed array, with no comparator and no objects. 2^32 positions × 2^20 slots fits in the 53
 // bits a double holds exactly.
 const SLOTS = 2 ** 20;
+// At most this many points per node (vnodes × weight), so a stray weight cannot allocate gigabytes.
+const MAX_POINTS = 10_000_000;
 
 /**
  * A consistent-hash ring with weighted virtual nodes.
@@ -82,7 +92,7 @@ const SLOTS = 2 ** 20;
  * @example
  * const ring = new HashRing<string>();
  * ring.add('cache-a:11211').add('cache-b:11211').add('cache-c:11211', { weight: 2 });
- * ring.get('user:42'); // 'cache-c:11211'
+ * ring.get('user:42'); // 'cache-b:11211'
  * ring.getN('user:42', 2); // two distinct servers, for replicas
  */
 export class HashRing<T = string> {
@@ -118,7 +128,7 @@ export class HashRing<T = string> {
    * @throws TypeError when `nodeId` is not a function or `compatibility` is unknown
    */
   constructor(options: HashRingOptions<T> = {}) {
-    const { vnodes = 160, nodeId, compatibility, cacheSize = 0 } = options;
+    const { vnodes = 160, nodeId, compatibility, cacheSize = 0 } = checkOptions(options);
     if (compatibility !== undefined && compatibility !== 'ketama') {
       throw new TypeError(
         `compatibility must be 'ketama' or undefined, got ${describe(compatibility)}`,
@@ -155,7 +165,8 @@ export class HashRing<T = string> {
   }
 
   /**
-   * Adds a node, or changes its weight if a node with the same id is already there.
+   * Adds a node, or changes its weight if a node with the same id is already there (the node
+   * value first added is kept).
    *
    * Adding moves to the new node only the keys that fall just before its points (about
    * weight / totalWeight of them) and nothing else; raising a weight adds points, so keys only
@@ -164,10 +175,17 @@ export class HashRing<T = string> {
    * @param node - the node
    * @param options - its weight (default 1)
    * @returns the ring, for chaining
-   * @throws RangeError when `weight` is not a finite number > 0
+   * @throws RangeError when `weight` is not a finite number > 0, or (outside ketama mode) gives
+   *   a node more than 10,000,000 points (vnodes × weight)
    */
   add(node: T, options: AddNodeOptions = {}): this {
-    const weight = checkWeight(options.weight ?? 1);
+    const weight = checkWeight(checkOptions(options).weight ?? 1);
+    // Ketama mode gives a node at most 160 points per server whatever its weight.
+    if (this.vnodes * weight > MAX_POINTS && this.compatibility !== 'ketama') {
+      throw new RangeError(
+        `weight must give at most ${MAX_POINTS} points (vnodes × weight), got ${weight} × ${this.vnodes}`,
+      );
+    }
     const id = this.idOf(node);
     const existing = this.members.get(id);
     if (existing) {

@@ -14,6 +14,6 @@ export {
 } from './hash-ring.js';
 export { jumpHash } from './jump.js';
 export { ketamaHash, ketamaPoints } from './ketama.js';
-export { Maglev, type MaglevOptions } from './maglev.js';
+export { Maglev, type MaglevOptions, type MaglevStats } from './maglev.js';
 export type { NodeId } from './node-id.js';
-export { Rendezvous, type RendezvousOptions } from './rendezvous.js';
+export { Rendezvous, type RendezvousOptions, type RendezvousStats } from './rendezvous.js';

@@ -13,7 +13,28 @@
 // figure for this implementation). A bigger table lowers both imbalance and disruption;
 // the paper recommends M > 100 × N.
 import { type HashKey, hash32 } from './hash.js';
-import { checkId, checkKey, checkWeight, defaultNodeId, describe, type NodeId } from './node-id.js';
+import type { AddNodeOptions } from './hash-ring.js';
+import {
+  checkId,
+  checkKey,
+  checkOptions,
+  checkWeight,
+  defaultNodeId,
+  describe,
+  type NodeId,
+} from './node-id.js';
+
+/** A snapshot of a {@link Maglev} table. */
+export interface MaglevStats {
+  /** Number of nodes. */
+  nodes: number;
+  /** Entries in the lookup table (M). */
+  tableSize: number;
+  /** The fewest table entries any node holds (0 without nodes). */
+  minEntries: number;
+  /** The most table entries any node holds (0 without nodes). */
+  maxEntries: number;
+}
 
 /** Options of {@link Maglev}. */
 export interface MaglevOptions<T> {
@@ -69,7 +90,7 @@ export class Maglev<T = string> {
    * @throws TypeError when `nodeId` is not a function
    */
   constructor(options: MaglevOptions<T> = {}) {
-    const { tableSize = 65537, nodeId } = options;
+    const { tableSize = 65537, nodeId } = checkOptions(options);
     if (!Number.isInteger(tableSize) || tableSize >= 2 ** 31 || !isPrime(tableSize)) {
       throw new RangeError(`tableSize must be a prime below 2^31, got ${describe(tableSize)}`);
     }
@@ -95,8 +116,8 @@ export class Maglev<T = string> {
    *
    * @throws RangeError when `weight` is not a finite number > 0, or the table has no room left
    */
-  add(node: T, options: { weight?: number } = {}): this {
-    const weight = checkWeight(options.weight ?? 1);
+  add(node: T, options: AddNodeOptions = {}): this {
+    const weight = checkWeight(checkOptions(options).weight ?? 1);
     const id = checkId(this.nodeId(node));
     const existing = this.backends.get(id);
     if (existing) {
@@ -127,7 +148,7 @@ export class Maglev<T = string> {
    * A snapshot: node count, table size, and the fewest and most table entries any node holds
    * (their ratio is the worst imbalance between two nodes of equal weight).
    */
-  stats(): { nodes: number; tableSize: number; minEntries: number; maxEntries: number } {
+  stats(): MaglevStats {
     if (this.dirty) this.populate();
     const entries = new Map<T, number>();
     for (const node of this.table) entries.set(node, (entries.get(node) ?? 0) + 1);

@@ -44,3 +44,11 @@ export function checkKey(key: unknown): void {
     throw new TypeError(`key must be a string or a Uint8Array, got ${describe(key)}`);
   }
 }
+
+/** Checks an options argument: an object (undefined is replaced by its default before this). */
+export function checkOptions<O extends object>(options: O): O {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`options must be an object, got ${describe(options)}`);
+  }
+  return options;
+}

@@ -9,7 +9,24 @@
 // mapped into (0, 1), score = -weight / ln(u). A node then wins a weight / totalWeight share,
 // and changing one weight moves keys only to or from that node.
 import { type HashKey, hash32, hashWord } from './hash.js';
-import { checkId, checkKey, checkWeight, defaultNodeId, describe, type NodeId } from './node-id.js';
+import type { AddNodeOptions } from './hash-ring.js';
+import {
+  checkId,
+  checkKey,
+  checkOptions,
+  checkWeight,
+  defaultNodeId,
+  describe,
+  type NodeId,
+} from './node-id.js';
+
+/** A snapshot of a {@link Rendezvous} node set. */
+export interface RendezvousStats {
+  /** Number of nodes. */
+  nodes: number;
+  /** Sum of the nodes' weights. */
+  totalWeight: number;
+}
 
 /** Options of {@link Rendezvous}. */
 export interface RendezvousOptions<T> {
@@ -47,7 +64,7 @@ export class Rendezvous<T = string> {
    * @throws TypeError when `nodeId` is not a function
    */
   constructor(options: RendezvousOptions<T> = {}) {
-    const { nodeId } = options;
+    const { nodeId } = checkOptions(options);
     if (nodeId !== undefined && typeof nodeId !== 'function') {
       throw new TypeError(`nodeId must be a function, got ${describe(nodeId)}`);
     }
@@ -69,8 +86,8 @@ export class Rendezvous<T = string> {
    *
    * @throws RangeError when `weight` is not a finite number > 0
    */
-  add(node: T, options: { weight?: number } = {}): this {
-    const weight = checkWeight(options.weight ?? 1);
+  add(node: T, options: AddNodeOptions = {}): this {
+    const weight = checkWeight(checkOptions(options).weight ?? 1);
     const id = checkId(this.nodeId(node));
     const at = this.indexOf(id);
     if (this.ids[at] === id) {
@@ -104,7 +121,7 @@ export class Rendezvous<T = string> {
   }
 
   /** A snapshot: node count and total weight. */
-  stats(): { nodes: number; totalWeight: number } {
+  stats(): RendezvousStats {
     let totalWeight = 0;
     for (const weight of this.weights) totalWeight += weight;
     return { nodes: this.members.length, totalWeight };

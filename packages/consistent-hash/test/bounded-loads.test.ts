@@ -59,6 +59,47 @@ describe('BoundedLoads: unit', () => {
     expect(seen.length).toBe(moves.length);
   });
 
+  it('handles unknown keys and nodes, weight changes and re-assignment', () => {
+    const loads = new BoundedLoads().add('a').add('b');
+    expect(loads.release('unknown')).toBe(false);
+    expect(loads.remove('zz')).toBe(false);
+    expect(loads.loadOf('zz')).toBe(0);
+    for (let i = 0; i < 40; i++) loads.assign(`key:${i}`);
+    const before = loads.stats();
+    const node = loads.nodeOf('key:0')!;
+    expect(loads.assign('key:0')).toBe(node);
+    expect(loads.stats()).toEqual(before);
+    loads.add('a', { weight: 3 });
+    expect(loads.size).toBe(2);
+    expect(loads.capacityOf('a')).toBe(Math.ceil((1.25 * 40 * 3) / 4));
+    expect(loads.capacityOf('b')).toBe(Math.ceil((1.25 * 40 * 1) / 4));
+    expect(loads.loadOf('b')).toBeLessThanOrEqual(loads.capacityOf('b'));
+    expect(loads.loadOf('a') + loads.loadOf('b')).toBe(40);
+    expect(() => loads.add('c', { weight: Number.NaN })).toThrow(/weight must be .*, got NaN/);
+    expect(() => loads.add('c', { weight: 0 })).toThrow(/weight must be .*, got 0/);
+    expect(loads.size).toBe(2);
+  });
+
+  it('stays consistent when onMove throws, reports every move, then rethrows', () => {
+    let calls = 0;
+    const loads = new BoundedLoads({
+      onMove: () => {
+        calls++;
+        throw new Error('handler failed');
+      },
+    });
+    loads.add('a').add('b').add('c');
+    for (let i = 0; i < 60; i++) loads.assign(`key:${i}`);
+    const onA = loads.loadOf('a');
+    expect(onA).toBeGreaterThan(1);
+    expect(() => loads.remove('a')).toThrow('handler failed');
+    expect(calls).toBe(onA);
+    expect(loads.nodes).toEqual(['b', 'c']);
+    expect(loads.loadOf('b') + loads.loadOf('c')).toBe(60);
+    for (let i = 0; i < 60; i++) expect(['b', 'c']).toContain(loads.nodeOf(`key:${i}`));
+    expect(loads.stats().moves).toBe(onA);
+  });
+
   it('rejects bad options with messages naming them', () => {
     expect(() => new BoundedLoads({ loadFactor: 0.9 })).toThrow(
       /loadFactor must be a finite number >= 1, got 0.9/,

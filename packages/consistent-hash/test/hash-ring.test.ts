@@ -1,7 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HashRing, hash32 } from '../src/index.js';
+import { BoundedLoads, HashRing, hash32, Maglev, Rendezvous } from '../src/index.js';
 
 const keys = (count: number, prefix = 'key:') =>
   Array.from({ length: count }, (_, i) => `${prefix}${i}`);
@@ -20,6 +20,61 @@ describe('HashRing: unit', () => {
     expect(ring.getN('a', 3)).toEqual([]);
     expect(ring.pointIndexOf('a')).toBe(-1);
     expect(ring.size).toBe(0);
+  });
+
+  it('rejects every bad weight, n and options argument, naming the value', () => {
+    const ring = new HashRing().add('a');
+    expect(() => ring.add('b', { weight: Number.NaN })).toThrow(
+      /weight must be a finite number > 0, got NaN/,
+    );
+    expect(() => ring.add('b', { weight: -1 })).toThrow(
+      /weight must be a finite number > 0, got -1/,
+    );
+    // @ts-expect-error: not a number
+    expect(() => ring.add('b', { weight: '2' })).toThrow(/weight must be .*, got "2"/);
+    expect(() => ring.add('b', { weight: 1e12 })).toThrow(
+      /weight must give at most 10000000 points \(vnodes × weight\), got 1000000000000 × 160/,
+    );
+    expect(() => new BoundedLoads().add('b', { weight: 1e12 })).toThrow(/weight must give/);
+    const ketama = new HashRing({ compatibility: 'ketama' }).add('a').add('b', { weight: 1e12 });
+    expect(ketama.stats().points).toBeLessThanOrEqual(320);
+    expect(ring.has('b')).toBe(false);
+    expect(() => ring.getN('k', 1.5)).toThrow(/n must be an integer >= 0, got 1.5/);
+    expect(() => ring.getN('k', Number.NaN)).toThrow(RangeError);
+    expect(() => new HashRing({ vnodes: 1e6 + 1 })).toThrow(/got 1000001/);
+    // @ts-expect-error: not an object
+    expect(() => new HashRing(null)).toThrow(/options must be an object, got null/);
+    // @ts-expect-error: not an object
+    expect(() => ring.add('b', 2)).toThrow(/options must be an object, got 2/);
+    // @ts-expect-error: not an object
+    expect(() => new BoundedLoads(null)).toThrow(/options must be an object, got null/);
+    // @ts-expect-error: not an object
+    expect(() => new BoundedLoads().add('b', null)).toThrow(/options must be an object, got null/);
+    // @ts-expect-error: not an object
+    expect(() => new Maglev(null)).toThrow(/options must be an object, got null/);
+    // @ts-expect-error: not an object
+    expect(() => new Maglev().add('b', null)).toThrow(/options must be an object, got null/);
+    // @ts-expect-error: not an object
+    expect(() => new Rendezvous(null)).toThrow(/options must be an object, got null/);
+    // @ts-expect-error: not an object
+    expect(() => new Rendezvous().add('b', null)).toThrow(/options must be an object, got null/);
+  });
+
+  it('handles removing an absent node and re-adding a node with a new weight', () => {
+    const ring = new HashRing().add('a').add('b');
+    const before = keys(200).map((key) => ring.get(key));
+    expect(ring.remove('zz')).toBe(false);
+    expect(keys(200).map((key) => ring.get(key))).toEqual(before);
+    ring.add('a', { weight: 2 });
+    expect(ring.size).toBe(2);
+    expect(ring.weightOf('a')).toBe(2);
+    expect(ring.stats()).toEqual({ nodes: 2, points: 480, totalWeight: 3 });
+    ring.add('a', { weight: 1 });
+    expect(keys(200).map((key) => ring.get(key))).toEqual(before);
+    expect(ring.remove('a')).toBe(true);
+    expect(ring.remove('b')).toBe(true);
+    expect(ring.get('k')).toBeUndefined();
+    expect(ring.getN('k', 2)).toEqual([]);
   });
 
   it('maps every key to the only node', () => {

@@ -55,6 +55,8 @@ describe('Maglev: unit', () => {
       /tableSize must be a prime below 2\^31, got 100/,
     );
     expect(() => new Maglev({ tableSize: 1 })).toThrow(RangeError);
+    expect(() => new Maglev({ tableSize: 65536 })).toThrow(/got 65536/);
+    expect(() => new Maglev({ tableSize: 65535 })).toThrow(/got 65535/);
     // @ts-expect-error: not a function
     expect(() => new Maglev({ nodeId: true })).toThrow(TypeError);
     const tiny = new Maglev({ tableSize: 2 }).add('a').add('b');
