@@ -86,6 +86,38 @@ describe('closed', () => {
     expect(breaker.stats().window.calls).toBe(0);
   });
 
+  it('counts a call aborted while it runs as a failure unless isFailure says otherwise', async () => {
+    const abortingCall = (breaker: CircuitBreaker) => {
+      const controller = new AbortController();
+      const call = breaker.execute(
+        ({ signal }) =>
+          new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+        { signal: controller.signal },
+      );
+      controller.abort();
+      return call.catch((error: unknown) => error);
+    };
+    const counted = make();
+    expect(await abortingCall(counted.breaker)).toMatchObject({ name: 'AbortError' });
+    expect(counted.breaker.stats().window).toMatchObject({ calls: 1, failures: 1 });
+
+    const ignored = make({
+      isFailure: (outcome, threw) =>
+        threw && !(outcome instanceof Error && outcome.name === 'AbortError'),
+    });
+    await abortingCall(ignored.breaker);
+    expect(ignored.breaker.stats().window).toMatchObject({ calls: 1, failures: 0 });
+  });
+
+  it('counts a timeout error from fn as a failure', async () => {
+    class TimeoutError extends Error {
+      override name = 'TimeoutError';
+    }
+    const { breaker } = make({ window: { calls: 1 }, minimumCalls: 1 });
+    await breaker.execute(() => Promise.reject(new TimeoutError('late'))).catch(() => {});
+    expect(breaker.state).toBe('open');
+  });
+
   it('opens when the failure rate reaches the threshold once minimumCalls are in', async () => {
     const { breaker, changes } = make({ failureRateThreshold: 0.5 });
     await fail(breaker, 2);
@@ -280,6 +312,20 @@ describe('manual control', () => {
       'closed:manual',
     ]);
   });
+  it('close() during half-open drops the probe in flight; its failure changes nothing', async () => {
+    const { breaker, clock } = make({ halfOpenMaxCalls: 2 });
+    breaker.open();
+    clock.advance(1_000);
+    let failProbe!: (error: Error) => void;
+    const probe = breaker.execute(() => new Promise((_, reject) => (failProbe = reject)));
+    expect(breaker.stats().probes.admitted).toBe(1);
+    breaker.close();
+    failProbe(new Error('late'));
+    await probe.catch(() => {});
+    expect(breaker.state).toBe('closed');
+    expect(breaker.stats().window.calls).toBe(0);
+    expect(breaker.stats().totals.failures).toBe(1);
+  });
 });
 
 describe('events', () => {
@@ -311,6 +357,18 @@ describe('events', () => {
       unsubscribe('bulwark:circuit-breaker:call', onCallMessage);
       unsubscribe('bulwark:circuit-breaker:state-change', onStateMessage);
     }
+  });
+
+  it('publishes the state change before the call event of the call that caused it', async () => {
+    const order: string[] = [];
+    const { breaker } = make({
+      window: { calls: 1 },
+      minimumCalls: 1,
+      onStateChange: (c) => order.push(`state:${c.to}`),
+      onCall: (e) => order.push(`call:${e.outcome}`),
+    });
+    await fail(breaker);
+    expect(order).toEqual(['state:open', 'call:failure']);
   });
 
   it('a throwing listener does not break the breaker', async () => {
