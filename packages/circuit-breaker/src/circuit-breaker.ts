@@ -20,7 +20,12 @@ export interface CallContext {
 
 /** Options of one `execute` call. */
 export interface ExecuteOptions {
-  /** Aborted before the call starts: `execute` rejects with its reason and records nothing. */
+  /**
+   * Handed to `fn`. Aborted before the call starts: `execute` rejects with its reason and records
+   * nothing. Aborted while `fn` runs: the breaker does not cancel anything itself; `fn` should
+   * reject, and that rejection is an outcome like any other (a failure by default: pass an
+   * `isFailure` that returns false for `AbortError` to leave caller cancellations out).
+   */
   signal?: AbortSignal | undefined;
 }
 

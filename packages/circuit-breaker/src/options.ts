@@ -82,10 +82,15 @@ export interface CircuitBreakerOptions {
   halfOpenMaxCalls?: number;
   /**
    * Whether an outcome counts as a failure. Called with the thrown error (`threw: true`) or the
-   * returned value (`threw: false`). Default: every thrown error is a failure, every value a success.
+   * returned value (`threw: false`). Default: every thrown error is a failure (a timeout error
+   * or an abort included), every value a success. A predicate that throws counts the call as
+   * a failure.
    */
   isFailure?: (outcome: unknown, threw: boolean) => boolean;
-  /** Called on every state change, synchronously, after the change. */
+  /**
+   * Called on every state change, synchronously, after the change. When a call's outcome changes
+   * the state, this runs before that call's `onCall` event.
+   */
   onStateChange?: (change: StateChange) => void;
   /** Called on every finished or rejected call. Costs one object per call while set. */
   onCall?: (event: CallEvent) => void;

@@ -22,7 +22,10 @@ export interface RedisCircuitBreakerOptions extends CircuitBreakerOptions {
   prefix?: string;
   /** How often to read the shared state, in ms; 0 to sync only by hand (`sync()`). Default 1000. */
   syncIntervalMs?: number;
-  /** A store call that has not answered after this many ms counts as a store error. Default 1000. */
+  /**
+   * A store call that has not answered after this many ms counts as a store error; 0 sets no
+   * bound (a call queued by a disconnected client may then wait indefinitely). Default 1000.
+   */
   storeTimeoutMs?: number;
   /**
    * When a store call fails or times out. `'fail-open'` (default): keep deciding on the local
