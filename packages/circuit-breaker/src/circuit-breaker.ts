@@ -31,14 +31,21 @@ export interface ExecuteOptions {
 
 /** A snapshot from {@link CircuitBreaker.stats}. */
 export interface CircuitBreakerStats {
+  /** The `name` of the breaker. */
   name: string;
+  /** The current state (an open circuit whose time is up reads half-open). */
   state: CircuitState;
   /** What the window holds now (it is emptied each time the circuit closes). */
   window: {
+    /** Outcomes in the window. */
     calls: number;
+    /** Of those, failures. */
     failures: number;
+    /** Of those, slow calls (failed or not). */
     slowCalls: number;
+    /** `failures / calls`, 0 when the window is empty. */
     failureRate: number;
+    /** `slowCalls / calls`, 0 when the window is empty. */
     slowCallRate: number;
   };
   /** Milliseconds until an open circuit turns half-open; 0 unless open, Infinity when isolated. */

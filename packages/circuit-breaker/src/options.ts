@@ -18,16 +18,19 @@ export type TransitionReason =
 
 /** A source of time in milliseconds. Tests pass a fake clock; the default is `performance.now`. */
 export interface Clock {
+  /** The current time in milliseconds; only differences between readings matter. */
   now(): number;
 }
 
 /** The last `calls` calls count. */
 export interface CountWindowOptions {
+  /** How many of the latest calls the window holds (an integer >= 1). */
   calls: number;
 }
 
 /** The calls that finished in the last `ms` milliseconds count, kept in `buckets` buckets. */
 export interface TimeWindowOptions {
+  /** How many milliseconds of finished calls the window holds (> 0). */
   ms: number;
   /** How many buckets the window slides by; a call leaves the window with its bucket. Default 10. */
   buckets?: number;
@@ -35,9 +38,13 @@ export interface TimeWindowOptions {
 
 /** The argument of a state-change event. */
 export interface StateChange {
+  /** The `name` of the breaker. */
   breaker: string;
+  /** The state before the change. */
   from: CircuitState;
+  /** The state after the change. */
   to: CircuitState;
+  /** Why the state changed. */
   reason: TransitionReason;
   /** For `to: 'open'`: how long this open lasts. */
   openMs?: number;
@@ -45,6 +52,7 @@ export interface StateChange {
 
 /** The argument of a call event: one per finished or rejected call. */
 export interface CallEvent {
+  /** The `name` of the breaker. */
   breaker: string;
   /** `rejected`: the breaker refused the call; `fn` did not run. */
   outcome: 'success' | 'failure' | 'rejected';

@@ -41,6 +41,7 @@ export interface RedisCircuitBreakerOptions extends CircuitBreakerOptions {
 
 /** `stats()` of a shared breaker: the local stats plus the store's health. */
 export interface RedisCircuitBreakerStats extends CircuitBreakerStats {
+  /** The health of the shared store, as this instance last saw it. */
   store: {
     /** False after a store call failed, until one succeeds. */
     healthy: boolean;
