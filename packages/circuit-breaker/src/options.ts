@@ -24,7 +24,7 @@ export interface Clock {
 
 /** The last `calls` calls count. */
 export interface CountWindowOptions {
-  /** How many of the latest calls the window holds (an integer >= 1). */
+  /** How many of the latest calls the window holds (an integer from 1 to 1 000 000). */
   calls: number;
 }
 
@@ -32,7 +32,10 @@ export interface CountWindowOptions {
 export interface TimeWindowOptions {
   /** How many milliseconds of finished calls the window holds (> 0). */
   ms: number;
-  /** How many buckets the window slides by; a call leaves the window with its bucket. Default 10. */
+  /**
+   * How many buckets the window slides by (1 to 10 000); a call leaves the window with its bucket.
+   * Default 10.
+   */
   buckets?: number;
 }
 
@@ -128,15 +131,29 @@ export interface ResolvedOptions {
 
 const performanceClock: Clock = { now: () => performance.now() };
 
+/** The most calls a count window holds (one byte each). */
+const MAX_WINDOW_CALLS = 1_000_000;
+/** The most buckets a time window has (a full slide visits each). */
+const MAX_WINDOW_BUCKETS = 10_000;
+
 function show(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'object' && value !== null) {
+    try {
+      return JSON.stringify(value) ?? String(value);
+    } catch {
+      return String(value);
+    }
+  }
+  return String(value);
 }
 
-function integer(name: string, value: unknown, min: number): number {
+function integer(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number')
     throw new TypeError(`${name} must be a number, got ${show(value)}`);
   if (!Number.isInteger(value) || value < min)
     throw new RangeError(`${name} must be an integer >= ${min}, got ${show(value)}`);
+  if (value > max) throw new RangeError(`${name} must be <= ${max}, got ${show(value)}`);
   return value;
 }
 
@@ -180,11 +197,11 @@ export function resolveOptions(options: CircuitBreakerOptions = {}): ResolvedOpt
   let windowMs: number | undefined;
   let windowBuckets = 1;
   if ('calls' in window) {
-    windowCalls = integer('window.calls', window.calls, 1);
+    windowCalls = integer('window.calls', window.calls, 1, MAX_WINDOW_CALLS);
   } else if ('ms' in window) {
     windowMs = duration('window.ms', window.ms, false);
     if (windowMs <= 0) throw new RangeError(`window.ms must be > 0, got ${show(windowMs)}`);
-    windowBuckets = integer('window.buckets', window.buckets ?? 10, 1);
+    windowBuckets = integer('window.buckets', window.buckets ?? 10, 1, MAX_WINDOW_BUCKETS);
   } else {
     throw new TypeError(`window must be { calls } or { ms, buckets }, got ${show(window)}`);
   }

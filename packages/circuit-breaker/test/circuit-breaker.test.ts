@@ -400,6 +400,14 @@ describe('options', () => {
     [{ window: { ms: 0 } }, RangeError, /window\.ms .* got 0/],
     [{ window: { ms: 1000, buckets: 0 } }, RangeError, /window\.buckets .* got 0/],
     [{ window: {} as never }, TypeError, /window must be/],
+    [{ window: [] as never }, TypeError, /window must be .* got \[\]/],
+    [{ window: { calls: 1_000_001 } }, RangeError, /window\.calls must be <= 1000000, got 1000001/],
+    [{ window: { ms: 1000, buckets: 10_001 } }, RangeError, /window\.buckets .* got 10001/],
+    [{ openMsMultiplier: '2' as never }, TypeError, /openMsMultiplier must be a number, got "2"/],
+    [{ onCall: 'x' as never }, TypeError, /onCall must be a function, got "x"/],
+    [{ onStateChange: 1 as never }, TypeError, /onStateChange must be a function, got 1/],
+    [{ maxOpenMs: Number.POSITIVE_INFINITY }, RangeError, /maxOpenMs .* got Infinity/],
+    [{ name: 3 as never }, TypeError, /name must be a non-empty string, got 3/],
     [{ minimumCalls: 30 }, RangeError, /minimumCalls must be <= window\.calls \(20\), got 30/],
     [{ failureRateThreshold: 0 }, RangeError, /failureRateThreshold .* got 0/],
     [{ failureRateThreshold: Number.NaN }, RangeError, /failureRateThreshold .* got NaN/],
@@ -412,7 +420,7 @@ describe('options', () => {
     [{ halfOpenMaxCalls: 0 }, RangeError, /halfOpenMaxCalls .* got 0/],
     [{ name: '' }, TypeError, /name must be a non-empty string/],
     [{ isFailure: 1 as never }, TypeError, /isFailure must be a function, got 1/],
-    [{ clock: {} as never }, TypeError, /clock must be an object with now/],
+    [{ clock: {} as never }, TypeError, /clock must be an object with now\(\), got \{\}/],
   ];
   it.each(bad)('rejects %j', (options, type, message) => {
     expect(() => new CircuitBreaker(options)).toThrow(type);
