@@ -35,7 +35,10 @@ export interface RedisCircuitBreakerOptions extends CircuitBreakerOptions {
    * Store errors never reject a caller's call and never go unhandled.
    */
   onStoreError?: StoreErrorDecision | ((error: unknown) => StoreErrorDecision);
-  /** Source of time and timers. Default `performance.now` and the global timers. */
+  /**
+   * Source of time and timers: give `setTimeout` and `clearTimeout` both or neither. Default
+   * `performance.now` and the global timers.
+   */
   clock?: SchedulingClock;
 }
 
@@ -123,6 +126,15 @@ export class RedisCircuitBreaker extends CircuitBreaker {
       );
     this.#onStoreError = onStoreError;
     const clock = options.clock;
+    if (clock !== undefined) {
+      const { setTimeout: set, clearTimeout: clear } = clock;
+      if ((set === undefined) !== (clear === undefined))
+        throw new TypeError('clock must have both setTimeout and clearTimeout, or neither');
+      if (set !== undefined && typeof set !== 'function')
+        throw new TypeError(`clock.setTimeout must be a function, got ${String(set)}`);
+      if (clear !== undefined && typeof clear !== 'function')
+        throw new TypeError(`clock.clearTimeout must be a function, got ${String(clear)}`);
+    }
     this.#timers =
       clock?.setTimeout && clock.clearTimeout
         ? { setTimeout: clock.setTimeout.bind(clock), clearTimeout: clock.clearTimeout.bind(clock) }
