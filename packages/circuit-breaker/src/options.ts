@@ -12,6 +12,7 @@ export type TransitionReason =
   | 'open-elapsed'
   | 'probe-failed'
   | 'probes-succeeded'
+  | 'probe-timeout'
   | 'manual'
   | 'remote'
   | 'store-error';
@@ -92,6 +93,12 @@ export interface CircuitBreakerOptions {
   /** Probe calls admitted in half-open; all must succeed to close. Default 1. */
   halfOpenMaxCalls?: number;
   /**
+   * How long the probes may take: a call that finds the circuit half-open this long after it
+   * turned half-open, with every probe slot still taken, reopens it (reason `probe-timeout`)
+   * instead of waiting on probes that may never settle. Default `Infinity` (wait for the probes).
+   */
+  halfOpenMaxMs?: number;
+  /**
    * Whether an outcome counts as a failure. Called with the thrown error (`threw: true`) or the
    * returned value (`threw: false`). Default: every thrown error is a failure (a timeout error
    * or an abort included), every value a success. A predicate that throws counts the call as
@@ -123,6 +130,7 @@ export interface ResolvedOptions {
   openMsMultiplier: number;
   maxOpenMs: number;
   halfOpenMaxCalls: number;
+  halfOpenMaxMs: number;
   isFailure: ((outcome: unknown, threw: boolean) => boolean) | undefined;
   onStateChange: ((change: StateChange) => void) | undefined;
   onCall: ((event: CallEvent) => void) | undefined;
@@ -238,6 +246,11 @@ export function resolveOptions(options: CircuitBreakerOptions = {}): ResolvedOpt
     openMsMultiplier,
     maxOpenMs,
     halfOpenMaxCalls: integer('halfOpenMaxCalls', options.halfOpenMaxCalls ?? 1, 1),
+    halfOpenMaxMs: duration(
+      'halfOpenMaxMs',
+      options.halfOpenMaxMs ?? Number.POSITIVE_INFINITY,
+      true,
+    ),
     isFailure: callback('isFailure', options.isFailure),
     onStateChange: callback('onStateChange', options.onStateChange),
     onCall: callback('onCall', options.onCall),

@@ -291,6 +291,38 @@ describe('open and half-open', () => {
   });
 });
 
+describe('halfOpenMaxMs', () => {
+  it('reopens a circuit whose probes have not settled in time; the late probe changes nothing', async () => {
+    const { breaker, clock, changes } = make({ halfOpenMaxMs: 500, openMsMultiplier: 2 });
+    breaker.open();
+    clock.advance(1_000);
+    let settleProbe!: (value: string) => void;
+    const probe = breaker.execute(() => new Promise<string>((resolve) => (settleProbe = resolve)));
+    clock.advance(499);
+    await expect(breaker.execute(ok)).rejects.toMatchObject({ state: 'half-open' });
+    clock.advance(1);
+    expect(breaker.state).toBe('open');
+    await expect(breaker.execute(ok)).rejects.toMatchObject({ state: 'open', retryAfterMs: 2_000 });
+    settleProbe('late');
+    await expect(probe).resolves.toBe('late');
+    expect(breaker.state).toBe('open');
+    expect(changes.map((c) => `${c.to}:${c.reason}`)).toEqual([
+      'open:manual',
+      'half-open:open-elapsed',
+      'open:probe-timeout',
+    ]);
+  });
+
+  it('waits on the probes for ever by default', async () => {
+    const { breaker, clock } = make();
+    breaker.open();
+    clock.advance(1_000);
+    void breaker.execute(() => new Promise(() => {}));
+    clock.advance(1_000_000);
+    await expect(breaker.execute(ok)).rejects.toMatchObject({ state: 'half-open' });
+  });
+});
+
 describe('manual control', () => {
   it('open, isolate and close by hand', async () => {
     const { breaker, clock, changes } = make();
@@ -418,6 +450,8 @@ describe('options', () => {
     [{ openMsMultiplier: 0.5 }, RangeError, /openMsMultiplier .* got 0\.5/],
     [{ openMs: 100, maxOpenMs: 50 }, RangeError, /maxOpenMs must be >= openMs \(100\), got 50/],
     [{ halfOpenMaxCalls: 0 }, RangeError, /halfOpenMaxCalls .* got 0/],
+    [{ halfOpenMaxMs: -1 }, RangeError, /halfOpenMaxMs .* got -1/],
+    [{ halfOpenMaxMs: '1' as never }, TypeError, /halfOpenMaxMs must be a number, got "1"/],
     [{ name: '' }, TypeError, /name must be a non-empty string/],
     [{ isFailure: 1 as never }, TypeError, /isFailure must be a function, got 1/],
     [{ clock: {} as never }, TypeError, /clock must be an object with now\(\), got \{\}/],
