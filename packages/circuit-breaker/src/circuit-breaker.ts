@@ -20,20 +20,32 @@ export interface CallContext {
 
 /** Options of one `execute` call. */
 export interface ExecuteOptions {
-  /** Aborted before the call starts: `execute` rejects with its reason and records nothing. */
+  /**
+   * Handed to `fn`. Aborted before the call starts: `execute` rejects with its reason and records
+   * nothing. Aborted while `fn` runs: the breaker does not cancel anything itself; `fn` should
+   * reject, and that rejection is an outcome like any other (a failure by default: pass an
+   * `isFailure` that returns false for `AbortError` to leave caller cancellations out).
+   */
   signal?: AbortSignal | undefined;
 }
 
 /** A snapshot from {@link CircuitBreaker.stats}. */
 export interface CircuitBreakerStats {
+  /** The `name` of the breaker. */
   name: string;
+  /** The current state (an open circuit whose time is up reads half-open). */
   state: CircuitState;
   /** What the window holds now (it is emptied each time the circuit closes). */
   window: {
+    /** Outcomes in the window. */
     calls: number;
+    /** Of those, failures. */
     failures: number;
+    /** Of those, slow calls (failed or not). */
     slowCalls: number;
+    /** `failures / calls`, 0 when the window is empty. */
     failureRate: number;
+    /** `slowCalls / calls`, 0 when the window is empty. */
     slowCallRate: number;
   };
   /** Milliseconds until an open circuit turns half-open; 0 unless open, Infinity when isolated. */
@@ -61,7 +73,7 @@ interface Settlers {
  * threshold, it opens. Open, it rejects every call at once with {@link BrokenCircuitError} for the
  * open time (which may grow with each consecutive open), then turns half-open and lets exactly
  * `halfOpenMaxCalls` probes through: the first probe that fails or is slow reopens the circuit;
- * when all of them succeed, it closes.
+ * when all of them succeed, it closes (with `halfOpenMaxMs`, probes that take too long reopen it).
  *
  * An outcome counts only while the circuit is still in the very state period its call was
  * admitted in: a call started before the circuit opened that fails afterwards changes nothing.
@@ -89,6 +101,7 @@ export class CircuitBreaker {
   #openUntil = 0;
   #consecutiveOpens = 0;
   #probesAdmitted = 0;
+  #halfOpenSince = 0;
   #probesSucceeded = 0;
   // Promise handlers for untimed calls of the current closed period, made once per period so the
   // hot path allocates no closure.
@@ -118,6 +131,7 @@ export class CircuitBreaker {
   /** The current state. Reading it turns an open circuit whose time is up half-open. */
   get state(): CircuitState {
     if (this.#state === 'open') this.#halfOpenIfElapsed();
+    else if (this.#state === 'half-open') this.#reopenIfProbesOverdue();
     return this.#state;
   }
 
@@ -233,6 +247,7 @@ export class CircuitBreaker {
     signal: AbortSignal | undefined,
   ): Promise<T> {
     if (this.#state === 'open') this.#halfOpenIfElapsed();
+    else if (this.#state === 'half-open') this.#reopenIfProbesOverdue();
     const state = this.#state;
     if (state === 'closed') return this.#executeTimed(fn, signal, false);
     if (state === 'half-open' && this.#probesAdmitted < this.#options.halfOpenMaxCalls) {
@@ -344,6 +359,15 @@ export class CircuitBreaker {
     if (this.#clock.now() >= this.#openUntil) this.#transition('half-open', 'open-elapsed');
   }
 
+  // Every probe slot is taken and the probes have had halfOpenMaxMs: stop waiting on them.
+  #reopenIfProbesOverdue(): void {
+    if (
+      this.#probesAdmitted === this.#options.halfOpenMaxCalls &&
+      this.#clock.now() - this.#halfOpenSince >= this.#options.halfOpenMaxMs
+    )
+      this.#transition('open', 'probe-timeout');
+  }
+
   #retryAfterMs(): number {
     if (this.#state === 'isolated') return Number.POSITIVE_INFINITY;
     if (this.#state !== 'open') return 0;
@@ -370,6 +394,7 @@ export class CircuitBreaker {
       openMs = openForMs ?? this.#openMsFor(this.#consecutiveOpens);
       this.#openUntil = this.#clock.now() + openMs;
     } else if (to === 'half-open') {
+      this.#halfOpenSince = this.#clock.now();
       this.#probesAdmitted = 0;
       this.#probesSucceeded = 0;
     } else if (to === 'closed') {

@@ -6,9 +6,9 @@ import type { CircuitState } from './options.js';
  * not called.
  *
  * `retryAfterMs` is how long until the breaker lets calls through again: the remaining open time
- * when open, `0` when half-open (a slot frees as soon as a probe finishes), `Infinity` when
- * isolated (only a manual `close()` ends it). A retry policy can wait that long instead of
- * hammering a circuit it knows is open.
+ * when open, `0` when half-open (the probes in flight decide soon; see `halfOpenMaxMs`),
+ * `Infinity` when isolated (only a manual `close()` ends it). A retry policy can wait that long
+ * instead of hammering a circuit it knows is open.
  */
 export class BrokenCircuitError extends Error {
   /** Milliseconds until the breaker may admit calls again; see the class description. */

@@ -12,32 +12,43 @@ export type TransitionReason =
   | 'open-elapsed'
   | 'probe-failed'
   | 'probes-succeeded'
+  | 'probe-timeout'
   | 'manual'
   | 'remote'
   | 'store-error';
 
 /** A source of time in milliseconds. Tests pass a fake clock; the default is `performance.now`. */
 export interface Clock {
+  /** The current time in milliseconds; only differences between readings matter. */
   now(): number;
 }
 
 /** The last `calls` calls count. */
 export interface CountWindowOptions {
+  /** How many of the latest calls the window holds (an integer from 1 to 1 000 000). */
   calls: number;
 }
 
 /** The calls that finished in the last `ms` milliseconds count, kept in `buckets` buckets. */
 export interface TimeWindowOptions {
+  /** How many milliseconds of finished calls the window holds (> 0). */
   ms: number;
-  /** How many buckets the window slides by; a call leaves the window with its bucket. Default 10. */
+  /**
+   * How many buckets the window slides by (1 to 10 000); a call leaves the window with its bucket.
+   * Default 10.
+   */
   buckets?: number;
 }
 
 /** The argument of a state-change event. */
 export interface StateChange {
+  /** The `name` of the breaker. */
   breaker: string;
+  /** The state before the change. */
   from: CircuitState;
+  /** The state after the change. */
   to: CircuitState;
+  /** Why the state changed. */
   reason: TransitionReason;
   /** For `to: 'open'`: how long this open lasts. */
   openMs?: number;
@@ -45,6 +56,7 @@ export interface StateChange {
 
 /** The argument of a call event: one per finished or rejected call. */
 export interface CallEvent {
+  /** The `name` of the breaker. */
   breaker: string;
   /** `rejected`: the breaker refused the call; `fn` did not run. */
   outcome: 'success' | 'failure' | 'rejected';
@@ -81,11 +93,22 @@ export interface CircuitBreakerOptions {
   /** Probe calls admitted in half-open; all must succeed to close. Default 1. */
   halfOpenMaxCalls?: number;
   /**
+   * How long the probes may take: a call that finds the circuit half-open this long after it
+   * turned half-open, with every probe slot still taken, reopens it (reason `probe-timeout`)
+   * instead of waiting on probes that may never settle. Default `Infinity` (wait for the probes).
+   */
+  halfOpenMaxMs?: number;
+  /**
    * Whether an outcome counts as a failure. Called with the thrown error (`threw: true`) or the
-   * returned value (`threw: false`). Default: every thrown error is a failure, every value a success.
+   * returned value (`threw: false`). Default: every thrown error is a failure (a timeout error
+   * or an abort included), every value a success. A predicate that throws counts the call as
+   * a failure.
    */
   isFailure?: (outcome: unknown, threw: boolean) => boolean;
-  /** Called on every state change, synchronously, after the change. */
+  /**
+   * Called on every state change, synchronously, after the change. When a call's outcome changes
+   * the state, this runs before that call's `onCall` event.
+   */
   onStateChange?: (change: StateChange) => void;
   /** Called on every finished or rejected call. Costs one object per call while set. */
   onCall?: (event: CallEvent) => void;
@@ -107,6 +130,7 @@ export interface ResolvedOptions {
   openMsMultiplier: number;
   maxOpenMs: number;
   halfOpenMaxCalls: number;
+  halfOpenMaxMs: number;
   isFailure: ((outcome: unknown, threw: boolean) => boolean) | undefined;
   onStateChange: ((change: StateChange) => void) | undefined;
   onCall: ((event: CallEvent) => void) | undefined;
@@ -115,15 +139,29 @@ export interface ResolvedOptions {
 
 const performanceClock: Clock = { now: () => performance.now() };
 
+/** The most calls a count window holds (one byte each). */
+const MAX_WINDOW_CALLS = 1_000_000;
+/** The most buckets a time window has (a full slide visits each). */
+const MAX_WINDOW_BUCKETS = 10_000;
+
 function show(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'object' && value !== null) {
+    try {
+      return JSON.stringify(value) ?? String(value);
+    } catch {
+      return String(value);
+    }
+  }
+  return String(value);
 }
 
-function integer(name: string, value: unknown, min: number): number {
+function integer(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number')
     throw new TypeError(`${name} must be a number, got ${show(value)}`);
   if (!Number.isInteger(value) || value < min)
     throw new RangeError(`${name} must be an integer >= ${min}, got ${show(value)}`);
+  if (value > max) throw new RangeError(`${name} must be <= ${max}, got ${show(value)}`);
   return value;
 }
 
@@ -167,11 +205,11 @@ export function resolveOptions(options: CircuitBreakerOptions = {}): ResolvedOpt
   let windowMs: number | undefined;
   let windowBuckets = 1;
   if ('calls' in window) {
-    windowCalls = integer('window.calls', window.calls, 1);
+    windowCalls = integer('window.calls', window.calls, 1, MAX_WINDOW_CALLS);
   } else if ('ms' in window) {
     windowMs = duration('window.ms', window.ms, false);
     if (windowMs <= 0) throw new RangeError(`window.ms must be > 0, got ${show(windowMs)}`);
-    windowBuckets = integer('window.buckets', window.buckets ?? 10, 1);
+    windowBuckets = integer('window.buckets', window.buckets ?? 10, 1, MAX_WINDOW_BUCKETS);
   } else {
     throw new TypeError(`window must be { calls } or { ms, buckets }, got ${show(window)}`);
   }
@@ -208,6 +246,11 @@ export function resolveOptions(options: CircuitBreakerOptions = {}): ResolvedOpt
     openMsMultiplier,
     maxOpenMs,
     halfOpenMaxCalls: integer('halfOpenMaxCalls', options.halfOpenMaxCalls ?? 1, 1),
+    halfOpenMaxMs: duration(
+      'halfOpenMaxMs',
+      options.halfOpenMaxMs ?? Number.POSITIVE_INFINITY,
+      true,
+    ),
     isFailure: callback('isFailure', options.isFailure),
     onStateChange: callback('onStateChange', options.onStateChange),
     onCall: callback('onCall', options.onCall),

@@ -22,7 +22,10 @@ export interface RedisCircuitBreakerOptions extends CircuitBreakerOptions {
   prefix?: string;
   /** How often to read the shared state, in ms; 0 to sync only by hand (`sync()`). Default 1000. */
   syncIntervalMs?: number;
-  /** A store call that has not answered after this many ms counts as a store error. Default 1000. */
+  /**
+   * A store call that has not answered after this many ms counts as a store error; 0 sets no
+   * bound (a call queued by a disconnected client may then wait indefinitely). Default 1000.
+   */
   storeTimeoutMs?: number;
   /**
    * When a store call fails or times out. `'fail-open'` (default): keep deciding on the local
@@ -32,12 +35,16 @@ export interface RedisCircuitBreakerOptions extends CircuitBreakerOptions {
    * Store errors never reject a caller's call and never go unhandled.
    */
   onStoreError?: StoreErrorDecision | ((error: unknown) => StoreErrorDecision);
-  /** Source of time and timers. Default `performance.now` and the global timers. */
+  /**
+   * Source of time and timers: give `setTimeout` and `clearTimeout` both or neither. Default
+   * `performance.now` and the global timers.
+   */
   clock?: SchedulingClock;
 }
 
 /** `stats()` of a shared breaker: the local stats plus the store's health. */
 export interface RedisCircuitBreakerStats extends CircuitBreakerStats {
+  /** The health of the shared store, as this instance last saw it. */
   store: {
     /** False after a store call failed, until one succeeds. */
     healthy: boolean;
@@ -119,6 +126,15 @@ export class RedisCircuitBreaker extends CircuitBreaker {
       );
     this.#onStoreError = onStoreError;
     const clock = options.clock;
+    if (clock !== undefined) {
+      const { setTimeout: set, clearTimeout: clear } = clock;
+      if ((set === undefined) !== (clear === undefined))
+        throw new TypeError('clock must have both setTimeout and clearTimeout, or neither');
+      if (set !== undefined && typeof set !== 'function')
+        throw new TypeError(`clock.setTimeout must be a function, got ${String(set)}`);
+      if (clear !== undefined && typeof clear !== 'function')
+        throw new TypeError(`clock.clearTimeout must be a function, got ${String(clear)}`);
+    }
     this.#timers =
       clock?.setTimeout && clock.clearTimeout
         ? { setTimeout: clock.setTimeout.bind(clock), clearTimeout: clock.clearTimeout.bind(clock) }

@@ -86,6 +86,38 @@ describe('closed', () => {
     expect(breaker.stats().window.calls).toBe(0);
   });
 
+  it('counts a call aborted while it runs as a failure unless isFailure says otherwise', async () => {
+    const abortingCall = (breaker: CircuitBreaker) => {
+      const controller = new AbortController();
+      const call = breaker.execute(
+        ({ signal }) =>
+          new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+        { signal: controller.signal },
+      );
+      controller.abort();
+      return call.catch((error: unknown) => error);
+    };
+    const counted = make();
+    expect(await abortingCall(counted.breaker)).toMatchObject({ name: 'AbortError' });
+    expect(counted.breaker.stats().window).toMatchObject({ calls: 1, failures: 1 });
+
+    const ignored = make({
+      isFailure: (outcome, threw) =>
+        threw && !(outcome instanceof Error && outcome.name === 'AbortError'),
+    });
+    await abortingCall(ignored.breaker);
+    expect(ignored.breaker.stats().window).toMatchObject({ calls: 1, failures: 0 });
+  });
+
+  it('counts a timeout error from fn as a failure', async () => {
+    class TimeoutError extends Error {
+      override name = 'TimeoutError';
+    }
+    const { breaker } = make({ window: { calls: 1 }, minimumCalls: 1 });
+    await breaker.execute(() => Promise.reject(new TimeoutError('late'))).catch(() => {});
+    expect(breaker.state).toBe('open');
+  });
+
   it('opens when the failure rate reaches the threshold once minimumCalls are in', async () => {
     const { breaker, changes } = make({ failureRateThreshold: 0.5 });
     await fail(breaker, 2);
@@ -259,6 +291,38 @@ describe('open and half-open', () => {
   });
 });
 
+describe('halfOpenMaxMs', () => {
+  it('reopens a circuit whose probes have not settled in time; the late probe changes nothing', async () => {
+    const { breaker, clock, changes } = make({ halfOpenMaxMs: 500, openMsMultiplier: 2 });
+    breaker.open();
+    clock.advance(1_000);
+    let settleProbe!: (value: string) => void;
+    const probe = breaker.execute(() => new Promise<string>((resolve) => (settleProbe = resolve)));
+    clock.advance(499);
+    await expect(breaker.execute(ok)).rejects.toMatchObject({ state: 'half-open' });
+    clock.advance(1);
+    expect(breaker.state).toBe('open');
+    await expect(breaker.execute(ok)).rejects.toMatchObject({ state: 'open', retryAfterMs: 2_000 });
+    settleProbe('late');
+    await expect(probe).resolves.toBe('late');
+    expect(breaker.state).toBe('open');
+    expect(changes.map((c) => `${c.to}:${c.reason}`)).toEqual([
+      'open:manual',
+      'half-open:open-elapsed',
+      'open:probe-timeout',
+    ]);
+  });
+
+  it('waits on the probes for ever by default', async () => {
+    const { breaker, clock } = make();
+    breaker.open();
+    clock.advance(1_000);
+    void breaker.execute(() => new Promise(() => {}));
+    clock.advance(1_000_000);
+    await expect(breaker.execute(ok)).rejects.toMatchObject({ state: 'half-open' });
+  });
+});
+
 describe('manual control', () => {
   it('open, isolate and close by hand', async () => {
     const { breaker, clock, changes } = make();
@@ -279,6 +343,20 @@ describe('manual control', () => {
       'isolated:manual',
       'closed:manual',
     ]);
+  });
+  it('close() during half-open drops the probe in flight; its failure changes nothing', async () => {
+    const { breaker, clock } = make({ halfOpenMaxCalls: 2 });
+    breaker.open();
+    clock.advance(1_000);
+    let failProbe!: (error: Error) => void;
+    const probe = breaker.execute(() => new Promise((_, reject) => (failProbe = reject)));
+    expect(breaker.stats().probes.admitted).toBe(1);
+    breaker.close();
+    failProbe(new Error('late'));
+    await probe.catch(() => {});
+    expect(breaker.state).toBe('closed');
+    expect(breaker.stats().window.calls).toBe(0);
+    expect(breaker.stats().totals.failures).toBe(1);
   });
 });
 
@@ -313,6 +391,18 @@ describe('events', () => {
     }
   });
 
+  it('publishes the state change before the call event of the call that caused it', async () => {
+    const order: string[] = [];
+    const { breaker } = make({
+      window: { calls: 1 },
+      minimumCalls: 1,
+      onStateChange: (c) => order.push(`state:${c.to}`),
+      onCall: (e) => order.push(`call:${e.outcome}`),
+    });
+    await fail(breaker);
+    expect(order).toEqual(['state:open', 'call:failure']);
+  });
+
   it('a throwing listener does not break the breaker', async () => {
     const errors: unknown[] = [];
     const onError = (e: unknown) => errors.push(e);
@@ -342,6 +432,14 @@ describe('options', () => {
     [{ window: { ms: 0 } }, RangeError, /window\.ms .* got 0/],
     [{ window: { ms: 1000, buckets: 0 } }, RangeError, /window\.buckets .* got 0/],
     [{ window: {} as never }, TypeError, /window must be/],
+    [{ window: [] as never }, TypeError, /window must be .* got \[\]/],
+    [{ window: { calls: 1_000_001 } }, RangeError, /window\.calls must be <= 1000000, got 1000001/],
+    [{ window: { ms: 1000, buckets: 10_001 } }, RangeError, /window\.buckets .* got 10001/],
+    [{ openMsMultiplier: '2' as never }, TypeError, /openMsMultiplier must be a number, got "2"/],
+    [{ onCall: 'x' as never }, TypeError, /onCall must be a function, got "x"/],
+    [{ onStateChange: 1 as never }, TypeError, /onStateChange must be a function, got 1/],
+    [{ maxOpenMs: Number.POSITIVE_INFINITY }, RangeError, /maxOpenMs .* got Infinity/],
+    [{ name: 3 as never }, TypeError, /name must be a non-empty string, got 3/],
     [{ minimumCalls: 30 }, RangeError, /minimumCalls must be <= window\.calls \(20\), got 30/],
     [{ failureRateThreshold: 0 }, RangeError, /failureRateThreshold .* got 0/],
     [{ failureRateThreshold: Number.NaN }, RangeError, /failureRateThreshold .* got NaN/],
@@ -352,9 +450,11 @@ describe('options', () => {
     [{ openMsMultiplier: 0.5 }, RangeError, /openMsMultiplier .* got 0\.5/],
     [{ openMs: 100, maxOpenMs: 50 }, RangeError, /maxOpenMs must be >= openMs \(100\), got 50/],
     [{ halfOpenMaxCalls: 0 }, RangeError, /halfOpenMaxCalls .* got 0/],
+    [{ halfOpenMaxMs: -1 }, RangeError, /halfOpenMaxMs .* got -1/],
+    [{ halfOpenMaxMs: '1' as never }, TypeError, /halfOpenMaxMs must be a number, got "1"/],
     [{ name: '' }, TypeError, /name must be a non-empty string/],
     [{ isFailure: 1 as never }, TypeError, /isFailure must be a function, got 1/],
-    [{ clock: {} as never }, TypeError, /clock must be an object with now/],
+    [{ clock: {} as never }, TypeError, /clock must be an object with now\(\), got \{\}/],
   ];
   it.each(bad)('rejects %j', (options, type, message) => {
     expect(() => new CircuitBreaker(options)).toThrow(type);

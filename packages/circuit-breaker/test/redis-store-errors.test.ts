@@ -50,6 +50,20 @@ function make(options: Partial<RedisCircuitBreakerOptions> = {}) {
 }
 
 describe('store errors (scripted store)', () => {
+  it('publishes a reopen by halfOpenMaxMs like a failed probe', async () => {
+    const { redis, breaker, clock, changes } = make({ halfOpenMaxMs: 1_000 });
+    breaker.open();
+    await breaker.flush();
+    clock.advance(60_000);
+    void breaker.execute(() => new Promise(() => {})); // a probe that never settles
+    clock.advance(1_000);
+    expect(breaker.state).toBe('open');
+    await breaker.flush();
+    expect(redis.calls).toEqual(['trip', 'trip']);
+    expect(redis.record.slice(0, 3)).toEqual(['open', 60_000, 2]);
+    expect(changes).toEqual(['open:manual', 'half-open:open-elapsed', 'open:probe-timeout']);
+  });
+
   it('fail-open by default: publishes the error and keeps the local state', async () => {
     const { redis, breaker } = make();
     const messages: unknown[] = [];

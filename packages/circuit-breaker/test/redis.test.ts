@@ -297,6 +297,29 @@ describe('options of RedisCircuitBreaker', () => {
     [{ redis: fakeRedis, storeTimeoutMs: Number.NaN }, RangeError, /storeTimeoutMs .* got NaN/],
     [{ redis: fakeRedis, onStoreError: 'maybe' }, TypeError, /onStoreError must be .* got maybe/],
     [{ redis: fakeRedis, prefix: 3 }, TypeError, /prefix must be a string, got 3/],
+    [
+      { redis: fakeRedis, clock: { now: (): number => 0, setTimeout: (): number => 0 } },
+      TypeError,
+      /clock must have both setTimeout and clearTimeout/,
+    ],
+    [
+      { redis: fakeRedis, clock: { now: (): number => 0, setTimeout: 5, clearTimeout: () => {} } },
+      TypeError,
+      /clock\.setTimeout must be a function, got 5/,
+    ],
+    [
+      {
+        redis: fakeRedis,
+        clock: { now: (): number => 0, setTimeout: (): number => 0, clearTimeout: 'x' },
+      },
+      TypeError,
+      /clock\.clearTimeout must be a function, got x/,
+    ],
+    [
+      { redis: fakeRedis, syncIntervalMs: Number.POSITIVE_INFINITY },
+      RangeError,
+      /syncIntervalMs .* got Infinity/,
+    ],
   ])('rejects %o', (options, type, message) => {
     const make = () => new RedisCircuitBreaker({ syncIntervalMs: 0, ...options } as never);
     expect(make).toThrow(type);
