@@ -248,6 +248,9 @@ export class RedisCircuitBreaker extends CircuitBreaker {
       this.#publish(TRIP, [...this.#openOptions, 0, KEEP_MS]);
       return;
     }
+    // The record is taken from here on (open already, or a state that supersedes our trip): an
+    // unsent trip is moot, and must not later override another instance's close.
+    this.#unpublished = false;
     if (remote === 'open') {
       // The shared open time is over and this instance is already probing: let the probes decide.
       if (local === 'half-open' && remainingMs === 0) return;

@@ -98,6 +98,26 @@ describe('store errors (scripted store)', () => {
     expect(changes).toEqual(['open:failure-rate']);
   });
 
+  it('forgets an unsent trip once the store shows the circuit open, so a later close is adopted', async () => {
+    const { redis, breaker, changes } = make();
+    redis.down = true;
+    await breaker.execute(() => Promise.reject(new Error('x'))).catch(() => {});
+    await breaker.flush();
+    expect(breaker.state).toBe('open');
+    // The store comes back already open (another instance tripped, or the write landed late).
+    redis.down = false;
+    redis.record = ['open', 60_000, 1, 4];
+    await breaker.sync();
+    await breaker.flush();
+    // Then another instance closes the shared circuit: this one takes the close, not re-trip it.
+    redis.record = ['closed', 0, 0, 5];
+    await breaker.sync();
+    await breaker.flush();
+    expect(redis.calls).toEqual(['trip', 'read', 'read']);
+    expect(breaker.state).toBe('closed');
+    expect(changes).toEqual(['open:failure-rate', 'closed:remote']);
+  });
+
   it('fail-closed isolates; a manual close during the outage sticks when the store returns', async () => {
     const decisions: unknown[] = [];
     const { redis, breaker, changes } = make({
