@@ -36,6 +36,32 @@ export interface ScheduleOptions {
   cost?: number;
 }
 
+/**
+ * The checked arguments of a `schedule` call, shared by the memory and the Redis shaper.
+ * @throws TypeError / RangeError for a bad key, options object, cost or signal.
+ * @internal
+ */
+export function scheduleArgs(
+  key: unknown,
+  opts: unknown,
+  maxQueue: number,
+): { signal: AbortSignal | undefined; cost: number } {
+  if (typeof key !== 'string' || key.length === 0)
+    throw new TypeError(`key must be a non-empty string, got ${show(key)}`);
+  if (typeof opts !== 'object' || opts === null)
+    throw new TypeError(`schedule options must be an object, got ${show(opts)}`);
+  const { signal, cost = 1 } = opts as ScheduleOptions;
+  if (!(Number.isInteger(cost) && cost >= 1 && cost <= maxQueue)) {
+    if (typeof cost !== 'number') throw new TypeError(`cost must be a number, got ${show(cost)}`);
+    throw new RangeError(
+      `cost must be an integer between 1 and ${maxQueue} (maxQueue), got ${show(cost)}`,
+    );
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal))
+    throw new TypeError(`signal must be an AbortSignal, got ${show(signal)}`);
+  return { signal, cost };
+}
+
 /** A snapshot from {@link LeakyBucketShaper.stats}. */
 export interface LeakyBucketShaperStats {
   /** Keys with state (waiting requests, or an outflow slot still in the future). */
@@ -156,19 +182,7 @@ export class LeakyBucketShaper implements Disposable {
    * @throws TypeError / RangeError (synchronously) for a bad key or cost.
    */
   schedule(key: string, opts: ScheduleOptions = {}): Promise<void> {
-    if (typeof key !== 'string' || key.length === 0)
-      throw new TypeError(`key must be a non-empty string, got ${show(key)}`);
-    if (typeof opts !== 'object' || opts === null)
-      throw new TypeError(`schedule options must be an object, got ${show(opts)}`);
-    const { signal, cost = 1 } = opts;
-    if (!(Number.isInteger(cost) && cost >= 1 && cost <= this.#maxQueue)) {
-      if (typeof cost !== 'number') throw new TypeError(`cost must be a number, got ${show(cost)}`);
-      throw new RangeError(
-        `cost must be an integer between 1 and ${this.#maxQueue} (maxQueue), got ${show(cost)}`,
-      );
-    }
-    if (signal !== undefined && !(signal instanceof AbortSignal))
-      throw new TypeError(`signal must be an AbortSignal, got ${show(signal)}`);
+    const { signal, cost } = scheduleArgs(key, opts, this.#maxQueue);
     if (signal?.aborted) {
       this.#aborted++;
       return Promise.reject(signal.reason);

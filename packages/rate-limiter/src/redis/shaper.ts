@@ -1,6 +1,11 @@
 import { leakyBucket } from '../algorithms/specs.js';
 import { channels, type QueueFullEvent, type StoreErrorEvent } from '../channels.js';
-import { QueueFullError, type ScheduleOptions, type TimerClock } from '../memory/shaper.js';
+import {
+  QueueFullError,
+  type ScheduleOptions,
+  scheduleArgs,
+  type TimerClock,
+} from '../memory/shaper.js';
 import type { LeakyBucketSpec } from '../types.js';
 import { integer, nonEmptyString, options as objectOption, show } from '../validate.js';
 import type { RedisClient } from './runner.js';
@@ -171,19 +176,7 @@ export class RedisLeakyBucketShaper implements Disposable {
    * @throws TypeError / RangeError (synchronously) for a bad key, cost or signal.
    */
   schedule(key: string, opts: ScheduleOptions = {}): Promise<void> {
-    if (typeof key !== 'string' || key.length === 0)
-      throw new TypeError(`key must be a non-empty string, got ${show(key)}`);
-    if (typeof opts !== 'object' || opts === null)
-      throw new TypeError(`schedule options must be an object, got ${show(opts)}`);
-    const { signal, cost = 1 } = opts;
-    if (!(Number.isInteger(cost) && cost >= 1 && cost <= this.#maxQueue)) {
-      if (typeof cost !== 'number') throw new TypeError(`cost must be a number, got ${show(cost)}`);
-      throw new RangeError(
-        `cost must be an integer between 1 and ${this.#maxQueue} (maxQueue), got ${show(cost)}`,
-      );
-    }
-    if (signal !== undefined && !(signal instanceof AbortSignal))
-      throw new TypeError(`signal must be an AbortSignal, got ${show(signal)}`);
+    const { signal, cost } = scheduleArgs(key, opts, this.#maxQueue);
     if (signal?.aborted) {
       this.#aborted++;
       return Promise.reject(signal.reason);
