@@ -4,14 +4,16 @@
 
 import {
   checkClock,
-  checkDuration,
   checkInteger,
-  checkLimit,
-  checkOptionsObject,
-  checkPriority,
+  checkKnownKeys,
+  checkObject,
   checkSignal,
-} from './check-options.js';
-import { type Clock, systemClock } from './clock.js';
+  checkString,
+  NEVER_ABORTED,
+  systemClock,
+} from '@bulwark/kernel';
+import { checkDuration, checkLimit, checkPriority } from './check-options.js';
+import type { Clock } from './clock.js';
 import { AlreadyReleasedError, PoolTimeoutError, QueueFullError } from './errors.js';
 import type { AcquireOptions } from './pool.js';
 import { WaiterQueue } from './waiter-queue.js';
@@ -19,12 +21,22 @@ import { WaiterQueue } from './waiter-queue.js';
 /** Options of {@link Semaphore}. */
 export interface SemaphoreOptions {
   /** Callers allowed to wait; the next gets {@link QueueFullError}. Default `Infinity`. */
-  maxQueue?: number;
+  maxWaiting?: number;
   /** How long a caller may wait, then {@link PoolTimeoutError}. Default `Infinity` (no limit). */
   acquireTimeoutMs?: number;
-  /** Time source and timers (only used with `acquireTimeoutMs`). */
+  /** Time source and timers (only used with `acquireTimeoutMs`). Default the kernel's `systemClock`. */
   clock?: Clock;
+  /** The semaphore's label in `stats()` and errors. Default `'default'`. */
+  name?: string;
 }
+
+const SEMAPHORE_KEYS: ReadonlySet<string> = new Set([
+  'maxWaiting',
+  'acquireTimeoutMs',
+  'clock',
+  'name',
+]);
+const BULKHEAD_KEYS: ReadonlySet<string> = new Set(['acquireTimeoutMs', 'clock', 'name']);
 
 /** What `execute` hands the function it runs: the caller's signal, or one that never aborts. */
 export interface ExecuteContext {
@@ -37,6 +49,8 @@ export type ExecuteOptions = AcquireOptions;
 
 /** A snapshot of a semaphore's state and counters. */
 export interface SemaphoreStats {
+  /** The `name` option. */
+  name: string;
   /** Permits in all (the constructor's `permits`). */
   permits: number;
   /** Permits held now. */
@@ -44,14 +58,13 @@ export interface SemaphoreStats {
   /** Permits free now. */
   available: number;
   /** Callers waiting for a permit. */
-  pending: number;
+  waiting: number;
   /** Callers turned away because the queue was full, since the start. */
   rejected: number;
   /** Callers that waited `acquireTimeoutMs` in vain, since the start. */
   timeouts: number;
 }
 
-const NEVER_ABORTED = new AbortController().signal;
 /** Module-private: only a Permit (or `execute`) may give a permit back. */
 const RELEASE = Symbol('release');
 
@@ -89,8 +102,10 @@ export class Permit {
  * or `acquireTimeoutMs` passes.
  */
 export class Semaphore {
+  /** The `name` option. */
+  readonly name: string;
   readonly #permits: number;
-  readonly #maxQueue: number;
+  readonly #maxWaiting: number;
   readonly #queue: WaiterQueue<void>;
   #inUse = 0;
   #rejected = 0;
@@ -98,18 +113,22 @@ export class Semaphore {
 
   /**
    * @param permits - How many holders at once, an integer >= 1.
-   * @param options - Queue limit, wait timeout and clock.
+   * @param options - Queue limit, wait timeout, clock and name. Unknown keys throw a TypeError
+   *   naming the nearest valid one.
    */
   constructor(permits: number, options: SemaphoreOptions = {}) {
-    this.#permits = checkInteger('permits', permits, 1, Number.MAX_SAFE_INTEGER);
-    checkOptionsObject(options);
-    this.#maxQueue = checkLimit('maxQueue', options.maxQueue ?? Number.POSITIVE_INFINITY, 0);
+    this.#permits = checkInteger('permits', permits, 1);
+    checkObject('options', options);
+    if (new.target === Semaphore)
+      checkKnownKeys(options, SEMAPHORE_KEYS, 'new Semaphore(permits, options)');
+    this.name = checkString('name', options.name ?? 'default');
+    this.#maxWaiting = checkLimit('maxWaiting', options.maxWaiting ?? Number.POSITIVE_INFINITY, 0);
     const timeoutMs =
       options.acquireTimeoutMs === undefined ||
       options.acquireTimeoutMs === Number.POSITIVE_INFINITY
         ? Number.POSITIVE_INFINITY
         : checkDuration('acquireTimeoutMs', options.acquireTimeoutMs, 1);
-    const clock = checkClock<Clock>(options.clock ?? systemClock);
+    const clock = checkClock<Clock>('clock', options.clock ?? systemClock, true);
     this.#queue = new WaiterQueue<void>(clock, timeoutMs, (waiter) => {
       this.#timeouts++;
       return new PoolTimeoutError(Math.round(clock.now() - waiter.enqueuedAt));
@@ -168,10 +187,11 @@ export class Semaphore {
   /** A snapshot of permits, waiters and counters. */
   stats(): SemaphoreStats {
     return {
+      name: this.name,
       permits: this.#permits,
       inUse: this.#inUse,
       available: this.#permits - this.#inUse,
-      pending: this.#queue.pending,
+      waiting: this.#queue.pending,
       rejected: this.#rejected,
       timeouts: this.#timeouts,
     };
@@ -189,39 +209,42 @@ export class Semaphore {
     let signal: AbortSignal | undefined;
     let priority = 0;
     try {
-      signal = checkSignal(options?.signal);
+      signal = checkSignal('signal', options?.signal);
       priority = checkPriority(options?.priority);
     } catch (error) {
       return Promise.reject(error);
     }
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#queue.pending >= this.#maxQueue) {
+    if (this.#queue.pending >= this.#maxWaiting) {
       this.#rejected++;
-      return Promise.reject(new QueueFullError(this.#maxQueue));
+      return Promise.reject(new QueueFullError(this.#maxWaiting, `semaphore "${this.name}"`));
     }
     return this.#queue.enqueue(priority, signal, undefined);
   }
 }
 
 /**
- * A bulkhead: at most `maxConcurrent` calls run at once and at most `maxQueue` wait; the rest
+ * A bulkhead: at most `maxConcurrent` calls run at once and at most `maxWaiting` wait; the rest
  * are turned away at once with {@link QueueFullError}, so overload sheds load instead of
  * piling up. Use `execute(fn, { signal })`.
  */
 export class Bulkhead extends Semaphore {
   /**
    * @param maxConcurrent - How many calls run at once, an integer >= 1.
-   * @param maxQueue - How many may wait; the rest get {@link QueueFullError}. Default 0.
-   * @param options - Wait timeout and clock.
+   * @param maxWaiting - How many may wait; the rest get {@link QueueFullError}. Default 0.
+   * @param options - Wait timeout, clock and name. Unknown keys throw a TypeError naming the
+   *   nearest valid one.
    */
   constructor(
     maxConcurrent: number,
-    maxQueue = 0,
-    options: Omit<SemaphoreOptions, 'maxQueue'> = {},
+    maxWaiting = 0,
+    options: Omit<SemaphoreOptions, 'maxWaiting'> = {},
   ) {
-    super(checkInteger('maxConcurrent', maxConcurrent, 1, Number.MAX_SAFE_INTEGER), {
+    checkObject('options', options);
+    checkKnownKeys(options, BULKHEAD_KEYS, 'new Bulkhead(maxConcurrent, maxWaiting, options)');
+    super(checkInteger('maxConcurrent', maxConcurrent, 1), {
       ...options,
-      maxQueue: checkLimit('maxQueue', maxQueue, 0),
+      maxWaiting: checkLimit('maxWaiting', maxWaiting, 0),
     });
   }
 }

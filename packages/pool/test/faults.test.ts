@@ -22,7 +22,7 @@ describe('create fails', () => {
     await settle(5);
     for (const attempt of attempts) expect((attempt.error as Error).message).toBe('refused');
     expect(errors).toHaveLength(5);
-    expect(pool.stats()).toMatchObject({ size: 0, pending: 0, created: 0 });
+    expect(pool.stats()).toMatchObject({ size: 0, waiting: 0, created: 0 });
   });
 
   it('recovers once create works again', async () => {
