@@ -9,21 +9,24 @@
 //
 // The points live in one sorted Uint32Array, so a lookup is a hash plus a binary search; a
 // parallel array says which node owns each point.
-import { diagnosticsChannel } from './channels.js';
+import { checkInteger, checkOneOf, checkString, describeValue, typeError } from '@bulwark/kernel';
+import { channels } from './channels.js';
 import { type HashKey, hash32, hashBytes } from './hash.js';
 import { ketamaHash, ketamaPoints } from './ketama.js';
 import {
+  ADD_KEYS,
   checkId,
   checkKey,
   checkOptions,
   checkWeight,
   defaultNodeId,
-  describe,
   type NodeId,
 } from './node-id.js';
 
 /** Options of a {@link HashRing}. */
 export interface HashRingOptions<T> {
+  /** The instance's label in diagnostics-channel messages and `stats()`. Default `'default'`. */
+  name?: string;
   /**
    * Virtual nodes (points on the ring) per unit of weight. More points balance better (the
    * spread of a node's share shrinks like 1/sqrt(vnodes)) at the cost of memory and build time.
@@ -58,6 +61,8 @@ export interface AddNodeOptions {
 
 /** A snapshot of a ring's shape. */
 export interface HashRingStats {
+  /** The ring's `name`. */
+  name: string;
   /** Number of nodes. */
   nodes: number;
   /** Number of points (virtual nodes) on the ring. */
@@ -81,6 +86,15 @@ const SLOTS = 2 ** 20;
 // At most this many points per node (vnodes × weight), so a stray weight cannot allocate gigabytes.
 const MAX_POINTS = 10_000_000;
 
+/** The option names of {@link HashRingOptions}. */
+const RING_KEYS: ReadonlySet<string> = new Set([
+  'name',
+  'vnodes',
+  'nodeId',
+  'compatibility',
+  'cacheSize',
+]);
+
 /**
  * A consistent-hash ring with weighted virtual nodes.
  *
@@ -96,6 +110,8 @@ const MAX_POINTS = 10_000_000;
  * ring.getN('user:42', 2); // two distinct servers, for replicas
  */
 export class HashRing<T = string> {
+  /** The `name` option: the label in channel messages and `stats()`. */
+  readonly name: string;
   /** Virtual nodes per unit of weight. */
   readonly vnodes: number;
   /** `'ketama'` when the ring is libketama-compatible, otherwise undefined. */
@@ -125,27 +141,26 @@ export class HashRing<T = string> {
   /**
    * @param options - see {@link HashRingOptions}
    * @throws RangeError when `vnodes` is not an integer in [1, 1e6] (a multiple of 4 in ketama mode)
-   * @throws TypeError when `nodeId` is not a function or `compatibility` is unknown
+   * @throws TypeError when `nodeId` is not a function, `compatibility` is unknown, or an option
+   *   key is unknown (naming the nearest valid one)
    */
   constructor(options: HashRingOptions<T> = {}) {
-    const { vnodes = 160, nodeId, compatibility, cacheSize = 0 } = checkOptions(options);
-    if (compatibility !== undefined && compatibility !== 'ketama') {
-      throw new TypeError(
-        `compatibility must be 'ketama' or undefined, got ${describe(compatibility)}`,
-      );
-    }
-    if (!Number.isInteger(vnodes) || vnodes < 1 || vnodes > 1e6) {
-      throw new RangeError(`vnodes must be an integer in [1, 1000000], got ${describe(vnodes)}`);
-    }
+    const {
+      name = 'default',
+      vnodes = 160,
+      nodeId,
+      compatibility,
+      cacheSize = 0,
+    } = checkOptions(options, RING_KEYS, 'new HashRing(options)');
+    this.name = checkString('name', name);
+    if (compatibility !== undefined) checkOneOf('compatibility', compatibility, ['ketama']);
+    checkInteger('vnodes', vnodes, 1, 1e6);
     if (compatibility === 'ketama' && vnodes % 4 !== 0) {
       throw new RangeError(`vnodes must be a multiple of 4 in ketama mode, got ${vnodes}`);
     }
-    if (nodeId !== undefined && typeof nodeId !== 'function') {
-      throw new TypeError(`nodeId must be a function, got ${describe(nodeId)}`);
-    }
-    if (!Number.isInteger(cacheSize) || cacheSize < 0) {
-      throw new RangeError(`cacheSize must be an integer >= 0, got ${describe(cacheSize)}`);
-    }
+    if (nodeId !== undefined && typeof nodeId !== 'function')
+      typeError('nodeId', 'a function', nodeId);
+    checkInteger('cacheSize', cacheSize, 0);
     this.cacheSize = cacheSize;
     this.cache = cacheSize > 0 ? new Map() : undefined;
     this.vnodes = vnodes;
@@ -179,7 +194,7 @@ export class HashRing<T = string> {
    *   a node more than 10,000,000 points (vnodes × weight)
    */
   add(node: T, options: AddNodeOptions = {}): this {
-    const weight = checkWeight(checkOptions(options).weight ?? 1);
+    const weight = checkWeight(checkOptions(options, ADD_KEYS, 'add(node, options)').weight ?? 1);
     // Ketama mode gives a node at most 160 points per server whatever its weight.
     if (this.vnodes * weight > MAX_POINTS && this.compatibility !== 'ketama') {
       throw new RangeError(
@@ -193,14 +208,13 @@ export class HashRing<T = string> {
       existing.points = this.pointsOf(id, weight);
     } else {
       if (this.slotsInUse >= SLOTS && this.freeSlots.length === 0) {
-        throw new RangeError(`a ring holds at most ${SLOTS} nodes, adding ${describe(id)}`);
+        throw new RangeError(`a ring holds at most ${SLOTS} nodes, adding ${describeValue(id)}`);
       }
       const slot = this.freeSlots.pop() ?? this.slotsInUse++;
       this.members.set(id, { id, node, slot, weight, points: this.pointsOf(id, weight) });
     }
     this.dirty = true;
-    if (diagnosticsChannel.add.hasSubscribers)
-      diagnosticsChannel.add.publish({ ring: this, node, weight });
+    if (channels.add.hasSubscribers) channels.add.publish({ name: this.name, node, weight });
     return this;
   }
 
@@ -217,8 +231,8 @@ export class HashRing<T = string> {
     this.members.delete(id);
     this.freeSlots.push(member.slot);
     this.dirty = true;
-    if (diagnosticsChannel.remove.hasSubscribers)
-      diagnosticsChannel.remove.publish({ ring: this, node: member.node });
+    if (channels.remove.hasSubscribers)
+      channels.remove.publish({ name: this.name, node: member.node });
     return true;
   }
 
@@ -271,7 +285,7 @@ export class HashRing<T = string> {
    */
   getN(key: HashKey, n: number): T[] {
     if (!Number.isInteger(n) || n < 0) {
-      throw new RangeError(`n must be an integer >= 0, got ${describe(n)}`);
+      throw new RangeError(`n must be an integer >= 0, got ${describeValue(n)}`);
     }
     const start = this.pointIndexOf(key);
     const result: T[] = [];
@@ -295,6 +309,7 @@ export class HashRing<T = string> {
   stats(): HashRingStats {
     this.ensureBuilt();
     return {
+      name: this.name,
       nodes: this.members.size,
       points: this.positions.length,
       totalWeight: this.totalWeight(),
