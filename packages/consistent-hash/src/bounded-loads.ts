@@ -12,7 +12,7 @@
 import { describeValue } from '@bulwark/kernel';
 import { channels } from './channels.js';
 import { type AddNodeOptions, HashRing, type HashRingOptions } from './hash-ring.js';
-import { ADD_KEYS, checkOptions, checkWeight } from './node-id.js';
+import { checkAddWeight, checkOptions } from './node-id.js';
 
 /** Options of {@link BoundedLoads}. */
 export interface BoundedLoadsOptions<T> extends Omit<HashRingOptions<T>, 'compatibility'> {
@@ -139,7 +139,7 @@ export class BoundedLoads<T = string> {
    * @throws whatever `onMove` throws, once every move is done and reported
    */
   add(node: T, options: AddNodeOptions = {}): this {
-    const weight = checkWeight(checkOptions(options, ADD_KEYS, 'add(node, options)').weight ?? 1);
+    const weight = checkAddWeight(options);
     const id = this.ring.idOf(node);
     this.ring.add(node, { weight });
     const existing = this.byId.get(id);

@@ -14,11 +14,10 @@ import { channels } from './channels.js';
 import { type HashKey, hash32, hashBytes } from './hash.js';
 import { ketamaHash, ketamaPoints } from './ketama.js';
 import {
-  ADD_KEYS,
+  checkAddWeight,
   checkId,
   checkKey,
   checkOptions,
-  checkWeight,
   defaultNodeId,
   type NodeId,
 } from './node-id.js';
@@ -194,7 +193,7 @@ export class HashRing<T = string> {
    *   a node more than 10,000,000 points (vnodes × weight)
    */
   add(node: T, options: AddNodeOptions = {}): this {
-    const weight = checkWeight(checkOptions(options, ADD_KEYS, 'add(node, options)').weight ?? 1);
+    const weight = checkAddWeight(options);
     // Ketama mode gives a node at most 160 points per server whatever its weight.
     if (this.vnodes * weight > MAX_POINTS && this.compatibility !== 'ketama') {
       throw new RangeError(

@@ -17,11 +17,10 @@ import { channels } from './channels.js';
 import { type HashKey, hash32 } from './hash.js';
 import type { AddNodeOptions } from './hash-ring.js';
 import {
-  ADD_KEYS,
+  checkAddWeight,
   checkId,
   checkKey,
   checkOptions,
-  checkWeight,
   defaultNodeId,
   type NodeId,
 } from './node-id.js';
@@ -130,7 +129,7 @@ export class Maglev<T = string> {
    * @throws RangeError when `weight` is not a finite number > 0, or the table has no room left
    */
   add(node: T, options: AddNodeOptions = {}): this {
-    const weight = checkWeight(checkOptions(options, ADD_KEYS, 'add(node, options)').weight ?? 1);
+    const weight = checkAddWeight(options);
     const id = checkId(this.nodeId(node));
     const existing = this.backends.get(id);
     if (existing) {

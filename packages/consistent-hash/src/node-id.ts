@@ -45,5 +45,9 @@ export function checkOptions<O extends object>(
   return options;
 }
 
-/** The option names of `add(node, options)`. */
-export const ADD_KEYS: ReadonlySet<string> = new Set(['weight']);
+const ADD_KEYS: ReadonlySet<string> = new Set(['weight']);
+
+/** Checks the options of `add(node, options)` and returns the weight (default 1). */
+export function checkAddWeight(options: { weight?: number }): number {
+  return checkWeight(checkOptions(options, ADD_KEYS, 'add(node, options)').weight ?? 1);
+}

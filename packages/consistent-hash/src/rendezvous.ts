@@ -13,11 +13,10 @@ import { channels } from './channels.js';
 import { type HashKey, hash32, hashWord } from './hash.js';
 import type { AddNodeOptions } from './hash-ring.js';
 import {
-  ADD_KEYS,
+  checkAddWeight,
   checkId,
   checkKey,
   checkOptions,
-  checkWeight,
   defaultNodeId,
   type NodeId,
 } from './node-id.js';
@@ -101,7 +100,7 @@ export class Rendezvous<T = string> {
    * @throws RangeError when `weight` is not a finite number > 0
    */
   add(node: T, options: AddNodeOptions = {}): this {
-    const weight = checkWeight(checkOptions(options, ADD_KEYS, 'add(node, options)').weight ?? 1);
+    const weight = checkAddWeight(options);
     const id = checkId(this.nodeId(node));
     const at = this.indexOf(id);
     if (this.ids[at] === id) {
