@@ -13,11 +13,14 @@ export class PoolTimeoutError extends BulwarkError {
   }
 }
 
-/** The pool is closing or closed, or the caller was waiting when `close()` began. Code `BULWARK_POOL_CLOSED`. */
+/**
+ * The pool (or semaphore) is closing or closed, or the caller was waiting when `close()` began.
+ * Code `BULWARK_POOL_CLOSED`.
+ */
 export class PoolClosedError extends BulwarkError {
-  /** Made by the pool when it turns a caller away after `close()`. */
-  constructor() {
-    super('BULWARK_POOL_CLOSED', 'the pool is closed: close() was called');
+  /** @param what - What is closed: `'the pool'` or a semaphore. */
+  constructor(what = 'the pool') {
+    super('BULWARK_POOL_CLOSED', `${what} is closed: close() was called`);
   }
 }
 

@@ -14,7 +14,12 @@ import {
 } from '@bulwark/kernel';
 import { checkDuration, checkLimit, checkPriority } from './check-options.js';
 import type { Clock } from './clock.js';
-import { AlreadyReleasedError, PoolTimeoutError, QueueFullError } from './errors.js';
+import {
+  AlreadyReleasedError,
+  PoolClosedError,
+  PoolTimeoutError,
+  QueueFullError,
+} from './errors.js';
 import type { AcquireOptions } from './pool.js';
 import { WaiterQueue } from './waiter-queue.js';
 
@@ -105,11 +110,16 @@ export class Semaphore {
   /** The `name` option. */
   readonly name: string;
   readonly #permits: number;
+  // Permits that may be handed out: `permits`, or 0 once closed, so the fast paths need no
+  // closed check of their own.
+  #limit: number;
   readonly #maxWaiting: number;
   readonly #queue: WaiterQueue<void>;
   #inUse = 0;
   #rejected = 0;
   #timeouts = 0;
+  #closed: Promise<void> | undefined;
+  #resolveClosed: (() => void) | undefined;
 
   /**
    * @param permits - How many holders at once, an integer >= 1.
@@ -118,6 +128,7 @@ export class Semaphore {
    */
   constructor(permits: number, options: SemaphoreOptions = {}) {
     this.#permits = checkInteger('permits', permits, 1);
+    this.#limit = this.#permits;
     checkObject('options', options);
     if (new.target === Semaphore)
       checkKnownKeys(options, SEMAPHORE_KEYS, 'new Semaphore(permits, options)');
@@ -137,7 +148,7 @@ export class Semaphore {
 
   /** Wait for a permit. Rejects on timeout, abort (`signal.reason`) or a full queue. */
   acquire(options?: AcquireOptions): Promise<Permit> {
-    if (this.#inUse < this.#permits && this.#queue.queued === 0) {
+    if (this.#inUse < this.#limit && this.#queue.queued === 0) {
       const signal = options?.signal;
       if (signal?.aborted) return Promise.reject(signal.reason);
       this.#inUse++;
@@ -148,7 +159,7 @@ export class Semaphore {
 
   /** A permit now, or undefined if none is free (or others are already waiting). */
   tryAcquire(): Permit | undefined {
-    if (this.#inUse >= this.#permits || this.#queue.queued > 0) return undefined;
+    if (this.#inUse >= this.#limit || this.#queue.queued > 0) return undefined;
     this.#inUse++;
     return new Permit(this);
   }
@@ -163,7 +174,7 @@ export class Semaphore {
     options?: ExecuteOptions,
   ): Promise<R> {
     const signal = options?.signal;
-    if (this.#inUse < this.#permits && this.#queue.queued === 0) {
+    if (this.#inUse < this.#limit && this.#queue.queued === 0) {
       if (signal?.aborted) return Promise.reject(signal.reason);
       this.#inUse++;
       return this.#run(fn, signal ?? NEVER_ABORTED);
@@ -181,7 +192,29 @@ export class Semaphore {
   [RELEASE](): void {
     const next = this.#queue.peek();
     if (next !== undefined) this.#queue.settle(next, undefined);
-    else this.#inUse--;
+    else if (--this.#inUse === 0 && this.#resolveClosed !== undefined) this.#resolveClosed();
+  }
+
+  /**
+   * Shut down: reject waiting and new callers with {@link PoolClosedError} (`tryAcquire` returns
+   * undefined), and resolve once every permit held is given back. Calling it again returns the
+   * same promise.
+   */
+  close(): Promise<void> {
+    if (this.#closed === undefined) {
+      this.#limit = 0;
+      this.#closed = new Promise<void>((resolve) => {
+        this.#resolveClosed = resolve;
+      });
+      this.#queue.failAll(() => new PoolClosedError(`semaphore "${this.name}"`));
+      if (this.#inUse === 0) this.#resolveClosed!();
+    }
+    return this.#closed;
+  }
+
+  /** `close()`, for `await using semaphore = new Semaphore(...)`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   /** A snapshot of permits, waiters and counters. */
@@ -215,6 +248,8 @@ export class Semaphore {
       return Promise.reject(error);
     }
     if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#closed !== undefined)
+      return Promise.reject(new PoolClosedError(`semaphore "${this.name}"`));
     if (this.#queue.pending >= this.#maxWaiting) {
       this.#rejected++;
       return Promise.reject(new QueueFullError(this.#maxWaiting, `semaphore "${this.name}"`));

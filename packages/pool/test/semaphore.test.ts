@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AlreadyReleasedError,
   Bulkhead,
+  PoolClosedError,
   PoolTimeoutError,
   QueueFullError,
   Semaphore,
@@ -47,6 +48,30 @@ describe('Semaphore', () => {
     expect(() => new Bulkhead(2, 0, { acquireTimeoutMs: -1 })).toThrow(
       /acquireTimeoutMs .* got -1/,
     );
+  });
+
+  it('close() rejects waiting and new callers, then resolves when the last permit is back', async () => {
+    const semaphore = new Semaphore(1, { name: 'jobs' });
+    const held = await semaphore.acquire();
+    const waiting = semaphore.acquire();
+    const closed = semaphore.close();
+    expect(semaphore.close()).toBe(closed);
+    const refused = await waiting.catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(PoolClosedError);
+    expect(refused).toMatchObject({ code: 'BULWARK_POOL_CLOSED' });
+    expect((refused as Error).message).toBe('semaphore "jobs" is closed: close() was called');
+    await expect(semaphore.execute(async () => 1)).rejects.toBeInstanceOf(PoolClosedError);
+    expect(semaphore.tryAcquire()).toBeUndefined();
+    let done = false;
+    void closed.then(() => {
+      done = true;
+    });
+    await Promise.resolve();
+    expect(done).toBe(false);
+    held.release();
+    await closed;
+    expect(semaphore.stats()).toMatchObject({ name: 'jobs', inUse: 0, waiting: 0 });
+    await new Bulkhead(1)[Symbol.asyncDispose]();
   });
 
   it('lets `permits` holders in, queues the rest first come first served', async () => {
