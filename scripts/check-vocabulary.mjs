@@ -4,7 +4,8 @@
 // `purgeStale()`, `drain()`). A word written with `()` in the table is checked against methods
 // only, the others against option, stats and event fields only; a word that is also some row's
 // chosen name (`close()`, the shutdown verb, is "never" only as the breaker's reset) is skipped,
-// and so is a member whose doc comment says `vocabulary: allowed` (with the reason).
+// and so is a name in EXCEPTIONS below or a member whose doc comment says `vocabulary: allowed`
+// (with the reason).
 // Usage: node scripts/check-vocabulary.mjs [--enforce all | --enforce name,name]
 import { readFileSync } from 'node:fs';
 import {
