@@ -36,13 +36,13 @@ const SF_INTEGER_MAX = 999_999_999_999_999;
 
 function integer(value: number): number {
   if (!(value > 0)) return 0;
-  return value < SF_INTEGER_MAX ? Math.floor(value) : SF_INTEGER_MAX;
+  return Math.min(Math.floor(value), SF_INTEGER_MAX);
 }
 
 function seconds(ms: number): number {
   if (!(ms > 0)) return 0;
   const s = Math.ceil(ms / 1000);
-  return s < SF_INTEGER_MAX ? s : SF_INTEGER_MAX;
+  return Math.min(s, SF_INTEGER_MAX);
 }
 
 /** One `RateLimit-Policy` list member: `"name";q=<limit>;w=<window in whole seconds>`. */
