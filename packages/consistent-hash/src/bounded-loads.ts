@@ -13,6 +13,23 @@ import { diagnosticsChannel } from './channels.js';
 import { type AddNodeOptions, HashRing, type HashRingOptions } from './hash-ring.js';
 import { checkOptions, checkWeight, describe } from './node-id.js';
 
+/** A positive finite number as the decimal it prints as: digits × 10^exponent. */
+function decimal(value: number): { digits: bigint; exponent: number } {
+  // String() gives the shortest decimal that reads back as the same double: "1.1", "1e-7",
+  // "1.5e+300". That decimal is what the caller wrote, or the closest thing to it.
+  const text = String(value);
+  const e = text.indexOf('e');
+  const mantissa = e === -1 ? text : text.slice(0, e);
+  let exponent = e === -1 ? 0 : Number(text.slice(e + 1));
+  const dot = mantissa.indexOf('.');
+  let digits = mantissa;
+  if (dot !== -1) {
+    digits = mantissa.slice(0, dot) + mantissa.slice(dot + 1);
+    exponent -= mantissa.length - dot - 1;
+  }
+  return { digits: BigInt(digits), exponent };
+}
+
 /** Options of {@link BoundedLoads}. */
 export interface BoundedLoadsOptions<T> extends Omit<HashRingOptions<T>, 'compatibility'> {
   /**
@@ -213,8 +230,9 @@ export class BoundedLoads<T = string> {
   }
 
   /**
-   * A node's capacity now: ceil(c × m × weight / totalWeight) for m assigned keys.
-   * Returns 0 for a node that is not there.
+   * A node's capacity now: ceil(c × m × weight / totalWeight) for m assigned keys, computed
+   * exactly (c and the weights as the decimals they print as: 1.1 is 11/10). Returns 0 for a
+   * node that is not there.
    */
   capacityOf(node: T): number {
     const load = this.byId.get(this.ring.idOf(node));
@@ -243,8 +261,36 @@ export class BoundedLoads<T = string> {
     return total;
   }
 
+  // ceil(c × m × w / W), exactly. In doubles the product can land just above a whole number
+  // that the exact value equals (1.1 × 360 / 3 = 132.00000000000003), and its ceiling would let
+  // a node hold one key more than the bound. So the double result is used only when it is
+  // clearly away from a whole number; otherwise c, the weights and W are taken as the decimals
+  // they print as (1.1 is 11/10) and the bound is computed in BigInt.
   private capacity(load: NodeLoad<T>, assigned: number): number {
-    return Math.ceil((this.loadFactor * assigned * load.weight) / this.totalWeight);
+    const x = (this.loadFactor * assigned * load.weight) / this.totalWeight;
+    const nearest = Math.round(x);
+    // Relative error of x: a few roundings in the product and the division, plus the sum of
+    // the weights (at most one rounding per node).
+    const tolerance = x * (this.byId.size + 8) * Number.EPSILON;
+    if (Math.abs(x - nearest) > tolerance) return Math.ceil(x);
+    return this.exactCapacity(load.weight, assigned);
+  }
+
+  private exactCapacity(weight: number, assigned: number): number {
+    const c = decimal(this.loadFactor);
+    const w = decimal(weight);
+    const weights = Array.from(this.byId.values(), (load) => decimal(load.weight));
+    // Bring every weight to the smallest power of ten among them, then sum as integers.
+    const scale = Math.min(...weights.map((d) => d.exponent));
+    let total = 0n;
+    for (const d of weights) total += d.digits * 10n ** BigInt(d.exponent - scale);
+    // c × m × w / W = (c.digits × m × w.digits / total) × 10^(c.exponent + w.exponent - scale)
+    let num = c.digits * BigInt(assigned) * w.digits;
+    let den = total;
+    const shift = c.exponent + w.exponent - scale;
+    if (shift >= 0) num *= 10n ** BigInt(shift);
+    else den *= 10n ** BigInt(-shift);
+    return Number((num + den - 1n) / den);
   }
 
   // Walks the ring clockwise from the key. The capacities sum to at least m, so some node has
