@@ -308,17 +308,17 @@ export class LFUCache<K, V> {
 
   /** Live keys, most frequently used first. Does not count uses. */
   *keys(): IterableIterator<K> {
-    for (const i of this.order()) if (this.isLive(i)) yield this.keys_[i] as K;
+    for (const i of this.visit()) if (this.isLive(i)) yield this.keys_[i] as K;
   }
 
   /** Live values, most frequently used first. Does not count uses. */
   *values(): IterableIterator<V> {
-    for (const i of this.order()) if (this.isLive(i)) yield this.values_[i] as V;
+    for (const i of this.visit()) if (this.isLive(i)) yield this.values_[i] as V;
   }
 
   /** Live `[key, value]` pairs, most frequently used first. Does not count uses. */
   *entries(): IterableIterator<[K, V]> {
-    for (const i of this.order()) {
+    for (const i of this.visit()) {
       if (this.isLive(i)) yield [this.keys_[i] as K, this.values_[i] as V];
     }
   }
@@ -477,6 +477,25 @@ export class LFUCache<K, V> {
 
   private isLive(i: number): boolean {
     return this.expiresAt === undefined || !this.isStale(i);
+  }
+
+  /**
+   * The entries of {@link order} as they are when iteration starts, each handed out only if it
+   * is still in the cache when its turn comes. The caller may delete any entry meanwhile (the
+   * one it was just given or any other): a deleted entry is skipped, never read from the free
+   * list; entries added meanwhile are not visited. Costs one array of the entries per walk.
+   */
+  private *visit(): IterableIterator<number> {
+    const slots: number[] = [];
+    const keys: K[] = [];
+    for (const i of this.order()) {
+      slots.push(i);
+      keys.push(this.keys_[i] as K);
+    }
+    for (let n = 0; n < slots.length; n++) {
+      const i = slots[n]!;
+      if (this.map.get(keys[n]!) === i) yield i;
+    }
   }
 
   /**

@@ -397,15 +397,26 @@ export class LRUCache<K, V> {
     return at !== 0 && at <= this.clock.now();
   }
 
-  /** Live nodes from most to least recently used. */
+  /**
+   * Live nodes from most to least recently used, as they are when iteration starts, each handed
+   * out only if it is still in the cache when its turn comes. The caller may delete any entry
+   * meanwhile (the one it was just given or any other): a deleted entry is skipped, never read
+   * from the free list; entries added meanwhile are not visited. Costs one array of the entries
+   * per walk.
+   */
   private *nodes(): IterableIterator<[K, V]> {
-    let i = this.next[0]!;
-    while (i !== 0) {
-      const after = this.next[i]!;
+    const slots: number[] = [];
+    const keys: K[] = [];
+    for (let i = this.next[0]!; i !== 0; i = this.next[i]!) {
+      slots.push(i);
+      keys.push(this.keys_[i] as K);
+    }
+    for (let n = 0; n < slots.length; n++) {
+      const i = slots[n]!;
+      if (this.map.get(keys[n]!) !== i) continue;
       if (this.expiresAt === undefined || !this.isStale(i)) {
-        yield [this.keys_[i] as K, this.values_[i] as V];
+        yield [keys[n]!, this.values_[i] as V];
       }
-      i = after;
     }
   }
 }
