@@ -364,3 +364,43 @@ describe.each(makers)('%s: iteration under deletion', (_name, make) => {
     expect(seen).toEqual([order[0], order[2], order[3]]);
   });
 });
+
+describe.each(makers)('%s: memory follows the entries, not the capacity', (_name, make) => {
+  it('a cache of the largest capacity (2^30) is cheap to make and fills as entries arrive', () => {
+    // Before, the arrays for every slot were allocated at construction: 2^30 aborted the
+    // process (heap exhausted) and an empty cache of 2^24 held about 300 MB.
+    // Measured while the cache is alive: every typed array of the process together stays small
+    // (a difference before/after could be hidden by a garbage collection in between).
+    const cache = make<number, number>({ capacity: 2 ** 30 });
+    for (let k = 0; k < 10_000; k++) cache.set(k, k);
+    expect(process.memoryUsage().arrayBuffers).toBeLessThan(64 * 2 ** 20);
+    expect(cache.size).toBe(10_000);
+    expect(cache.get(0)).toBe(0);
+    expect(cache.get(9_999)).toBe(9_999);
+  });
+
+  it('keeps every entry and its value across the growth of its arrays', () => {
+    const cache = make<number, string>({ capacity: 1_000 });
+    for (let k = 0; k < 1_000; k++) cache.set(k, `v${k}`);
+    expect(cache.size).toBe(1_000);
+    for (let k = 0; k < 1_000; k++) expect(cache.peek(k)).toBe(`v${k}`);
+    expect(new Set(cache.keys()).size).toBe(1_000);
+    for (let k = 1_000; k < 3_000; k++) cache.set(k, `v${k}`);
+    expect(cache.size).toBe(1_000);
+    for (const [k, v] of cache) expect(v).toBe(`v${k}`);
+  });
+});
+
+describe('LRUCache across growth', () => {
+  it('keeps exact recency order past the first slots', () => {
+    const cache = new LRUCache<number, number>({ capacity: 200 });
+    for (let k = 0; k < 500; k++) cache.set(k, k);
+    cache.get(350);
+    const keys = [...cache.keys()];
+    expect(keys).toHaveLength(200);
+    expect(keys[0]).toBe(350);
+    expect(keys.slice(1)).toEqual(
+      Array.from({ length: 200 }, (_, i) => 499 - i).filter((k) => k !== 350),
+    );
+  });
+});
