@@ -1,27 +1,14 @@
 // Option checks: each throws at construction with a message naming the option and the value.
 
-/** Largest delay Node's timers honour; larger values silently fire after 1 ms. */
-export const MAX_TIMER_MS = 2_147_483_647;
+import { MAX_TIMER_MS, systemClock, type TimerClock } from '@bulwark/kernel';
+
+export { MAX_TIMER_MS, systemClock };
 
 /**
  * Where retry and timeout read time and schedule their timers. Tests pass a fake clock so nothing
  * sleeps. `now()` is read as epoch milliseconds when a `Retry-After` header holds an HTTP-date.
  */
-export interface Clock {
-  /** Milliseconds since the epoch (the default is `Date.now`). */
-  now(): number;
-  /** Call `callback` after `ms` milliseconds; returns a handle for `clearTimeout`. */
-  setTimeout(callback: () => void, ms: number): unknown;
-  /** Cancel a timer armed by `setTimeout`. */
-  clearTimeout(handle: unknown): void;
-}
-
-/** The real clock: `Date.now` and Node's timers. */
-export const systemClock: Clock = {
-  now: Date.now,
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
+export type Clock = TimerClock;
 
 export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
