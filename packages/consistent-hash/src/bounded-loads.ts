@@ -13,8 +13,16 @@ import { diagnosticsChannel } from './channels.js';
 import { type AddNodeOptions, HashRing, type HashRingOptions } from './hash-ring.js';
 import { checkOptions, checkWeight, describe } from './node-id.js';
 
-/** A positive finite number as the decimal it prints as: digits × 10^exponent. */
-function decimal(value: number): { digits: bigint; exponent: number } {
+/** A positive number as the decimal it prints as: `digits × 10^exponent` (`small`: the digits
+ * as a Number when they are a safe integer, else NaN). */
+interface Decimal {
+  digits: bigint;
+  exponent: number;
+  small: number;
+}
+
+/** A positive finite number as the decimal it prints as. */
+function decimal(value: number): Decimal {
   // String() gives the shortest decimal that reads back as the same double: "1.1", "1e-7",
   // "1.5e+300". That decimal is what the caller wrote, or the closest thing to it.
   const text = String(value);
@@ -27,7 +35,12 @@ function decimal(value: number): { digits: bigint; exponent: number } {
     digits = mantissa.slice(0, dot) + mantissa.slice(dot + 1);
     exponent -= mantissa.length - dot - 1;
   }
-  return { digits: BigInt(digits), exponent };
+  const big = BigInt(digits);
+  return { digits: big, exponent, small: safe(big) };
+}
+
+function safe(n: bigint): number {
+  return n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : Number.NaN;
 }
 
 /** Options of {@link BoundedLoads}. */
@@ -63,6 +76,8 @@ export interface BoundedLoadsStats {
 interface NodeLoad<T> {
   readonly node: T;
   weight: number;
+  /** `weight` as the decimal it prints as, for the exact capacity. */
+  exact: Decimal;
   readonly keys: Set<string>;
 }
 
@@ -87,7 +102,11 @@ export class BoundedLoads<T = string> {
   private readonly byId = new Map<string, NodeLoad<T>>();
   private readonly byNode = new Map<T, NodeLoad<T>>();
   private readonly assignments = new Map<string, NodeLoad<T>>();
-  private totalWeight = 0;
+  // c and the total weight as exact decimals: the total is totalDigits × 10^totalExponent.
+  private readonly exactFactor: Decimal;
+  private totalDigits = 0n;
+  private totalSmall = 0;
+  private totalExponent = 0;
   private moves = 0;
   // Moves are reported once the state is consistent again, so a throwing onMove cannot leave a
   // key assigned to a node that has gone.
@@ -108,6 +127,7 @@ export class BoundedLoads<T = string> {
       throw new TypeError(`onMove must be a function, got ${describe(onMove)}`);
     }
     this.loadFactor = loadFactor;
+    this.exactFactor = decimal(loadFactor);
     this.onMove = onMove;
     this.ring = new HashRing<T>(ringOptions);
   }
@@ -141,12 +161,13 @@ export class BoundedLoads<T = string> {
     const existing = this.byId.get(id);
     if (existing) {
       existing.weight = weight;
+      existing.exact = decimal(weight);
     } else {
-      const load: NodeLoad<T> = { node, weight, keys: new Set() };
+      const load: NodeLoad<T> = { node, weight, exact: decimal(weight), keys: new Set() };
       this.byId.set(id, load);
       this.byNode.set(node, load);
     }
-    this.totalWeight = this.sumWeights();
+    this.sumWeights();
     this.shedOverloads();
     this.flushMoves();
     return this;
@@ -166,7 +187,7 @@ export class BoundedLoads<T = string> {
     this.ring.remove(node);
     this.byId.delete(id);
     this.byNode.delete(load.node);
-    this.totalWeight = this.sumWeights();
+    this.sumWeights();
     for (const key of load.keys) {
       if (this.byId.size === 0) {
         this.assignments.delete(key);
@@ -254,42 +275,43 @@ export class BoundedLoads<T = string> {
     };
   }
 
-  // Summed afresh rather than kept as a running total, which would drift with rounding.
-  private sumWeights(): number {
-    let total = 0;
-    for (const load of this.byId.values()) total += load.weight;
-    return total;
+  // The total weight as an exact decimal, summed afresh on every change: each weight brought to
+  // the smallest power of ten among them.
+  private sumWeights(): void {
+    let exponent = Number.POSITIVE_INFINITY;
+    for (const load of this.byId.values()) exponent = Math.min(exponent, load.exact.exponent);
+    let digits = 0n;
+    for (const load of this.byId.values())
+      digits += load.exact.digits * 10n ** BigInt(load.exact.exponent - exponent);
+    this.totalDigits = digits;
+    this.totalSmall = safe(digits);
+    this.totalExponent = exponent === Number.POSITIVE_INFINITY ? 0 : exponent;
   }
 
-  // ceil(c × m × w / W), exactly. In doubles the product can land just above a whole number
-  // that the exact value equals (1.1 × 360 / 3 = 132.00000000000003), and its ceiling would let
-  // a node hold one key more than the bound. So the double result is used only when it is
-  // clearly away from a whole number; otherwise c, the weights and W are taken as the decimals
-  // they print as (1.1 is 11/10) and the bound is computed in BigInt.
+  // ceil(c × m × w / W), exactly, with c and the weights taken as the decimals they print as
+  // (1.1 is 11/10). In doubles the quotient can land just above a whole number the exact value
+  // equals (1.1 × 360 / 3 = 132.00000000000003), and its ceiling would let a node hold one key
+  // more than the bound. As integers: c × m × w / W = (cd × m × wd × 10^k) / Wd with
+  // k = ce + we − We; in doubles while every integer is safe (the usual case), else in BigInt.
   private capacity(load: NodeLoad<T>, assigned: number): number {
-    const x = (this.loadFactor * assigned * load.weight) / this.totalWeight;
-    const nearest = Math.round(x);
-    // Relative error of x: a few roundings in the product and the division, plus the sum of
-    // the weights (at most one rounding per node).
-    const tolerance = x * (this.byId.size + 8) * Number.EPSILON;
-    if (Math.abs(x - nearest) > tolerance) return Math.ceil(x);
-    return this.exactCapacity(load.weight, assigned);
-  }
-
-  private exactCapacity(weight: number, assigned: number): number {
-    const c = decimal(this.loadFactor);
-    const w = decimal(weight);
-    const weights = Array.from(this.byId.values(), (load) => decimal(load.weight));
-    // Bring every weight to the smallest power of ten among them, then sum as integers.
-    const scale = Math.min(...weights.map((d) => d.exponent));
-    let total = 0n;
-    for (const d of weights) total += d.digits * 10n ** BigInt(d.exponent - scale);
-    // c × m × w / W = (c.digits × m × w.digits / total) × 10^(c.exponent + w.exponent - scale)
+    const c = this.exactFactor;
+    const w = load.exact;
+    const k = c.exponent + w.exponent - this.totalExponent;
+    if (k >= -15 && k <= 15) {
+      let num = c.small * assigned * w.small;
+      let den = this.totalSmall;
+      if (k >= 0) num *= 10 ** k;
+      else den *= 10 ** -k;
+      // NaN (digits too long for a double) fails these tests too.
+      if (num <= Number.MAX_SAFE_INTEGER && den <= Number.MAX_SAFE_INTEGER) {
+        const rest = num % den;
+        return rest === 0 ? num / den : (num - rest) / den + 1;
+      }
+    }
     let num = c.digits * BigInt(assigned) * w.digits;
-    let den = total;
-    const shift = c.exponent + w.exponent - scale;
-    if (shift >= 0) num *= 10n ** BigInt(shift);
-    else den *= 10n ** BigInt(-shift);
+    let den = this.totalDigits;
+    if (k >= 0) num *= 10n ** BigInt(k);
+    else den *= 10n ** BigInt(-k);
     return Number((num + den - 1n) / den);
   }
 

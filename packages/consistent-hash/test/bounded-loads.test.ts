@@ -199,6 +199,18 @@ describe('BoundedLoads: the bound is computed exactly', () => {
     expect(loads.stats().maxLoad).toBeLessThanOrEqual(132);
   });
 
+  it('stays exact when the integers outgrow doubles (weights of 1/3: 16 significant digits)', () => {
+    // 1.1 × 360 × 0.3333333333333333 / 0.9999999999999999: the integers behind it pass 2^53,
+    // so the bound is computed in BigInt; equal weights make it 1.1 × 360 / 3 = 132.
+    const loads = new BoundedLoads({ loadFactor: 1.1 });
+    for (const node of ['a', 'b', 'c']) loads.add(node, { weight: 1 / 3 });
+    for (let i = 0; i < 360; i++) loads.assign(`key:${i}`);
+    for (const node of ['a', 'b', 'c']) expect(loads.capacityOf(node)).toBe(132);
+    loads.add('d', { weight: 2 / 3 }); // 1.1 × 360 × (2/3) / (5/3) = 158.4
+    expect(loads.capacityOf('d')).toBe(159);
+    expect(loads.capacityOf('a')).toBe(80); // 1.1 × 360 × (1/3) / (5/3) = 79.2
+  });
+
   it('equals ceil(c × m × w / W) in integer arithmetic, for decimal c and weights', () => {
     // c = k / 100 and weights = j / 10 as written in decimal: the reference scales them to
     // integers and divides with BigInt, so no rounding can hide in it.
