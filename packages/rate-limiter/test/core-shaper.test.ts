@@ -8,6 +8,7 @@ import {
   LeakyBucketShaper,
   leakyBucket,
   QueueFullError,
+  ShaperClosedError,
 } from '../src/index.js';
 
 /** Schedules and records the fake time at which each request is released (or its error). */
@@ -156,6 +157,25 @@ describe('LeakyBucketShaper', () => {
     await expect(q).rejects.toThrow('closed');
     expect(clock.pendingTimers).toBe(0);
     expect(shaper.stats()).toMatchObject({ keys: 0, waiting: 0, aborted: 2 });
+  });
+
+  it('after close(), schedule rejects with ShaperClosedError and schedules nothing', async () => {
+    const clock = new FakeClock(0);
+    const shaper = new LeakyBucketShaper(leakyBucket({ capacity: 5, leakPerSecond: 1 }), {
+      clock,
+      name: 'jobs',
+    });
+    await shaper.schedule('a');
+    shaper.close();
+    for (const key of ['a', 'fresh']) {
+      const error = await shaper.schedule(key).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ShaperClosedError);
+      expect(error).toMatchObject({ name: 'ShaperClosedError', shaper: 'jobs' });
+      expect((error as Error).message).toBe('shaper "jobs" closed');
+    }
+    expect(clock.pendingTimers).toBe(0);
+    expect(shaper.stats()).toMatchObject({ keys: 0, waiting: 0, released: 1 });
+    shaper.close(); // twice is harmless
   });
 
   it('property: releases of one key are spaced by their costs, never more than maxWaiting wait', async () => {

@@ -77,6 +77,21 @@ function optionsOf<T extends object>(where: string, value: unknown, known: Reado
 // Keeps every intermediate of the integer algorithms exact in doubles.
 const EXACT = Number.MAX_SAFE_INTEGER;
 
+// The HTTP adapters send quotas as Structured Field Integers, which have at most 15 digits
+// (RFC 9651), so a limit (GCRA: limit + burst) above this could not be advertised.
+const MAX_QUOTA = 999_999_999_999_999;
+
+function quotaLimit(value: unknown): number {
+  const limit = checkInteger('limit', value, 1);
+  if (limit > MAX_QUOTA)
+    rangeError(
+      'limit',
+      `an integer between 1 and ${MAX_QUOTA} (the largest Structured Field Integer)`,
+      limit,
+    );
+  return limit;
+}
+
 // Buckets count in thousandths of a unit, so capacity * 1000 must stay exact.
 function capacity(value: unknown): number {
   const c = checkInteger('capacity', value, 1);
@@ -132,7 +147,7 @@ export function fixedWindow(opts: WindowOptions): FixedWindowSpec {
   const o = optionsOf<WindowOptions>('fixedWindow', opts, WINDOW_KEYS);
   return Object.freeze({
     kind: 'fixed-window',
-    limit: checkInteger('limit', o.limit, 1),
+    limit: quotaLimit(o.limit),
     windowMs: checkInteger('windowMs', o.windowMs, 1),
   });
 }
@@ -145,7 +160,7 @@ export function slidingWindowLog(opts: WindowOptions): SlidingWindowLogSpec {
   const o = optionsOf<WindowOptions>('slidingWindowLog', opts, WINDOW_KEYS);
   return Object.freeze({
     kind: 'sliding-window-log',
-    limit: checkInteger('limit', o.limit, 1),
+    limit: quotaLimit(o.limit),
     windowMs: checkInteger('windowMs', o.windowMs, 1),
   });
 }
@@ -157,7 +172,7 @@ export function slidingWindowLog(opts: WindowOptions): SlidingWindowLogSpec {
  */
 export function slidingWindowCounter(opts: WindowOptions): SlidingWindowCounterSpec {
   const o = optionsOf<WindowOptions>('slidingWindowCounter', opts, WINDOW_KEYS);
-  const limit = checkInteger('limit', o.limit, 1);
+  const limit = quotaLimit(o.limit);
   const windowMs = checkInteger('windowMs', o.windowMs, 1);
   if (limit * windowMs > EXACT)
     throw new RangeError(
@@ -172,9 +187,13 @@ export function slidingWindowCounter(opts: WindowOptions): SlidingWindowCounterS
  */
 export function gcra(opts: GcraOptions): GcraSpec {
   const o = optionsOf<GcraOptions>('gcra', opts, GCRA_KEYS);
-  const limit = checkInteger('limit', o.limit, 1);
+  const limit = quotaLimit(o.limit);
   const periodMs = checkInteger('periodMs', o.periodMs, 1);
   const burst = checkInteger('burst', o.burst ?? 0, 0);
+  if (limit + burst > MAX_QUOTA)
+    throw new RangeError(
+      `limit + burst must be <= ${MAX_QUOTA} (the largest Structured Field Integer), got limit ${limit} and burst ${burst}`,
+    );
   if ((burst + 2) * periodMs * 2 + limit > EXACT)
     throw new RangeError(
       `burst and periodMs are too large together: (burst + 2) * periodMs must be < 2^52, got burst ${burst} and periodMs ${periodMs}`,

@@ -129,6 +129,7 @@ export class LeakyBucketShaper implements Disposable, AsyncDisposable {
   #released = 0;
   #rejected = 0;
   #aborted = 0;
+  #closed = false;
 
   /**
    * @param spec A spec from `leakyBucket({ capacity, leakPerSecond })`.
@@ -150,11 +151,13 @@ export class LeakyBucketShaper implements Disposable, AsyncDisposable {
   /**
    * Waits for `key`'s next steady outflow slot.
    * @returns A promise resolving at the slot; rejecting with `QueueFullError` when `maxWaiting`
-   *   units already wait, or with `signal.reason` on abort.
+   *   units already wait, with `signal.reason` on abort, or with `ShaperClosedError` once
+   *   `close()` was called (nothing is scheduled then).
    * @throws TypeError / RangeError (synchronously) for a bad key or cost.
    */
   schedule(key: string, opts: ScheduleOptions = {}): Promise<void> {
     const { signal, cost } = scheduleArgs(key, opts, this.#maxWaiting);
+    if (this.#closed) return Promise.reject(new ShaperClosedError(this.name));
     if (signal?.aborted) {
       this.#aborted++;
       return Promise.reject(signal.reason);
@@ -221,9 +224,11 @@ export class LeakyBucketShaper implements Disposable, AsyncDisposable {
 
   /**
    * Rejects every waiting request with `reason` (default a `ShaperClosedError`, code
-   * `BULWARK_RATE_LIMITER_CLOSED`) and clears timers.
+   * `BULWARK_RATE_LIMITER_CLOSED`) and clears timers. From then on `schedule` rejects with
+   * `ShaperClosedError` and arms no timer.
    */
   close(reason: unknown = new ShaperClosedError(this.name)): void {
+    this.#closed = true;
     for (const q of this.#keys.values()) {
       if (q.timer !== undefined) this.#clock.clearTimeout(q.timer);
       q.timer = undefined;
