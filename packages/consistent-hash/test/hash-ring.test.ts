@@ -143,7 +143,7 @@ describe('HashRing: unit', () => {
     );
     // @ts-expect-error: not a mode
     expect(() => new HashRing({ compatibility: 'nginx' })).toThrow(
-      new RangeError(`compatibility must be one of 'ketama', got "nginx"`),
+      new RangeError(`compatibility must be one of 'libketama', 'hashring', 'ketama', got "nginx"`),
     );
     // @ts-expect-error: not a function
     expect(() => new HashRing({ nodeId: 'id' })).toThrow(/nodeId must be a function/);
