@@ -1,0 +1,2 @@
+// @bulwark/idempotency/fastify
+export {};
