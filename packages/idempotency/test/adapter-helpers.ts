@@ -25,19 +25,20 @@ export interface Answer {
 
 /**
  * The application: every POST reaches `answer(path, body)` after the middleware, which counts
- * the calls. A test may hold a route's answer back with `hold()`.
+ * the calls. A test may hold the next call's answer back with `hold()`.
  */
 export class App {
   calls = 0;
   readonly bodies: Buffer[] = [];
   #held: Promise<void> | undefined;
-  #releaseHeld: (() => void) | undefined;
 
   /** The answers of the routes. */
   async answer(path: string, body: Buffer): Promise<Answer> {
     this.calls++;
     this.bodies.push(body);
-    if (this.#held) await this.#held;
+    const held = this.#held;
+    this.#held = undefined;
+    if (held) await held;
     const call = this.calls;
     if (path.startsWith('/binary'))
       return {
@@ -74,15 +75,13 @@ export class App {
     };
   }
 
-  /** Holds every answer until the returned function is called. */
+  /** Holds the next call's answer until the returned function is called. */
   hold(): () => void {
+    let release = () => {};
     this.#held = new Promise((resolve) => {
-      this.#releaseHeld = () => {
-        this.#held = undefined;
-        resolve();
-      };
+      release = resolve;
     });
-    return () => this.#releaseHeld?.();
+    return release;
   }
 }
 
@@ -409,9 +408,12 @@ export function adapterSuite(name: string, harness: Harness): void {
 }
 
 /** Waits, a macrotask at a time (no wall-clock sleep), until `condition` holds; 5 s at most. */
-export async function until(condition: () => boolean, what = 'condition'): Promise<void> {
+export async function until(
+  condition: () => boolean | Promise<boolean>,
+  what = 'condition',
+): Promise<void> {
   const deadline = performance.now() + 5_000;
-  while (!condition()) {
+  while (!(await condition())) {
     if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setImmediate(resolve));
   }
