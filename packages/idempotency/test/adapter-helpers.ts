@@ -407,12 +407,13 @@ export function adapterSuite(name: string, harness: Harness): void {
   });
 }
 
-/** Waits, a macrotask at a time (no wall-clock sleep), until `condition` holds; 5 s at most. */
+/** Waits, a macrotask at a time (no sleep), until `condition` holds; `limitMs` at most. */
 export async function until(
   condition: () => boolean | Promise<boolean>,
   what = 'condition',
+  limitMs = 5_000,
 ): Promise<void> {
-  const deadline = performance.now() + 5_000;
+  const deadline = performance.now() + limitMs;
   while (!(await condition())) {
     if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setImmediate(resolve));
