@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { FakeClock } from '@bulwark/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type ClaimResult,
   createIdempotency,
+  defaultFingerprint,
   type IdempotencyRequest,
   type IdempotencyStore,
   type Lease,
@@ -260,5 +262,20 @@ describe('createIdempotency: store failures', () => {
     store.claim('c', 'f', 1000, 1000);
     expect(store.stats()).toEqual({ keys: 2, evicted: 1 });
     expect(store.claim('a', 'f', 1000, 1000).state).toBe('claimed');
+  });
+});
+
+describe('defaultFingerprint', () => {
+  it('is the SHA-256 of method, NUL, path, NUL and the body bytes', () => {
+    const body = Buffer.from([0, 255, 1, 128]);
+    const expected = createHash('sha256')
+      .update(Buffer.concat([Buffer.from('POST\0/p?q=1\0'), body]))
+      .digest('hex');
+    expect(defaultFingerprint({ method: 'post', path: '/p?q=1', headers: {}, body })).toBe(
+      expected,
+    );
+    expect(defaultFingerprint({ method: 'POST', path: '/p', headers: {}, body })).not.toBe(
+      expected,
+    );
   });
 });
