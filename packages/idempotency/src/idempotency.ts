@@ -127,6 +127,9 @@ export class Idempotency<Raw = IdempotencyRequest> {
   #fenced = 0;
   #storeErrors = 0;
   #waiting = 0;
+  #closed = false;
+  // The waits of `onConcurrent: 'wait'` in progress, each a function that ends it now.
+  readonly #sleepers = new Set<() => void>();
 
   /** See {@link IdempotencyOptions}. */
   constructor(options: IdempotencyOptions<Raw>) {
@@ -256,6 +259,23 @@ export class Idempotency<Raw = IdempotencyRequest> {
     return pairs;
   }
 
+  /**
+   * Stops waiting: duplicates waiting for a first request (`onConcurrent: 'wait'`) are answered
+   * 409 now, and later ones at once. Requests running keep their leases and still record. The
+   * store is the caller's to close.
+   */
+  close(): Promise<void> {
+    this.#closed = true;
+    for (const wake of this.#sleepers) wake();
+    this.#sleepers.clear();
+    return Promise.resolve();
+  }
+
+  /** Same as {@link close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
   /** A snapshot of the counters. */
   stats(): IdempotencyStats {
     return {
@@ -348,10 +368,22 @@ export class Idempotency<Raw = IdempotencyRequest> {
     try {
       for (;;) {
         const left = deadline - s.clock.now();
-        if (left <= 0) return this.#conflictFor(key, request);
+        if (left <= 0 || this.#closed) return this.#conflictFor(key, request);
         await new Promise<void>((resolve) => {
-          s.clock.setTimeout(resolve, Math.min(s.waitIntervalMs, left));
+          const timer = s.clock.setTimeout(
+            () => {
+              this.#sleepers.delete(wake);
+              resolve();
+            },
+            Math.min(s.waitIntervalMs, left),
+          );
+          const wake = () => {
+            s.clock.clearTimeout(timer);
+            resolve();
+          };
+          this.#sleepers.add(wake);
         });
+        if (this.#closed) return this.#conflictFor(key, request);
         const result = await this.#claim(storeKey, fingerprint, key, request);
         if (result instanceof StoreFailure || (result as ClaimResult).state !== 'running')
           return this.#decide(result, key, storeKey, fingerprint, request);

@@ -279,3 +279,22 @@ describe('defaultFingerprint', () => {
     );
   });
 });
+
+describe('createIdempotency: close', () => {
+  it("answers 409 to duplicates waiting with onConcurrent: 'wait'", async () => {
+    const clock = new FakeClock(0);
+    const idempotency = createIdempotency({
+      store: new MemoryIdempotencyStore({ clock }),
+      onConcurrent: 'wait',
+      clock,
+    });
+    lease(idempotency.begin(request()));
+    const waiting = idempotency.begin(request()) as Promise<unknown>;
+    expect(idempotency.stats().waiting).toBe(1);
+    await idempotency[Symbol.asyncDispose]();
+    await expect(waiting).resolves.toMatchObject({ outcome: 'key-in-use' });
+    expect(clock.pendingTimers).toBe(0);
+    expect(await idempotency.begin(request())).toMatchObject({ outcome: 'key-in-use' });
+    expect(idempotency.stats()).toMatchObject({ waiting: 0, conflicts: 2 });
+  });
+});

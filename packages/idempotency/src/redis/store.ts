@@ -124,6 +124,16 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     return reply === 1;
   }
 
+  /** Nothing to stop: the client is the caller's, and the store never closes it. */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Same as {@link close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
   /** See {@link IdempotencyStore.release}. One round trip. */
   async release(key: string, token: number): Promise<boolean> {
     return (await releaseScript.run(this.#client, [this.redisKey(key)], [String(token)])) === 1;
