@@ -12,8 +12,9 @@
  * ```
  *
  * Mount it after your body parser: the fingerprint hashes the parsed body (a Buffer or string as
- * is, anything else as JSON). Without a parser before it, it reads the raw body itself and leaves
- * it on `req.body` as a Buffer, as `express.raw()` would. Typed against node's
+ * is, anything else as JSON). When no parser read the body (none before it, or none for the
+ * request's content type), it reads the raw bytes itself and, if `req.body` is unset, leaves them
+ * there as a Buffer, as `express.raw()` would. Typed against node's
  * `IncomingMessage`/`ServerResponse`, so it needs no Express types; pass Express's `Request` as
  * the type argument to type `scope`: `idempotency<Request>({ scope: (req) => req.user.id, ... })`.
  */
@@ -89,14 +90,16 @@ export function idempotency<
         return;
       }
       const parsed = (req as WithBody).body;
-      if (parsed !== undefined || (req as WithBody)._body === true || req.readableEnded) {
+      // A parser that read the stream left its result; one whose type did not match may have
+      // left `{}` without reading, and then the raw bytes are what must be compared.
+      if ((req as WithBody)._body === true || req.readableEnded) {
         decide(req, res, next, parsed === undefined ? EMPTY : bytesOfParsedBody(parsed));
         return;
       }
       readBody(req, core.maxBodyBytes).then((body) => {
         if (body === undefined) return sendRecorded(res, TOO_LARGE);
         // What express.raw() leaves, and the flag that makes later body parsers skip the request.
-        (req as WithBody).body = body;
+        if (parsed === undefined) (req as WithBody).body = body;
         (req as WithBody)._body = true;
         try {
           decide(req, res, next, body);

@@ -114,3 +114,28 @@ describe('express: middleware', () => {
     expect((seen as Error).message).toBe('no principal');
   });
 });
+
+describe('express: bodies no parser read', () => {
+  const post = client();
+  afterEach(stop);
+
+  it('compares the raw bytes of a body whose type express.json() skipped', async () => {
+    for (const createApp of [express, express4]) {
+      const app = createApp();
+      let calls = 0;
+      app.use(express.json(), idempotency({ store: new MemoryIdempotencyStore() }));
+      app.post('/upload', (req: Request, res: Response) => {
+        res.send(`upload ${++calls}: ${Buffer.isBuffer(req.body) ? req.body.length : 'parsed'}`);
+      });
+      const url = await serve(app as express.Express);
+      const key = { 'idempotency-key': '"u1"', 'content-type': 'application/octet-stream' };
+      const first = await post(url, '/upload', key, 'first bytes');
+      expect((await post(url, '/upload', key, 'other bytes')).status).toBe(422);
+      const replay = await post(url, '/upload', key, 'first bytes');
+      expect(replay.headers['idempotent-replayed']).toBe('true');
+      expect(replay.body.toString()).toBe(first.body.toString());
+      expect(calls).toBe(1);
+      await stop();
+    }
+  });
+});
