@@ -73,16 +73,19 @@ export function captureResponse(
 
   const keep = (chunk: unknown, encoding: unknown): void => {
     if (chunk === undefined || chunk === null || typeof chunk === 'function') return;
-    const bytes =
-      typeof chunk === 'string'
-        ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8')
-        : Buffer.from(
-            (chunk as Uint8Array).buffer,
-            (chunk as Uint8Array).byteOffset,
-            (chunk as Uint8Array).byteLength,
-          );
-    size += bytes.length;
-    if (size <= limit) chunks.push(Buffer.from(bytes)); // a copy: the caller may reuse its buffer
+    if (typeof chunk === 'string') {
+      const bytes = Buffer.from(
+        chunk,
+        typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8',
+      );
+      size += bytes.length;
+      if (size <= limit) chunks.push(bytes);
+      return;
+    }
+    const view = chunk as Uint8Array;
+    size += view.byteLength;
+    // A copy: the caller may reuse its buffer once write() returns.
+    if (size <= limit) chunks.push(Buffer.from(view));
   };
 
   // Headers passed to writeHead bypass getHeader(); set them first so the end sees them all.
