@@ -102,6 +102,7 @@ export interface IdempotencyOptions<Raw = IdempotencyRequest> {
   clock?: TimerClock;
 }
 
+/** The response headers recorded and replayed when `replayHeaders` is not given. */
 export const DEFAULT_REPLAY_HEADERS = [
   'content-type',
   'content-encoding',

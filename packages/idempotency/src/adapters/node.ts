@@ -34,6 +34,7 @@ export function bytesOfParsedBody(body: unknown): Uint8Array {
   return Buffer.from(JSON.stringify(body));
 }
 
+/** No body bytes. */
 export const EMPTY = new Uint8Array(0);
 
 /** Writes a recorded (or problem) response and ends `res`. */
