@@ -222,9 +222,14 @@ export class Idempotency<Raw = IdempotencyRequest> {
     status?: number,
   ): void | Promise<void> {
     if (!lease.settle()) return;
-    const code = response?.status ?? status;
-    if (response === undefined || !this.#s.storeWhen(response.status))
-      return this.#release(lease, response === undefined ? 'too-large' : 'status', code);
+    if (response === undefined) return this.#release(lease, 'too-large', status);
+    let keep: boolean;
+    try {
+      keep = this.#s.storeWhen(response.status);
+    } catch {
+      keep = false; // a storeWhen that throws records nothing; the retry runs again
+    }
+    if (!keep) return this.#release(lease, 'status', response.status);
     let done: boolean | Promise<boolean>;
     try {
       done = this.#s.store.complete(lease.storeKey, lease.token, response, this.#s.ttlMs);

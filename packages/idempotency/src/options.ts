@@ -62,7 +62,7 @@ export interface IdempotencyOptions<Raw = IdempotencyRequest> {
    * one client cannot replay another's response. Default: one scope for all (`''`).
    */
   scope?: (raw: Raw) => string;
-  /** Which statuses are recorded for replay; others release the key. Default: status < 500. */
+  /** Which statuses are recorded for replay; others (and a throw) release the key. Default: status < 500. */
   storeWhen?: (status: number) => boolean;
   /**
    * Response headers recorded and replayed (case-insensitive). Default `content-type`,

@@ -128,6 +128,18 @@ describe('createIdempotency: decisions', () => {
     expect(idempotency.stats()).toMatchObject({ executed: 2, released: 1, replayed: 1 });
   });
 
+  it('releases the key when storeWhen throws', () => {
+    const idempotency = createIdempotency({
+      store: new MemoryIdempotencyStore({ clock }),
+      storeWhen: () => {
+        throw new Error('predicate bug');
+      },
+    });
+    expect(idempotency.record(lease(idempotency.begin(request())), response())).toBeUndefined();
+    lease(idempotency.begin(request()));
+    expect(idempotency.stats().released).toBe(1);
+  });
+
   it('records or releases a lease once only', () => {
     const store = new MemoryIdempotencyStore({ clock });
     const idempotency = createIdempotency({ store });
