@@ -76,16 +76,23 @@ export function withIdempotency<
   const wrapped = (req: Req, res: Res): unknown => {
     const method = req.method ?? 'GET';
     if (!idempotency.appliesTo(method, req.headers['idempotency-key'])) return handler(req, res);
-    return readBody(req, idempotency.maxBodyBytes).then((body) => {
-      if (body === undefined) return sendRecorded(res, TOO_LARGE);
-      (req as IdempotentRequest<Req>).body = body;
-      const decision = idempotency.begin(
-        { method, path: req.url ?? '/', headers: req.headers, body },
-        req,
-      );
-      if (decision instanceof Promise) return decision.then((d) => run(d, req, res));
-      return run(decision, req, res);
-    });
+    return readBody(req, idempotency.maxBodyBytes)
+      .then(undefined, () => {
+        // The client went away mid-body: nobody is left to answer, and nothing was claimed.
+        res.destroy();
+        return null;
+      })
+      .then((body) => {
+        if (body === null) return undefined;
+        if (body === undefined) return sendRecorded(res, TOO_LARGE);
+        (req as IdempotentRequest<Req>).body = body;
+        const decision = idempotency.begin(
+          { method, path: req.url ?? '/', headers: req.headers, body },
+          req,
+        );
+        if (decision instanceof Promise) return decision.then((d) => run(d, req, res));
+        return run(decision, req, res);
+      });
   };
   return Object.assign(wrapped, { idempotency });
 }

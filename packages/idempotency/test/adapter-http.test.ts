@@ -1,6 +1,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
 import { type IdempotentRequest, withIdempotency } from '../src/http.js';
-import { type App, adapterSuite, closeServer, listen, writeAnswer } from './adapter-helpers.js';
+import { MemoryIdempotencyStore } from '../src/index.js';
+import {
+  type App,
+  adapterSuite,
+  closeServer,
+  listen,
+  until,
+  writeAnswer,
+} from './adapter-helpers.js';
 
 let server: Server | undefined;
 
@@ -26,4 +36,33 @@ adapterSuite('http', {
     if (running) await closeServer(running);
   },
   header: (req: IncomingMessage, name: string) => req.headers[name] as string | undefined,
+});
+
+describe('http: a client that leaves mid-body', () => {
+  afterEach(async () => {
+    const running = server;
+    server = undefined;
+    if (running) await closeServer(running);
+  });
+
+  it('settles the wrapper without an error and claims nothing', async () => {
+    const store = new MemoryIdempotencyStore();
+    const handler = withIdempotency((_req, res) => res.end('ran'), { store });
+    const settled: Array<Promise<unknown>> = [];
+    const aborted = createServer((req, res) => {
+      settled.push(Promise.resolve(handler(req, res)));
+    });
+    server = aborted;
+    const url = new URL(await listen(aborted));
+    const socket = connect(Number(url.port), url.hostname);
+    socket.on('error', () => {});
+    socket.write(
+      'POST /payments HTTP/1.1\r\nHost: x\r\nIdempotency-Key: "k"\r\nContent-Length: 100\r\n\r\nonly ten b',
+    );
+    await until(() => settled.length === 1, 'the request to arrive');
+    socket.destroy();
+    await expect(settled[0]).resolves.toBeUndefined();
+    expect(store.stats().keys).toBe(0);
+    expect(handler.idempotency.stats().executed).toBe(0);
+  });
 });
