@@ -51,9 +51,60 @@ export function sendRecorded(res: ServerResponse, response: RecordedResponse): v
   res.end(response.body);
 }
 
-type End = ServerResponse['end'];
-type Write = ServerResponse['write'];
-type WriteHead = ServerResponse['writeHead'];
+type Method = (this: ServerResponse, ...args: unknown[]) => unknown;
+
+// One response being recorded. The patched methods below are shared by every response and find
+// their state here, so a request allocates this object and no closures.
+class Capture {
+  readonly idempotency: Idempotency<never>;
+  readonly lease: Lease;
+  readonly limit: number;
+  readonly writeHead: Method;
+  readonly write: Method;
+  readonly end: Method;
+  readonly chunks: Buffer[] = [];
+  size = 0;
+  ended = false;
+
+  constructor(res: ServerResponse, idempotency: Idempotency<never>, lease: Lease) {
+    this.idempotency = idempotency;
+    this.lease = lease;
+    this.limit = idempotency.maxBodyBytes;
+    this.writeHead = res.writeHead as Method;
+    this.write = res.write as Method;
+    this.end = res.end as Method;
+  }
+
+  keep(chunk: unknown, encoding: unknown): void {
+    if (chunk === undefined || chunk === null || typeof chunk === 'function') return;
+    if (typeof chunk === 'string') {
+      const bytes = Buffer.from(
+        chunk,
+        typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8',
+      );
+      this.size += bytes.length;
+      if (this.size <= this.limit) this.chunks.push(bytes);
+      return;
+    }
+    const view = chunk as Uint8Array;
+    this.size += view.byteLength;
+    // A copy: the caller may reuse its buffer once write() returns.
+    if (this.size <= this.limit) this.chunks.push(Buffer.from(view));
+  }
+
+  recorded(res: ServerResponse): RecordedResponse | undefined {
+    if (this.size > this.limit) return undefined;
+    const { chunks, size } = this;
+    return {
+      status: res.statusCode,
+      headers: this.idempotency.pickHeaders((name) => res.getHeader(name)),
+      body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size),
+    };
+  }
+}
+
+const CAPTURE = Symbol('bulwark.idempotency.capture');
+type Captured = ServerResponse & { [CAPTURE]: Capture };
 
 /**
  * Records what the handler sends on `res` under `lease`: status, allow-listed headers and the
@@ -65,74 +116,60 @@ export function captureResponse(
   idempotency: Idempotency<never>,
   lease: Lease,
 ): void {
-  const limit = idempotency.maxBodyBytes;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const originalWriteHead = res.writeHead as WriteHead;
-  const originalWrite = res.write as Write;
-  const originalEnd = res.end as End;
+  (res as Captured)[CAPTURE] = new Capture(res, idempotency, lease);
+  res.writeHead = capturedWriteHead as ServerResponse['writeHead'];
+  res.write = capturedWrite as ServerResponse['write'];
+  res.end = capturedEnd as ServerResponse['end'];
+  res.on('close', releaseUnfinished);
+}
 
-  const keep = (chunk: unknown, encoding: unknown): void => {
-    if (chunk === undefined || chunk === null || typeof chunk === 'function') return;
-    if (typeof chunk === 'string') {
-      const bytes = Buffer.from(
-        chunk,
-        typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8',
-      );
-      size += bytes.length;
-      if (size <= limit) chunks.push(bytes);
-      return;
-    }
-    const view = chunk as Uint8Array;
-    size += view.byteLength;
-    // A copy: the caller may reuse its buffer once write() returns.
-    if (size <= limit) chunks.push(Buffer.from(view));
-  };
+// Headers passed to writeHead bypass getHeader(); set them first so the end sees them all.
+function capturedWriteHead(
+  this: Captured,
+  statusCode: number,
+  reason?: unknown,
+  headers?: unknown,
+): unknown {
+  const capture = this[CAPTURE];
+  if (typeof reason !== 'string') {
+    headers = reason;
+    reason = undefined;
+  }
+  if (headers !== undefined && headers !== null && !this.headersSent) setAll(this, headers);
+  return reason === undefined
+    ? capture.writeHead.call(this, statusCode)
+    : capture.writeHead.call(this, statusCode, reason);
+}
 
-  // Headers passed to writeHead bypass getHeader(); set them first so the end sees them all.
-  res.writeHead = function writeHead(
-    this: ServerResponse,
-    statusCode: number,
-    reason?: unknown,
-    headers?: unknown,
-  ): ServerResponse {
-    if (typeof reason !== 'string') {
-      headers = reason;
-      reason = undefined;
-    }
-    if (headers !== undefined && headers !== null && !res.headersSent) setAll(res, headers);
-    const call = originalWriteHead as (...args: unknown[]) => ServerResponse;
-    return reason === undefined ? call.call(this, statusCode) : call.call(this, statusCode, reason);
-  } as WriteHead;
+function capturedWrite(
+  this: Captured,
+  chunk: unknown,
+  encoding?: unknown,
+  callback?: unknown,
+): unknown {
+  const capture = this[CAPTURE];
+  if (!capture.ended) capture.keep(chunk, encoding);
+  return capture.write.call(this, chunk, encoding, callback);
+}
 
-  res.write = function write(this: ServerResponse, chunk: unknown, ...rest: unknown[]): boolean {
-    keep(chunk, rest[0]);
-    return (originalWrite as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
-  } as Write;
+function capturedEnd(
+  this: Captured,
+  chunk?: unknown,
+  encoding?: unknown,
+  callback?: unknown,
+): unknown {
+  const capture = this[CAPTURE];
+  if (capture.ended) return capture.end.call(this, chunk, encoding, callback);
+  capture.ended = true;
+  if (typeof chunk !== 'function') capture.keep(chunk, encoding);
+  const stored = capture.idempotency.record(capture.lease, capture.recorded(this), this.statusCode);
+  if (stored === undefined) return capture.end.call(this, chunk, encoding, callback);
+  stored.then(() => capture.end.call(this, chunk, encoding, callback));
+  return this;
+}
 
-  res.end = function end(this: ServerResponse, ...args: unknown[]): ServerResponse {
-    if (typeof args[0] !== 'function') keep(args[0], args[1]);
-    res.end = originalEnd;
-    res.write = originalWrite;
-    res.writeHead = originalWriteHead;
-    const recorded =
-      size > limit
-        ? undefined
-        : {
-            status: res.statusCode,
-            headers: idempotency.pickHeaders((name) => res.getHeader(name)),
-            body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size),
-          };
-    const stored = idempotency.record(lease, recorded, res.statusCode);
-    if (stored === undefined)
-      return (originalEnd as (...a: unknown[]) => ServerResponse).apply(this, args);
-    stored.then(() => (originalEnd as (...a: unknown[]) => ServerResponse).apply(this, args));
-    return this;
-  } as End;
-
-  res.once('close', () => {
-    if (!res.writableFinished) idempotency.release(lease);
-  });
+function releaseUnfinished(this: Captured): void {
+  if (!this.writableFinished) this[CAPTURE].idempotency.release(this[CAPTURE].lease);
 }
 
 function setAll(res: ServerResponse, headers: unknown): void {
