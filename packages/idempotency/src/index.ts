@@ -2,7 +2,7 @@
 // every store and adapter share. Adapters live on /http, /express, /fastify, /hono and /undici,
 // the Redis store on /redis, the store conformance suite on /testing.
 
-export { isBulwarkError } from '@bulwark/kernel';
+export { BulwarkError, isBulwarkError } from '@bulwark/kernel';
 export {
   channels,
   type IdempotencyEvent,
