@@ -11,17 +11,18 @@ export {
 } from './errors.js';
 export type { LeakStacks } from './leak-detector.js';
 export { Lease } from './lease.js';
+export { createPool } from './pool.js';
+export type {
+  AcquireOptions,
+  LeakReport,
+  Pool,
+  PoolEvents,
+  PoolOptions,
+  PoolStats,
+  ReadyOptions,
+} from './pool-types.js';
+export { Bulkhead } from './bulkhead.js';
 export {
-  type AcquireOptions,
-  createPool,
-  type LeakReport,
-  type Pool,
-  type PoolEvents,
-  type PoolOptions,
-  type PoolStats,
-} from './pool.js';
-export {
-  Bulkhead,
   type ExecuteContext,
   type ExecuteOptions,
   Permit,
