@@ -1,5 +1,6 @@
 // Public API of @bulwark/pool.
 export { type BulwarkError, isBulwarkError } from '@bulwark/kernel';
+export { Bulkhead } from './bulkhead.js';
 export { channels } from './channels.js';
 export type { Clock } from './clock.js';
 export {
@@ -21,7 +22,6 @@ export type {
   PoolStats,
   ReadyOptions,
 } from './pool-types.js';
-export { Bulkhead } from './bulkhead.js';
 export {
   type ExecuteContext,
   type ExecuteOptions,
