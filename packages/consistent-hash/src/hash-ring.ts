@@ -78,6 +78,8 @@ export interface HashRingStats {
   points: number;
   /** Sum of the nodes' weights. */
   totalWeight: number;
+  /** Keys in the lookup cache now (0 while the adaptive cache is off). */
+  cachedKeys: number;
 }
 
 interface Member<T> {
@@ -330,6 +332,7 @@ export class HashRing<T = string> {
       nodes: this.members.size,
       points: this.positions.length,
       totalWeight: this.totalWeight(),
+      cachedKeys: this.cache.map.size,
     };
   }
 

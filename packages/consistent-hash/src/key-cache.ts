@@ -9,15 +9,16 @@
 // zero bits are watched — one in eight, always the same ones, so a hot set shows up among them
 // as it does among all keys — and the other lookups pay one mask and one branch. When at least
 // half of a window of watched lookups repeat, the cache turns on; when fewer than half of a
-// window of lookups hit it, it turns off.
+// window of lookups hit it, it turns off (the first window after turning on fills the cache, so
+// it is not judged).
 // Any change to the ring empties it (the ring calls `clear()` when it rebuilds).
 
 /** Lookups per decision of the adaptive mode (watched ones while off, all while on). */
 const WINDOW = 4096;
 /** A key is watched for repeats when its hash has these bits clear: one key in eight. */
 const WATCH_MASK = 7;
-/** Slots of the repeat-detection table (a power of two): the watched eighth of a full cache. */
-const RECENT_SLOTS = 512;
+/** Slots of the repeat-detection table (a power of two): twice the watched eighth of a full cache, so few watched keys share a slot. */
+const RECENT_SLOTS = 1024;
 /** The adaptive cache's capacity: a hot set of up to about this many keys stays cached. */
 const ADAPTIVE_CAPACITY = 4096;
 
@@ -34,6 +35,8 @@ export class KeyCache<T> {
   readonly #adaptive: boolean;
   readonly #window: number;
   #misses = 0;
+  /** Just turned on: the window now running fills the cache and is not judged. */
+  #filling = false;
   #seen = 0;
   #repeats = 0;
   readonly #recent: (string | undefined)[];
@@ -69,7 +72,12 @@ export class KeyCache<T> {
     if (this.#recent[slot] === key) this.#repeats++;
     else this.#recent[slot] = key;
     if (++this.#seen >= this.#window) {
-      if (this.#repeats * 2 >= this.#seen) this.on = true;
+      if (this.#repeats * 2 >= this.#seen) {
+        this.on = true;
+        this.#filling = true;
+        this.hits = 0;
+        this.#misses = 0;
+      }
       this.#seen = 0;
       this.#repeats = 0;
     }
@@ -82,7 +90,8 @@ export class KeyCache<T> {
 
   /** Adaptive and on: keep going while at least half of the window hit, else turn off. */
   #review(): void {
-    if (this.hits < this.#misses) {
+    if (this.#filling) this.#filling = false;
+    else if (this.hits < this.#misses) {
       this.on = false;
       this.map.clear();
     }
