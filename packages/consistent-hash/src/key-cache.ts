@@ -5,20 +5,20 @@
 // uniform case, where a cache only costs a Map insert per lookup) and turns itself on when they
 // do. To notice repeats without a Map, an uncached lookup writes its key into a small table at
 // the slot its hash (already computed for the search) picks, and counts a repeat when the key
-// found there is the same: a load, a compare and a store. Only keys whose hash ends in three
-// zero bits are watched — one in eight, always the same ones, so a hot set shows up among them
-// as it does among all keys — and the other lookups pay one mask and one branch. When at least
+// found there is the same: a load, a compare and a store. Only keys whose hash ends in five
+// zero bits are watched — one in 32, always the same ones, so a hot set shows up among them as
+// it does among all keys — and the other lookups pay one mask and one branch. When at least
 // half of a window of watched lookups repeat, the cache turns on; when fewer than half of a
 // window of lookups hit it, it turns off (the first window after turning on fills the cache, so
 // it is not judged).
 // Any change to the ring empties it (the ring calls `clear()` when it rebuilds).
 
-/** Lookups per decision of the adaptive mode (watched ones while off, all while on). */
+/** Lookups per decision of the adaptive mode while on; a quarter as many watched ones while off. */
 const WINDOW = 4096;
-/** A key is watched for repeats when its hash has these bits clear: one key in eight. */
-const WATCH_MASK = 7;
-/** Slots of the repeat-detection table (a power of two): twice the watched eighth of a full cache, so few watched keys share a slot. */
-const RECENT_SLOTS = 1024;
+/** A key is watched for repeats when its hash has these bits clear: one key in 32. */
+const WATCH_MASK = 31;
+/** Slots of the repeat-detection table (a power of two): twice the watched 32nd of a full cache, so few watched keys share a slot. */
+const RECENT_SLOTS = 256;
 /** The adaptive cache's capacity: a hot set of up to about this many keys stays cached. */
 const ADAPTIVE_CAPACITY = 4096;
 
@@ -68,10 +68,10 @@ export class KeyCache<T> {
   /** The cache is off and a watched key was looked up: count repeats, decide. */
   watch(key: string, hash: number): void {
     if (!this.#adaptive) return;
-    const slot = (hash >>> 3) & this.#recentMask;
+    const slot = (hash >>> 5) & this.#recentMask;
     if (this.#recent[slot] === key) this.#repeats++;
     else this.#recent[slot] = key;
-    if (++this.#seen >= this.#window) {
+    if (++this.#seen >= this.#window >>> 2) {
       if (this.#repeats * 2 >= this.#seen) {
         this.on = true;
         this.#filling = true;
