@@ -281,7 +281,7 @@ export class HashRing<T = string> {
     if (cache.on) {
       const cached = cache.map.get(key);
       if (cached !== undefined) {
-        cache.hits++;
+        if (cache.hits < cache.window) cache.hits++;
         return cached;
       }
     }

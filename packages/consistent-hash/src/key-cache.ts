@@ -27,13 +27,17 @@ export class KeyCache<T> {
   on: boolean;
   /** Key → node, while on. */
   readonly map = new Map<string, T>();
-  /** Hits since the last review; the ring counts them on its fast path. */
+  /**
+   * Hits since the last review, counted by the ring on its fast path up to `window` and no
+   * further (a cache that only hits is never reviewed; a bounded count stays a small integer).
+   */
   hits = 0;
+  /** Lookups per review while on. */
+  readonly window: number;
   /** While off, the ring calls `watch` for a hash with these bits clear (never when not adaptive). */
   readonly watchMask: number;
   readonly #capacity: number;
   readonly #adaptive: boolean;
-  readonly #window: number;
   #misses = 0;
   /** Just turned on: the window now running fills the cache and is not judged. */
   #filling = false;
@@ -50,7 +54,7 @@ export class KeyCache<T> {
     this.#adaptive = cacheSize === undefined;
     this.#capacity = cacheSize ?? ADAPTIVE_CAPACITY;
     this.on = cacheSize !== undefined && cacheSize > 0;
-    this.#window = window;
+    this.window = window;
     this.watchMask = this.#adaptive ? WATCH_MASK : -1;
     const slots = this.#adaptive ? RECENT_SLOTS : 0;
     this.#recent = new Array<string | undefined>(slots).fill(undefined);
@@ -62,7 +66,7 @@ export class KeyCache<T> {
     const map = this.map;
     if (map.size >= this.#capacity) map.clear();
     map.set(key, node);
-    if (this.#adaptive && ++this.#misses + this.hits >= this.#window) this.#review();
+    if (this.#adaptive && ++this.#misses + this.hits >= this.window) this.#review();
   }
 
   /** The cache is off and a watched key was looked up: count repeats, decide. */
@@ -71,7 +75,7 @@ export class KeyCache<T> {
     const slot = (hash >>> 5) & this.#recentMask;
     if (this.#recent[slot] === key) this.#repeats++;
     else this.#recent[slot] = key;
-    if (++this.#seen >= this.#window >>> 2) {
+    if (++this.#seen >= this.window >>> 2) {
       if (this.#repeats * 2 >= this.#seen) {
         this.on = true;
         this.#filling = true;

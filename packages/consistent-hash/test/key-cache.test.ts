@@ -11,7 +11,7 @@ function lookUp(cache: KeyCache<string>, keys: readonly string[]): number {
   let hits = 0;
   for (const key of keys) {
     if (cache.on && cache.map.get(key) !== undefined) {
-      cache.hits++;
+      if (cache.hits < cache.window) cache.hits++;
       hits++;
       continue;
     }
