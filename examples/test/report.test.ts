@@ -36,8 +36,9 @@ export async function openReport(file: string): Promise<{
       if (message.type() === 'error') errors.push(message.text());
     });
     await page.goto(pathToFileURL(file).href);
-    await page.waitForFunction(() => (window as { __charts?: unknown }).__charts !== undefined);
-    const charts = (await page.evaluate(() => (window as { __charts?: unknown }).__charts)) as {
+    // The page script sets `__charts` once every chart is drawn (the callbacks run in the page).
+    await page.waitForFunction('window.__charts !== undefined');
+    const charts = (await page.evaluate('window.__charts')) as {
       title: string;
       points: number;
       canvases: number;

@@ -32,7 +32,10 @@ export function openDatabase(latencyMs: number, connections: number): Database {
           db.queries++;
           db.queriesById.set(id, (db.queriesById.get(id) ?? 0) + 1);
           return new Promise((resolve) =>
-            setTimeout(() => resolve({ id, name: `product ${id}`, price: 100 + (id % 50) }), latencyMs),
+            setTimeout(
+              () => resolve({ id, name: `product ${id}`, price: 100 + (id % 50) }),
+              latencyMs,
+            ),
           );
         },
       }),

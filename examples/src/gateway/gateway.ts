@@ -11,8 +11,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HashRing } from '@bulwark/consistent-hash';
-import { withRateLimit } from '@bulwark/rate-limiter/http';
 import type { RateLimiter } from '@bulwark/rate-limiter';
+import { withRateLimit } from '@bulwark/rate-limiter/http';
 import { type Dispatcher, request } from 'undici';
 import type { Database } from './database.js';
 import type { Counters } from './metrics.js';
@@ -49,7 +49,11 @@ export interface Gateway {
 }
 
 /** Starts the gateway on a free loopback port (or `port`). */
-export async function startGateway(parts: GatewayParts, counters: Counters, port = 0): Promise<Gateway> {
+export async function startGateway(
+  parts: GatewayParts,
+  counters: Counters,
+  port = 0,
+): Promise<Gateway> {
   const { db, ring, upstream } = parts;
 
   const loadProduct = (id: number) => (_signal: AbortSignal) =>
@@ -65,7 +69,9 @@ export async function startGateway(parts: GatewayParts, counters: Counters, port
   }
 
   async function getStock(id: number, res: ServerResponse): Promise<void> {
-    const { statusCode, body } = await request(`${ring.get(String(id))}/stock/${id}`, { dispatcher: upstream });
+    const { statusCode, body } = await request(`${ring.get(String(id))}/stock/${id}`, {
+      dispatcher: upstream,
+    });
     if (statusCode !== 200) {
       await body.dump();
       throw new Error(`upstream answered ${statusCode}`);
@@ -75,20 +81,25 @@ export async function startGateway(parts: GatewayParts, counters: Counters, port
 
   let orderNumber = 0;
   const createOrder = parts.idempotent((req, res) => {
-    readBody(req).then((body) => {
-      // The side effect a retry must not repeat: charging the customer.
-      counters.ordersExecuted++;
-      const order = { order: ++orderNumber, items: JSON.parse(body || '{}').items ?? [] };
-      json(res, 201, order);
-    }, () => json(res, 400, { error: 'unreadable body' }));
+    readBody(req).then(
+      (body) => {
+        // The side effect a retry must not repeat: charging the customer.
+        counters.ordersExecuted++;
+        const order = { order: ++orderNumber, items: JSON.parse(body || '{}').items ?? [] };
+        json(res, 201, order);
+      },
+      () => json(res, 400, { error: 'unreadable body' }),
+    );
   });
 
   const route = (req: IncomingMessage, res: ServerResponse): void => {
     const url = req.url ?? '/';
     const product = /^\/products\/(\d+)$/.exec(url);
     const stock = /^\/stock\/(\d+)$/.exec(url);
-    if (req.method === 'GET' && product) void getProduct(Number(product[1]), res).catch(() => unavailable(res));
-    else if (req.method === 'GET' && stock) void getStock(Number(stock[1]), res).catch(() => unavailable(res));
+    if (req.method === 'GET' && product)
+      void getProduct(Number(product[1]), res).catch(() => unavailable(res));
+    else if (req.method === 'GET' && stock)
+      void getStock(Number(stock[1]), res).catch(() => unavailable(res));
     else if (req.method === 'POST' && url === '/orders') createOrder(req, res);
     else json(res, 404, { error: 'not found' });
   };
@@ -112,7 +123,8 @@ export async function startGateway(parts: GatewayParts, counters: Counters, port
 
 // An open breaker, a shard that stayed down or stalled: answer fast and say when to come back.
 function unavailable(res: ServerResponse): void {
-  if (!res.headersSent) res.writeHead(503, { 'retry-after': '1', 'content-type': 'application/json' });
+  if (!res.headersSent)
+    res.writeHead(503, { 'retry-after': '1', 'content-type': 'application/json' });
   res.end('{"error":"upstream unavailable"}');
 }
 

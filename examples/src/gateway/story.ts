@@ -5,7 +5,6 @@
 import { writeFileSync } from 'node:fs';
 import { seededRandom } from '@bulwark/test-utils/random';
 import { Agent, request } from 'undici';
-import type { Gateway } from './gateway.js';
 import { type Counters, newCounters, type Sample, Sampler, STATE_LEVEL } from './metrics.js';
 import { renderReport } from './report.js';
 import { driveTraffic, stampede, type TrafficTally } from './traffic.js';
@@ -50,7 +49,11 @@ export interface Deployment {
 }
 
 /** Builds the gateways once the upstream origins exist. */
-export type Deploy = (origins: readonly string[], scale: Scale, onBreaker: (origin: string, to: string) => void) => Promise<Deployment>;
+export type Deploy = (
+  origins: readonly string[],
+  scale: Scale,
+  onBreaker: (origin: string, to: string) => void,
+) => Promise<Deployment>;
 
 /** Timings derived from the run's length, so a short run tells the same story faster. */
 export interface Scale {
@@ -79,7 +82,12 @@ export interface StorySummary {
     finalStates: Record<string, string>;
     callsWhileDown: number;
   };
-  cache: { productReads: number; dbQueries: number; flashSaleCrowd: number; flashSaleLoads: number };
+  cache: {
+    productReads: number;
+    dbQueries: number;
+    flashSaleCrowd: number;
+    flashSaleLoads: number;
+  };
   orders: { sent: number; executed: number; duplicates: number; replayed: number };
   pool: { peakBorrowed: number };
   lines: string[];
@@ -121,7 +129,8 @@ export async function runStory(deploy: Deploy, options: StoryOptions = {}): Prom
     );
     const d = deployment;
     const failing = shards[1]!;
-    const at = (fraction: number, fn: () => void) => timers.push(setTimeout(fn, fraction * durationMs));
+    const at = (fraction: number, fn: () => void) =>
+      timers.push(setTimeout(fn, fraction * durationMs));
     const setMode = (shard: Upstream, mode: UpstreamMode, why: string) => {
       shard.mode = mode;
       note(`shard ${shard.name} ${why}`);
@@ -144,9 +153,13 @@ export async function runStory(deploy: Deploy, options: StoryOptions = {}): Prom
       await stampede(d.urls[0]!, d.flashSaleId, 1, agent, clientCounters);
       const before = (await d.gauges()).flashSaleLoads;
       await sleep(d.productTtlMs * 1.5);
-      note(`flash sale: ${crowd} clients ask for product ${d.flashSaleId} the moment its cache entry has expired`);
+      note(
+        `flash sale: ${crowd} clients ask for product ${d.flashSaleId} the moment its cache entry has expired`,
+      );
       await Promise.all(
-        d.urls.map((url) => stampede(url, d.flashSaleId, Math.ceil(crowd / d.urls.length), agent, clientCounters)),
+        d.urls.map((url) =>
+          stampede(url, d.flashSaleId, Math.ceil(crowd / d.urls.length), agent, clientCounters),
+        ),
       );
       flashSaleLoads = (await d.gauges()).flashSaleLoads - before;
       note(`flash sale served with ${flashSaleLoads} database load(s)`);
@@ -166,7 +179,10 @@ export async function runStory(deploy: Deploy, options: StoryOptions = {}): Prom
           poolBorrowed: gauges.poolBorrowed,
           poolWaiting: gauges.poolWaiting,
           breakers: Object.fromEntries(
-            shards.map((s) => [s.name, STATE_LEVEL[gauges.breakerStates[s.origin] ?? 'closed'] ?? 0]),
+            shards.map((s) => [
+              s.name,
+              STATE_LEVEL[gauges.breakerStates[s.origin] ?? 'closed'] ?? 0,
+            ]),
           ),
           shards: Object.fromEntries(shards.map((s) => [s.name, s.mode])),
         });
@@ -206,10 +222,12 @@ export async function runStory(deploy: Deploy, options: StoryOptions = {}): Prom
     );
     const failingLog = breakerLog.filter((e) => e.origin === failing.origin);
     const greedy = tally.perClient.get('client-0') ?? { sent: 0, rejected: 0 };
-    const others = [...tally.perClient].filter(([c]) => c !== 'client-0').reduce(
-      (sum, [, v]) => ({ sent: sum.sent + v.sent, rejected: sum.rejected + v.rejected }),
-      { sent: 0, rejected: 0 },
-    );
+    const others = [...tally.perClient]
+      .filter(([c]) => c !== 'client-0')
+      .reduce((sum, [, v]) => ({ sent: sum.sent + v.sent, rejected: sum.rejected + v.rejected }), {
+        sent: 0,
+        rejected: 0,
+      });
     const summary: StorySummary = {
       durationS: Math.round(sampler.elapsed() * 10) / 10,
       statuses: { ...clientCounters.statuses },
@@ -244,7 +262,12 @@ export async function runStory(deploy: Deploy, options: StoryOptions = {}): Prom
     if (options.reportPath !== false) {
       writeFileSync(
         options.reportPath ?? 'demo-report.html',
-        renderReport({ title: 'Bulwark gateway demo', summary: summary.lines, samples: sampler.samples, events: sampler.events }),
+        renderReport({
+          title: 'Bulwark gateway demo',
+          summary: summary.lines,
+          samples: sampler.samples,
+          events: sampler.events,
+        }),
       );
     }
     return summary;
@@ -257,14 +280,22 @@ export async function runStory(deploy: Deploy, options: StoryOptions = {}): Prom
   }
 }
 
-async function settleBreakers(d: Deployment, origin: string, agent: Agent, scale: Scale): Promise<void> {
+async function settleBreakers(
+  d: Deployment,
+  origin: string,
+  agent: Agent,
+  scale: Scale,
+): Promise<void> {
   for (let round = 0; round < 20; round++) {
     if (((await d.gauges()).breakerStates[origin] ?? 'closed') === 'closed') return;
     await sleep(scale.openMs / 2);
     // Ids 1..20 cover every shard; the ones on the recovered shard carry the probe.
     await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        request(`${d.urls[0]}/stock/${i + 1}`, { dispatcher: agent, headers: { 'x-client': 'settle' } }).then(
+        request(`${d.urls[0]}/stock/${i + 1}`, {
+          dispatcher: agent,
+          headers: { 'x-client': 'settle' },
+        }).then(
           (r) => r.body.dump(),
           () => {},
         ),

@@ -41,7 +41,10 @@ export interface TrafficTally {
 }
 
 /** Runs the workers until `signal` aborts; resolves when every request in flight has ended. */
-export async function driveTraffic(options: TrafficOptions, counters: Counters): Promise<TrafficTally> {
+export async function driveTraffic(
+  options: TrafficOptions,
+  counters: Counters,
+): Promise<TrafficTally> {
   const tally: TrafficTally = { perClient: new Map(), orders: 0, duplicates: 0, replays: 0 };
   let next = 0;
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -60,7 +63,11 @@ export async function driveTraffic(options: TrafficOptions, counters: Counters):
     try {
       const response = await request(url + path, {
         method,
-        headers: { 'x-client': client, ...headers, ...(body ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          'x-client': client,
+          ...headers,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
         body,
         dispatcher: options.dispatcher,
       });
