@@ -40,6 +40,8 @@ export interface GatewayParts {
   ring: HashRing<string>;
   /** The database (and its pool). */
   db: Database;
+  /** What `GET /_stats` answers (the Redis flavour's parent process reads it); none by default. */
+  stats?: () => unknown;
 }
 
 /** A running gateway. */
@@ -81,7 +83,9 @@ export async function startGateway(
 
   let orderNumber = 0;
   const createOrder = parts.idempotent((req, res) => {
-    readBody(req).then(
+    // The idempotency middleware read the body to fingerprint the request and left it on req.body.
+    const read = (req as { body?: Buffer }).body;
+    (read ? Promise.resolve(read.toString('utf8')) : readBody(req)).then(
       (body) => {
         // The side effect a retry must not repeat: charging the customer.
         counters.ordersExecuted++;
@@ -101,6 +105,7 @@ export async function startGateway(
     else if (req.method === 'GET' && stock)
       void getStock(Number(stock[1]), res).catch(() => unavailable(res));
     else if (req.method === 'POST' && url === '/orders') createOrder(req, res);
+    else if (req.method === 'GET' && url === '/_stats' && parts.stats) json(res, 200, parts.stats());
     else json(res, 404, { error: 'not found' });
   };
 
@@ -108,6 +113,7 @@ export async function startGateway(
     withRateLimit(route, {
       limiter: parts.limiter,
       key: (req) => String(req.headers['x-client'] ?? req.socket.remoteAddress),
+      skip: (req) => req.url === '/_stats',
     }),
   );
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
