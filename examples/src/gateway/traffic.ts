@@ -33,7 +33,7 @@ export interface TrafficOptions {
 export interface TrafficTally {
   /** Requests each client sent, and how many got 429. */
   perClient: Map<string, { sent: number; rejected: number }>;
-  /** Orders sent with a fresh key, and again with a key already used. */
+  /** Orders accepted (201) on their first attempt, and second attempts the gateway answered. */
   orders: number;
   duplicates: number;
   /** Duplicates answered with `Idempotent-Replayed: true`. */
@@ -86,12 +86,16 @@ export async function driveTraffic(
   async function order(client: string): Promise<void> {
     const key = randomUUID();
     const body = JSON.stringify({ items: [1 + Math.floor(options.random() * options.products)] });
+    const headers = { 'idempotency-key': `"${key}"` };
+    const first = await send(client, 'POST', '/orders', headers, body);
+    // A refused order (429) charged nobody and has nothing to replay.
+    if (first.status !== 201) return;
     tally.orders++;
-    await send(client, 'POST', '/orders', { 'idempotency-key': `"${key}"` }, body);
     if (options.random() >= options.duplicateShare) return;
     // The client never saw that answer (say, a timeout) and tries again with the same key.
+    const again = await send(client, 'POST', '/orders', headers, body);
+    if (again.status === 429) return;
     tally.duplicates++;
-    const again = await send(client, 'POST', '/orders', { 'idempotency-key': `"${key}"` }, body);
     if (again.replayed) {
       tally.replays++;
       counters.ordersReplayed++;

@@ -5,20 +5,27 @@
 // reuses it. Both are O(1).
 //
 // The nodes are not objects: node `i` is slot `i` of a few parallel arrays (`keys[i]`,
-// `values[i]`, `next[i]`, `prev[i]`), allocated once at construction. The hot path then creates
-// no garbage, and the links are 4-byte integers instead of pointers to per-entry objects.
+// `values[i]`, `next[i]`, `prev[i]`). They start small and double as entries arrive, up to the
+// capacity (a cache of 2^30 costs what it holds, not 2^30 slots); the hot path then creates no
+// garbage, and the links are 4-byte integers instead of pointers to per-entry objects.
 //
 // The list is circular around a sentinel, node 0: `next[0]` is the most recently used node and
 // `prev[0]` the least recently used. With the sentinel, linking and unlinking need no branches
 // for "first" or "last". Free slots (after a delete) are chained through `next`.
 
+import type { Clock } from '@bulwark/kernel';
+import { metricsChannel, publishMetric } from './metrics.js';
 import {
   type CacheOptions,
   type CacheStats,
-  type Clock,
+  checkSetOptions,
   checkSize,
   checkTtl,
   type EvictionReason,
+  grow,
+  grownLength,
+  growSlots,
+  INITIAL_SLOTS,
   resolveOptions,
   type SetOptions,
 } from './options.js';
@@ -28,7 +35,7 @@ import {
  * entry that was read or written longest ago. Every operation is O(1).
  *
  * Optional: a TTL (per cache and per entry; expired entries are removed lazily when found, or by
- * `purgeStale()`), a weight bound (`maxSize` with `sizeOf`) and an `onEvict` callback.
+ * `prune()`), a weight bound (`maxSize` with `sizeOf`) and an `onEvict` callback.
  *
  * @example
  * const cache = new LRUCache<string, User>({ capacity: 10_000, ttlMs: 60_000 });
@@ -38,18 +45,20 @@ import {
 export class LRUCache<K, V> {
   /** The most entries the cache holds. */
   readonly capacity: number;
+  /** The `name` option: in `stats()` and on the metrics channel. */
+  readonly name: string;
   /** The bound on the sum of entry weights (`Infinity` without `maxSize`). */
   readonly maxSize: number;
 
   private readonly map = new Map<K, number>();
   private readonly keys_: (K | undefined)[];
   private readonly values_: (V | undefined)[];
-  private readonly next: Int32Array;
-  private readonly prev: Int32Array;
+  private next: Int32Array;
+  private prev: Int32Array;
   /** Absolute expiry time per node, 0 = never. Allocated only once some entry has a TTL. */
   private expiresAt: Float64Array | undefined;
   /** Weight per node. Allocated only with `maxSize`. */
-  private readonly sizes: Float64Array | undefined;
+  private sizes: Float64Array | undefined;
   private totalSize_ = 0;
   /** First free slot, chained through `next`; 0 when none. */
   private freeHead = 0;
@@ -75,14 +84,15 @@ export class LRUCache<K, V> {
 
   /** @throws TypeError or RangeError naming the bad option. */
   constructor(options: CacheOptions<K, V>) {
-    const o = resolveOptions(options);
+    const o = resolveOptions(options, 'LRUCache');
     this.capacity = o.capacity;
+    this.name = o.name;
     this.maxSize = o.maxSize;
     this.ttlMs = o.ttlMs;
     this.sizeOf = o.sizeOf;
     this.onEvict = o.onEvict;
     this.clock = o.clock;
-    const slots = o.capacity + 1;
+    const slots = Math.min(o.capacity + 1, INITIAL_SLOTS);
     this.keys_ = new Array<K | undefined>(slots).fill(undefined);
     this.values_ = new Array<V | undefined>(slots).fill(undefined);
     this.next = new Int32Array(slots);
@@ -91,7 +101,7 @@ export class LRUCache<K, V> {
     if (o.sizeOf !== undefined) this.sizes = new Float64Array(slots);
   }
 
-  /** Entries held now (expired ones count until found or purged). */
+  /** Entries held now (expired ones count until found or pruned). */
   get size(): number {
     return this.map.size;
   }
@@ -108,6 +118,7 @@ export class LRUCache<K, V> {
       this.misses++;
       this.missed = key;
       this.hasMissed = true;
+      if (metricsChannel.hasSubscribers) publishMetric(this.name, 'get', key, 'miss');
       return undefined;
     }
     if (this.expiresAt !== undefined && this.isStale(i)) {
@@ -115,10 +126,12 @@ export class LRUCache<K, V> {
       this.remove(i, 'expire');
       this.missed = key;
       this.hasMissed = true;
+      if (metricsChannel.hasSubscribers) publishMetric(this.name, 'get', key, 'expired');
       return undefined;
     }
     this.hits++;
     if (this.next[0] !== i) this.moveToFront(i);
+    if (metricsChannel.hasSubscribers) publishMetric(this.name, 'get', key, 'hit');
     return this.values_[i];
   }
 
@@ -158,10 +171,10 @@ export class LRUCache<K, V> {
    */
   set(key: K, value: V, options?: SetOptions): this {
     let expiry = this.ttlMs;
-    if (options !== undefined && options.ttlMs !== undefined) {
+    if (options !== undefined && checkSetOptions(options).ttlMs !== undefined) {
       expiry = checkTtl(options.ttlMs, 'ttlMs');
       if (expiry === Number.POSITIVE_INFINITY) expiry = 0;
-      else if (this.expiresAt === undefined) this.expiresAt = new Float64Array(this.capacity + 1);
+      else if (this.expiresAt === undefined) this.expiresAt = new Float64Array(this.next.length);
     }
     if (expiry !== 0) expiry += this.clock.now();
     let weight = 0;
@@ -184,6 +197,7 @@ export class LRUCache<K, V> {
         this.shrinkTo(this.maxSize);
       }
       if (this.onEvict !== undefined && old !== value) this.onEvict(old, key, 'set');
+      if (metricsChannel.hasSubscribers) publishMetric(this.name, 'set', key, 'update');
       return this;
     }
 
@@ -202,6 +216,10 @@ export class LRUCache<K, V> {
       if (this.expiresAt !== undefined) this.expiresAt[i] = expiry;
       if (reason === 'evict') this.evictions++;
       else this.expirations++;
+      if (metricsChannel.hasSubscribers) {
+        publishMetric(this.name, 'remove', oldKey, reason);
+        publishMetric(this.name, 'set', key, 'add');
+      }
       if (this.onEvict !== undefined) this.onEvict(oldValue, oldKey, reason);
       return this;
     }
@@ -213,6 +231,7 @@ export class LRUCache<K, V> {
       this.freeHead = this.next[i]!;
     } else {
       i = this.fresh++;
+      if (i === this.next.length) this.grow();
     }
     this.keys_[i] = key;
     this.values_[i] = value;
@@ -223,6 +242,7 @@ export class LRUCache<K, V> {
       this.sizes[i] = weight;
       this.totalSize_ += weight;
     }
+    if (metricsChannel.hasSubscribers) publishMetric(this.name, 'set', key, 'add');
     return this;
   }
 
@@ -271,7 +291,7 @@ export class LRUCache<K, V> {
   }
 
   /** Removes every expired entry (reason `'expire'`, least recent first); returns how many. */
-  purgeStale(): number {
+  prune(): number {
     if (this.expiresAt === undefined) return 0;
     let removed = 0;
     let i = this.prev[0]!;
@@ -289,6 +309,7 @@ export class LRUCache<K, V> {
   /** A snapshot of the counters. */
   stats(): CacheStats {
     return {
+      name: this.name,
       hits: this.hits,
       misses: this.misses,
       evictions: this.evictions,
@@ -320,6 +341,17 @@ export class LRUCache<K, V> {
   /** Calls `fn` for each live entry, most recently used first. */
   forEach(fn: (value: V, key: K, cache: this) => void): void {
     for (const [key, value] of this.nodes()) fn(value, key, this);
+  }
+
+  /** Doubles the slot arrays (up to capacity + 1): the cache is full up to its last slot. */
+  private grow(): void {
+    const length = grownLength(this.next.length, this.capacity + 1);
+    this.next = grow(this.next, length);
+    this.prev = grow(this.prev, length);
+    if (this.expiresAt !== undefined) this.expiresAt = grow(this.expiresAt, length);
+    if (this.sizes !== undefined) this.sizes = grow(this.sizes, length);
+    growSlots(this.keys_, length);
+    growSlots(this.values_, length);
   }
 
   // --- the list -------------------------------------------------------------------------------
@@ -362,6 +394,7 @@ export class LRUCache<K, V> {
     }
     if (reason === 'evict') this.evictions++;
     else if (reason === 'expire') this.expirations++;
+    if (metricsChannel.hasSubscribers) publishMetric(this.name, 'remove', key, reason);
     if (this.onEvict !== undefined) {
       this.onEvict(value, key, reason);
       // onEvict may have called get() on the key a set is about to insert; that miss must not
@@ -388,6 +421,7 @@ export class LRUCache<K, V> {
     const i = this.map.get(key);
     if (i !== undefined) this.remove(i, 'set');
     this.evictions++;
+    if (metricsChannel.hasSubscribers) publishMetric(this.name, 'set', key, 'refused');
     if (this.onEvict !== undefined) this.onEvict(value, key, 'evict');
     return this;
   }
@@ -397,15 +431,26 @@ export class LRUCache<K, V> {
     return at !== 0 && at <= this.clock.now();
   }
 
-  /** Live nodes from most to least recently used. */
+  /**
+   * Live nodes from most to least recently used, as they are when iteration starts, each handed
+   * out only if it is still in the cache when its turn comes. The caller may delete any entry
+   * meanwhile (the one it was just given or any other): a deleted entry is skipped, never read
+   * from the free list; entries added meanwhile are not visited. Costs one array of the entries
+   * per walk.
+   */
   private *nodes(): IterableIterator<[K, V]> {
-    let i = this.next[0]!;
-    while (i !== 0) {
-      const after = this.next[i]!;
+    const slots: number[] = [];
+    const keys: K[] = [];
+    for (let i = this.next[0]!; i !== 0; i = this.next[i]!) {
+      slots.push(i);
+      keys.push(this.keys_[i] as K);
+    }
+    for (let n = 0; n < slots.length; n++) {
+      const i = slots[n]!;
+      if (this.map.get(keys[n]!) !== i) continue;
       if (this.expiresAt === undefined || !this.isStale(i)) {
-        yield [this.keys_[i] as K, this.values_[i] as V];
+        yield [keys[n]!, this.values_[i] as V];
       }
-      i = after;
     }
   }
 }

@@ -28,7 +28,7 @@ export interface AnyCache {
   set(key: number, value: number, options?: { ttlMs?: number }): unknown;
   delete(key: number): boolean;
   clear(): void;
-  purgeStale(): number;
+  prune(): number;
   stats(): CacheStats;
   readonly size: number;
   readonly totalSize: number;
@@ -155,7 +155,7 @@ export class Model {
     this.entries.push({ key, value, weight, freq: 1, lastUse: this.tick++, expiresAt });
   }
 
-  purgeStale(): number {
+  prune(): number {
     const stale = this.evictionOrder().filter((e) => this.stale(e));
     for (const e of stale) this.remove(e, 'expire');
     return stale.length;
@@ -188,7 +188,11 @@ type Command = fc.Command<Model, Real>;
 /** After every command: same events, same stats, same size, same iteration order. */
 function agree(model: Model, real: Real): void {
   expect(real.events).toEqual(model.events);
-  expect(real.cache.stats()).toEqual({ ...model.stats, size: model.entries.length });
+  expect(real.cache.stats()).toEqual({
+    name: 'default',
+    ...model.stats,
+    size: model.entries.length,
+  });
   expect(real.cache.size).toBe(model.entries.length);
   expect(real.cache.size).toBeLessThanOrEqual(model.capacity);
   if (model.maxSize !== Number.POSITIVE_INFINITY) {
@@ -208,14 +212,33 @@ const command = (name: string, run: (model: Model, real: Real) => void): Command
 });
 
 /** The commands for fc.commands; `weights` decides the weight of each value. */
-export function commands(keys: number, weighted: boolean, ttl: boolean): fc.Arbitrary<Command>[] {
+export function commands(
+  keys: number,
+  weighted: boolean,
+  ttl: boolean,
+  fill = false,
+): fc.Arbitrary<Command>[] {
   const key = fc.integer({ min: 0, max: keys - 1 });
   const value = fc.integer({ min: 0, max: 5 });
   const entryTtl = ttl
     ? fc.constantFrom(undefined, 5, 20, Number.POSITIVE_INFINITY)
     : fc.constant(undefined);
   const weightOf = (v: number) => (weighted ? v : 0);
+  // `fill(from, n)`: n sets of consecutive keys, so that big caches fill (and grow their arrays).
+  const fills = fill
+    ? [
+        fc.tuple(key, fc.integer({ min: 1, max: 60 }), value).map(([from, n, v]) =>
+          command(`fill(${from}, ${n})`, (m, r) => {
+            for (let k = from; k < from + n; k++) {
+              r.cache.set(k % keys, v);
+              m.set(k % keys, v, weightOf(v), undefined);
+            }
+          }),
+        ),
+      ]
+    : [];
   return [
+    ...fills,
     key.map((k) => command(`get(${k})`, (m, r) => expect(r.cache.get(k)).toBe(m.get(k)))),
     fc.tuple(key, value, entryTtl).map(([k, v, t]) =>
       command(`set(${k}, ${v}, ${t})`, (m, r) => {
@@ -232,9 +255,7 @@ export function commands(keys: number, weighted: boolean, ttl: boolean): fc.Arbi
         m.now += ms;
       }),
     ),
-    fc.constant(
-      command('purgeStale()', (m, r) => expect(r.cache.purgeStale()).toBe(m.purgeStale())),
-    ),
+    fc.constant(command('prune()', (m, r) => expect(r.cache.prune()).toBe(m.prune()))),
     fc.constant(
       command('clear()', (m, r) => {
         r.cache.clear();
@@ -255,21 +276,22 @@ export function checkAgainstModel(
     onEvict: (value: number, key: number, reason: EvictionReason) => void;
     clock: FakeClock;
   }) => AnyCache,
-  setup: { weighted: boolean; ttl: boolean },
+  setup: { weighted: boolean; ttl: boolean; big?: boolean },
   numRuns = 150,
 ): void {
+  // `big`: capacities past the slots a cache allocates at first, so its arrays grow mid-run.
   const shape = fc.record({
-    capacity: fc.integer({ min: 1, max: 6 }),
-    keys: fc.integer({ min: 1, max: 10 }),
+    capacity: setup.big ? fc.integer({ min: 60, max: 300 }) : fc.integer({ min: 1, max: 6 }),
+    keys: setup.big ? fc.integer({ min: 100, max: 400 }) : fc.integer({ min: 1, max: 10 }),
     ttlMs: setup.ttl ? fc.constantFrom(0, 10, 30) : fc.constant(0),
-    maxSize: setup.weighted ? fc.integer({ min: 1, max: 12 }) : fc.constant(0),
+    maxSize: setup.weighted ? fc.integer({ min: 1, max: setup.big ? 600 : 12 }) : fc.constant(0),
   });
   fc.assert(
     fc.property(
       shape.chain((s) =>
         fc.tuple(
           fc.constant(s),
-          fc.commands(commands(s.keys, setup.weighted, setup.ttl), { maxCommands: 80 }),
+          fc.commands(commands(s.keys, setup.weighted, setup.ttl, setup.big), { maxCommands: 80 }),
         ),
       ),
       ([s, cmds]) => {

@@ -2,13 +2,22 @@
 // global overshoot is instances x batch: units leased before a window boundary (or before a
 // bucket refills) can still be spent after it, on top of the fresh quota. Driven by a FakeClock
 // through the `now` option, so windows are crossed exactly where the test says.
-import { connectStandalone, describeRedis, FakeClock, uniquePrefix } from '@bulwark/test-utils';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import {
+  connectStandalone,
+  describeRedis,
+  FakeClock,
+  RedisServer,
+  uniquePrefix,
+} from '@bulwark/test-utils';
 import fc from 'fast-check';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
+  type Decision,
   fixedWindow,
   gcra,
+  type LimitedEvent,
   leakyBucket,
   slidingWindowCounter,
   slidingWindowLog,
@@ -36,9 +45,53 @@ describeRedis('lease mode', () => {
   ) {
     return Array.from(
       { length: count },
-      () => new RedisRateLimiter(spec, { redis, prefix, lease, now: () => clock.now() }),
+      () => new RedisRateLimiter(spec, { redis, prefix, lease, clock }),
     );
   }
+
+  it('publishes every refused consume on bulwark:rate-limiter:limited, as without a lease', async () => {
+    const clock = new FakeClock(1_000_000);
+    const prefix = uniquePrefix('lease-limited');
+    const spec = fixedWindow({ limit: 10, windowMs: 60_000 });
+    const leased = new RedisRateLimiter(spec, {
+      redis,
+      prefix,
+      name: 'leased',
+      lease: { batch: 4 },
+      clock,
+    });
+    const events: LimitedEvent[] = [];
+    const listener = (message: unknown) => events.push(message as LimitedEvent);
+    subscribe('bulwark:rate-limiter:limited', listener);
+    try {
+      const decisions: Decision[] = [];
+      for (let i = 0; i < 14; i++) decisions.push(await leased.consume('k'));
+      // And concurrent ones, refused together once the window is spent.
+      decisions.push(...(await Promise.all([1, 2, 3].map(() => leased.consume('k', 2)))));
+      const refused = decisions.filter((d) => !d.allowed);
+      expect(refused).toHaveLength(7);
+      expect(events).toHaveLength(7);
+      expect(events[0]).toMatchObject({ name: 'leased', key: 'k', cost: 1 });
+      expect(events[0]!.decision).toEqual(refused[0]);
+      expect(events.at(-1)).toMatchObject({ cost: 2 });
+      // The NOSCRIPT retry path publishes too (on a server of its own: SCRIPT FLUSH on the
+      // shared one would disturb suites running in parallel).
+      const server = await RedisServer.start();
+      const own = new Redis({ host: server.host, port: server.port });
+      try {
+        const plain = new RedisRateLimiter(spec, { redis: own, prefix, clock });
+        for (let i = 0; i < 10; i++) await plain.consume('k');
+        await own.script('FLUSH');
+        expect((await plain.consume('k')).allowed).toBe(false);
+        expect(events).toHaveLength(8);
+      } finally {
+        own.disconnect();
+        await server.dispose();
+      }
+    } finally {
+      unsubscribe('bulwark:rate-limiter:limited', listener);
+    }
+  });
 
   it('answers most calls locally: 100 sequential consumes, batch 10, take 10 round trips', async () => {
     const clock = new FakeClock(1_000_000);
@@ -106,7 +159,7 @@ describeRedis('lease mode', () => {
     const spec = fixedWindow({ limit: 100, windowMs: 1000 });
     const prefix = uniquePrefix('overshoot');
     const leased = instances(spec, clock, 3, { batch: 10, maxAgeMs: 60_000 }, prefix);
-    const plain = new RedisRateLimiter(spec, { redis, prefix, now: () => clock.now() });
+    const plain = new RedisRateLimiter(spec, { redis, prefix, clock });
     clock.advance(900);
     expect((await plain.consume('k', 70)).allowed).toBe(true);
     for (const limiter of leased) expect((await limiter.consume('k')).allowed).toBe(true);
@@ -193,7 +246,7 @@ describeRedis('lease mode', () => {
       maxAgeMs: 500,
     });
     await limiter!.consume('k');
-    expect(limiter!.stats()).toMatchObject({ roundTrips: 1, leasedKeys: 1 });
+    expect(limiter!.stats()).toMatchObject({ roundTrips: 1, keys: 1 });
     // Redis has 90 left after the lease; a peek would take one of them, and 9 are held here.
     expect(await limiter!.peek('k')).toMatchObject({ allowed: true, remaining: 89 + 9 });
     clock.advance(500);
@@ -216,6 +269,6 @@ describeRedis('lease mode', () => {
     });
     const decisions = await Promise.all([limiter.consume('k'), limiter.consume('k')]);
     expect(decisions.map((d) => d.allowed)).toEqual([false, false]);
-    expect(limiter.stats()).toMatchObject({ storeErrors: 2, fallbackDecisions: 2, leasedKeys: 0 });
+    expect(limiter.stats()).toMatchObject({ storeErrors: 2, fallbackDecisions: 2, keys: 0 });
   });
 });

@@ -5,7 +5,8 @@ import type { Reply } from './limiter.js';
 export interface LeaseSource {
   readonly limit: number;
   decideRaw(key: string, cost: number, want: number): Promise<Reply | Decision>;
-  toDecision(reply: Reply): Decision;
+  /** The decision for a reply; a refusal is published on the `limited` channel. */
+  toDecision(reply: Reply, key: string, cost: number): Decision;
 }
 
 interface Waiter {
@@ -107,6 +108,11 @@ export class LeaseBook {
     };
   }
 
+  /** Forgets every key's allowance (queued callers still get their answers). */
+  dropAll(): void {
+    for (const lease of this.#leases.values()) lease.allowance = 0;
+  }
+
   /** Forgets the key's allowance (its queued callers still get their answers). */
   drop(key: string): void {
     const lease = this.#leases.get(key);
@@ -134,7 +140,7 @@ export class LeaseBook {
       lease.resetAt = now + reply[2];
       decision = this.#local(lease, now);
     } else {
-      decision = this.#source.toDecision(reply);
+      decision = this.#source.toDecision(reply, key, cost);
     }
     this.#settle(key, lease, now);
     return decision;
