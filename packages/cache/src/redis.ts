@@ -1,0 +1,2 @@
+// @bulwark/cache/redis
+export {};
