@@ -133,9 +133,9 @@ export class Cache<V = unknown> {
     this.#l1 = new MemoryTier(options);
     const l1 = this.#l1;
     this.#tier = tier?.({
-      evict: (key) => {
+      evict: (key, dropLoading) => {
         l1.delete(key);
-        this.#loading.delete(key);
+        if (dropLoading) this.#loading.delete(key);
       },
       evictTag: (tag) => {
         l1.deleteByTag(tag);
@@ -276,11 +276,6 @@ export class Cache<V = unknown> {
       remoteWaits: tier?.remoteWaits ?? 0,
       fencedWrites: tier?.fencedWrites ?? 0,
     };
-  }
-
-  /** @internal The second tier's own counters (storeErrors, healthy). */
-  protected tierStats(): ReturnType<SecondTier<V>['stats']> | undefined {
-    return this.#tier?.stats();
   }
 
   /**

@@ -38,7 +38,11 @@ export interface TierStats {
 
 /** What a tier may do to the cache's L1 when another process invalidates keys. @internal */
 export interface LocalTier {
-  evict(key: string): void;
+  /**
+   * Evicts `key` from L1; with `dropLoading`, a load of `key` in flight here will not write its
+   * value into L1 either (its value predates the invalidation).
+   */
+  evict(key: string, dropLoading: boolean): void;
   evictTag(tag: string): void;
   clear(): void;
 }
