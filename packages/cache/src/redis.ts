@@ -111,8 +111,9 @@ export class RedisCache<V = unknown> extends Cache<V> {
   }
 
   /**
-   * Resolves once the invalidation subscription has been attempted (it is then live, or retrying
-   * while Redis is away). `get` works before; this is for tests and orderly start-up.
+   * Resolves once the invalidation subscription is live for the first time (so other instances'
+   * writes evict from this L1). `get` works before; this is for tests and orderly start-up.
+   * While Redis is unreachable it does not resolve: race it with a timeout if you await it.
    */
   ready(): Promise<void> {
     return this.#tier.started();

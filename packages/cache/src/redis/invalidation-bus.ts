@@ -36,6 +36,11 @@ export class InvalidationBus {
   #sharded = false;
   #up = false;
   #closed = false;
+  #markFirstUp!: () => void;
+  /** Resolves the first time the subscription is live. */
+  readonly firstUp = new Promise<void>((resolve) => {
+    this.#markFirstUp = resolve;
+  });
 
   constructor(redis: Redis | Cluster, channel: string, origin: string, listener: BusListener) {
     this.#redis = redis;
@@ -59,11 +64,18 @@ export class InvalidationBus {
     const redis = this.#redis;
     if (isCluster(redis)) {
       // Try sharded pub/sub first; fall back to the plain kind where it is refused.
-      const sharded = redis.duplicate(undefined, { shardedSubscribers: true });
+      const sharded = redis.duplicate(undefined, {
+        shardedSubscribers: true,
+        enableOfflineQueue: true,
+      });
       if (await this.#subscribe(sharded, true)) return;
       sharded.disconnect();
     }
-    const plain = isCluster(redis) ? redis.duplicate() : redis.duplicate({ lazyConnect: false });
+    // The offline queue holds the SUBSCRIBE until the new connection is up, whatever the
+    // caller's client says about its own commands.
+    const plain = isCluster(redis)
+      ? redis.duplicate(undefined, { enableOfflineQueue: true })
+      : redis.duplicate({ lazyConnect: false, enableOfflineQueue: true });
     await this.#subscribe(plain, false);
   }
 
@@ -152,6 +164,7 @@ export class InvalidationBus {
   #setUp(up: boolean): void {
     if (this.#closed || up === this.#up) return;
     this.#up = up;
+    if (up) this.#markFirstUp();
     this.#listener.subscribed(up);
   }
 

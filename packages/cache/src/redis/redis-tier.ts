@@ -65,7 +65,6 @@ export class RedisTier<V> implements SecondTier<V> {
   readonly #guard: StoreGuard;
   readonly #origin = randomBytes(8).toString('hex');
   readonly #waiters = new Map<string, Set<() => void>>();
-  readonly #started: Promise<void>;
   #leases = 0;
   #l2Hits = 0;
   #l2Misses = 0;
@@ -87,14 +86,12 @@ export class RedisTier<V> implements SecondTier<V> {
       subscribed: () => local.clear(),
       error: (operation, error) => this.#reportError(operation, error),
     });
-    this.#started = this.bus
-      .start()
-      .catch((error: unknown) => this.#reportError('subscribe', error));
+    this.bus.start().catch((error: unknown) => this.#reportError('subscribe', error));
   }
 
-  /** Resolves once the invalidation subscription has been set up (or failed, then retrying). */
+  /** Resolves once the invalidation subscription is live for the first time. */
   started(): Promise<void> {
-    return this.#started;
+    return this.bus.firstUp;
   }
 
   async fill(key: string, request: FillRequest<V>, signal: AbortSignal): Promise<Entry<V>> {
