@@ -10,9 +10,16 @@
 // Every load of a key, whoever triggers it, runs through one SingleFlight, so a process never
 // runs two loaders for one key at once; the Redis tier extends that across processes.
 
-import { BulwarkError, checkFunction, checkObject, checkString } from '@bulwark/kernel';
+import {
+  BulwarkError,
+  checkFunction,
+  checkObject,
+  checkString,
+  systemClock,
+} from '@bulwark/kernel';
 import { channels } from './channels.js';
-import { type Entry, failedEntry, freshEntry } from './entry.js';
+import { coarseNow } from './coarse-clock.js';
+import { type Entry, failedEntry, freshEntry, keptUntil } from './entry.js';
 import { TimeoutError } from './errors.js';
 import { checkTags, LoadContext, type Loader } from './load-context.js';
 import { MemoryTier } from './memory-tier.js';
@@ -103,6 +110,8 @@ export class Cache<V = unknown> {
 
   readonly #options: ResolvedOptions<V>;
   readonly #clock: Clock;
+  // The hit path's clock: coarse (read once per ms) on the default clock, exact on an injected one.
+  readonly #hitNow: () => number;
   readonly #beta: number;
   readonly #random: () => number;
   readonly #l1: MemoryTier<V>;
@@ -128,6 +137,7 @@ export class Cache<V = unknown> {
     this.name = options.name;
     this.#options = options;
     this.#clock = options.clock;
+    this.#hitNow = options.clock === systemClock ? coarseNow : () => options.clock.now();
     this.#beta = options.beta;
     this.#random = options.random;
     this.#l1 = new MemoryTier(options);
@@ -157,7 +167,7 @@ export class Cache<V = unknown> {
   get(key: string, loader: Loader<V>, options?: GetOptions): Promise<V> {
     const entry = this.#l1.get(key);
     if (entry !== undefined) {
-      const now = this.#clock.now();
+      const now = this.#hitNow();
       if (now < entry.freshUntil) {
         this.#hits++;
         if (
@@ -238,7 +248,7 @@ export class Cache<V = unknown> {
 
   /** Drops entries past their last stale window now; returns how many. */
   prune(): number {
-    return this.#l1.prune();
+    return this.#l1.prune(this.#clock.now());
   }
 
   /**
@@ -322,6 +332,11 @@ export class Cache<V = unknown> {
     } catch (error) {
       return Promise.reject(error);
     }
+    // An entry past all its windows is of no more use: drop it now rather than at eviction.
+    if (held !== undefined && !(this.#clock.now() < keptUntil(held))) {
+      this.#l1.delete(key);
+      held = undefined;
+    }
     const signal = options?.signal;
     if (this.#flights.inFlight(key)) this.#coalesced++;
     const result = this.#flights
@@ -332,6 +347,7 @@ export class Cache<V = unknown> {
       );
     const stale = held !== undefined && !held.failed ? held : undefined;
     if (stale === undefined || this.#options.softTimeoutMs === 0) return result;
+    if (!(this.#clock.now() < keptUntil(stale))) return result;
     return this.#softTimeout(key, result, stale);
   }
 

@@ -1,19 +1,21 @@
 // The memory tier (L1): an @bulwark/lru-lfu cache of entries, plus the index from each tag to
-// the keys that carry it, kept in step through the store's eviction callback.
+// the keys that carry it, kept in step through the store's eviction callback. The store itself
+// has no TTL (so a hit costs no clock reading there): the cache judges an entry's age from its
+// times, drops dead entries when it meets them, and `prune()` sweeps the rest.
 
 import { LFUCache, LRUCache, WTinyLFUCache } from '@bulwark/lru-lfu';
 import { type Entry, keptUntil } from './entry.js';
-import type { Clock, Eviction } from './options.js';
+import type { Eviction } from './options.js';
 
 // What the tier uses of the three lru-lfu caches, which share this surface.
 interface Store<V> {
   get(key: string): Entry<V> | undefined;
   peek(key: string): Entry<V> | undefined;
-  set(key: string, entry: Entry<V>, options: { ttlMs: number }): unknown;
+  set(key: string, entry: Entry<V>): unknown;
   delete(key: string): boolean;
   clear(): void;
-  purgeStale(): number;
   readonly size: number;
+  [Symbol.iterator](): IterableIterator<[string, Entry<V>]>;
 }
 
 /** Options of {@link MemoryTier}. @internal */
@@ -22,20 +24,17 @@ export interface MemoryTierOptions<V> {
   maxSize: number | undefined;
   sizeOf: ((value: V, key: string) => number) | undefined;
   eviction: Eviction;
-  clock: Clock;
 }
 
 /** L1: bounded, O(1) per operation, with a tag index. @internal */
 export class MemoryTier<V> {
   readonly #store: Store<V>;
-  readonly #clock: Clock;
   readonly #tags = new Map<string, Set<string>>();
 
   constructor(options: MemoryTierOptions<V>) {
-    const { max, maxSize, sizeOf, eviction, clock } = options;
+    const { max, maxSize, sizeOf, eviction } = options;
     const storeOptions = {
       capacity: max,
-      clock,
       onEvict: (entry: Entry<V>, key: string) => this.#untag(key, entry),
       ...(maxSize === undefined || sizeOf === undefined
         ? {}
@@ -47,7 +46,6 @@ export class MemoryTier<V> {
         : eviction === 'lfu'
           ? new LFUCache(storeOptions)
           : new WTinyLFUCache(storeOptions);
-    this.#clock = clock;
   }
 
   /** The entry of `key` (counted as an access by the eviction policy). */
@@ -60,14 +58,9 @@ export class MemoryTier<V> {
     return this.#store.peek(key);
   }
 
-  /** Stores `entry`, kept until its last stale window ends. */
+  /** Stores `entry` (the caller judges its age on the way out). */
   set(key: string, entry: Entry<V>): void {
-    const ttlMs = keptUntil(entry) - this.#clock.now();
-    if (!(ttlMs > 0)) {
-      this.#store.delete(key);
-      return;
-    }
-    this.#store.set(key, entry, { ttlMs });
+    this.#store.set(key, entry);
     const tags = entry.tags;
     if (tags === undefined || this.#store.peek(key) !== entry) return;
     for (const tag of tags) {
@@ -100,9 +93,12 @@ export class MemoryTier<V> {
     this.#tags.clear();
   }
 
-  /** Drops entries past their last stale window; returns how many. */
-  prune(): number {
-    return this.#store.purgeStale();
+  /** Drops entries past their last stale window at `now`; returns how many. O(size). */
+  prune(now: number): number {
+    const dead: string[] = [];
+    for (const [key, entry] of this.#store) if (!(now < keptUntil(entry))) dead.push(key);
+    for (const key of dead) this.#store.delete(key);
+    return dead.length;
   }
 
   get size(): number {
