@@ -90,6 +90,18 @@ export class CacheClosedError extends BulwarkError {
 
 const RESOLVED = Promise.resolve();
 
+// The answer shared by the callers of one load that have no signal (see #sharedResult).
+interface SharedResult<V> {
+  readonly flight: Promise<Entry<V>>;
+  result: Promise<V>;
+  callers: number;
+}
+
+// Passed when joining a flight known to be in flight: SingleFlight never calls it then.
+function unreachable(): never {
+  throw new Error('unreachable: the flight was in flight');
+}
+
 function rejectBadString(name: string, value: unknown): Promise<never> {
   try {
     checkString(name, value);
@@ -121,6 +133,7 @@ export class Cache<V = unknown> {
   // does not write its (older) value into L1 when it ends.
   readonly #loading = new Map<string, object>();
   readonly #background = new Set<Promise<unknown>>();
+  readonly #shared = new Map<string, SharedResult<V>>();
   #closed = false;
 
   #hits = 0;
@@ -338,26 +351,57 @@ export class Cache<V = unknown> {
       held = undefined;
     }
     const signal = options?.signal;
-    if (this.#flights.inFlight(key)) this.#coalesced++;
+    const joining = this.#flights.inFlight(key);
+    if (joining) this.#coalesced++;
+    const stale =
+      held !== undefined && !held.failed && this.#options.softTimeoutMs > 0 ? held : undefined;
+    if (signal === undefined && stale === undefined)
+      return this.#sharedResult(key, loader, options, joining);
     const result = this.#flights
-      .do(key, (flightSignal) => this.#fill(key, loader, flightSignal, false, options), { signal })
+      .do(key, (flightSignal) => this.#fill(key, loader, flightSignal, false, options), options)
       .then(
-        (entry) => this.#serve(key, loader, entry),
-        (error: unknown) => this.#serveStaleOnError(key, error, signal),
+        (entry) => this.#serve(key, loader, entry, 1),
+        (error: unknown) => this.#serveStaleOnError(key, error, signal, 1),
       );
-    const stale = held !== undefined && !held.failed ? held : undefined;
-    if (stale === undefined || this.#options.softTimeoutMs === 0) return result;
-    if (!(this.#clock.now() < keptUntil(stale))) return result;
-    return this.#softTimeout(key, result, stale);
+    return stale === undefined ? result : this.#softTimeout(key, result, stale);
+  }
+
+  // Callers with no signal and no soft timeout all get the same answer, so they share one promise
+  // per load: a coalesced miss allocates nothing (10,000 callers of one key, one chain).
+  #sharedResult(
+    key: string,
+    loader: Loader<V>,
+    options: GetOptions | undefined,
+    joining: boolean,
+  ): Promise<V> {
+    const flight = joining
+      ? this.#flights.do(key, unreachable)
+      : this.#flights.do(key, (signal) => this.#fill(key, loader, signal, false, options));
+    let shared = this.#shared.get(key);
+    if (shared === undefined || shared.flight !== flight) {
+      const record: SharedResult<V> = { flight, result: RESOLVED as Promise<never>, callers: 0 };
+      record.result = flight.then(
+        (entry) => this.#serve(key, loader, entry, record.callers),
+        (error: unknown) => this.#serveStaleOnError(key, error, undefined, record.callers),
+      );
+      const forget = (): void => {
+        if (this.#shared.get(key) === record) this.#shared.delete(key);
+      };
+      record.result.then(forget, forget);
+      this.#shared.set(key, record);
+      shared = record;
+    }
+    shared.callers++;
+    return shared.result;
   }
 
   // What the callers of a fill get: the value, the cached error, or a stale value from L2 (then
   // refreshed in the background like any stale hit).
-  #serve(key: string, loader: Loader<V>, entry: Entry<V>): V {
+  #serve(key: string, loader: Loader<V>, entry: Entry<V>, callers: number): V {
     if (entry.failed) throw entry.error;
     const now = this.#clock.now();
     if (now >= entry.freshUntil && now < entry.staleUntil) {
-      this.#staleHits++;
+      this.#staleHits += callers;
       this.#publishStale(key, 'revalidate');
       this.#refresh(key, loader, undefined);
     }
@@ -366,11 +410,16 @@ export class Cache<V = unknown> {
 
   // A failed load: the stale value within its stale-if-error window, else the error. A caller's
   // own abort is never answered with stale data.
-  #serveStaleOnError(key: string, error: unknown, signal: AbortSignal | undefined): V {
+  #serveStaleOnError(
+    key: string,
+    error: unknown,
+    signal: AbortSignal | undefined,
+    callers: number,
+  ): V {
     if (signal?.aborted && error === signal.reason) throw error;
     const held = this.#l1.peek(key);
     if (held === undefined || held.failed || !(this.#clock.now() < held.errorUntil)) throw error;
-    this.#staleHits++;
+    this.#staleHits += callers;
     this.#publishStale(key, 'error');
     return held.value;
   }
@@ -434,7 +483,7 @@ export class Cache<V = unknown> {
     if (!this.#flights.inFlight(key)) return;
     // Joining without a signal: this waiter never leaves, so the load is never aborted for lack
     // of waiters (hardTimeoutMs still bounds it).
-    this.#track(this.#flights.do(key, () => Promise.reject(new Error('unreachable'))));
+    this.#track(this.#flights.do(key, unreachable));
   }
 
   #track(promise: Promise<unknown>): void {
