@@ -104,6 +104,38 @@ describeRedis('two tiers on Redis', () => {
         expect(b!.stats().l2Hits).toBe(2);
       });
 
+      it('once the server clock is known, an L2 hit is one plain GET (no script)', async () => {
+        const client = connect();
+        const counts = { get: 0, evalsha: 0 };
+        for (const name of ['get', 'evalsha'] as const) {
+          const original = (client[name] as (...args: unknown[]) => Promise<unknown>).bind(client);
+          Object.assign(client, {
+            [name]: (...args: unknown[]) => {
+              counts[name]++;
+              return original(...args);
+            },
+          });
+        }
+        const {
+          prefix,
+          caches: [a],
+        } = await instances(1);
+        const b = createRedisCache<string>({ redis: client, prefix, ttlMs: 60_000 });
+        caches.push(b as RedisCache<unknown>);
+        await b.ready();
+        let n = 0;
+        // The first reads go through the script while the server's clock is being read.
+        await eventually(async () => {
+          const key = `k${n++}`;
+          await a!.set(key, 'v');
+          const scripts = counts.evalsha;
+          const gets = counts.get;
+          expect(await b.get(key, () => 'never')).toBe('v');
+          return counts.evalsha === scripts && counts.get === gets + 1;
+        });
+        expect(b.stats().l2Hits).toBe(n);
+      });
+
       it('a delete on one instance is seen by the others', async () => {
         const {
           caches: [a, b, c],
