@@ -93,7 +93,7 @@ export class RedisTier<V> implements SecondTier<V> {
     if (!request.refresh) {
       // The fast path: a plain GET, aged on the estimated server clock. Only when it finds
       // nothing usable does the lease script run.
-      const found = await this.#read(key, keys[0], request.haveFence);
+      const found = await this.#read(keys[0], request.haveFence);
       if (found === DOWN) return request.load(undefined, signal);
       if (found !== undefined) {
         this.#l2Hits++;
@@ -130,11 +130,7 @@ export class RedisTier<V> implements SecondTier<V> {
 
   // GET: a usable entry (fresh, or within its revalidate window, and newer than haveFence),
   // undefined when there is none (or the server's time is not known yet), DOWN when Redis failed.
-  async #read(
-    key: string,
-    valueKey: string,
-    haveFence: number,
-  ): Promise<Entry<V> | undefined | typeof DOWN> {
+  async #read(valueKey: string, haveFence: number): Promise<Entry<V> | undefined | typeof DOWN> {
     const serverNow = this.#serverTime.now();
     if (serverNow === undefined) return undefined;
     const raw = await this.#guard.run('get', () => this.#o.redis.get(valueKey));
@@ -219,6 +215,7 @@ export class RedisTier<V> implements SecondTier<V> {
     } catch (error) {
       stopRenewing();
       await this.#guard.run('release', () => RELEASE.run(this.#o.redis, [keys[1]], [token]));
+      this.#wake(key);
       throw error;
     } finally {
       stopRenewing();
@@ -227,9 +224,12 @@ export class RedisTier<V> implements SecondTier<V> {
       // Errors stay in this process's L1 (they may not serialize); the lease goes at once so
       // another process may try.
       await this.#guard.run('release', () => RELEASE.run(this.#o.redis, [keys[1]], [token]));
+      this.#wake(key);
       return entry;
     }
     const written = await this.#write(key, keys, entry, fence, token);
+    // A flight of this key started here meanwhile (after a delete) may be waiting for the lease.
+    this.#wake(key);
     if (written === 0) {
       // The lease was lost and someone wrote or deleted since: our value must not win, in Redis
       // (the script refused it) or in this L1.
