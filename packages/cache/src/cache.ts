@@ -83,6 +83,7 @@ export type TierFactory<V> = (local: LocalTier) => SecondTier<V>;
 
 /** `get` on a cache that was closed. Code `BULWARK_CACHE_CLOSED`. */
 export class CacheClosedError extends BulwarkError {
+  /** `name`: the closed cache's. */
   constructor(name: string) {
     super('BULWARK_CACHE_CLOSED', `cache ${JSON.stringify(name)} is closed`);
   }

@@ -15,7 +15,7 @@ import { jsonSerializer, type Serializer, v8Serializer } from './redis/serialize
 import type { StorePolicy } from './redis/store-guard.js';
 
 export { jsonSerializer, type Serializer, v8Serializer } from './redis/serializer.js';
-export type { StorePolicy } from './redis/store-guard.js';
+export { type StorePolicy, StoreTimeoutError } from './redis/store-guard.js';
 
 /** Options of {@link createRedisCache}: those of `createCache` plus the Redis tier's. */
 export interface RedisCacheOptions<V = unknown> extends CacheOptions<V> {

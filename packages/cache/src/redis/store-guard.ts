@@ -4,6 +4,7 @@
 // built-in cooldown, or whatever a policy passed in decides (a circuit breaker's open state,
 // say): the guard only needs its `execute(fn, { signal })`.
 
+import { BulwarkError } from '@bulwark/kernel';
 import type { Clock } from '../options.js';
 
 /** What the tier accepts as a policy: `@bulwark/circuit-breaker`, a retry, or your own. */
@@ -17,11 +18,14 @@ export interface StorePolicy {
 /** The guard's answer when Redis was not asked or did not answer. @internal */
 export const DOWN: unique symbol = Symbol('store down');
 
-/** A store call that did not answer in time. @internal */
-export class StoreTimeoutError extends Error {
+/**
+ * A Redis call that did not answer within `storeTimeoutMs`. Never thrown to callers: it is what
+ * `bulwark:cache:store-error` reports. Code `BULWARK_CACHE_STORE_TIMEOUT`.
+ */
+export class StoreTimeoutError extends BulwarkError {
+  /** `operation` (e.g. `'get'`, `'lookup'`) that did not answer within `ms`. */
   constructor(operation: string, ms: number) {
-    super(`Redis ${operation} did not answer within ${ms} ms`);
-    this.name = 'StoreTimeoutError';
+    super('BULWARK_CACHE_STORE_TIMEOUT', `Redis ${operation} did not answer within ${ms} ms`);
   }
 }
 
