@@ -5,6 +5,7 @@ import {
   type CircuitBreakerOptions,
   type CircuitState,
   type Clock,
+  notAFunction,
   type ResolvedOptions,
   resolveOptions,
   type StateChange,
@@ -24,7 +25,7 @@ export interface ExecuteOptions {
    * Handed to `fn`. Aborted before the call starts: `execute` rejects with its reason and records
    * nothing. Aborted while `fn` runs: the breaker does not cancel anything itself; `fn` should
    * reject, and that rejection is an outcome like any other (a failure by default: pass an
-   * `isFailure` that returns false for `AbortError` to leave caller cancellations out).
+   * `isIgnored` that returns true for `AbortError` to leave caller cancellations out).
    */
   signal?: AbortSignal | undefined;
 }
@@ -54,13 +55,28 @@ export interface CircuitBreakerStats {
   consecutiveOpens: number;
   /** In half-open: probes let through so far and probes that succeeded. */
   probes: { admitted: number; succeeded: number };
-  /** Since construction: outcomes of every call that ran, and calls rejected without running. */
-  totals: { successes: number; failures: number; slowCalls: number; rejected: number };
+  /**
+   * Since construction: outcomes of every call that ran (`ignored`: those `isIgnored` left out,
+   * counted in none of the others), and calls rejected without running.
+   */
+  totals: {
+    successes: number;
+    failures: number;
+    slowCalls: number;
+    rejected: number;
+    ignored: number;
+  };
 }
 
 // Handed to `fn` when the caller passes no signal: one shared signal that never aborts, because
 // an AbortController per call would cost more than the whole breaker.
 const UNCANCELLABLE: CallContext = Object.freeze({ signal: new AbortController().signal });
+
+// What one outcome counts as.
+const SUCCESS = 0;
+const FAILURE = 1;
+const IGNORED = 2;
+type Verdict = typeof SUCCESS | typeof FAILURE | typeof IGNORED;
 
 interface Settlers {
   fulfilled: (value: unknown) => void;
@@ -111,6 +127,7 @@ export class CircuitBreaker {
   #failures = 0;
   #slowCalls = 0;
   #rejected = 0;
+  #ignored = 0;
 
   /** Throws a TypeError or RangeError naming the option when an option is invalid. */
   constructor(options: CircuitBreakerOptions = {}) {
@@ -138,8 +155,9 @@ export class CircuitBreaker {
   /**
    * Run `fn` through the breaker. Resolves or rejects exactly as `fn` does; rejects with
    * {@link BrokenCircuitError} without calling `fn` when the circuit does not admit the call, and
-   * with `signal.reason` when the signal is already aborted. `fn` may return a value or a promise;
-   * a synchronous throw is a failure like a rejection.
+   * with `signal.reason` when the signal is already aborted, and with a TypeError (counting
+   * nothing) when `fn` is not a function. `fn` may return a value or a promise; a synchronous
+   * throw is a failure like a rejection.
    */
   execute<T>(
     fn: (context: CallContext) => T | PromiseLike<T>,
@@ -158,6 +176,8 @@ export class CircuitBreaker {
     try {
       result = fn(signal === undefined ? UNCANCELLABLE : { signal });
     } catch (error) {
+      // Checked only here, so the hot path pays nothing for it: not a call, so not an outcome.
+      if (typeof fn !== 'function') return Promise.reject(notAFunction('fn', fn));
       settlers.rejected(error);
       return Promise.reject(error);
     }
@@ -207,6 +227,7 @@ export class CircuitBreaker {
         failures: this.#failures,
         slowCalls: this.#slowCalls,
         rejected: this.#rejected,
+        ignored: this.#ignored,
       },
     };
   }
@@ -246,6 +267,8 @@ export class CircuitBreaker {
     fn: (context: CallContext) => T | PromiseLike<T>,
     signal: AbortSignal | undefined,
   ): Promise<T> {
+    // Before admission: a call that is not one must neither take a probe slot nor be rejected.
+    if (typeof fn !== 'function') return Promise.reject(notAFunction('fn', fn));
     if (this.#state === 'open') this.#halfOpenIfElapsed();
     else if (this.#state === 'half-open') this.#reopenIfProbesOverdue();
     const state = this.#state;
@@ -274,6 +297,10 @@ export class CircuitBreaker {
       const result = fn(signal === undefined ? UNCANCELLABLE : { signal });
       promise = result instanceof Promise ? (result as Promise<T>) : Promise.resolve(result);
     } catch (error) {
+      if (typeof fn !== 'function') {
+        if (probe && epoch === this.#epoch) this.#probesAdmitted--;
+        return Promise.reject(notAFunction('fn', fn));
+      }
       this.#settle(epoch, probe, state, error, true, startedAt);
       return Promise.reject(error);
     }
@@ -286,13 +313,18 @@ export class CircuitBreaker {
 
   #settlersFor(epoch: number): Settlers {
     return {
-      fulfilled: (value) => this.#settleUntimed(epoch, this.#isFailure(value, false)),
-      rejected: (error) => this.#settleUntimed(epoch, this.#isFailure(error, true)),
+      fulfilled: (value) => this.#settleUntimed(epoch, this.#verdict(value, false)),
+      rejected: (error) => this.#settleUntimed(epoch, this.#verdict(error, true)),
     };
   }
 
   // `#settle` for the hot path: a closed-state call with no timing and no call events.
-  #settleUntimed(epoch: number, failed: boolean): void {
+  #settleUntimed(epoch: number, verdict: Verdict): void {
+    if (verdict === IGNORED) {
+      this.#ignored++;
+      return;
+    }
+    const failed = verdict === FAILURE;
     if (failed) this.#failures++;
     else this.#successes++;
     if (epoch === this.#epoch)
@@ -308,11 +340,23 @@ export class CircuitBreaker {
     threw: boolean,
     startedAt: number,
   ): void {
-    const failed = this.#isFailure(outcome, threw);
+    const verdict = this.#verdict(outcome, threw);
     const timed = !Number.isNaN(startedAt);
     const now = timed || this.#windowReadsClock ? this.#clock.now() : 0;
     const durationMs = timed ? now - startedAt : 0;
     const slow = durationMs > this.#options.slowCallMs;
+    if (verdict === IGNORED) {
+      this.#ignored++;
+      // A probe that tested nothing gives its slot back; the probes' time starts again for it.
+      if (probe && epoch === this.#epoch) {
+        this.#probesAdmitted--;
+        this.#halfOpenSince = now;
+      }
+      if (timed && (this.#options.onCall !== undefined || channels.call.hasSubscribers))
+        this.#publishCall('ignored', durationMs, slow, probe, admittedIn);
+      return;
+    }
+    const failed = verdict === FAILURE;
     if (failed) this.#failures++;
     else this.#successes++;
     if (slow) this.#slowCalls++;
@@ -323,6 +367,20 @@ export class CircuitBreaker {
     }
     if (timed && (this.#options.onCall !== undefined || channels.call.hasSubscribers))
       this.#publishCall(failed ? 'failure' : 'success', durationMs, slow, probe, admittedIn);
+  }
+
+  #verdict(outcome: unknown, threw: boolean): Verdict {
+    const isIgnored = this.#options.isIgnored;
+    if (isIgnored !== undefined) {
+      let ignored = false;
+      try {
+        ignored = isIgnored(outcome, threw) === true;
+      } catch {
+        // A predicate that throws ignores nothing: isFailure decides.
+      }
+      if (ignored) return IGNORED;
+    }
+    return this.#isFailure(outcome, threw) ? FAILURE : SUCCESS;
   }
 
   #isFailure(outcome: unknown, threw: boolean): boolean {

@@ -58,8 +58,12 @@ export interface StateChange {
 export interface CallEvent {
   /** The `name` of the breaker. */
   breaker: string;
-  /** `rejected`: the breaker refused the call; `fn` did not run. */
-  outcome: 'success' | 'failure' | 'rejected';
+  /**
+   * `rejected`: the breaker refused the call; `fn` did not run. `ignored`: `isIgnored` said the
+   * outcome tells nothing about the dependency (a caller's cancellation, say): it counts neither
+   * as a success nor as a failure.
+   */
+  outcome: 'success' | 'failure' | 'ignored' | 'rejected';
   /** Wall time of the call on the breaker's clock (0 for rejected calls). */
   durationMs: number;
   /** Took longer than `slowCallMs`. */
@@ -102,9 +106,19 @@ export interface CircuitBreakerOptions {
    * Whether an outcome counts as a failure. Called with the thrown error (`threw: true`) or the
    * returned value (`threw: false`). Default: every thrown error is a failure (a timeout error
    * or an abort included), every value a success. A predicate that throws counts the call as
-   * a failure.
+   * a failure. Asked only when `isIgnored` does not ignore the outcome.
    */
   isFailure?: (outcome: unknown, threw: boolean) => boolean;
+  /**
+   * Whether an outcome tells nothing about the dependency, so it counts neither as a success nor
+   * as a failure (resilience4j's `ignoreExceptions`): it stays out of the window and the rates,
+   * and a half-open probe that ends ignored gives its slot back without closing or reopening the
+   * circuit. Called with the thrown error (`threw: true`) or the returned value (`threw: false`)
+   * before `isFailure`. Default: nothing is ignored. A predicate that throws ignores nothing.
+   * To leave caller cancellations out:
+   * `isIgnored: (e, threw) => threw && e instanceof Error && e.name === 'AbortError'`.
+   */
+  isIgnored?: (outcome: unknown, threw: boolean) => boolean;
   /**
    * Called on every state change, synchronously, after the change. When a call's outcome changes
    * the state, this runs before that call's `onCall` event.
@@ -132,6 +146,7 @@ export interface ResolvedOptions {
   halfOpenMaxCalls: number;
   halfOpenMaxMs: number;
   isFailure: ((outcome: unknown, threw: boolean) => boolean) | undefined;
+  isIgnored: ((outcome: unknown, threw: boolean) => boolean) | undefined;
   onStateChange: ((change: StateChange) => void) | undefined;
   onCall: ((event: CallEvent) => void) | undefined;
   clock: Clock;
@@ -188,6 +203,11 @@ function callback<F>(name: string, value: unknown): F | undefined {
   if (typeof value !== 'function')
     throw new TypeError(`${name} must be a function, got ${show(value)}`);
   return value as F;
+}
+
+/** The TypeError for an argument that should be a function: `fn must be a function, got 1`. */
+export function notAFunction(name: string, value: unknown): TypeError {
+  return new TypeError(`${name} must be a function, got ${show(value)}`);
 }
 
 /** Apply defaults and reject bad input with a TypeError/RangeError naming the option and value. */
@@ -252,6 +272,7 @@ export function resolveOptions(options: CircuitBreakerOptions = {}): ResolvedOpt
       true,
     ),
     isFailure: callback('isFailure', options.isFailure),
+    isIgnored: callback('isIgnored', options.isIgnored),
     onStateChange: callback('onStateChange', options.onStateChange),
     onCall: callback('onCall', options.onCall),
     clock,

@@ -52,6 +52,7 @@ describe('closed', () => {
       failures: 2,
       slowCalls: 0,
       rejected: 0,
+      ignored: 0,
     });
   });
 
@@ -101,12 +102,80 @@ describe('closed', () => {
     expect(await abortingCall(counted.breaker)).toMatchObject({ name: 'AbortError' });
     expect(counted.breaker.stats().window).toMatchObject({ calls: 1, failures: 1 });
 
+    // The README's advice: a caller's cancellation is ignored, neither a failure nor a success.
     const ignored = make({
-      isFailure: (outcome, threw) =>
-        threw && !(outcome instanceof Error && outcome.name === 'AbortError'),
+      isIgnored: (outcome, threw) =>
+        threw && outcome instanceof Error && outcome.name === 'AbortError',
     });
     await abortingCall(ignored.breaker);
-    expect(ignored.breaker.stats().window).toMatchObject({ calls: 1, failures: 0 });
+    expect(ignored.breaker.stats().window).toMatchObject({ calls: 0, failures: 0 });
+    expect(ignored.breaker.stats().totals).toMatchObject({ successes: 0, failures: 0, ignored: 1 });
+  });
+
+  it('an ignored outcome counts neither as a success nor as a failure', async () => {
+    const calls: CallEvent[] = [];
+    const { breaker } = make({
+      isIgnored: (outcome) => outcome === 'skip' || (outcome as Error).message === 'skip',
+      slowCallMs: 10,
+      onCall: (event) => calls.push(event),
+    });
+    // Three failures and one ignored call: 3 of 3 recorded calls failed, but minimumCalls (4)
+    // is not reached, so the circuit stays closed. Had the ignored call counted as a success,
+    // the window would hold 4 calls at a rate of 0.75 and open.
+    await fail(breaker, 3);
+    await breaker.execute(() => Promise.reject(new Error('skip'))).catch(() => {});
+    await breaker.execute(() => 'skip');
+    expect(breaker.state).toBe('closed');
+    expect(breaker.stats().window).toMatchObject({ calls: 3, failures: 3 });
+    expect(breaker.stats().totals).toMatchObject({ successes: 0, failures: 3, ignored: 2 });
+    expect(calls.map((c) => c.outcome)).toEqual([
+      'failure',
+      'failure',
+      'failure',
+      'ignored',
+      'ignored',
+    ]);
+    await fail(breaker);
+    expect(breaker.state).toBe('open');
+  });
+
+  it('an isIgnored that throws leaves the outcome to isFailure', async () => {
+    const { breaker } = make({
+      isIgnored: () => {
+        throw new Error('bad predicate');
+      },
+    });
+    await succeed(breaker);
+    await fail(breaker);
+    expect(breaker.stats().totals).toMatchObject({ successes: 1, failures: 1, ignored: 0 });
+  });
+
+  it('fn that is not a function rejects with a TypeError and counts nothing', async () => {
+    const { breaker } = make({ window: { calls: 1 }, minimumCalls: 1 });
+    for (const fn of ['not a function', undefined, 42, {}]) {
+      const error = await breaker.execute(fn as never).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TypeError);
+      expect((error as Error).message).toMatch(/^fn must be a function, got /);
+    }
+    expect(breaker.state).toBe('closed');
+    expect(breaker.stats().window.calls).toBe(0);
+    expect(breaker.stats().totals).toEqual({
+      successes: 0,
+      failures: 0,
+      slowCalls: 0,
+      rejected: 0,
+      ignored: 0,
+    });
+    // Through the timed path too, and as a would-be probe: the probe slot stays free.
+    const timed = make({ slowCallMs: 5, halfOpenMaxCalls: 1 });
+    await expect(timed.breaker.execute('x' as never)).rejects.toThrow(TypeError);
+    expect(timed.breaker.stats().window.calls).toBe(0);
+    timed.breaker.open();
+    timed.clock.advance(1_000);
+    await expect(timed.breaker.execute('x' as never)).rejects.toThrow(TypeError);
+    expect(timed.breaker.stats().probes.admitted).toBe(0);
+    await timed.breaker.execute(ok);
+    expect(timed.breaker.state).toBe('closed');
   });
 
   it('counts a timeout error from fn as a failure', async () => {
@@ -291,6 +360,70 @@ describe('open and half-open', () => {
   });
 });
 
+describe('ignored probes', () => {
+  it('a probe that ends ignored gives its slot back and does not close the circuit', async () => {
+    const { breaker, clock, changes } = make({
+      isIgnored: (outcome, threw) =>
+        threw && outcome instanceof Error && outcome.name === 'AbortError',
+    });
+    breaker.open();
+    clock.advance(1_000);
+    expect(breaker.state).toBe('half-open');
+    const controller = new AbortController();
+    const probe = breaker.execute(
+      ({ signal }) =>
+        new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+      { signal: controller.signal },
+    );
+    // The only slot is taken while the probe runs.
+    await expect(breaker.execute(ok)).rejects.toBeInstanceOf(BrokenCircuitError);
+    controller.abort();
+    await expect(probe).rejects.toMatchObject({ name: 'AbortError' });
+    // The dependency was never tested: still half-open, and the slot is free again.
+    expect(breaker.state).toBe('half-open');
+    expect(breaker.stats().probes).toEqual({ admitted: 0, succeeded: 0 });
+    expect(changes.at(-1)?.to).toBe('half-open');
+    await expect(breaker.execute(boom)).rejects.toThrow('boom');
+    expect(breaker.state).toBe('open');
+  });
+
+  it('a probe admitted after an ignored one gets its own halfOpenMaxMs', async () => {
+    const { breaker, clock } = make({
+      isIgnored: (outcome) => outcome === 'skip',
+      halfOpenMaxMs: 500,
+    });
+    breaker.open();
+    clock.advance(1_000);
+    let finish!: (value: string) => void;
+    const first = breaker.execute(() => new Promise<string>((resolve) => (finish = resolve)));
+    clock.advance(400);
+    finish('skip');
+    await first;
+    void breaker.execute(() => new Promise(() => {}));
+    clock.advance(400);
+    // 800 ms after half-open began but 400 ms into the current probe: still waiting on it.
+    expect(breaker.state).toBe('half-open');
+    clock.advance(100);
+    expect(breaker.state).toBe('open');
+  });
+
+  it('an ignored probe of an earlier half-open period gives back nothing', async () => {
+    const { breaker, clock } = make({ isIgnored: (outcome) => outcome === 'skip' });
+    breaker.open();
+    clock.advance(1_000);
+    let finish!: (value: string) => void;
+    const late = breaker.execute(() => new Promise<string>((resolve) => (finish = resolve)));
+    breaker.open();
+    clock.advance(1_000);
+    expect(breaker.state).toBe('half-open');
+    const current = breaker.execute(() => new Promise(() => {}));
+    void current;
+    finish('skip');
+    await late;
+    expect(breaker.stats().probes.admitted).toBe(1);
+  });
+});
+
 describe('halfOpenMaxMs', () => {
   it('reopens a circuit whose probes have not settled in time; the late probe changes nothing', async () => {
     const { breaker, clock, changes } = make({ halfOpenMaxMs: 500, openMsMultiplier: 2 });
@@ -454,6 +587,7 @@ describe('options', () => {
     [{ halfOpenMaxMs: '1' as never }, TypeError, /halfOpenMaxMs must be a number, got "1"/],
     [{ name: '' }, TypeError, /name must be a non-empty string/],
     [{ isFailure: 1 as never }, TypeError, /isFailure must be a function, got 1/],
+    [{ isIgnored: 'x' as never }, TypeError, /isIgnored must be a function, got "x"/],
     [{ clock: {} as never }, TypeError, /clock must be an object with now\(\), got \{\}/],
   ];
   it.each(bad)('rejects %j', (options, type, message) => {

@@ -13,6 +13,36 @@ import { diagnosticsChannel } from './channels.js';
 import { type AddNodeOptions, HashRing, type HashRingOptions } from './hash-ring.js';
 import { checkOptions, checkWeight, describe } from './node-id.js';
 
+/** A positive number as the decimal it prints as: `digits × 10^exponent` (`small`: the digits
+ * as a Number when they are a safe integer, else NaN). */
+interface Decimal {
+  digits: bigint;
+  exponent: number;
+  small: number;
+}
+
+/** A positive finite number as the decimal it prints as. */
+function decimal(value: number): Decimal {
+  // String() gives the shortest decimal that reads back as the same double: "1.1", "1e-7",
+  // "1.5e+300". That decimal is what the caller wrote, or the closest thing to it.
+  const text = String(value);
+  const e = text.indexOf('e');
+  const mantissa = e === -1 ? text : text.slice(0, e);
+  let exponent = e === -1 ? 0 : Number(text.slice(e + 1));
+  const dot = mantissa.indexOf('.');
+  let digits = mantissa;
+  if (dot !== -1) {
+    digits = mantissa.slice(0, dot) + mantissa.slice(dot + 1);
+    exponent -= mantissa.length - dot - 1;
+  }
+  const big = BigInt(digits);
+  return { digits: big, exponent, small: safe(big) };
+}
+
+function safe(n: bigint): number {
+  return n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : Number.NaN;
+}
+
 /** Options of {@link BoundedLoads}. */
 export interface BoundedLoadsOptions<T> extends Omit<HashRingOptions<T>, 'compatibility'> {
   /**
@@ -46,6 +76,8 @@ export interface BoundedLoadsStats {
 interface NodeLoad<T> {
   readonly node: T;
   weight: number;
+  /** `weight` as the decimal it prints as, for the exact capacity. */
+  exact: Decimal;
   readonly keys: Set<string>;
 }
 
@@ -70,7 +102,11 @@ export class BoundedLoads<T = string> {
   private readonly byId = new Map<string, NodeLoad<T>>();
   private readonly byNode = new Map<T, NodeLoad<T>>();
   private readonly assignments = new Map<string, NodeLoad<T>>();
-  private totalWeight = 0;
+  // c and the total weight as exact decimals: the total is totalDigits × 10^totalExponent.
+  private readonly exactFactor: Decimal;
+  private totalDigits = 0n;
+  private totalSmall = 0;
+  private totalExponent = 0;
   private moves = 0;
   // Moves are reported once the state is consistent again, so a throwing onMove cannot leave a
   // key assigned to a node that has gone.
@@ -91,6 +127,7 @@ export class BoundedLoads<T = string> {
       throw new TypeError(`onMove must be a function, got ${describe(onMove)}`);
     }
     this.loadFactor = loadFactor;
+    this.exactFactor = decimal(loadFactor);
     this.onMove = onMove;
     this.ring = new HashRing<T>(ringOptions);
   }
@@ -124,12 +161,13 @@ export class BoundedLoads<T = string> {
     const existing = this.byId.get(id);
     if (existing) {
       existing.weight = weight;
+      existing.exact = decimal(weight);
     } else {
-      const load: NodeLoad<T> = { node, weight, keys: new Set() };
+      const load: NodeLoad<T> = { node, weight, exact: decimal(weight), keys: new Set() };
       this.byId.set(id, load);
       this.byNode.set(node, load);
     }
-    this.totalWeight = this.sumWeights();
+    this.sumWeights();
     this.shedOverloads();
     this.flushMoves();
     return this;
@@ -149,7 +187,7 @@ export class BoundedLoads<T = string> {
     this.ring.remove(node);
     this.byId.delete(id);
     this.byNode.delete(load.node);
-    this.totalWeight = this.sumWeights();
+    this.sumWeights();
     for (const key of load.keys) {
       if (this.byId.size === 0) {
         this.assignments.delete(key);
@@ -213,8 +251,9 @@ export class BoundedLoads<T = string> {
   }
 
   /**
-   * A node's capacity now: ceil(c × m × weight / totalWeight) for m assigned keys.
-   * Returns 0 for a node that is not there.
+   * A node's capacity now: ceil(c × m × weight / totalWeight) for m assigned keys, computed
+   * exactly (c and the weights as the decimals they print as: 1.1 is 11/10). Returns 0 for a
+   * node that is not there.
    */
   capacityOf(node: T): number {
     const load = this.byId.get(this.ring.idOf(node));
@@ -236,15 +275,44 @@ export class BoundedLoads<T = string> {
     };
   }
 
-  // Summed afresh rather than kept as a running total, which would drift with rounding.
-  private sumWeights(): number {
-    let total = 0;
-    for (const load of this.byId.values()) total += load.weight;
-    return total;
+  // The total weight as an exact decimal, summed afresh on every change: each weight brought to
+  // the smallest power of ten among them.
+  private sumWeights(): void {
+    let exponent = Number.POSITIVE_INFINITY;
+    for (const load of this.byId.values()) exponent = Math.min(exponent, load.exact.exponent);
+    let digits = 0n;
+    for (const load of this.byId.values())
+      digits += load.exact.digits * 10n ** BigInt(load.exact.exponent - exponent);
+    this.totalDigits = digits;
+    this.totalSmall = safe(digits);
+    this.totalExponent = exponent === Number.POSITIVE_INFINITY ? 0 : exponent;
   }
 
+  // ceil(c × m × w / W), exactly, with c and the weights taken as the decimals they print as
+  // (1.1 is 11/10). In doubles the quotient can land just above a whole number the exact value
+  // equals (1.1 × 360 / 3 = 132.00000000000003), and its ceiling would let a node hold one key
+  // more than the bound. As integers: c × m × w / W = (cd × m × wd × 10^k) / Wd with
+  // k = ce + we − We; in doubles while every integer is safe (the usual case), else in BigInt.
   private capacity(load: NodeLoad<T>, assigned: number): number {
-    return Math.ceil((this.loadFactor * assigned * load.weight) / this.totalWeight);
+    const c = this.exactFactor;
+    const w = load.exact;
+    const k = c.exponent + w.exponent - this.totalExponent;
+    if (k >= -15 && k <= 15) {
+      let num = c.small * assigned * w.small;
+      let den = this.totalSmall;
+      if (k >= 0) num *= 10 ** k;
+      else den *= 10 ** -k;
+      // NaN (digits too long for a double) fails these tests too.
+      if (num <= Number.MAX_SAFE_INTEGER && den <= Number.MAX_SAFE_INTEGER) {
+        const rest = num % den;
+        return rest === 0 ? num / den : (num - rest) / den + 1;
+      }
+    }
+    let num = c.digits * BigInt(assigned) * w.digits;
+    let den = this.totalDigits;
+    if (k >= 0) num *= 10n ** BigInt(k);
+    else den *= 10n ** BigInt(-k);
+    return Number((num + den - 1n) / den);
   }
 
   // Walks the ring clockwise from the key. The capacities sum to at least m, so some node has

@@ -11,7 +11,7 @@
 // parallel array says which node owns each point.
 import { diagnosticsChannel } from './channels.js';
 import { type HashKey, hash32, hashBytes } from './hash.js';
-import { ketamaHash, ketamaPoints } from './ketama.js';
+import { type KetamaLayout, ketamaHash, ketamaPoints } from './ketama.js';
 import {
   checkId,
   checkKey,
@@ -36,12 +36,14 @@ export interface HashRingOptions<T> {
    */
   nodeId?: NodeId<T>;
   /**
-   * `'ketama'` places points and hashes keys as libketama and the npm `hashring` package do
-   * (MD5), so that clients in other languages map keys to the same servers. Default: the
-   * package's own placement (MurmurHash3, `${id}-${i}`), which is about an order of magnitude
-   * faster.
+   * Places points and hashes keys (MD5) as a ketama implementation does, so that clients in
+   * other languages map keys to the same servers. The two references disagree on how many
+   * points a server gets for some server counts (7, 14, 61, ... equal servers), so pick one:
+   * `'libketama'` (the C library, and its ports) or `'hashring'` (the npm package).
+   * `'ketama'` is the earlier name of `'hashring'`. Default: the package's own placement
+   * (MurmurHash3, `${id}-${i}`), which is about an order of magnitude faster.
    */
-  compatibility?: 'ketama';
+  compatibility?: 'libketama' | 'hashring' | 'ketama';
   /**
    * Remembers the node of up to this many string keys, so hot keys skip the hash (worth it in
    * ketama mode, where the hash is MD5, or for a small set of very hot keys). When full it is
@@ -98,13 +100,14 @@ const MAX_POINTS = 10_000_000;
 export class HashRing<T = string> {
   /** Virtual nodes per unit of weight. */
   readonly vnodes: number;
-  /** `'ketama'` when the ring is libketama-compatible, otherwise undefined. */
-  readonly compatibility: 'ketama' | undefined;
+  /** The `compatibility` option: which ketama layout the ring reproduces, or undefined. */
+  readonly compatibility: 'libketama' | 'hashring' | 'ketama' | undefined;
 
   private readonly nodeId: NodeId<T>;
   private readonly cacheSize: number;
   private readonly cache: Map<string, T> | undefined;
   private readonly hashKey: (key: HashKey) => number;
+  private readonly ketama: KetamaLayout | undefined;
   private readonly members = new Map<string, Member<T>>();
   private readonly freeSlots: number[] = [];
   private slotsInUse = 0;
@@ -129,15 +132,26 @@ export class HashRing<T = string> {
    */
   constructor(options: HashRingOptions<T> = {}) {
     const { vnodes = 160, nodeId, compatibility, cacheSize = 0 } = checkOptions(options);
-    if (compatibility !== undefined && compatibility !== 'ketama') {
+    if (
+      compatibility !== undefined &&
+      compatibility !== 'libketama' &&
+      compatibility !== 'hashring' &&
+      compatibility !== 'ketama'
+    ) {
       throw new TypeError(
-        `compatibility must be 'ketama' or undefined, got ${describe(compatibility)}`,
+        `compatibility must be 'libketama', 'hashring', 'ketama' or undefined, got ${describe(compatibility)}`,
       );
     }
+    const ketama: KetamaLayout | undefined =
+      compatibility === undefined
+        ? undefined
+        : compatibility === 'libketama'
+          ? 'libketama'
+          : 'hashring';
     if (!Number.isInteger(vnodes) || vnodes < 1 || vnodes > 1e6) {
       throw new RangeError(`vnodes must be an integer in [1, 1000000], got ${describe(vnodes)}`);
     }
-    if (compatibility === 'ketama' && vnodes % 4 !== 0) {
+    if (ketama !== undefined && vnodes % 4 !== 0) {
       throw new RangeError(`vnodes must be a multiple of 4 in ketama mode, got ${vnodes}`);
     }
     if (nodeId !== undefined && typeof nodeId !== 'function') {
@@ -150,8 +164,9 @@ export class HashRing<T = string> {
     this.cache = cacheSize > 0 ? new Map() : undefined;
     this.vnodes = vnodes;
     this.compatibility = compatibility;
+    this.ketama = ketama;
     this.nodeId = nodeId ?? (defaultNodeId as NodeId<T>);
-    this.hashKey = compatibility === 'ketama' ? ketamaHash : hash32;
+    this.hashKey = ketama !== undefined ? ketamaHash : hash32;
   }
 
   /** Number of nodes on the ring. */
@@ -181,7 +196,7 @@ export class HashRing<T = string> {
   add(node: T, options: AddNodeOptions = {}): this {
     const weight = checkWeight(checkOptions(options).weight ?? 1);
     // Ketama mode gives a node at most 160 points per server whatever its weight.
-    if (this.vnodes * weight > MAX_POINTS && this.compatibility !== 'ketama') {
+    if (this.vnodes * weight > MAX_POINTS && this.ketama === undefined) {
       throw new RangeError(
         `weight must give at most ${MAX_POINTS} points (vnodes × weight), got ${weight} × ${this.vnodes}`,
       );
@@ -355,7 +370,7 @@ export class HashRing<T = string> {
 
   private pointsOf(id: string, weight: number): Uint32Array {
     // Ketama points depend on every server's weight, so the rebuild computes them.
-    if (this.compatibility === 'ketama') return new Uint32Array(0);
+    if (this.ketama !== undefined) return new Uint32Array(0);
     // The first k points of a node do not depend on its weight, so raising a weight only adds
     // points and lowering one only removes some.
     const count = Math.max(1, Math.round(this.vnodes * weight));
@@ -376,7 +391,7 @@ export class HashRing<T = string> {
     this.dirty = false;
     this.cache?.clear();
     const members = [...this.members.values()];
-    if (this.compatibility === 'ketama') {
+    if (this.ketama !== undefined) {
       const totalWeight = this.totalWeight();
       for (const member of members) {
         member.points = ketamaPoints(
@@ -385,6 +400,7 @@ export class HashRing<T = string> {
           totalWeight,
           members.length,
           this.vnodes,
+          this.ketama,
         );
       }
     }

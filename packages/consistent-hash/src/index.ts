@@ -13,7 +13,7 @@ export {
   type HashRingStats,
 } from './hash-ring.js';
 export { jumpHash } from './jump.js';
-export { ketamaHash, ketamaPoints } from './ketama.js';
+export { type KetamaLayout, ketamaDigests, ketamaHash, ketamaPoints } from './ketama.js';
 export { Maglev, type MaglevOptions, type MaglevStats } from './maglev.js';
 export type { NodeId } from './node-id.js';
 export { Rendezvous, type RendezvousOptions, type RendezvousStats } from './rendezvous.js';

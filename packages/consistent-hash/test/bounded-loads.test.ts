@@ -187,6 +187,65 @@ class Remove implements fc.Command<Model, Real> {
   toString = () => `remove(${this.node})`;
 }
 
+describe('BoundedLoads: the bound is computed exactly', () => {
+  it('c = 1.1, 3 nodes, 360 keys: every capacity is 132 (1.1 × 360 / 3), never 133', () => {
+    // In doubles 1.1 × 360 / 3 = 132.00000000000003, whose ceiling is 133.
+    const loads = new BoundedLoads({ loadFactor: 1.1 }).add('a').add('b').add('c');
+    for (let i = 0; i < 360; i++) loads.assign(`key:${i}`);
+    for (const node of ['a', 'b', 'c']) {
+      expect(loads.capacityOf(node)).toBe(132);
+      expect(loads.loadOf(node)).toBeLessThanOrEqual(132);
+    }
+    expect(loads.stats().maxLoad).toBeLessThanOrEqual(132);
+  });
+
+  it('stays exact when the integers outgrow doubles (weights of 1/3: 16 significant digits)', () => {
+    // 1.1 × 360 × 0.3333333333333333 / 0.9999999999999999: the integers behind it pass 2^53,
+    // so the bound is computed in BigInt; equal weights make it 1.1 × 360 / 3 = 132.
+    const loads = new BoundedLoads({ loadFactor: 1.1 });
+    for (const node of ['a', 'b', 'c']) loads.add(node, { weight: 1 / 3 });
+    for (let i = 0; i < 360; i++) loads.assign(`key:${i}`);
+    for (const node of ['a', 'b', 'c']) expect(loads.capacityOf(node)).toBe(132);
+    loads.add('d', { weight: 2 / 3 }); // 1.1 × 360 × (2/3) / (5/3) = 158.4
+    expect(loads.capacityOf('d')).toBe(159);
+    expect(loads.capacityOf('a')).toBe(80); // 1.1 × 360 × (1/3) / (5/3) = 79.2
+  });
+
+  it('equals ceil(c × m × w / W) in integer arithmetic, for decimal c and weights', () => {
+    // c = k / 100 and weights = j / 10 as written in decimal: the reference scales them to
+    // integers and divides with BigInt, so no rounding can hide in it.
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 100, max: 400 }),
+        fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 0, max: 5000 }),
+        fc.integer({ min: 1, max: 4 }),
+        (k, tenths, free, t) => {
+          // Half the runs take an m whose exact bound for the first node is a whole number, the
+          // case floating point gets wrong: m = t × 100 × total / gcd(k × j, 100 × total).
+          const sum = tenths.reduce((a, b) => a + b, 0);
+          const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+          const whole = (t * 100 * sum) / gcd(k * tenths[0]!, 100 * sum);
+          const m = free % 2 === 0 && whole <= 6000 ? whole : free;
+          const loads = new BoundedLoads({ loadFactor: k / 100 });
+          for (const [i, j] of tenths.entries()) loads.add(`n${i}`, { weight: j / 10 });
+          for (let i = 0; i < m; i++) loads.assign(`key:${i}`);
+          const total = BigInt(tenths.reduce((a, b) => a + b, 0));
+          tenths.forEach((j, i) => {
+            // ceil(k/100 × m × (j/10) / (total/10)) = ceil(k × m × j / (100 × total))
+            const num = BigInt(k) * BigInt(m) * BigInt(j);
+            const den = 100n * total;
+            const expected = Number((num + den - 1n) / den);
+            expect(loads.capacityOf(`n${i}`)).toBe(expected);
+            expect(loads.loadOf(`n${i}`)).toBeLessThanOrEqual(expected);
+          });
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
 describe('BoundedLoads: properties', () => {
   it('never lets a node exceed ceil(c × m × weight / totalWeight) under random commands', () => {
     const key = fc.integer({ min: 0, max: 60 }).map((i) => `key:${i}`);

@@ -15,14 +15,12 @@ const MAX_COUNT = 15;
  * Keys are given as 32-bit hashes (see {@link hashKey}).
  */
 export class CountMinSketch {
-  /** Counters per row: a power of two, 4 × the expected number of keys (rounded up). */
-  readonly width: number;
-  /** Increments between two agings (halvings). */
-  readonly sampleSize: number;
-  private readonly table: Uint8Array;
+  private cols: number;
+  private samples: number;
+  private table: Uint8Array;
   /** The same memory as `table`, four counters per element, for aging. */
-  private readonly words: Uint32Array;
-  private readonly mask: number;
+  private words: Uint32Array;
+  private mask: number;
   private additions = 0;
 
   /**
@@ -37,13 +35,45 @@ export class CountMinSketch {
     if (!Number.isInteger(expectedKeys) || expectedKeys < 1) {
       throw new RangeError(`expectedKeys must be an integer >= 1, got ${expectedKeys}`);
     }
-    let keys = 16;
-    while (keys < expectedKeys && keys < 2 ** 26) keys *= 2;
-    this.width = 4 * keys;
-    this.mask = this.width - 1;
-    this.sampleSize = 10 * keys;
-    this.table = new Uint8Array(ROWS * this.width);
+    const keys = keysFor(expectedKeys);
+    this.cols = 4 * keys;
+    this.mask = this.cols - 1;
+    this.samples = 10 * keys;
+    this.table = new Uint8Array(ROWS * this.cols);
     this.words = new Uint32Array(this.table.buffer);
+  }
+
+  /** Counters per row: a power of two, 4 × the expected number of keys (rounded up). */
+  get width(): number {
+    return this.cols;
+  }
+
+  /** Increments between two agings (halvings): 10 × the expected number of keys. */
+  get sampleSize(): number {
+    return this.samples;
+  }
+
+  /**
+   * Makes the table fit `expectedKeys` keys (it never shrinks), keeping every estimate: a key's
+   * counter in a row is at `(hash + row × step) mod width`, so with the width doubled its new
+   * counter sits at the old index or the old index + old width, and both start with the old
+   * count. The aging period grows with the table.
+   */
+  grow(expectedKeys: number): void {
+    const keys = keysFor(expectedKeys);
+    const cols = 4 * keys;
+    if (cols <= this.cols) return;
+    const table = new Uint8Array(ROWS * cols);
+    const oldCols = this.cols;
+    for (let row = 0; row < ROWS; row++) {
+      const from = this.table.subarray(row * oldCols, (row + 1) * oldCols);
+      for (let at = row * cols; at < (row + 1) * cols; at += oldCols) table.set(from, at);
+    }
+    this.table = table;
+    this.words = new Uint32Array(table.buffer);
+    this.cols = cols;
+    this.mask = cols - 1;
+    this.samples = 10 * keys;
   }
 
   /** Counts one access of the key with hash `hash`; may trigger aging. */
@@ -53,14 +83,14 @@ export class CountMinSketch {
     let at = hash;
     let added = false;
     for (let row = 0; row < ROWS; row++) {
-      const i = row * this.width + (at & this.mask);
+      const i = row * this.cols + (at & this.mask);
       if (this.table[i]! < MAX_COUNT) {
         this.table[i]!++;
         added = true;
       }
       at += step;
     }
-    if (added && ++this.additions >= this.sampleSize) this.age();
+    if (added && ++this.additions >= this.samples) this.age();
   }
 
   /** The estimated access count (0..15) of the key with hash `hash`. */
@@ -69,7 +99,7 @@ export class CountMinSketch {
     let at = hash;
     let min = MAX_COUNT;
     for (let row = 0; row < ROWS; row++) {
-      const count = this.table[row * this.width + (at & this.mask)]!;
+      const count = this.table[row * this.cols + (at & this.mask)]!;
       if (count < min) min = count;
       at += step;
     }
@@ -89,6 +119,13 @@ export class CountMinSketch {
     this.table.fill(0);
     this.additions = 0;
   }
+}
+
+/** Keys a table is sized for: 16 to 2^26, a power of two at least `expectedKeys`. */
+function keysFor(expectedKeys: number): number {
+  let keys = 16;
+  while (keys < expectedKeys && keys < 2 ** 26) keys *= 2;
+  return keys;
 }
 
 /** The step between rows: the hash rotated by 16 bits, made odd so it reaches every counter. */

@@ -13,7 +13,8 @@
 // becomes f + 1). The victim is the least recent entry of the first bucket. No heap, no scan:
 // every operation is O(1).
 //
-// As in the LRU, entries and buckets are slots of typed arrays allocated once: entry `i` has
+// As in the LRU, entries and buckets are slots of typed arrays (which start small and double as
+// entries arrive, up to the capacity): entry `i` has
 // `keys[i]`, `values[i]`, its bucket `bucketOf[i]` and its ring links `next[i]`/`prev[i]` (the
 // entries of one bucket form a circular list: `next` goes to less recent entries, and the
 // bucket's least recent entry is `prev[head]`). Bucket `b` has `freq[b]`, its most recent entry
@@ -27,6 +28,10 @@ import {
   checkSize,
   checkTtl,
   type EvictionReason,
+  grow,
+  grownLength,
+  growSlots,
+  INITIAL_SLOTS,
   resolveOptions,
   type SetOptions,
 } from './options.js';
@@ -54,18 +59,18 @@ export class LFUCache<K, V> {
   // Entries, slots 1..capacity.
   private readonly keys_: (K | undefined)[];
   private readonly values_: (V | undefined)[];
-  private readonly next: Int32Array;
-  private readonly prev: Int32Array;
-  private readonly bucketOf: Int32Array;
+  private next: Int32Array;
+  private prev: Int32Array;
+  private bucketOf: Int32Array;
   // Buckets, slots 1..capacity (at most one per entry); slot 0 is the sentinel of the frequency
   // list. Frequencies are doubles: a hot key can pass 2^31 uses in a long-lived process.
-  private readonly freq: Float64Array;
-  private readonly head: Int32Array;
-  private readonly bNext: Int32Array;
-  private readonly bPrev: Int32Array;
+  private freq: Float64Array;
+  private head: Int32Array;
+  private bNext: Int32Array;
+  private bPrev: Int32Array;
 
   private expiresAt: Float64Array | undefined;
-  private readonly sizes: Float64Array | undefined;
+  private sizes: Float64Array | undefined;
   private totalSize_ = 0;
   private freeEntry = 0;
   private freshEntry = 1;
@@ -94,7 +99,7 @@ export class LFUCache<K, V> {
     this.sizeOf = o.sizeOf;
     this.onEvict = o.onEvict;
     this.clock = o.clock;
-    const slots = o.capacity + 1;
+    const slots = Math.min(o.capacity + 1, INITIAL_SLOTS);
     this.keys_ = new Array<K | undefined>(slots).fill(undefined);
     this.values_ = new Array<V | undefined>(slots).fill(undefined);
     this.next = new Int32Array(slots);
@@ -178,7 +183,7 @@ export class LFUCache<K, V> {
     if (options !== undefined && options.ttlMs !== undefined) {
       expiry = checkTtl(options.ttlMs, 'ttlMs');
       if (expiry === Number.POSITIVE_INFINITY) expiry = 0;
-      else if (this.expiresAt === undefined) this.expiresAt = new Float64Array(this.capacity + 1);
+      else if (this.expiresAt === undefined) this.expiresAt = new Float64Array(this.next.length);
     }
     if (expiry !== 0) expiry += this.clock.now();
     let weight = 0;
@@ -229,6 +234,7 @@ export class LFUCache<K, V> {
       this.freeEntry = this.next[i]!;
     } else {
       i = this.freshEntry++;
+      if (i === this.next.length) this.growEntries();
     }
     this.keys_[i] = key;
     this.values_[i] = value;
@@ -308,17 +314,17 @@ export class LFUCache<K, V> {
 
   /** Live keys, most frequently used first. Does not count uses. */
   *keys(): IterableIterator<K> {
-    for (const i of this.order()) if (this.isLive(i)) yield this.keys_[i] as K;
+    for (const i of this.visit()) if (this.isLive(i)) yield this.keys_[i] as K;
   }
 
   /** Live values, most frequently used first. Does not count uses. */
   *values(): IterableIterator<V> {
-    for (const i of this.order()) if (this.isLive(i)) yield this.values_[i] as V;
+    for (const i of this.visit()) if (this.isLive(i)) yield this.values_[i] as V;
   }
 
   /** Live `[key, value]` pairs, most frequently used first. Does not count uses. */
   *entries(): IterableIterator<[K, V]> {
-    for (const i of this.order()) {
+    for (const i of this.visit()) {
       if (this.isLive(i)) yield [this.keys_[i] as K, this.values_[i] as V];
     }
   }
@@ -407,11 +413,35 @@ export class LFUCache<K, V> {
     if (this.head[b] === i) this.head[b] = n;
   }
 
+  /** Doubles the entry arrays (up to capacity + 1). */
+  private growEntries(): void {
+    const length = grownLength(this.next.length, this.capacity + 1);
+    this.next = grow(this.next, length);
+    this.prev = grow(this.prev, length);
+    this.bucketOf = grow(this.bucketOf, length);
+    if (this.expiresAt !== undefined) this.expiresAt = grow(this.expiresAt, length);
+    if (this.sizes !== undefined) this.sizes = grow(this.sizes, length);
+    growSlots(this.keys_, length);
+    growSlots(this.values_, length);
+  }
+
+  /** Doubles the bucket arrays (up to capacity + 1: at most one bucket per entry). */
+  private growBuckets(): void {
+    const length = grownLength(this.freq.length, this.capacity + 1);
+    this.freq = grow(this.freq, length);
+    this.head = grow(this.head, length);
+    this.bNext = grow(this.bNext, length);
+    this.bPrev = grow(this.bPrev, length);
+  }
+
   /** A new empty bucket of frequency `f`, placed right after bucket `before`. */
   private newBucket(f: number, before: number): number {
     let b = this.freeBucket;
     if (b !== 0) this.freeBucket = this.bNext[b]!;
-    else b = this.freshBucket++;
+    else {
+      b = this.freshBucket++;
+      if (b === this.freq.length) this.growBuckets();
+    }
     this.freq[b] = f;
     this.head[b] = 0;
     const after = this.bNext[before]!;
@@ -477,6 +507,25 @@ export class LFUCache<K, V> {
 
   private isLive(i: number): boolean {
     return this.expiresAt === undefined || !this.isStale(i);
+  }
+
+  /**
+   * The entries of {@link order} as they are when iteration starts, each handed out only if it
+   * is still in the cache when its turn comes. The caller may delete any entry meanwhile (the
+   * one it was just given or any other): a deleted entry is skipped, never read from the free
+   * list; entries added meanwhile are not visited. Costs one array of the entries per walk.
+   */
+  private *visit(): IterableIterator<number> {
+    const slots: number[] = [];
+    const keys: K[] = [];
+    for (const i of this.order()) {
+      slots.push(i);
+      keys.push(this.keys_[i] as K);
+    }
+    for (let n = 0; n < slots.length; n++) {
+      const i = slots[n]!;
+      if (this.map.get(keys[n]!) === i) yield i;
+    }
   }
 
   /**

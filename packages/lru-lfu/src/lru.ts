@@ -5,8 +5,9 @@
 // reuses it. Both are O(1).
 //
 // The nodes are not objects: node `i` is slot `i` of a few parallel arrays (`keys[i]`,
-// `values[i]`, `next[i]`, `prev[i]`), allocated once at construction. The hot path then creates
-// no garbage, and the links are 4-byte integers instead of pointers to per-entry objects.
+// `values[i]`, `next[i]`, `prev[i]`). They start small and double as entries arrive, up to the
+// capacity (a cache of 2^30 costs what it holds, not 2^30 slots); the hot path then creates no
+// garbage, and the links are 4-byte integers instead of pointers to per-entry objects.
 //
 // The list is circular around a sentinel, node 0: `next[0]` is the most recently used node and
 // `prev[0]` the least recently used. With the sentinel, linking and unlinking need no branches
@@ -19,6 +20,10 @@ import {
   checkSize,
   checkTtl,
   type EvictionReason,
+  grow,
+  grownLength,
+  growSlots,
+  INITIAL_SLOTS,
   resolveOptions,
   type SetOptions,
 } from './options.js';
@@ -44,12 +49,12 @@ export class LRUCache<K, V> {
   private readonly map = new Map<K, number>();
   private readonly keys_: (K | undefined)[];
   private readonly values_: (V | undefined)[];
-  private readonly next: Int32Array;
-  private readonly prev: Int32Array;
+  private next: Int32Array;
+  private prev: Int32Array;
   /** Absolute expiry time per node, 0 = never. Allocated only once some entry has a TTL. */
   private expiresAt: Float64Array | undefined;
   /** Weight per node. Allocated only with `maxSize`. */
-  private readonly sizes: Float64Array | undefined;
+  private sizes: Float64Array | undefined;
   private totalSize_ = 0;
   /** First free slot, chained through `next`; 0 when none. */
   private freeHead = 0;
@@ -82,7 +87,7 @@ export class LRUCache<K, V> {
     this.sizeOf = o.sizeOf;
     this.onEvict = o.onEvict;
     this.clock = o.clock;
-    const slots = o.capacity + 1;
+    const slots = Math.min(o.capacity + 1, INITIAL_SLOTS);
     this.keys_ = new Array<K | undefined>(slots).fill(undefined);
     this.values_ = new Array<V | undefined>(slots).fill(undefined);
     this.next = new Int32Array(slots);
@@ -161,7 +166,7 @@ export class LRUCache<K, V> {
     if (options !== undefined && options.ttlMs !== undefined) {
       expiry = checkTtl(options.ttlMs, 'ttlMs');
       if (expiry === Number.POSITIVE_INFINITY) expiry = 0;
-      else if (this.expiresAt === undefined) this.expiresAt = new Float64Array(this.capacity + 1);
+      else if (this.expiresAt === undefined) this.expiresAt = new Float64Array(this.next.length);
     }
     if (expiry !== 0) expiry += this.clock.now();
     let weight = 0;
@@ -213,6 +218,7 @@ export class LRUCache<K, V> {
       this.freeHead = this.next[i]!;
     } else {
       i = this.fresh++;
+      if (i === this.next.length) this.grow();
     }
     this.keys_[i] = key;
     this.values_[i] = value;
@@ -322,6 +328,17 @@ export class LRUCache<K, V> {
     for (const [key, value] of this.nodes()) fn(value, key, this);
   }
 
+  /** Doubles the slot arrays (up to capacity + 1): the cache is full up to its last slot. */
+  private grow(): void {
+    const length = grownLength(this.next.length, this.capacity + 1);
+    this.next = grow(this.next, length);
+    this.prev = grow(this.prev, length);
+    if (this.expiresAt !== undefined) this.expiresAt = grow(this.expiresAt, length);
+    if (this.sizes !== undefined) this.sizes = grow(this.sizes, length);
+    growSlots(this.keys_, length);
+    growSlots(this.values_, length);
+  }
+
   // --- the list -------------------------------------------------------------------------------
 
   /** Inserts node `i` right after the sentinel: it becomes the most recently used. */
@@ -397,15 +414,26 @@ export class LRUCache<K, V> {
     return at !== 0 && at <= this.clock.now();
   }
 
-  /** Live nodes from most to least recently used. */
+  /**
+   * Live nodes from most to least recently used, as they are when iteration starts, each handed
+   * out only if it is still in the cache when its turn comes. The caller may delete any entry
+   * meanwhile (the one it was just given or any other): a deleted entry is skipped, never read
+   * from the free list; entries added meanwhile are not visited. Costs one array of the entries
+   * per walk.
+   */
   private *nodes(): IterableIterator<[K, V]> {
-    let i = this.next[0]!;
-    while (i !== 0) {
-      const after = this.next[i]!;
+    const slots: number[] = [];
+    const keys: K[] = [];
+    for (let i = this.next[0]!; i !== 0; i = this.next[i]!) {
+      slots.push(i);
+      keys.push(this.keys_[i] as K);
+    }
+    for (let n = 0; n < slots.length; n++) {
+      const i = slots[n]!;
+      if (this.map.get(keys[n]!) !== i) continue;
       if (this.expiresAt === undefined || !this.isStale(i)) {
-        yield [this.keys_[i] as K, this.values_[i] as V];
+        yield [keys[n]!, this.values_[i] as V];
       }
-      i = after;
     }
   }
 }

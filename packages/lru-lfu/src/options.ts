@@ -83,6 +83,33 @@ export interface ResolvedOptions<K, V> {
 /** Largest capacity accepted: node indices live in `Int32Array`s. */
 export const MAX_CAPACITY = 2 ** 30;
 
+/**
+ * Slots the caches allocate at construction (or fewer, for a smaller capacity). Their arrays then
+ * double as entries arrive, up to the capacity, so a cache costs memory for what it holds, not
+ * for what it could hold. @internal
+ */
+export const INITIAL_SLOTS = 64;
+
+/** The next length of the slot arrays: double, at most `max`. @internal */
+export function grownLength(length: number, max: number): number {
+  return Math.min(length * 2, max);
+}
+
+/** A copy of `array` of length `length`, zero-filled past the old end. @internal */
+export function grow<A extends Int32Array | Float64Array | Uint8Array>(
+  array: A,
+  length: number,
+): A {
+  const bigger = new (array.constructor as new (length: number) => A)(length);
+  bigger.set(array);
+  return bigger;
+}
+
+/** Makes a plain slot array `length` long, filling new slots with `undefined`. @internal */
+export function growSlots<T>(array: (T | undefined)[], length: number): void {
+  for (let i = array.length; i < length; i++) array.push(undefined);
+}
+
 const describe = (value: unknown): string =>
   typeof value === 'string' ? JSON.stringify(value) : String(value);
 

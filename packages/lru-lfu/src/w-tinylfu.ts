@@ -24,6 +24,10 @@ import {
   checkSize,
   checkTtl,
   type EvictionReason,
+  grow,
+  grownLength,
+  growSlots,
+  INITIAL_SLOTS,
   resolveOptions,
   type SetOptions,
 } from './options.js';
@@ -60,15 +64,15 @@ export class WTinyLFUCache<K, V> {
   private readonly map = new Map<K, number>();
   private readonly keys_: (K | undefined)[];
   private readonly values_: (V | undefined)[];
-  private readonly next: Int32Array;
-  private readonly prev: Int32Array;
-  private readonly hashes: Int32Array;
-  private readonly region: Uint8Array;
+  private next: Int32Array;
+  private prev: Int32Array;
+  private hashes: Int32Array;
+  private region: Uint8Array;
   private readonly counts = new Int32Array(3);
   private readonly sketch: CountMinSketch;
 
   private expiresAt: Float64Array | undefined;
-  private readonly sizes: Float64Array | undefined;
+  private sizes: Float64Array | undefined;
   private totalSize_ = 0;
   private freeHead = -1;
   private fresh = FIRST;
@@ -98,7 +102,9 @@ export class WTinyLFUCache<K, V> {
     this.clock = o.clock;
     this.windowCapacity = Math.max(1, Math.floor(o.capacity / 100));
     this.protectedCapacity = Math.floor((o.capacity - this.windowCapacity) * 0.8);
-    const slots = o.capacity + FIRST + 1;
+    // The arrays start small and double as entries arrive (see LRUCache), and so does the
+    // sketch, keeping its counts: a cache costs memory for what it holds.
+    const slots = Math.min(o.capacity + FIRST + 1, INITIAL_SLOTS);
     this.keys_ = new Array<K | undefined>(slots).fill(undefined);
     this.values_ = new Array<V | undefined>(slots).fill(undefined);
     this.next = new Int32Array(slots);
@@ -109,7 +115,7 @@ export class WTinyLFUCache<K, V> {
       this.next[s] = s;
       this.prev[s] = s;
     }
-    this.sketch = new CountMinSketch(o.capacity);
+    this.sketch = new CountMinSketch(slots);
     if (o.ttlMs > 0) this.expiresAt = new Float64Array(slots);
     if (o.sizeOf !== undefined) this.sizes = new Float64Array(slots);
   }
@@ -190,7 +196,7 @@ export class WTinyLFUCache<K, V> {
     if (options !== undefined && options.ttlMs !== undefined) {
       expiry = checkTtl(options.ttlMs, 'ttlMs');
       if (expiry === Number.POSITIVE_INFINITY) expiry = 0;
-      else if (this.expiresAt === undefined) this.expiresAt = new Float64Array(this.keys_.length);
+      else if (this.expiresAt === undefined) this.expiresAt = new Float64Array(this.next.length);
     }
     if (expiry !== 0) expiry += this.clock.now();
     let weight = 0;
@@ -231,6 +237,7 @@ export class WTinyLFUCache<K, V> {
       this.freeHead = this.next[i]!;
     } else {
       i = this.fresh++;
+      if (i === this.next.length) this.grow();
     }
     this.keys_[i] = key;
     this.values_[i] = value;
@@ -323,17 +330,17 @@ export class WTinyLFUCache<K, V> {
 
   /** Live keys (window, protected, probation; most recent first in each). */
   *keys(): IterableIterator<K> {
-    for (const i of this.order()) if (this.isLive(i)) yield this.keys_[i] as K;
+    for (const i of this.visit()) if (this.isLive(i)) yield this.keys_[i] as K;
   }
 
   /** Live values, in the order of {@link WTinyLFUCache.keys}. */
   *values(): IterableIterator<V> {
-    for (const i of this.order()) if (this.isLive(i)) yield this.values_[i] as V;
+    for (const i of this.visit()) if (this.isLive(i)) yield this.values_[i] as V;
   }
 
   /** Live `[key, value]` pairs, in the order of {@link WTinyLFUCache.keys}. */
   *entries(): IterableIterator<[K, V]> {
-    for (const i of this.order()) {
+    for (const i of this.visit()) {
       if (this.isLive(i)) yield [this.keys_[i] as K, this.values_[i] as V];
     }
   }
@@ -494,8 +501,41 @@ export class WTinyLFUCache<K, V> {
     return at !== 0 && at <= this.clock.now();
   }
 
+  /** Doubles the slot arrays (up to capacity + FIRST + 1) and the sketch with them. */
+  private grow(): void {
+    const length = grownLength(this.next.length, this.capacity + FIRST + 1);
+    this.next = grow(this.next, length);
+    this.prev = grow(this.prev, length);
+    this.hashes = grow(this.hashes, length);
+    this.region = grow(this.region, length);
+    if (this.expiresAt !== undefined) this.expiresAt = grow(this.expiresAt, length);
+    if (this.sizes !== undefined) this.sizes = grow(this.sizes, length);
+    growSlots(this.keys_, length);
+    growSlots(this.values_, length);
+    this.sketch.grow(Math.min(length, this.capacity));
+  }
+
   private isLive(i: number): boolean {
     return this.expiresAt === undefined || !this.isStale(i);
+  }
+
+  /**
+   * The entries of {@link order} as they are when iteration starts, each handed out only if it
+   * is still in the cache when its turn comes. The caller may delete any entry meanwhile (the
+   * one it was just given or any other): a deleted entry is skipped, never read from the free
+   * list; entries added meanwhile are not visited. Costs one array of the entries per walk.
+   */
+  private *visit(): IterableIterator<number> {
+    const slots: number[] = [];
+    const keys: K[] = [];
+    for (const i of this.order()) {
+      slots.push(i);
+      keys.push(this.keys_[i] as K);
+    }
+    for (let n = 0; n < slots.length; n++) {
+      const i = slots[n]!;
+      if (this.map.get(keys[n]!) === i) yield i;
+    }
   }
 
   /** All entries (live or not): window, protected, probation; most recent first in each. */

@@ -314,3 +314,93 @@ describe.each(makers)('%s', (_name, make) => {
     expect(cache.get(9)).toBe(9);
   });
 });
+
+describe.each(makers)('%s: iteration under deletion', (_name, make) => {
+  it('property: deleting any entries while iterating never yields a removed or unknown entry', () => {
+    const op = fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 12 }));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 8 }),
+        fc.array(op, { maxLength: 60 }),
+        fc.array(fc.array(fc.integer({ min: 0, max: 12 }), { maxLength: 3 }), { maxLength: 12 }),
+        (capacity, ops, deletions) => {
+          const cache = make<number, number>({ capacity });
+          for (const [isSet, k] of ops) isSet ? cache.set(k, k * 10) : cache.get(k);
+          const before = [...cache.keys()];
+          const deleted = new Set<number>();
+          const seen: [number, number][] = [];
+          let step = 0;
+          for (const [key, value] of cache.entries()) {
+            seen.push([key, value]);
+            if (seen.length > before.length) break;
+            // Delete entries not reached yet, the current one, or ones already seen.
+            for (const k of deletions[step++] ?? []) if (cache.delete(k)) deleted.add(k);
+          }
+          // Every yield is a live entry of the snapshot, with its value, in order, once; every
+          // entry not deleted before its turn is yielded.
+          const yieldedKeys = seen.map(([k]) => k);
+          for (const [k, v] of seen) expect(v).toBe(k * 10);
+          expect(new Set(yieldedKeys).size).toBe(yieldedKeys.length);
+          expect(yieldedKeys).toEqual(before.filter((k) => yieldedKeys.includes(k)));
+          const remaining = before.filter((k) => !deleted.has(k));
+          for (const k of remaining) expect(yieldedKeys).toContain(k);
+          expect([...cache.keys()]).toEqual(remaining);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('deleting the next entry while iterating skips it (no undefined keys from the free list)', () => {
+    const cache = make<string, number>({ capacity: 10 });
+    for (const k of ['a', 'b', 'c', 'd']) cache.set(k, 1);
+    const order = [...cache.keys()];
+    const seen: (string | undefined)[] = [];
+    for (const key of cache.keys()) {
+      seen.push(key);
+      if (seen.length > 10) break;
+      if (key === order[0]) cache.delete(order[1]!);
+    }
+    expect(seen).toEqual([order[0], order[2], order[3]]);
+  });
+});
+
+describe.each(makers)('%s: memory follows the entries, not the capacity', (_name, make) => {
+  it('a cache of the largest capacity (2^30) is cheap to make and fills as entries arrive', () => {
+    // Before, the arrays for every slot were allocated at construction: 2^30 aborted the
+    // process (heap exhausted) and an empty cache of 2^24 held about 300 MB.
+    // Measured while the cache is alive: every typed array of the process together stays small
+    // (a difference before/after could be hidden by a garbage collection in between).
+    const cache = make<number, number>({ capacity: 2 ** 30 });
+    for (let k = 0; k < 10_000; k++) cache.set(k, k);
+    expect(process.memoryUsage().arrayBuffers).toBeLessThan(64 * 2 ** 20);
+    expect(cache.size).toBe(10_000);
+    expect(cache.get(0)).toBe(0);
+    expect(cache.get(9_999)).toBe(9_999);
+  });
+
+  it('keeps every entry and its value across the growth of its arrays', () => {
+    const cache = make<number, string>({ capacity: 1_000 });
+    for (let k = 0; k < 1_000; k++) cache.set(k, `v${k}`);
+    expect(cache.size).toBe(1_000);
+    for (let k = 0; k < 1_000; k++) expect(cache.peek(k)).toBe(`v${k}`);
+    expect(new Set(cache.keys()).size).toBe(1_000);
+    for (let k = 1_000; k < 3_000; k++) cache.set(k, `v${k}`);
+    expect(cache.size).toBe(1_000);
+    for (const [k, v] of cache) expect(v).toBe(`v${k}`);
+  });
+});
+
+describe('LRUCache across growth', () => {
+  it('keeps exact recency order past the first slots', () => {
+    const cache = new LRUCache<number, number>({ capacity: 200 });
+    for (let k = 0; k < 500; k++) cache.set(k, k);
+    cache.get(350);
+    const keys = [...cache.keys()];
+    expect(keys).toHaveLength(200);
+    expect(keys[0]).toBe(350);
+    expect(keys.slice(1)).toEqual(
+      Array.from({ length: 200 }, (_, i) => 499 - i).filter((k) => k !== 350),
+    );
+  });
+});

@@ -62,3 +62,20 @@ describe('CountMinSketch', () => {
     expect(hashKey(a)).not.toBe(hashKey({}));
   });
 });
+
+describe('CountMinSketch.grow', () => {
+  it('widens the table and keeps every estimate', () => {
+    const sketch = new CountMinSketch(16);
+    const hashes = Array.from({ length: 200 }, (_, i) => hashKey(`key:${i}`));
+    hashes.forEach((h, i) => {
+      for (let n = 0; n < i % 7; n++) sketch.increment(h);
+    });
+    const before = hashes.map((h) => sketch.estimate(h));
+    sketch.grow(1_000);
+    expect(sketch.width).toBe(4 * 1024);
+    expect(sketch.sampleSize).toBe(10 * 1024);
+    expect(hashes.map((h) => sketch.estimate(h))).toEqual(before);
+    sketch.grow(10); // never shrinks
+    expect(sketch.width).toBe(4 * 1024);
+  });
+});

@@ -208,14 +208,33 @@ const command = (name: string, run: (model: Model, real: Real) => void): Command
 });
 
 /** The commands for fc.commands; `weights` decides the weight of each value. */
-export function commands(keys: number, weighted: boolean, ttl: boolean): fc.Arbitrary<Command>[] {
+export function commands(
+  keys: number,
+  weighted: boolean,
+  ttl: boolean,
+  fill = false,
+): fc.Arbitrary<Command>[] {
   const key = fc.integer({ min: 0, max: keys - 1 });
   const value = fc.integer({ min: 0, max: 5 });
   const entryTtl = ttl
     ? fc.constantFrom(undefined, 5, 20, Number.POSITIVE_INFINITY)
     : fc.constant(undefined);
   const weightOf = (v: number) => (weighted ? v : 0);
+  // `fill(from, n)`: n sets of consecutive keys, so that big caches fill (and grow their arrays).
+  const fills = fill
+    ? [
+        fc.tuple(key, fc.integer({ min: 1, max: 60 }), value).map(([from, n, v]) =>
+          command(`fill(${from}, ${n})`, (m, r) => {
+            for (let k = from; k < from + n; k++) {
+              r.cache.set(k % keys, v);
+              m.set(k % keys, v, weightOf(v), undefined);
+            }
+          }),
+        ),
+      ]
+    : [];
   return [
+    ...fills,
     key.map((k) => command(`get(${k})`, (m, r) => expect(r.cache.get(k)).toBe(m.get(k)))),
     fc.tuple(key, value, entryTtl).map(([k, v, t]) =>
       command(`set(${k}, ${v}, ${t})`, (m, r) => {
@@ -255,21 +274,22 @@ export function checkAgainstModel(
     onEvict: (value: number, key: number, reason: EvictionReason) => void;
     clock: FakeClock;
   }) => AnyCache,
-  setup: { weighted: boolean; ttl: boolean },
+  setup: { weighted: boolean; ttl: boolean; big?: boolean },
   numRuns = 150,
 ): void {
+  // `big`: capacities past the slots a cache allocates at first, so its arrays grow mid-run.
   const shape = fc.record({
-    capacity: fc.integer({ min: 1, max: 6 }),
-    keys: fc.integer({ min: 1, max: 10 }),
+    capacity: setup.big ? fc.integer({ min: 60, max: 300 }) : fc.integer({ min: 1, max: 6 }),
+    keys: setup.big ? fc.integer({ min: 100, max: 400 }) : fc.integer({ min: 1, max: 10 }),
     ttlMs: setup.ttl ? fc.constantFrom(0, 10, 30) : fc.constant(0),
-    maxSize: setup.weighted ? fc.integer({ min: 1, max: 12 }) : fc.constant(0),
+    maxSize: setup.weighted ? fc.integer({ min: 1, max: setup.big ? 600 : 12 }) : fc.constant(0),
   });
   fc.assert(
     fc.property(
       shape.chain((s) =>
         fc.tuple(
           fc.constant(s),
-          fc.commands(commands(s.keys, setup.weighted, setup.ttl), { maxCommands: 80 }),
+          fc.commands(commands(s.keys, setup.weighted, setup.ttl, setup.big), { maxCommands: 80 }),
         ),
       ),
       ([s, cmds]) => {

@@ -34,9 +34,15 @@ export interface PoolOptions<T> {
   destroy: (resource: T) => void | Promise<void>;
   /**
    * Checked when an idle resource is borrowed (not when fresh from `create`); one that fails
-   * (false, throws or rejects) is destroyed and another tried.
+   * (false, throws or rejects) is destroyed and another tried. A check still unsettled after
+   * `validateTimeoutMs` fails the same way.
    */
   validate?: (resource: T) => boolean | Promise<boolean>;
+  /**
+   * How long `validate` may take before the resource counts as invalid and is destroyed (its
+   * slot freed, the caller served by another resource). Default 30 000.
+   */
+  validateTimeoutMs?: number;
   /** Most resources at once, counting those being created or destroyed. Default 10. */
   max?: number;
   /** Resources kept ready even when idle. Default 0. */
@@ -168,7 +174,8 @@ export interface Pool<T> extends EventEmitter<PoolEvents<T>> {
   /**
    * Stop: reject waiting and new callers with {@link PoolClosedError}, wait up to `timeoutMs`
    * (default 30 000) for borrowed resources to come back, destroy everything, resolve when no
-   * resource remains. Leases still out at the timeout have their resources destroyed.
+   * resource remains. Leases still out and `validate` checks still running at the timeout have
+   * their resources destroyed; creates and destroys end by their own timeouts.
    */
   drain(timeoutMs?: number): Promise<void>;
   /** `drain()`, for `await using pool = createPool(...)`. */
@@ -191,6 +198,7 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
   readonly #max: number;
   readonly #min: number;
   readonly #createTimeoutMs: number;
+  readonly #validateTimeoutMs: number;
   readonly #destroyTimeoutMs: number;
   readonly #idleTimeoutMs: number;
   readonly #maxLifetimeMs: number;
@@ -247,6 +255,11 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
       1,
     );
     this.#createTimeoutMs = checkDuration('createTimeoutMs', options.createTimeoutMs ?? 30_000, 1);
+    this.#validateTimeoutMs = checkDuration(
+      'validateTimeoutMs',
+      options.validateTimeoutMs ?? 30_000,
+      1,
+    );
     this.#destroyTimeoutMs = checkDuration(
       'destroyTimeoutMs',
       options.destroyTimeoutMs ?? 30_000,
@@ -360,11 +373,20 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
     entry.state = VALIDATING;
     this.#validating++;
     const validate = this.#validate;
+    // The first of the answer, the timeout and drain's cut decides; the others change nothing.
+    const finish = (ok: boolean): void => {
+      if (entry.cutValidation === undefined) return;
+      entry.cutValidation = undefined;
+      this.#clock.clearTimeout(timer);
+      this.#validated(entry, waiter, ok);
+    };
+    entry.cutValidation = () => finish(false);
+    const timer = scheduleUnref(this.#clock, entry.cutValidation, this.#validateTimeoutMs);
     Promise.resolve()
       .then(() => validate(entry.resource))
       .then(
-        (ok) => this.#validated(entry, waiter, ok === true),
-        () => this.#validated(entry, waiter, false),
+        (ok) => finish(ok === true),
+        () => finish(false),
       );
   }
 
@@ -682,7 +704,9 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
       this.#idle.unlink(entry);
       this.#retire(entry);
     }
-    if (this.#borrowed > 0) {
+    // Creates and destroys end by their own timeouts; borrowed leases and checks still running
+    // get `timeoutMs`, then their resources are destroyed.
+    if (this.#borrowed > 0 || this.#validating > 0) {
       this.#drainTimer = scheduleUnref(this.#clock, () => this.#forceDestroyBorrowed(), timeoutMs);
     }
     this.#checkDrained();
@@ -696,6 +720,7 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
   #forceDestroyBorrowed(): void {
     this.#drainTimer = undefined;
     for (const entry of this.#entries) {
+      if (entry.state === VALIDATING) entry.cutValidation?.();
       if (entry.state !== BORROWED) continue;
       this.#borrowed--;
       if (this.#leaks !== undefined) this.#leaks.unwatch(entry);

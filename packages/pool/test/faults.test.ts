@@ -209,4 +209,68 @@ describe('validate fails', () => {
     expect(second.value.id).toBe(1);
     expect(pool.stats()).toMatchObject({ created: 2, destroyed: 1 });
   });
+
+  it('destroys a resource whose validate never settles, by default after 30 s, and lends another', async () => {
+    const { pool, clock, made } = thingPool({
+      validate: (thing) => (thing.id === 0 ? new Promise<boolean>(() => {}) : true),
+      acquireTimeoutMs: 60_000,
+    });
+    (await pool.acquire()).release();
+    const waiting = track(pool.acquire());
+    await settle();
+    expect(pool.stats()).toMatchObject({ validating: 1, size: 1 });
+    await clock.advanceAsync(29_999);
+    expect(waiting.settled).toBe(false);
+    await clock.advanceAsync(1);
+    await settle();
+    // The hanging check is abandoned: its resource destroyed, its slot given back, the caller
+    // served by a fresh resource.
+    expect(made[0]!.destroyed).toBe(true);
+    expect(waiting.settled).toBe(true);
+    expect((waiting.value as { value: { id: number } }).value.id).toBe(1);
+    expect(pool.stats()).toMatchObject({ validating: 0, borrowed: 1, size: 1 });
+  });
+
+  it('validateTimeoutMs bounds each check; a late answer changes nothing', async () => {
+    let answer!: (ok: boolean) => void;
+    const { pool, clock, made } = thingPool({
+      validate: (thing) =>
+        thing.id === 0 ? new Promise<boolean>((resolve) => (answer = resolve)) : true,
+      validateTimeoutMs: 100,
+      max: 1,
+    });
+    (await pool.acquire()).release();
+    const waiting = track(pool.acquire());
+    await settle();
+    await clock.advanceAsync(100);
+    await settle();
+    expect(made[0]!.destroyed).toBe(true);
+    expect(waiting.settled).toBe(true);
+    answer(true); // after the timeout: ignored
+    await settle();
+    expect(pool.stats()).toMatchObject({ size: 1, borrowed: 1, validating: 0, destroyed: 1 });
+    expect(() => thingPool({ validateTimeoutMs: 0 })).toThrow(
+      /validateTimeoutMs must be between 1 and 2147483647 ms, got 0/,
+    );
+  });
+
+  it('drain() resolves while a validate hangs: the check is cut at the drain timeout', async () => {
+    const { pool, clock, made } = thingPool({
+      validate: () => new Promise<boolean>(() => {}),
+      validateTimeoutMs: 60_000,
+    });
+    (await pool.acquire()).release();
+    const waiting = track(pool.acquire());
+    await settle();
+    expect(pool.stats().validating).toBe(1);
+    const drained = track(pool.drain(1_000));
+    await settle();
+    expect(waiting.error).toBeInstanceOf(Error);
+    expect(drained.settled).toBe(false);
+    await clock.advanceAsync(1_000);
+    await settle();
+    expect(drained.settled).toBe(true);
+    expect(made[0]!.destroyed).toBe(true);
+    expect(pool.stats()).toMatchObject({ size: 0, validating: 0 });
+  });
 });

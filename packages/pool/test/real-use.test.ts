@@ -12,7 +12,7 @@ import {
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, type LeakReport, type Pool } from '../src/index.js';
-import { settle } from './helpers.js';
+import { settle, track } from './helpers.js';
 
 function redisPool(host: string, port: number, clock: FakeClock, name: string) {
   return createPool<Redis>({
@@ -107,6 +107,80 @@ describeRedis('a pool of ioredis connections', ({ standalone }) => {
       const drained = pool.drain(0);
       await clock.advanceAsync(1);
       await drained;
+      await server.dispose();
+    }
+  });
+});
+
+// Whether ioredis will try this client again. A client disconnected while it waits to reconnect
+// keeps `status: 'reconnecting'` (ioredis emits no 'end' then), so the only faithful sign is its
+// pending reconnect timer, an internal field read here on purpose.
+function reconnectScheduled(client: Redis): boolean {
+  const internals = client as unknown as { reconnectTimeout?: unknown; manuallyClosing?: boolean };
+  return (
+    internals.reconnectTimeout != null || (client.status !== 'end' && !internals.manuallyClosing)
+  );
+}
+
+describeRedis('a pool of ioredis connections when Redis dies (README options)', () => {
+  it('cuts a validate whose ping waits for a reconnect, and leaves no client reconnecting', async () => {
+    const server = await RedisServer.start();
+    const clock = new FakeClock();
+    const clients: Redis[] = [];
+    // The README's create: a client whose connect() rejected is disconnected, or ioredis would
+    // keep reconnecting it for ever. Default reconnect options otherwise, so a command on a
+    // client whose server died waits for the reconnect (as the README's own client would).
+    const pool = createPool<Redis>({
+      create: async ({ signal }) => {
+        const client = new Redis({ host: server.host, port: server.port, lazyConnect: true });
+        clients.push(client);
+        client.on('error', () => {}); // failures surface through connect() and commands
+        const cut = () => client.disconnect();
+        signal.addEventListener('abort', cut);
+        try {
+          await client.connect();
+          return client;
+        } catch (error) {
+          client.disconnect();
+          throw error;
+        } finally {
+          signal.removeEventListener('abort', cut);
+        }
+      },
+      destroy: (client) => void client.disconnect(),
+      validate: async (client) => (await client.ping()) === 'PONG',
+      validateTimeoutMs: 1_000,
+      acquireTimeoutMs: 60_000,
+      clock,
+    });
+    pool.on('createError', () => {});
+    try {
+      const lease = await pool.acquire();
+      const first = lease.value;
+      lease.release();
+      const reconnecting = once(first, 'reconnecting');
+      await server.kill();
+      await reconnecting;
+      const waiting = track(pool.acquire());
+      await settle();
+      expect(pool.stats()).toMatchObject({ validating: 1, size: 1 });
+      // The ping sits in the offline queue until a reconnect that never comes: the pool's own
+      // timeout ends the check and destroys the client.
+      await clock.advanceAsync(1_000);
+      await settle();
+      expect(pool.stats().validating).toBe(0);
+      expect(reconnectScheduled(first)).toBe(false);
+      // The create made for the caller is refused (the server is down) and hands it the error.
+      for (let i = 0; i < 50 && !waiting.settled; i++) await settle();
+      expect(String(waiting.error)).toMatch(/ECONNREFUSED|Connection is closed/);
+      expect(clients.length).toBeGreaterThanOrEqual(2);
+      await pool.drain(0);
+      expect(clients.filter(reconnectScheduled)).toEqual([]);
+    } finally {
+      const drained = pool.drain(0);
+      await clock.advanceAsync(1);
+      await drained;
+      for (const client of clients) client.disconnect();
       await server.dispose();
     }
   });

@@ -48,7 +48,7 @@ export type {
   ScheduleOptions,
   TimerClock,
 } from './memory/shaper.js';
-export { LeakyBucketShaper, QueueFullError } from './memory/shaper.js';
+export { LeakyBucketShaper, QueueFullError, ShaperClosedError } from './memory/shaper.js';
 export type {
   AlgorithmSpec,
   Decision,

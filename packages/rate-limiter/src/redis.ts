@@ -4,6 +4,7 @@ export type { StoreErrorEvent } from './channels.js';
 export {
   QueueFullError,
   type ScheduleOptions,
+  ShaperClosedError,
   type TimerClock,
 } from './memory/shaper.js';
 export { RedisRateLimiter, storeErrorChannel } from './redis/limiter.js';

@@ -2,7 +2,13 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { FakeClock, flushMicrotasks } from '@bulwark/test-utils';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fixedWindow, LeakyBucketShaper, leakyBucket, QueueFullError } from '../src/index.js';
+import {
+  fixedWindow,
+  LeakyBucketShaper,
+  leakyBucket,
+  QueueFullError,
+  ShaperClosedError,
+} from '../src/index.js';
 
 /** Schedules and records the fake time at which each request is released (or its error). */
 function track(clock: FakeClock, p: Promise<void>, log: (number | string)[], i: number) {
@@ -151,6 +157,25 @@ describe('LeakyBucketShaper', () => {
     await expect(q).rejects.toThrow('closed');
     expect(clock.pendingTimers).toBe(0);
     expect(shaper.stats()).toMatchObject({ keys: 0, waiting: 0, aborted: 2 });
+  });
+
+  it('after close(), schedule rejects with ShaperClosedError and schedules nothing', async () => {
+    const clock = new FakeClock(0);
+    const shaper = new LeakyBucketShaper(leakyBucket({ capacity: 5, leakPerSecond: 1 }), {
+      clock,
+      name: 'jobs',
+    });
+    await shaper.schedule('a');
+    shaper.close();
+    for (const key of ['a', 'fresh']) {
+      const error = await shaper.schedule(key).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ShaperClosedError);
+      expect(error).toMatchObject({ name: 'ShaperClosedError', shaper: 'jobs' });
+      expect((error as Error).message).toBe('shaper "jobs" closed');
+    }
+    expect(clock.pendingTimers).toBe(0);
+    expect(shaper.stats()).toMatchObject({ keys: 0, waiting: 0, released: 1 });
+    shaper.close(); // twice is harmless
   });
 
   it('property: releases of one key are spaced by their costs, never more than maxQueue wait', async () => {

@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { clientIp } from '../src/http/client-ip.js';
 import { Failure, Gate, Verdict } from '../src/http/gate.js';
 import { policyItem, rateLimitItem, retryAfterSeconds, sfString } from '../src/http/headers.js';
-import { fixedWindow, MemoryRateLimiter } from '../src/index.js';
+import {
+  fixedWindow,
+  gcra,
+  MemoryRateLimiter,
+  slidingWindowCounter,
+  slidingWindowLog,
+  tokenBucket,
+} from '../src/index.js';
 import type { Decision, RateLimiter } from '../src/types.js';
 import { AsyncLimiter, BrokenLimiter, RecordingLimiter } from './http-helpers.js';
 
@@ -75,6 +82,66 @@ describe('headers', () => {
         expect(retry).toBe(Math.max(1, Math.ceil(decision.retryAfterMs / 1000)));
       }),
     );
+  });
+});
+
+describe('headers stay Structured Field Integers (RFC 9651: at most 15 digits)', () => {
+  // An sf-integer as RFC 9651 section 4.2.4 parses it: optional '-', then 1 to 15 digits.
+  const SF_INTEGER = /^-?\d{1,15}$/;
+  const params = (item: string) =>
+    item
+      .split(';')
+      .slice(1)
+      .map((param) => param.split('='));
+
+  it('refuses a limit or a limit + burst beyond 999 999 999 999 999, naming it', () => {
+    const max = 999_999_999_999_999;
+    expect(() => fixedWindow({ limit: max + 1, windowMs: 1000 })).toThrow(
+      new RangeError(
+        'limit must be an integer between 1 and 999999999999999 (the largest Structured Field Integer), got 1000000000000000',
+      ),
+    );
+    expect(() => slidingWindowLog({ limit: 2 ** 53 - 1, windowMs: 1 })).toThrow(/limit must be/);
+    expect(() => slidingWindowCounter({ limit: max + 1, windowMs: 1 })).toThrow(/limit must be/);
+    expect(() => gcra({ limit: max + 1, periodMs: 1 })).toThrow(/limit must be/);
+    expect(() => gcra({ limit: max, periodMs: 1, burst: 1 })).toThrow(
+      /limit \+ burst must be <= 999999999999999 \(the largest Structured Field Integer\), got limit 999999999999999 and burst 1/,
+    );
+    expect(fixedWindow({ limit: max, windowMs: 1000 }).limit).toBe(max);
+  });
+
+  it('every q, w, r and t of the largest accepted quotas parses as an sf-integer', () => {
+    const max = 999_999_999_999_999;
+    const specs = [
+      fixedWindow({ limit: max, windowMs: 2 ** 53 - 1 }),
+      gcra({ limit: max - 10, periodMs: 1, burst: 10 }),
+      tokenBucket({ capacity: 2 ** 40, refillPerSecond: (2 ** 40 * 1000) / (2 ** 53 - 1) }),
+    ];
+    for (const spec of specs) {
+      const limiter = new MemoryRateLimiter(spec, { clock: new FakeClock() });
+      const decision = limiter.consume('k');
+      for (const [name, value] of [
+        ...params(policyItem(limiter.policy)),
+        ...params(rateLimitItem('"n"', decision)),
+      ])
+        expect(`${name}=${value}`).toMatch(
+          new RegExp(`^${name}=${SF_INTEGER.source.slice(1, -1)}$`),
+        );
+    }
+  });
+
+  it('a custom limiter advertising more is clamped, never sent as an invalid integer', () => {
+    const huge = { name: 'custom', limit: 2 ** 53 - 1, windowMs: 1e20 };
+    for (const [, value] of params(policyItem(huge))) expect(value).toMatch(SF_INTEGER);
+    expect(policyItem(huge)).toBe('"custom";q=999999999999999;w=999999999999999');
+    const item = rateLimitItem('"n"', {
+      allowed: true,
+      limit: 2 ** 53 - 1,
+      remaining: 2 ** 53 - 2,
+      resetMs: 1e30,
+      retryAfterMs: 0,
+    });
+    expect(item).toBe('"n";r=999999999999999;t=999999999999999');
   });
 });
 

@@ -2,13 +2,22 @@
 // global overshoot is instances x batch: units leased before a window boundary (or before a
 // bucket refills) can still be spent after it, on top of the fresh quota. Driven by a FakeClock
 // through the `now` option, so windows are crossed exactly where the test says.
-import { connectStandalone, describeRedis, FakeClock, uniquePrefix } from '@bulwark/test-utils';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import {
+  connectStandalone,
+  describeRedis,
+  FakeClock,
+  RedisServer,
+  uniquePrefix,
+} from '@bulwark/test-utils';
 import fc from 'fast-check';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
+  type Decision,
   fixedWindow,
   gcra,
+  type LimitedEvent,
   leakyBucket,
   slidingWindowCounter,
   slidingWindowLog,
@@ -39,6 +48,50 @@ describeRedis('lease mode', () => {
       () => new RedisRateLimiter(spec, { redis, prefix, lease, now: () => clock.now() }),
     );
   }
+
+  it('publishes every refused consume on bulwark:rate-limiter:limited, as without a lease', async () => {
+    const clock = new FakeClock(1_000_000);
+    const prefix = uniquePrefix('lease-limited');
+    const spec = fixedWindow({ limit: 10, windowMs: 60_000 });
+    const leased = new RedisRateLimiter(spec, {
+      redis,
+      prefix,
+      name: 'leased',
+      lease: { batch: 4 },
+      now: () => clock.now(),
+    });
+    const events: LimitedEvent[] = [];
+    const listener = (message: unknown) => events.push(message as LimitedEvent);
+    subscribe('bulwark:rate-limiter:limited', listener);
+    try {
+      const decisions: Decision[] = [];
+      for (let i = 0; i < 14; i++) decisions.push(await leased.consume('k'));
+      // And concurrent ones, refused together once the window is spent.
+      decisions.push(...(await Promise.all([1, 2, 3].map(() => leased.consume('k', 2)))));
+      const refused = decisions.filter((d) => !d.allowed);
+      expect(refused).toHaveLength(7);
+      expect(events).toHaveLength(7);
+      expect(events[0]).toMatchObject({ limiter: 'leased', key: 'k', cost: 1 });
+      expect(events[0]!.decision).toEqual(refused[0]);
+      expect(events.at(-1)).toMatchObject({ cost: 2 });
+      // The NOSCRIPT retry path publishes too (on a server of its own: SCRIPT FLUSH on the
+      // shared one would disturb suites running in parallel).
+      const server = await RedisServer.start();
+      const own = new Redis({ host: server.host, port: server.port });
+      try {
+        const plain = new RedisRateLimiter(spec, { redis: own, prefix, now: () => clock.now() });
+        for (let i = 0; i < 10; i++) await plain.consume('k');
+        await own.script('FLUSH');
+        expect((await plain.consume('k')).allowed).toBe(false);
+        expect(events).toHaveLength(8);
+      } finally {
+        own.disconnect();
+        await server.dispose();
+      }
+    } finally {
+      unsubscribe('bulwark:rate-limiter:limited', listener);
+    }
+  });
 
   it('answers most calls locally: 100 sequential consumes, batch 10, take 10 round trips', async () => {
     const clock = new FakeClock(1_000_000);

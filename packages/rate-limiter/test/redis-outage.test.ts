@@ -164,3 +164,48 @@ describeRedis('Redis stopped mid-run', () => {
     }
   });
 });
+
+describeRedis(
+  "the README's Redis example: the first call is Redis', not the fallback's",
+  ({ standalone }) => {
+    const spec = fixedWindow({ limit: 100, windowMs: 60_000 });
+
+    it('with the offline queue off, a call made before `ready` is answered by onStoreError', async () => {
+      // What the README's example did before: no wait for the connection.
+      const redis = new Redis(standalone.url, {
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+      });
+      redis.on('error', () => {});
+      try {
+        const limiter = new RedisRateLimiter(spec, { redis, prefix: uniquePrefix('readme') });
+        await limiter.consume('user:alice');
+        expect(limiter.stats()).toMatchObject({ storeErrors: 1, fallbackDecisions: 1 });
+      } finally {
+        redis.disconnect();
+      }
+    });
+
+    it("waiting once for `ready`, as the README now does, gets Redis' own decision", async () => {
+      const redis = new Redis(standalone.url, {
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+      });
+      redis.on('error', () => {});
+      try {
+        // The README's line, verbatim.
+        await new Promise((resolve, reject) => redis.once('ready', resolve).once('error', reject));
+        const limiter = new RedisRateLimiter(spec, { redis, prefix: uniquePrefix('readme') });
+        const d = await limiter.consume('user:alice');
+        expect(d).toMatchObject({ allowed: true, remaining: 99 });
+        expect(limiter.stats()).toMatchObject({
+          roundTrips: 1,
+          storeErrors: 0,
+          fallbackDecisions: 0,
+        });
+      } finally {
+        await redis.quit();
+      }
+    });
+  },
+);

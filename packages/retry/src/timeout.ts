@@ -46,6 +46,8 @@ class TimeoutContext implements PolicyContext {
   }
 }
 
+const ignore = (): void => {};
+
 function run<T>(
   fn: (context: PolicyContext) => T | PromiseLike<T>,
   ms: number,
@@ -54,32 +56,48 @@ function run<T>(
 ): Promise<T> {
   if (parent?.aborted) return Promise.reject(parent.reason);
   const context = new TimeoutContext();
+  // The caller's signal is linked before fn runs, so an abort during fn's synchronous part shows
+  // on fn's signal at once. Once fn has returned a promise, the same listener also rejects it.
+  let rejectOnAbort: ((reason: unknown) => void) | undefined;
+  let onParentAbort: (() => void) | undefined;
+  if (parent !== undefined) {
+    onParentAbort = () => {
+      const reason = parent.reason;
+      if (rejectOnAbort !== undefined) rejectOnAbort(reason);
+      context.abort(reason);
+    };
+    parent.addEventListener('abort', onParentAbort, { once: true });
+  }
   // fn's synchronous part cannot be interrupted anyway; a plain value needs no timer at all.
   let result: T | PromiseLike<T>;
   try {
     result = fn(context);
   } catch (error) {
+    if (onParentAbort !== undefined) parent!.removeEventListener('abort', onParentAbort);
     return Promise.reject(typeof fn === 'function' ? error : notAFunction('fn', fn));
   }
   if (
     result === null ||
     (typeof result !== 'object' && typeof result !== 'function') ||
     typeof (result as PromiseLike<T>).then !== 'function'
-  )
+  ) {
+    if (onParentAbort !== undefined) parent!.removeEventListener('abort', onParentAbort);
     return Promise.resolve(result as T);
+  }
   const pending = result as PromiseLike<T>;
+  // fn itself may have aborted the caller's signal: fn's signal shows it already (the listener
+  // fired and is gone), and the call rejects at once with its reason.
+  // fn's late rejection is dropped rather than left unhandled.
+  if (parent?.aborted) {
+    pending.then(undefined, ignore);
+    return Promise.reject(parent.reason);
+  }
   return new Promise<T>((resolve, reject) => {
     let done = false;
     const finish = () => {
       done = true;
       clock.clearTimeout(handle);
-      parent?.removeEventListener('abort', onParentAbort);
-    };
-    const onParentAbort = () => {
-      if (done) return;
-      finish();
-      reject(parent!.reason);
-      context.abort(parent!.reason);
+      if (onParentAbort !== undefined) parent!.removeEventListener('abort', onParentAbort);
     };
     const handle = clock.setTimeout(() => {
       if (done) return;
@@ -90,11 +108,12 @@ function run<T>(
       // Abort after rejecting: fn's own rejection (it honours the signal) then changes nothing.
       context.abort(error);
     }, ms);
-    if (parent !== undefined) {
-      // fn itself may have aborted the caller's signal: its 'abort' event has fired already.
-      if (parent.aborted) onParentAbort();
-      else parent.addEventListener('abort', onParentAbort, { once: true });
-    }
+    if (parent !== undefined)
+      rejectOnAbort = (reason) => {
+        if (done) return;
+        finish();
+        reject(reason);
+      };
     pending.then(
       (value) => {
         if (done) return;

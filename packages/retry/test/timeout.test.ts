@@ -1,4 +1,5 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { getEventListeners } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
 import { isTimeoutError, TimeoutError, timeout, timeoutPolicy } from '../src/index.js';
 import { fakeClock } from './helpers.js';
@@ -118,6 +119,50 @@ describe('timeout', () => {
     );
     await expect(p).rejects.toThrow('changed my mind');
     expect(inner!.aborted).toBe(true);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it("an abort during fn's synchronous part shows on fn's signal at once", async () => {
+    const clock = fakeClock();
+    // Read before the abort: the signal fn already holds must flip while fn still runs.
+    const controller = new AbortController();
+    const seen: boolean[] = [];
+    const p = timeout(
+      ({ signal }) => {
+        seen.push(signal.aborted);
+        controller.abort(new Error('gone'));
+        seen.push(signal.aborted);
+        return new Promise(() => {});
+      },
+      1_000,
+      { clock, signal: controller.signal },
+    );
+    await expect(p).rejects.toThrow('gone');
+    expect(seen).toEqual([false, true]);
+
+    // Same with a plain value or a synchronous throw: fn sees the abort before it returns, and
+    // no listener stays on the caller's signal afterwards.
+    for (const outcome of ['value', 'throw'] as const) {
+      const caller = new AbortController();
+      let abortedInside: boolean | undefined;
+      let reason: unknown;
+      const q = timeout(
+        ({ signal }) => {
+          const inner = signal;
+          caller.abort('stop');
+          abortedInside = inner.aborted;
+          reason = inner.reason;
+          if (outcome === 'throw') throw new Error('sync');
+          return 1;
+        },
+        1_000,
+        { clock, signal: caller.signal },
+      );
+      await q.catch(() => {});
+      expect(abortedInside).toBe(true);
+      expect(reason).toBe('stop');
+      expect(getEventListeners(caller.signal, 'abort')).toHaveLength(0);
+    }
     expect(clock.pendingTimers).toBe(0);
   });
 

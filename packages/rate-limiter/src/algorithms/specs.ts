@@ -51,6 +51,19 @@ export interface GcraOptions {
 // Keeps every intermediate of the integer algorithms exact in doubles.
 const EXACT = Number.MAX_SAFE_INTEGER;
 
+// The HTTP adapters send quotas as Structured Field Integers, which have at most 15 digits
+// (RFC 9651), so a limit (GCRA: limit + burst) above this could not be advertised.
+const MAX_QUOTA = 999_999_999_999_999;
+
+function quotaLimit(value: unknown): number {
+  const limit = integer('limit', value, 1);
+  if (limit > MAX_QUOTA)
+    throw new RangeError(
+      `limit must be an integer between 1 and ${MAX_QUOTA} (the largest Structured Field Integer), got ${limit}`,
+    );
+  return limit;
+}
+
 // Buckets count in thousandths of a unit, so capacity * 1000 must stay exact.
 function capacity(value: unknown): number {
   const c = integer('capacity', value, 1);
@@ -106,7 +119,7 @@ export function fixedWindow(opts: WindowOptions): FixedWindowSpec {
   const o = options<WindowOptions>('fixedWindow options', opts);
   return Object.freeze({
     kind: 'fixed-window',
-    limit: integer('limit', o.limit, 1),
+    limit: quotaLimit(o.limit),
     windowMs: integer('windowMs', o.windowMs, 1),
   });
 }
@@ -119,7 +132,7 @@ export function slidingWindowLog(opts: WindowOptions): SlidingWindowLogSpec {
   const o = options<WindowOptions>('slidingWindowLog options', opts);
   return Object.freeze({
     kind: 'sliding-window-log',
-    limit: integer('limit', o.limit, 1),
+    limit: quotaLimit(o.limit),
     windowMs: integer('windowMs', o.windowMs, 1),
   });
 }
@@ -131,7 +144,7 @@ export function slidingWindowLog(opts: WindowOptions): SlidingWindowLogSpec {
  */
 export function slidingWindowCounter(opts: WindowOptions): SlidingWindowCounterSpec {
   const o = options<WindowOptions>('slidingWindowCounter options', opts);
-  const limit = integer('limit', o.limit, 1);
+  const limit = quotaLimit(o.limit);
   const windowMs = integer('windowMs', o.windowMs, 1);
   if (limit * windowMs > EXACT)
     throw new RangeError(
@@ -146,9 +159,13 @@ export function slidingWindowCounter(opts: WindowOptions): SlidingWindowCounterS
  */
 export function gcra(opts: GcraOptions): GcraSpec {
   const o = options<GcraOptions>('gcra options', opts);
-  const limit = integer('limit', o.limit, 1);
+  const limit = quotaLimit(o.limit);
   const periodMs = integer('periodMs', o.periodMs, 1);
   const burst = integer('burst', o.burst ?? 0, 0);
+  if (limit + burst > MAX_QUOTA)
+    throw new RangeError(
+      `limit + burst must be <= ${MAX_QUOTA} (the largest Structured Field Integer), got limit ${limit} and burst ${burst}`,
+    );
   if ((burst + 2) * periodMs * 2 + limit > EXACT)
     throw new RangeError(
       `burst and periodMs are too large together: (burst + 2) * periodMs must be < 2^52, got burst ${burst} and periodMs ${periodMs}`,

@@ -8,7 +8,8 @@
  *
  * The policy identifier is a structured-field String, so it is quoted with `\` and `"` escaped.
  * Every number is a structured-field Integer: `q` and `r` are floored, `w` and `t` ceiled to whole
- * seconds (a client never reads a quota back sooner than it really comes back).
+ * seconds (a client never reads a quota back sooner than it really comes back), and each is at
+ * most 999 999 999 999 999 (15 digits, RFC 9651).
  */
 
 import type { Decision, RateLimiter, RateLimitPolicy } from '../types.js';
@@ -29,12 +30,19 @@ export function sfString(name: string, what = 'policy.name'): string {
   return `${out}"`;
 }
 
+// The largest Structured Field Integer (RFC 9651: at most 15 digits). The factories keep every
+// quota below it; a custom limiter advertising more is clamped rather than sent unparseable.
+const SF_INTEGER_MAX = 999_999_999_999_999;
+
 function integer(value: number): number {
-  return Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
+  if (!(value > 0)) return 0;
+  return Math.min(Math.floor(value), SF_INTEGER_MAX);
 }
 
 function seconds(ms: number): number {
-  return Number.isFinite(ms) && ms > 0 ? Math.ceil(ms / 1000) : 0;
+  if (!(ms > 0)) return 0;
+  const s = Math.ceil(ms / 1000);
+  return Math.min(s, SF_INTEGER_MAX);
 }
 
 /** One `RateLimit-Policy` list member: `"name";q=<limit>;w=<window in whole seconds>`. */

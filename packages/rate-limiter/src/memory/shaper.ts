@@ -102,6 +102,22 @@ export class QueueFullError extends Error {
   }
 }
 
+/**
+ * Rejection of a shaper's `schedule` once `close()` was called (as a pool rejects after
+ * `drain()`), and the default reason the requests still waiting at the close are rejected with.
+ */
+export class ShaperClosedError extends Error {
+  /** Always `'ShaperClosedError'`. */
+  override readonly name = 'ShaperClosedError';
+  /** The shaper's name. */
+  readonly shaper: string;
+
+  constructor(shaper: string) {
+    super(`shaper ${JSON.stringify(shaper)} closed`);
+    this.shaper = shaper;
+  }
+}
+
 interface Waiter {
   cost: number;
   resolve: () => void;
@@ -156,6 +172,7 @@ export class LeakyBucketShaper implements Disposable {
   #released = 0;
   #rejected = 0;
   #aborted = 0;
+  #closed = false;
 
   /**
    * @param spec A spec from `leakyBucket({ capacity, leakPerSecond })`.
@@ -178,11 +195,13 @@ export class LeakyBucketShaper implements Disposable {
   /**
    * Waits for `key`'s next steady outflow slot.
    * @returns A promise resolving at the slot; rejecting with {@link QueueFullError} when `maxQueue`
-   *   units already wait, or with `signal.reason` on abort.
+   *   units already wait, with `signal.reason` on abort, or with {@link ShaperClosedError} once
+   *   `close()` was called (nothing is scheduled then).
    * @throws TypeError / RangeError (synchronously) for a bad key or cost.
    */
   schedule(key: string, opts: ScheduleOptions = {}): Promise<void> {
     const { signal, cost } = scheduleArgs(key, opts, this.#maxQueue);
+    if (this.#closed) return Promise.reject(new ShaperClosedError(this.name));
     if (signal?.aborted) {
       this.#aborted++;
       return Promise.reject(signal.reason);
@@ -244,8 +263,12 @@ export class LeakyBucketShaper implements Disposable {
     };
   }
 
-  /** Rejects every waiting request with `reason` (default an `Error('shaper closed')`) and clears timers. */
-  close(reason: unknown = new Error(`shaper ${JSON.stringify(this.name)} closed`)): void {
+  /**
+   * Rejects every waiting request with `reason` (default a {@link ShaperClosedError}) and clears
+   * timers. From then on `schedule` rejects with {@link ShaperClosedError} and arms no timer.
+   */
+  close(reason: unknown = new ShaperClosedError(this.name)): void {
+    this.#closed = true;
     for (const q of this.#keys.values()) {
       if (q.timer !== undefined) this.#clock.clearTimeout(q.timer);
       q.timer = undefined;

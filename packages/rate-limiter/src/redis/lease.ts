@@ -5,7 +5,8 @@ import type { Reply } from './limiter.js';
 export interface LeaseSource {
   readonly limit: number;
   decideRaw(key: string, cost: number, want: number): Promise<Reply | Decision>;
-  toDecision(reply: Reply): Decision;
+  /** The decision for a reply; a refusal is published on the `limited` channel. */
+  toDecision(reply: Reply, key: string, cost: number): Decision;
 }
 
 interface Waiter {
@@ -134,7 +135,7 @@ export class LeaseBook {
       lease.resetAt = now + reply[2];
       decision = this.#local(lease, now);
     } else {
-      decision = this.#source.toDecision(reply);
+      decision = this.#source.toDecision(reply, key, cost);
     }
     this.#settle(key, lease, now);
     return decision;

@@ -125,7 +125,7 @@ export class RedisRateLimiter implements RateLimiter {
         {
           limit: this.#limit,
           decideRaw: (key, cost, want) => this.#decideRaw(key, cost, want),
-          toDecision: (reply) => this.#toDecision(reply),
+          toDecision: (reply, key, cost) => this.#answer(reply, key, cost),
         },
         batch,
         maxAgeMs,
@@ -217,14 +217,16 @@ export class RedisRateLimiter implements RateLimiter {
       return this.#recover(error, redisKey, key, cost);
     }
     this.#healthy = true;
+    return this.#answer(reply, key, cost);
+  }
+
+  // Every script reply becomes a decision here, so every refusal (plain, after a NOSCRIPT
+  // reload, or of a lease request) is published on the `limited` channel. `cost` 0 is a peek.
+  #answer(reply: Reply, key: string, cost: number): Decision {
+    const decision = this.#toDecision(reply);
     if (reply[0] === 0 && cost !== 0 && channels.limited.hasSubscribers)
-      channels.limited.publish({
-        limiter: this.policy.name,
-        key,
-        cost,
-        decision: this.#toDecision(reply),
-      });
-    return this.#toDecision(reply);
+      channels.limited.publish({ limiter: this.policy.name, key, cost, decision });
+    return decision;
   }
 
   async #recover(error: unknown, redisKey: string, key: string, cost: number): Promise<Decision> {
@@ -233,7 +235,7 @@ export class RedisRateLimiter implements RateLimiter {
       try {
         const reply = (await this.#send(false, redisKey, cost, cost)) as Reply;
         this.#healthy = true;
-        return this.#toDecision(reply);
+        return this.#answer(reply, key, cost);
       } catch (again) {
         error = again;
       }

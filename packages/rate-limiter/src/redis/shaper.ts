@@ -3,6 +3,7 @@ import { channels, type QueueFullEvent, type StoreErrorEvent } from '../channels
 import {
   QueueFullError,
   type ScheduleOptions,
+  ShaperClosedError,
   scheduleArgs,
   type TimerClock,
 } from '../memory/shaper.js';
@@ -171,12 +172,13 @@ export class RedisLeakyBucketShaper implements Disposable {
   /**
    * Reserves `key`'s next outflow slot (one round trip) and waits for it.
    * @returns A promise resolving when the slot begins; rejecting with `QueueFullError` when
-   *   `maxQueue` units already wait, with `signal.reason` on abort, and (fail-closed only) with
-   *   the store's error.
+   *   `maxQueue` units already wait, with `signal.reason` on abort, (fail-closed only) with
+   *   the store's error, and with `ShaperClosedError` once `close()` was called (no round trip).
    * @throws TypeError / RangeError (synchronously) for a bad key, cost or signal.
    */
   schedule(key: string, opts: ScheduleOptions = {}): Promise<void> {
     const { signal, cost } = scheduleArgs(key, opts, this.#maxQueue);
+    if (this.#closes > 0) return Promise.reject(new ShaperClosedError(this.name));
     if (signal?.aborted) {
       this.#aborted++;
       return Promise.reject(signal.reason);
@@ -197,10 +199,11 @@ export class RedisLeakyBucketShaper implements Disposable {
 
   /**
    * Rejects every request of this instance waiting for its slot (or for its round trip) with
-   * `reason` (default an `Error('shaper closed')`) and clears their timers. Their reservations
-   * stay in Redis (a reservation is final). The shaper stays usable; the client is not closed.
+   * `reason` (default a `ShaperClosedError`) and clears their timers. Their reservations stay in
+   * Redis (a reservation is final). From then on `schedule` rejects with `ShaperClosedError`;
+   * the client is not closed.
    */
-  close(reason: unknown = new Error(`shaper ${JSON.stringify(this.name)} closed`)): void {
+  close(reason: unknown = new ShaperClosedError(this.name)): void {
     this.#closes++;
     this.#closeReason = reason;
     for (const sleeper of this.#sleepers) {
