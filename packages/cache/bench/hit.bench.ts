@@ -13,10 +13,17 @@ import { bench, describe } from 'vitest';
 const HOT = 1_000;
 const keys = Array.from({ length: HOT }, (_, i) => `key:${i}`);
 const TTL_MS = 10 * 60_000;
-const options = { time: 1_500, warmupTime: 300 };
+const options = { time: 3_000, warmupTime: 500 };
 const value = (key: string) => ({ key, payload: 'x'.repeat(32) });
 
 const ours = createCache<ReturnType<typeof value>>({ ttlMs: TTL_MS, max: 10_000 });
+// The same with LRU eviction, lru-cache's policy (W-TinyLFU, the default, also counts every
+// access in its frequency sketch).
+const oursLru = createCache<ReturnType<typeof value>>({
+  ttlMs: TTL_MS,
+  max: 10_000,
+  eviction: 'lru',
+});
 const oursLoader = ({ key }: { key: string }) => value(key);
 
 const lru = new LRUCache<string, ReturnType<typeof value>>({
@@ -42,6 +49,7 @@ const map = new Map(keys.map((key) => [key, value(key)]));
 
 // Warm every cache once, so each bench op is hits only.
 await Promise.all(keys.map((key) => ours.get(key, oursLoader)));
+await Promise.all(keys.map((key) => oursLru.get(key, oursLoader)));
 await Promise.all(keys.map((key) => lru.fetch(key)));
 await Promise.all(
   keys.map((key) => bento.getOrSet({ key, factory: () => value(key), ttl: TTL_MS })),
@@ -62,6 +70,13 @@ describe(`hit path in memory (${HOT} awaited gets per op)`, () => {
     'bulwark cache.get',
     async () => {
       for (const key of keys) await ours.get(key, oursLoader);
+    },
+    options,
+  );
+  bench(
+    'bulwark cache.get (eviction: lru)',
+    async () => {
+      for (const key of keys) await oursLru.get(key, oursLoader);
     },
     options,
   );

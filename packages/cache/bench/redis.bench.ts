@@ -28,7 +28,7 @@ const CALLS = 100;
 const TTL_MS = 10 * 60_000;
 const keys = Array.from({ length: CALLS }, (_, i) => `key:${i}`);
 const value = (key: string) => ({ key, payload: 'x'.repeat(32) });
-const options = { time: 1_500, warmupTime: 300 };
+const options = { time: 3_000, warmupTime: 500 };
 const run = `${process.pid}-${Date.now()}`;
 
 const l1Hits = createRedisCache<ReturnType<typeof value>>({
