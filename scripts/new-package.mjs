@@ -32,6 +32,12 @@ const pkg = {
   main: './dist/index.cjs',
   module: './dist/index.js',
   types: './dist/index.d.cts',
+  // TypeScript under `moduleResolution: node10` ignores `exports`: this is how it finds subpaths.
+  ...(subpaths.length > 0 && {
+    typesVersions: {
+      '*': Object.fromEntries(subpaths.map((sub) => [sub, [`./dist/${sub}.d.cts`]])),
+    },
+  }),
   exports: {
     '.': entry('index'),
     ...Object.fromEntries(subpaths.map((sub) => [`./${sub}`, entry(sub)])),
@@ -40,6 +46,8 @@ const pkg = {
   scripts: { build: 'tsup', typecheck: 'tsc -p tsconfig.json', lint: 'biome check .' },
   keywords: ['bulwark', 'resilience', name],
   publishConfig: { access: 'public' },
+  // The kernel is inlined at build time (tools/kernel/tsup-inline.ts): a dev dependency only.
+  devDependencies: { '@bulwark/kernel': '^0.0.0', '@bulwark/test-utils': '^0.0.0' },
 };
 
 for (const sub of ['src', 'test', 'bench']) mkdirSync(join(dir, sub), { recursive: true });
@@ -52,18 +60,24 @@ write(
 write(
   'tsup.config.ts',
   `import { defineConfig } from 'tsup';
+import { inlineKernel } from '../../tools/kernel/tsup-inline.js';
 
 export default defineConfig({
+  ...inlineKernel,
   entry: [${['index', ...subpaths].map((f) => `'src/${f}.ts'`).join(', ')}],
   format: ['esm', 'cjs'],
-  dts: true,
   clean: true,
   sourcemap: true,
   target: 'node20',
+  // Every entry point shares one copy of each class (instanceof holds across them).
+  splitting: true,
 });
 `,
 );
-write('src/index.ts', `// Public API of @bulwark/${name}.\nexport {};\n`);
+write(
+  'src/index.ts',
+  `// Public API of @bulwark/${name}.\nexport { BulwarkError, isBulwarkError } from '@bulwark/kernel';\n`,
+);
 for (const sub of subpaths) write(`src/${sub}.ts`, `// @bulwark/${name}/${sub}\nexport {};\n`);
 write(
   'README.md',

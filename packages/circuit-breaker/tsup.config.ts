@@ -1,9 +1,10 @@
 import { defineConfig } from 'tsup';
+import { inlineKernel } from '../../tools/kernel/tsup-inline.js';
 
 export default defineConfig({
+  ...inlineKernel,
   entry: ['src/index.ts', 'src/redis.ts'],
   format: ['esm', 'cjs'],
-  dts: true,
   clean: true,
   sourcemap: true,
   target: 'node20',

@@ -1,6 +1,8 @@
 import { defineConfig } from 'tsup';
+import { inlineKernel } from '../../tools/kernel/tsup-inline.js';
 
 export default defineConfig({
+  ...inlineKernel,
   entry: [
     'src/index.ts',
     'src/redis.ts',
@@ -10,7 +12,6 @@ export default defineConfig({
     'src/hono.ts',
   ],
   format: ['esm', 'cjs'],
-  dts: true,
   clean: true,
   sourcemap: true,
   target: 'node20',

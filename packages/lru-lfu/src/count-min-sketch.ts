@@ -7,6 +7,8 @@
 // one?"), and every `sampleSize` increments all counters are halved, so that popularity fades
 // and a key that was hot an hour ago does not stay in the cache forever.
 
+import { checkInteger } from '@bulwark/kernel';
+
 const ROWS = 4;
 const MAX_COUNT = 15;
 
@@ -29,12 +31,7 @@ export class CountMinSketch {
    * @throws TypeError or RangeError naming `expectedKeys` when it is not such an integer.
    */
   constructor(expectedKeys: number) {
-    if (typeof expectedKeys !== 'number') {
-      throw new TypeError(`expectedKeys must be a number, got ${String(expectedKeys)}`);
-    }
-    if (!Number.isInteger(expectedKeys) || expectedKeys < 1) {
-      throw new RangeError(`expectedKeys must be an integer >= 1, got ${expectedKeys}`);
-    }
+    checkInteger('expectedKeys', expectedKeys, 1);
     const keys = keysFor(expectedKeys);
     this.cols = 4 * keys;
     this.mask = this.cols - 1;

@@ -1,12 +1,11 @@
 // Public API of @bulwark/lru-lfu.
+
+export type { Clock } from '@bulwark/kernel';
+// Every package re-exports these; the caches throw only TypeError and RangeError on bad input.
+export { BulwarkError, isBulwarkError } from '@bulwark/kernel';
 export { CountMinSketch, hashKey } from './count-min-sketch.js';
 export { LFUCache } from './lfu.js';
 export { LRUCache } from './lru.js';
-export type {
-  CacheOptions,
-  CacheStats,
-  Clock,
-  EvictionReason,
-  SetOptions,
-} from './options.js';
+export { type MetricsEvent, metricsChannel } from './metrics.js';
+export type { CacheOptions, CacheStats, EvictionReason, SetOptions } from './options.js';
 export { WTinyLFUCache } from './w-tinylfu.js';

@@ -21,10 +21,12 @@
 // `head[b]` and its links `bNext[b]`/`bPrev[b]` in the frequency list, a circular list around
 // the sentinel bucket 0: `bNext[0]` is the minFreq bucket and `bPrev[0]` the most frequent.
 
+import type { Clock } from '@bulwark/kernel';
+import { metricsChannel, publishMetric } from './metrics.js';
 import {
   type CacheOptions,
   type CacheStats,
-  type Clock,
+  checkSetOptions,
   checkSize,
   checkTtl,
   type EvictionReason,
@@ -52,6 +54,8 @@ import {
 export class LFUCache<K, V> {
   /** The most entries the cache holds. */
   readonly capacity: number;
+  /** The `name` option: in `stats()` and on the metrics channel. */
+  readonly name: string;
   /** The bound on the sum of entry weights (`Infinity` without `maxSize`). */
   readonly maxSize: number;
 
@@ -92,8 +96,9 @@ export class LFUCache<K, V> {
 
   /** @throws TypeError or RangeError naming the bad option. */
   constructor(options: CacheOptions<K, V>) {
-    const o = resolveOptions(options);
+    const o = resolveOptions(options, 'LFUCache');
     this.capacity = o.capacity;
+    this.name = o.name;
     this.maxSize = o.maxSize;
     this.ttlMs = o.ttlMs;
     this.sizeOf = o.sizeOf;
@@ -113,7 +118,7 @@ export class LFUCache<K, V> {
     if (o.sizeOf !== undefined) this.sizes = new Float64Array(slots);
   }
 
-  /** Entries held now (expired ones count until found or purged). */
+  /** Entries held now (expired ones count until found or pruned). */
   get size(): number {
     return this.map.size;
   }
@@ -130,6 +135,7 @@ export class LFUCache<K, V> {
       this.misses++;
       this.missed = key;
       this.hasMissed = true;
+      if (metricsChannel.hasSubscribers) publishMetric(this.name, 'get', key, 'miss');
       return undefined;
     }
     if (this.expiresAt !== undefined && this.isStale(i)) {
@@ -137,10 +143,12 @@ export class LFUCache<K, V> {
       this.remove(i, 'expire');
       this.missed = key;
       this.hasMissed = true;
+      if (metricsChannel.hasSubscribers) publishMetric(this.name, 'get', key, 'expired');
       return undefined;
     }
     this.hits++;
     this.touch(i);
+    if (metricsChannel.hasSubscribers) publishMetric(this.name, 'get', key, 'hit');
     return this.values_[i];
   }
 
@@ -180,7 +188,7 @@ export class LFUCache<K, V> {
    */
   set(key: K, value: V, options?: SetOptions): this {
     let expiry = this.ttlMs;
-    if (options !== undefined && options.ttlMs !== undefined) {
+    if (options !== undefined && checkSetOptions(options).ttlMs !== undefined) {
       expiry = checkTtl(options.ttlMs, 'ttlMs');
       if (expiry === Number.POSITIVE_INFINITY) expiry = 0;
       else if (this.expiresAt === undefined) this.expiresAt = new Float64Array(this.next.length);
@@ -206,6 +214,7 @@ export class LFUCache<K, V> {
         while (this.totalSize_ > this.maxSize) this.evict(i);
       }
       if (this.onEvict !== undefined && old !== value) this.onEvict(old, key, 'set');
+      if (metricsChannel.hasSubscribers) publishMetric(this.name, 'set', key, 'update');
       return this;
     }
 
@@ -224,6 +233,10 @@ export class LFUCache<K, V> {
       if (this.expiresAt !== undefined) this.expiresAt[i] = expiry;
       if (reason === 'evict') this.evictions++;
       else this.expirations++;
+      if (metricsChannel.hasSubscribers) {
+        publishMetric(this.name, 'remove', oldKey, reason);
+        publishMetric(this.name, 'set', key, 'add');
+      }
       if (this.onEvict !== undefined) this.onEvict(oldValue, oldKey, reason);
       return this;
     }
@@ -245,6 +258,7 @@ export class LFUCache<K, V> {
       this.sizes[i] = weight;
       this.totalSize_ += weight;
     }
+    if (metricsChannel.hasSubscribers) publishMetric(this.name, 'set', key, 'add');
     return this;
   }
 
@@ -294,7 +308,7 @@ export class LFUCache<K, V> {
   }
 
   /** Removes every expired entry (reason `'expire'`, next victim first) and returns how many. */
-  purgeStale(): number {
+  prune(): number {
     if (this.expiresAt === undefined) return 0;
     const stale = [...this.order()].filter((i) => this.isStale(i)).reverse();
     for (const i of stale) this.remove(i, 'expire');
@@ -304,6 +318,7 @@ export class LFUCache<K, V> {
   /** A snapshot of the counters. */
   stats(): CacheStats {
     return {
+      name: this.name,
       hits: this.hits,
       misses: this.misses,
       evictions: this.evictions,
@@ -483,6 +498,7 @@ export class LFUCache<K, V> {
     }
     if (reason === 'evict') this.evictions++;
     else if (reason === 'expire') this.expirations++;
+    if (metricsChannel.hasSubscribers) publishMetric(this.name, 'remove', key, reason);
     if (this.onEvict !== undefined) {
       this.onEvict(value, key, reason);
       // onEvict may have called get() on the key a set is about to insert; that miss must not
@@ -496,6 +512,7 @@ export class LFUCache<K, V> {
     const i = this.map.get(key);
     if (i !== undefined) this.remove(i, 'set');
     this.evictions++;
+    if (metricsChannel.hasSubscribers) publishMetric(this.name, 'set', key, 'refused');
     if (this.onEvict !== undefined) this.onEvict(value, key, 'evict');
     return this;
   }

@@ -13,10 +13,12 @@
 // `prev[0]` the least recently used. With the sentinel, linking and unlinking need no branches
 // for "first" or "last". Free slots (after a delete) are chained through `next`.
 
+import type { Clock } from '@bulwark/kernel';
+import { metricsChannel, publishMetric } from './metrics.js';
 import {
   type CacheOptions,
   type CacheStats,
-  type Clock,
+  checkSetOptions,
   checkSize,
   checkTtl,
   type EvictionReason,
@@ -33,7 +35,7 @@ import {
  * entry that was read or written longest ago. Every operation is O(1).
  *
  * Optional: a TTL (per cache and per entry; expired entries are removed lazily when found, or by
- * `purgeStale()`), a weight bound (`maxSize` with `sizeOf`) and an `onEvict` callback.
+ * `prune()`), a weight bound (`maxSize` with `sizeOf`) and an `onEvict` callback.
  *
  * @example
  * const cache = new LRUCache<string, User>({ capacity: 10_000, ttlMs: 60_000 });
@@ -43,6 +45,8 @@ import {
 export class LRUCache<K, V> {
   /** The most entries the cache holds. */
   readonly capacity: number;
+  /** The `name` option: in `stats()` and on the metrics channel. */
+  readonly name: string;
   /** The bound on the sum of entry weights (`Infinity` without `maxSize`). */
   readonly maxSize: number;
 
@@ -80,8 +84,9 @@ export class LRUCache<K, V> {
 
   /** @throws TypeError or RangeError naming the bad option. */
   constructor(options: CacheOptions<K, V>) {
-    const o = resolveOptions(options);
+    const o = resolveOptions(options, 'LRUCache');
     this.capacity = o.capacity;
+    this.name = o.name;
     this.maxSize = o.maxSize;
     this.ttlMs = o.ttlMs;
     this.sizeOf = o.sizeOf;
@@ -96,7 +101,7 @@ export class LRUCache<K, V> {
     if (o.sizeOf !== undefined) this.sizes = new Float64Array(slots);
   }
 
-  /** Entries held now (expired ones count until found or purged). */
+  /** Entries held now (expired ones count until found or pruned). */
   get size(): number {
     return this.map.size;
   }
@@ -113,6 +118,7 @@ export class LRUCache<K, V> {
       this.misses++;
       this.missed = key;
       this.hasMissed = true;
+      if (metricsChannel.hasSubscribers) publishMetric(this.name, 'get', key, 'miss');
       return undefined;
     }
     if (this.expiresAt !== undefined && this.isStale(i)) {
@@ -120,10 +126,12 @@ export class LRUCache<K, V> {
       this.remove(i, 'expire');
       this.missed = key;
       this.hasMissed = true;
+      if (metricsChannel.hasSubscribers) publishMetric(this.name, 'get', key, 'expired');
       return undefined;
     }
     this.hits++;
     if (this.next[0] !== i) this.moveToFront(i);
+    if (metricsChannel.hasSubscribers) publishMetric(this.name, 'get', key, 'hit');
     return this.values_[i];
   }
 
@@ -163,7 +171,7 @@ export class LRUCache<K, V> {
    */
   set(key: K, value: V, options?: SetOptions): this {
     let expiry = this.ttlMs;
-    if (options !== undefined && options.ttlMs !== undefined) {
+    if (options !== undefined && checkSetOptions(options).ttlMs !== undefined) {
       expiry = checkTtl(options.ttlMs, 'ttlMs');
       if (expiry === Number.POSITIVE_INFINITY) expiry = 0;
       else if (this.expiresAt === undefined) this.expiresAt = new Float64Array(this.next.length);
@@ -189,6 +197,7 @@ export class LRUCache<K, V> {
         this.shrinkTo(this.maxSize);
       }
       if (this.onEvict !== undefined && old !== value) this.onEvict(old, key, 'set');
+      if (metricsChannel.hasSubscribers) publishMetric(this.name, 'set', key, 'update');
       return this;
     }
 
@@ -207,6 +216,10 @@ export class LRUCache<K, V> {
       if (this.expiresAt !== undefined) this.expiresAt[i] = expiry;
       if (reason === 'evict') this.evictions++;
       else this.expirations++;
+      if (metricsChannel.hasSubscribers) {
+        publishMetric(this.name, 'remove', oldKey, reason);
+        publishMetric(this.name, 'set', key, 'add');
+      }
       if (this.onEvict !== undefined) this.onEvict(oldValue, oldKey, reason);
       return this;
     }
@@ -229,6 +242,7 @@ export class LRUCache<K, V> {
       this.sizes[i] = weight;
       this.totalSize_ += weight;
     }
+    if (metricsChannel.hasSubscribers) publishMetric(this.name, 'set', key, 'add');
     return this;
   }
 
@@ -277,7 +291,7 @@ export class LRUCache<K, V> {
   }
 
   /** Removes every expired entry (reason `'expire'`, least recent first); returns how many. */
-  purgeStale(): number {
+  prune(): number {
     if (this.expiresAt === undefined) return 0;
     let removed = 0;
     let i = this.prev[0]!;
@@ -295,6 +309,7 @@ export class LRUCache<K, V> {
   /** A snapshot of the counters. */
   stats(): CacheStats {
     return {
+      name: this.name,
       hits: this.hits,
       misses: this.misses,
       evictions: this.evictions,
@@ -379,6 +394,7 @@ export class LRUCache<K, V> {
     }
     if (reason === 'evict') this.evictions++;
     else if (reason === 'expire') this.expirations++;
+    if (metricsChannel.hasSubscribers) publishMetric(this.name, 'remove', key, reason);
     if (this.onEvict !== undefined) {
       this.onEvict(value, key, reason);
       // onEvict may have called get() on the key a set is about to insert; that miss must not
@@ -405,6 +421,7 @@ export class LRUCache<K, V> {
     const i = this.map.get(key);
     if (i !== undefined) this.remove(i, 'set');
     this.evictions++;
+    if (metricsChannel.hasSubscribers) publishMetric(this.name, 'set', key, 'refused');
     if (this.onEvict !== undefined) this.onEvict(value, key, 'evict');
     return this;
   }

@@ -1,21 +1,28 @@
 // Options, stats and the validation shared by LRUCache, LFUCache and WTinyLFUCache.
 
+import {
+  type Clock,
+  checkClock,
+  checkFunction,
+  checkInteger,
+  checkKnownKeys,
+  checkNumber,
+  checkString,
+  rangeError,
+  systemClock,
+  typeError,
+} from '@bulwark/kernel';
+
 /**
  * Why an entry left the cache, as passed to `onEvict`:
  * - `'evict'`: pushed out by the eviction policy (capacity or `maxSize`), or, for
  *   `WTinyLFUCache`, refused admission;
- * - `'expire'`: its TTL ran out (found on access, by `purgeStale()`, as the eviction victim or
+ * - `'expire'`: its TTL ran out (found on access, by `prune()`, as the eviction victim or
  *   by `clear()`);
  * - `'delete'`: removed by `delete()` or `clear()`;
  * - `'set'`: its value was replaced by `set()` with a different value.
  */
 export type EvictionReason = 'evict' | 'expire' | 'delete' | 'set';
-
-/** A source of time in milliseconds. Tests pass a fake clock; the default is `performance.now`. */
-export interface Clock {
-  /** The current time in ms; only differences matter, so any fixed origin will do. */
-  now(): number;
-}
 
 /** Options of `LRUCache`, `LFUCache` and `WTinyLFUCache`. Only `capacity` is required. */
 export interface CacheOptions<K, V> {
@@ -41,8 +48,13 @@ export interface CacheOptions<K, V> {
    * `delete` or `clear` from inside).
    */
   onEvict?: (value: V, key: K, reason: EvictionReason) => void;
-  /** Source of time for TTLs. Default `performance`. */
+  /**
+   * Source of time for TTLs, in ms; only differences matter. Default the kernel's `systemClock`
+   * (monotonic).
+   */
   clock?: Clock;
+  /** The cache's name in `stats()` and on the metrics channel. Default `'default'`. */
+  name?: string;
 }
 
 /** Per-entry options of `set`. */
@@ -53,6 +65,8 @@ export interface SetOptions {
 
 /** A snapshot of a cache's counters, from `stats()`. */
 export interface CacheStats {
+  /** The cache's `name`. */
+  name: string;
   /** `get` calls that found a live entry. */
   hits: number;
   /** `get` calls that found no entry, or an expired one. */
@@ -78,10 +92,22 @@ export interface ResolvedOptions<K, V> {
   sizeOf: ((value: V, key: K) => number) | undefined;
   onEvict: ((value: V, key: K, reason: EvictionReason) => void) | undefined;
   clock: Clock;
+  name: string;
 }
 
 /** Largest capacity accepted: node indices live in `Int32Array`s. */
 export const MAX_CAPACITY = 2 ** 30;
+
+const OPTIONS: ReadonlySet<string> = new Set([
+  'capacity',
+  'ttlMs',
+  'maxSize',
+  'sizeOf',
+  'onEvict',
+  'clock',
+  'name',
+]);
+const SET_OPTIONS: ReadonlySet<string> = new Set(['ttlMs']);
 
 /**
  * Slots the caches allocate at construction (or fewer, for a smaller capacity). Their arrays then
@@ -110,65 +136,58 @@ export function growSlots<T>(array: (T | undefined)[], length: number): void {
   for (let i = array.length; i < length; i++) array.push(undefined);
 }
 
-const describe = (value: unknown): string =>
-  typeof value === 'string' ? JSON.stringify(value) : String(value);
-
-/** Validates the constructor options; throws a TypeError or RangeError naming the option. @internal */
-export function resolveOptions<K, V>(options: CacheOptions<K, V>): ResolvedOptions<K, V> {
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError(`options must be an object with a capacity, got ${describe(options)}`);
-  }
-  const { capacity, ttlMs, maxSize, sizeOf, onEvict, clock } = options;
-  if (typeof capacity !== 'number') {
-    throw new TypeError(`capacity must be a number, got ${describe(capacity)}`);
-  }
-  if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CAPACITY) {
-    throw new RangeError(`capacity must be an integer >= 1 and <= 2^30, got ${capacity}`);
-  }
+/**
+ * Validates the constructor options of cache class `where`; throws a TypeError or RangeError
+ * naming the option. @internal
+ */
+export function resolveOptions<K, V>(
+  options: CacheOptions<K, V>,
+  where: string,
+): ResolvedOptions<K, V> {
+  if (options === null || typeof options !== 'object' || Array.isArray(options))
+    typeError('options', 'an object with a capacity', options);
+  checkKnownKeys(options, OPTIONS, `new ${where}(options)`);
+  const { capacity, ttlMs, maxSize, sizeOf, onEvict, clock, name } = options;
+  checkInteger('capacity', capacity, 1);
+  if (capacity > MAX_CAPACITY) rangeError('capacity', 'an integer <= 2^30', capacity);
   if (ttlMs !== undefined) checkTtl(ttlMs, 'ttlMs');
   if (maxSize !== undefined) {
-    if (typeof maxSize !== 'number') {
-      throw new TypeError(`maxSize must be a number, got ${describe(maxSize)}`);
-    }
-    if (!(maxSize > 0) || !Number.isFinite(maxSize)) {
-      throw new RangeError(`maxSize must be a finite number > 0, got ${maxSize}`);
-    }
-    if (typeof sizeOf !== 'function') {
-      throw new TypeError(`sizeOf must be a function when maxSize is set, got ${describe(sizeOf)}`);
-    }
+    if (typeof maxSize !== 'number') typeError('maxSize', 'a number', maxSize);
+    if (!(maxSize > 0) || !Number.isFinite(maxSize))
+      rangeError('maxSize', 'a finite number > 0', maxSize);
+    if (typeof sizeOf !== 'function') typeError('sizeOf', 'a function when maxSize is set', sizeOf);
   } else if (sizeOf !== undefined) {
-    throw new TypeError(`sizeOf needs maxSize, got maxSize ${describe(maxSize)}`);
+    typeError('sizeOf', 'used with maxSize', sizeOf);
   }
-  if (onEvict !== undefined && typeof onEvict !== 'function') {
-    throw new TypeError(`onEvict must be a function, got ${describe(onEvict)}`);
-  }
-  if (clock !== undefined && (clock === null || typeof clock.now !== 'function')) {
-    throw new TypeError(`clock must have a now() method, got ${describe(clock)}`);
-  }
+  if (onEvict !== undefined) checkFunction('onEvict', onEvict);
   return {
     capacity,
     ttlMs: ttlMs === undefined || ttlMs === Number.POSITIVE_INFINITY ? 0 : ttlMs,
     maxSize: maxSize ?? Number.POSITIVE_INFINITY,
     sizeOf,
     onEvict,
-    clock: clock ?? performance,
+    clock: clock === undefined ? systemClock : checkClock<Clock>('clock', clock),
+    name: checkString('name', name ?? 'default'),
   };
+}
+
+/** Checks the options of one `set` call: an object with at most `ttlMs`. @internal */
+export function checkSetOptions(options: SetOptions): SetOptions {
+  if (options === null || typeof options !== 'object')
+    typeError('set options', 'an object', options);
+  checkKnownKeys(options, SET_OPTIONS, 'set(key, value, options)');
+  return options;
 }
 
 /** Checks a TTL (cache-wide or per entry): a number > 0, `Infinity` allowed. @internal */
 export function checkTtl(ttlMs: unknown, name: string): number {
-  if (typeof ttlMs !== 'number') {
-    throw new TypeError(`${name} must be a number, got ${describe(ttlMs)}`);
-  }
-  if (!(ttlMs > 0)) throw new RangeError(`${name} must be > 0, got ${ttlMs}`);
-  return ttlMs;
+  return checkNumber(name, ttlMs, 0, Number.POSITIVE_INFINITY, true);
 }
 
 /** Checks a weight from `sizeOf`: TypeError for a non-number, else RangeError. @internal */
 export function checkSize(size: unknown): number {
-  if (typeof size !== 'number' || !(size >= 0) || !Number.isFinite(size)) {
-    const message = `sizeOf must return a finite number >= 0, got ${describe(size)}`;
-    throw typeof size === 'number' ? new RangeError(message) : new TypeError(message);
-  }
+  if (typeof size !== 'number') typeError('sizeOf(value, key)', 'a finite number >= 0', size);
+  if (!(size >= 0) || !Number.isFinite(size))
+    rangeError('sizeOf(value, key)', 'a finite number >= 0', size);
   return size;
 }

@@ -16,11 +16,13 @@
 // sentinels: node 0 (window), 1 (probation) and 2 (protected). Entries are nodes 3 and up; there
 // is one spare node, since an entry is inserted before the policy picks whom to evict.
 
+import type { Clock } from '@bulwark/kernel';
 import { CountMinSketch, hashKey } from './count-min-sketch.js';
+import { metricsChannel, publishMetric } from './metrics.js';
 import {
   type CacheOptions,
   type CacheStats,
-  type Clock,
+  checkSetOptions,
   checkSize,
   checkTtl,
   type EvictionReason,
@@ -54,6 +56,8 @@ const FIRST = 3;
 export class WTinyLFUCache<K, V> {
   /** The most entries the cache holds. */
   readonly capacity: number;
+  /** The `name` option: in `stats()` and on the metrics channel. */
+  readonly name: string;
   /** The bound on the sum of entry weights (`Infinity` without `maxSize`). */
   readonly maxSize: number;
   /** Entries the window holds before it passes candidates to the main region. */
@@ -93,8 +97,9 @@ export class WTinyLFUCache<K, V> {
 
   /** @throws TypeError or RangeError naming the bad option. */
   constructor(options: CacheOptions<K, V>) {
-    const o = resolveOptions(options);
+    const o = resolveOptions(options, 'WTinyLFUCache');
     this.capacity = o.capacity;
+    this.name = o.name;
     this.maxSize = o.maxSize;
     this.ttlMs = o.ttlMs;
     this.sizeOf = o.sizeOf;
@@ -120,7 +125,7 @@ export class WTinyLFUCache<K, V> {
     if (o.sizeOf !== undefined) this.sizes = new Float64Array(slots);
   }
 
-  /** Entries held now (expired ones count until found or purged). */
+  /** Entries held now (expired ones count until found or pruned). */
   get size(): number {
     return this.map.size;
   }
@@ -140,6 +145,7 @@ export class WTinyLFUCache<K, V> {
       this.missed = key;
       this.hasMissed = true;
       this.missedHash = hash;
+      if (metricsChannel.hasSubscribers) publishMetric(this.name, 'get', key, 'miss');
       return undefined;
     }
     const hash = this.hashes[i]!;
@@ -150,10 +156,12 @@ export class WTinyLFUCache<K, V> {
       this.missed = key;
       this.hasMissed = true;
       this.missedHash = hash;
+      if (metricsChannel.hasSubscribers) publishMetric(this.name, 'get', key, 'expired');
       return undefined;
     }
     this.hits++;
     this.onHit(i);
+    if (metricsChannel.hasSubscribers) publishMetric(this.name, 'get', key, 'hit');
     return this.values_[i];
   }
 
@@ -193,7 +201,7 @@ export class WTinyLFUCache<K, V> {
    */
   set(key: K, value: V, options?: SetOptions): this {
     let expiry = this.ttlMs;
-    if (options !== undefined && options.ttlMs !== undefined) {
+    if (options !== undefined && checkSetOptions(options).ttlMs !== undefined) {
       expiry = checkTtl(options.ttlMs, 'ttlMs');
       if (expiry === Number.POSITIVE_INFINITY) expiry = 0;
       else if (this.expiresAt === undefined) this.expiresAt = new Float64Array(this.next.length);
@@ -229,6 +237,7 @@ export class WTinyLFUCache<K, V> {
         while (this.totalSize_ > this.maxSize) this.evictForWeight(i);
       }
       if (this.onEvict !== undefined && old !== value) this.onEvict(old, key, 'set');
+      if (metricsChannel.hasSubscribers) publishMetric(this.name, 'set', key, 'update');
       return this;
     }
 
@@ -260,6 +269,7 @@ export class WTinyLFUCache<K, V> {
     if (this.sizes !== undefined) {
       while (this.totalSize_ > this.maxSize) this.evictForWeight(i);
     }
+    if (metricsChannel.hasSubscribers) publishMetric(this.name, 'set', key, 'add');
     return this;
   }
 
@@ -310,7 +320,7 @@ export class WTinyLFUCache<K, V> {
   }
 
   /** Removes every expired entry (reason `'expire'`, in iteration order); returns how many. */
-  purgeStale(): number {
+  prune(): number {
     if (this.expiresAt === undefined) return 0;
     const stale = [...this.order()].filter((i) => this.isStale(i));
     for (const i of stale) this.remove(i, 'expire');
@@ -320,6 +330,7 @@ export class WTinyLFUCache<K, V> {
   /** A snapshot of the counters (a refused candidate counts as an eviction). */
   stats(): CacheStats {
     return {
+      name: this.name,
       hits: this.hits,
       misses: this.misses,
       evictions: this.evictions,
@@ -484,6 +495,7 @@ export class WTinyLFUCache<K, V> {
     }
     if (reason === 'evict') this.evictions++;
     else if (reason === 'expire') this.expirations++;
+    if (metricsChannel.hasSubscribers) publishMetric(this.name, 'remove', key, reason);
     if (this.onEvict !== undefined) this.onEvict(value, key, reason);
   }
 
@@ -492,6 +504,7 @@ export class WTinyLFUCache<K, V> {
     const i = this.map.get(key);
     if (i !== undefined) this.remove(i, 'set');
     this.evictions++;
+    if (metricsChannel.hasSubscribers) publishMetric(this.name, 'set', key, 'refused');
     if (this.onEvict !== undefined) this.onEvict(value, key, 'evict');
     return this;
   }

@@ -112,7 +112,7 @@ describe.each(makers)('%s', (_name, make) => {
     clock.advance(40);
     expect([...cache.keys()]).toEqual(['new']);
     expect(cache.size).toBe(2);
-    expect(cache.purgeStale()).toBe(1);
+    expect(cache.prune()).toBe(1);
     expect(cache.size).toBe(1);
     expect(cache.stats().expirations).toBe(1);
   });
@@ -212,6 +212,7 @@ describe.each(makers)('%s', (_name, make) => {
   it('returns stats of the same shape as the other classes', () => {
     const cache = make<string, number>({ capacity: 2 });
     expect(Object.keys(cache.stats())).toEqual([
+      'name',
       'hits',
       'misses',
       'evictions',

@@ -41,7 +41,14 @@ describe('LFUCache', () => {
     cache.set('f', 6); // so c goes; f alone at 1 ...
     cache.set('g', 7); // ... so f goes
     expect([...cache.keys()]).toEqual(['a', 'e', 'g']);
-    expect(cache.stats()).toEqual({ hits: 4, misses: 0, evictions: 4, expirations: 0, size: 3 });
+    expect(cache.stats()).toEqual({
+      name: 'default',
+      hits: 4,
+      misses: 0,
+      evictions: 4,
+      expirations: 0,
+      size: 3,
+    });
   });
 
   it('a set of a present key counts as a use; peek and has do not', () => {
@@ -85,7 +92,7 @@ describe('LFUCache', () => {
     cache.set('c', 3);
     expect(events).toEqual(['a=1:expire']);
     clock.advance(10);
-    expect(cache.purgeStale()).toBe(1);
+    expect(cache.prune()).toBe(1);
     expect([...cache.keys()]).toEqual(['b']);
     expect(cache.stats().expirations).toBe(2);
   });

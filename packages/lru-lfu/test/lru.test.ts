@@ -52,7 +52,14 @@ describe('LRUCache', () => {
     cache.get(1);
     cache.get(3);
     cache.peek(2);
-    expect(cache.stats()).toEqual({ hits: 1, misses: 1, evictions: 1, expirations: 0, size: 2 });
+    expect(cache.stats()).toEqual({
+      name: 'default',
+      hits: 1,
+      misses: 1,
+      evictions: 1,
+      expirations: 0,
+      size: 2,
+    });
   });
 
   it('reuses slots freed by delete', () => {
@@ -98,7 +105,7 @@ describe('LRUCache', () => {
       expect(cache.has('default')).toBe(true);
       clock.advance(1_000_000);
       expect([...cache.keys()]).toEqual(['forever']);
-      expect(cache.purgeStale()).toBe(1);
+      expect(cache.prune()).toBe(1);
       expect(cache.size).toBe(1);
     });
 
@@ -112,14 +119,14 @@ describe('LRUCache', () => {
       expect(cache.get('plain')).toBe(1);
     });
 
-    it('set resets the expiry; purgeStale removes every expired entry', () => {
+    it('set resets the expiry; prune removes every expired entry', () => {
       const clock = new FakeClock();
       const cache = new LRUCache<number, number>({ capacity: 10, ttlMs: 10, clock });
       for (let k = 0; k < 5; k++) cache.set(k, k);
       clock.advance(8);
       cache.set(2, 20);
       clock.advance(5);
-      expect(cache.purgeStale()).toBe(4);
+      expect(cache.prune()).toBe(4);
       expect([...cache.entries()]).toEqual([[2, 20]]);
     });
   });
@@ -160,7 +167,9 @@ describe('LRUCache', () => {
 
     it('rejects a bad weight from sizeOf', () => {
       const cache = new LRUCache<string, number>({ capacity: 2, maxSize: 5, sizeOf: (v) => v });
-      expect(() => cache.set('a', -1)).toThrow(/sizeOf must return a finite number >= 0, got -1/);
+      expect(() => cache.set('a', -1)).toThrow(
+        /sizeOf\(value, key\) must be a finite number >= 0, got -1/,
+      );
       expect(() => cache.set('a', Number.NaN)).toThrow(RangeError);
       expect(cache.size).toBe(0);
     });

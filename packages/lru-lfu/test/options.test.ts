@@ -12,19 +12,20 @@ const caches: [string, Ctor][] = [
 const one = (): number => 1;
 const badOptions: [unknown, ErrorConstructor, RegExp][] = [
   [undefined, TypeError, /options must be an object/],
-  [{}, TypeError, /capacity must be a number, got undefined/],
-  [{ capacity: '10' }, TypeError, /capacity must be a number, got "10"/],
-  [{ capacity: 0 }, RangeError, /capacity must be an integer >= 1 and <= 2\^30, got 0/],
+  [{}, TypeError, /capacity must be an integer, got undefined/],
+  [{ capacity: '10' }, TypeError, /capacity must be an integer, got "10"/],
+  [{ capacity: 0 }, RangeError, /capacity must be an integer >= 1, got 0/],
+  [{ capacity: 2 ** 30 + 1 }, RangeError, /capacity must be an integer <= 2\^30, got 1073741825/],
   [{ capacity: 1.5 }, RangeError, /capacity must be an integer .*got 1.5/],
   [{ capacity: 2 ** 31 }, RangeError, /capacity must be an integer/],
   [{ capacity: Number.NaN }, RangeError, /capacity must be an integer .*got NaN/],
   [{ capacity: Number.POSITIVE_INFINITY }, RangeError, /capacity .*got Infinity/],
-  [{ capacity: 1, ttlMs: -1 }, RangeError, /ttlMs must be > 0, got -1/],
+  [{ capacity: 1, ttlMs: -1 }, RangeError, /ttlMs must be a number > 0, got -1/],
   [{ capacity: 1, maxSize: -1, sizeOf: one }, RangeError, /maxSize must be .*got -1/],
   [{ capacity: 1, maxSize: '5', sizeOf: one }, TypeError, /maxSize must be a number, got "5"/],
   [{ capacity: 1, maxSize: 10, sizeOf: 3 }, TypeError, /sizeOf must be a function .*got 3/],
-  [{ capacity: 1, ttlMs: 0 }, RangeError, /ttlMs must be > 0, got 0/],
-  [{ capacity: 1, ttlMs: Number.NaN }, RangeError, /ttlMs must be > 0, got NaN/],
+  [{ capacity: 1, ttlMs: 0 }, RangeError, /ttlMs must be a number > 0, got 0/],
+  [{ capacity: 1, ttlMs: Number.NaN }, RangeError, /ttlMs must be a number > 0, got NaN/],
   [{ capacity: 1, ttlMs: '5' }, TypeError, /ttlMs must be a number/],
   [
     { capacity: 1, maxSize: 0, sizeOf: one },
@@ -33,10 +34,21 @@ const badOptions: [unknown, ErrorConstructor, RegExp][] = [
   ],
   [{ capacity: 1, maxSize: Number.POSITIVE_INFINITY, sizeOf: one }, RangeError, /maxSize/],
   [{ capacity: 1, maxSize: 10 }, TypeError, /sizeOf must be a function when maxSize is set/],
-  [{ capacity: 1, sizeOf: one }, TypeError, /sizeOf needs maxSize/],
+  [{ capacity: 1, sizeOf: one }, TypeError, /sizeOf must be used with maxSize, got function one/],
   [{ capacity: 1, onEvict: 'x' }, TypeError, /onEvict must be a function, got "x"/],
-  [{ capacity: 1, clock: {} }, TypeError, /clock must have a now\(\) method/],
-  [{ capacity: 1, clock: null }, TypeError, /clock must have a now\(\) method, got null/],
+  [{ capacity: 1, clock: {} }, TypeError, /clock must be an object with now\(\), got {}/],
+  [{ capacity: 1, clock: null }, TypeError, /clock must be an object with now\(\), got null/],
+  [
+    { capacity: 1, ttl: 5 },
+    TypeError,
+    /^unknown option "ttl" in new \w+\(options\); did you mean "ttlMs"\?$/,
+  ],
+  [
+    { capacity: 1, max: 5 },
+    TypeError,
+    /^unknown option "max" in new \w+\(options\); did you mean "maxSize"\?$/,
+  ],
+  [{ capacity: 1, name: '' }, TypeError, /name must be a non-empty string, got ""/],
   [null, TypeError, /options must be an object .*got null/],
 ];
 
@@ -48,9 +60,12 @@ describe.each(caches)('%s rejects bad options, naming them', (_name, Cache) => {
 
   it('rejects a bad per-entry ttlMs', () => {
     const cache = new Cache({ capacity: 2 }) as { set(k: string, v: number, o: object): void };
-    expect(() => cache.set('a', 1, { ttlMs: -5 })).toThrow(/ttlMs must be > 0, got -5/);
+    expect(() => cache.set('a', 1, { ttlMs: -5 })).toThrow(/ttlMs must be a number > 0, got -5/);
     expect(() => cache.set('a', 1, { ttlMs: null })).toThrow(TypeError);
-    expect(() => cache.set('a', 1, { ttlMs: 0 })).toThrow(/ttlMs must be > 0, got 0/);
+    expect(() => cache.set('a', 1, { ttlMs: 0 })).toThrow(/ttlMs must be a number > 0, got 0/);
+    expect(() => cache.set('a', 1, { ttl: 5 })).toThrow(
+      'unknown option "ttl" in set(key, value, options); did you mean "ttlMs"?',
+    );
     expect(() => cache.set('a', 1, { ttlMs: Number.NaN })).toThrow(RangeError);
     expect(() => cache.set('a', 1, { ttlMs: '5' })).toThrow(/ttlMs must be a number, got "5"/);
   });
@@ -62,11 +77,15 @@ describe.each(caches)('%s rejects bad options, naming them', (_name, Cache) => {
     };
     for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() => cache.set('a', bad)).toThrow(RangeError);
-      expect(() => cache.set('a', bad)).toThrow(/sizeOf must return a finite number >= 0/);
+      expect(() => cache.set('a', bad)).toThrow(
+        /sizeOf\(value, key\) must be a finite number >= 0/,
+      );
     }
     for (const bad of ['3', undefined, null, 1n]) {
       expect(() => cache.set('a', bad)).toThrow(TypeError);
-      expect(() => cache.set('a', bad)).toThrow(/sizeOf must return a finite number >= 0, got /);
+      expect(() => cache.set('a', bad)).toThrow(
+        /sizeOf\(value, key\) must be a finite number >= 0, got /,
+      );
     }
     expect(cache.size).toBe(0);
   });

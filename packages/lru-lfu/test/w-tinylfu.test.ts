@@ -23,7 +23,7 @@ function invariants(r: Real): void {
   expect(r.cache.size).toBe(r.shadow.size);
   for (const [k, v] of r.cache.entries()) expect(r.shadow.get(k)).toBe(v);
   expect(new Set(r.cache.keys()).size).toBe([...r.cache.keys()].length);
-  expect(r.cache.stats()).toEqual({ ...r.seen, size: r.shadow.size });
+  expect(r.cache.stats()).toEqual({ name: 'default', ...r.seen, size: r.shadow.size });
   if (r.maxSize !== Number.POSITIVE_INFINITY) {
     expect(r.cache.totalSize).toBeLessThanOrEqual(r.maxSize);
     expect(r.cache.totalSize).toBe([...r.shadow.values()].reduce((a, b) => a + b, 0));
@@ -66,7 +66,7 @@ function commands(keys: number): fc.Arbitrary<Command>[] {
     key.map((k) => cmd(`peek(${k})`, (r) => expect(r.cache.peek(k)).toBe(r.shadow.get(k)))),
     key.map((k) => cmd(`delete(${k})`, (r) => void r.cache.delete(k))),
     fc.integer({ min: 1, max: 20 }).map((ms) => cmd(`advance(${ms})`, (r) => r.clock.advance(ms))),
-    fc.constant(cmd('purgeStale()', (r) => void r.cache.purgeStale())),
+    fc.constant(cmd('prune()', (r) => void r.cache.prune())),
     fc.constant(cmd('clear()', (r) => r.cache.clear())),
   ];
 }

@@ -6,11 +6,11 @@ import { channel } from 'node:diagnostics_channel';
  * so an unobserved limiter pays nothing for them.
  */
 export const channels = {
-  /** A {@link LimitedEvent} for every denied `consume`. */
+  /** A {@link LimitedEvent} for every refused `consume` (counted as `rejected` in `stats()`). */
   limited: channel('bulwark:rate-limiter:limited'),
   /** An {@link EvictEvent} when `maxKeys` forces out a key that still held usage. */
   evict: channel('bulwark:rate-limiter:evict'),
-  /** A {@link QueueFullEvent} when the shaper rejects a request past `maxQueue`. */
+  /** A {@link QueueFullEvent} when a shaper rejects a request past `maxWaiting`. */
   queueFull: channel('bulwark:rate-limiter:queue-full'),
   /** A {@link StoreErrorEvent} whenever a Redis call of a Redis limiter or shaper fails. */
   storeError: channel('bulwark:rate-limiter:store-error'),
@@ -19,7 +19,7 @@ export const channels = {
 /** Message on `bulwark:rate-limiter:limited`. */
 export interface LimitedEvent {
   /** The limiter's name (its policy name). */
-  limiter: string;
+  name: string;
   /** The key that was refused. */
   key: string;
   /** The refused request's cost. */
@@ -31,7 +31,7 @@ export interface LimitedEvent {
 /** Message on `bulwark:rate-limiter:evict`. */
 export interface EvictEvent {
   /** The limiter's name (its policy name). */
-  limiter: string;
+  name: string;
   /** The key forgotten while it still held usage: its next request starts from a full quota. */
   key: string;
 }
@@ -39,19 +39,19 @@ export interface EvictEvent {
 /** Message on `bulwark:rate-limiter:queue-full`. */
 export interface QueueFullEvent {
   /** The shaper's name. */
-  shaper: string;
+  name: string;
   /** The key whose queue is full. */
   key: string;
   /** The rejected request's cost. */
   cost: number;
   /** Units waiting for the key when the request arrived. */
-  queued: number;
+  waiting: number;
 }
 
 /** Message on `bulwark:rate-limiter:store-error`. */
 export interface StoreErrorEvent {
   /** The name of the Redis limiter or shaper whose call failed. */
-  limiter: string;
+  name: string;
   /** The key the call was for. */
   key: string;
   /** The error of the Redis call. */

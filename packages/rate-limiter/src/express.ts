@@ -16,7 +16,15 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Failure, Gate, type GateOptions, isThenable, type Outcome } from './http/gate.js';
+import { describeValue } from '@bulwark/kernel';
+import {
+  Failure,
+  GATE_OPTIONS,
+  Gate,
+  type GateOptions,
+  isThenable,
+  type Outcome,
+} from './http/gate.js';
 import {
   markLimited,
   nodeClientIp,
@@ -25,13 +33,14 @@ import {
   writeHeaders,
 } from './http/node.js';
 import type { Decision } from './types.js';
-import { show } from './validate.js';
 
 export type { ErrorAction, GateOptions, LimiterSet } from './http/gate.js';
 export type { Decision, RateLimiter, RateLimitPolicy } from './types.js';
 
 /** Express's `next`. */
 export type Next = (error?: unknown) => void;
+
+const KNOWN: ReadonlySet<string> = new Set([...GATE_OPTIONS, 'onLimited']);
 
 /** Options of {@link rateLimit}. */
 export interface ExpressRateLimitOptions<
@@ -55,10 +64,10 @@ export function rateLimit<
   Req extends IncomingMessage = IncomingMessage,
   Res extends ServerResponse = ServerResponse,
 >(options: ExpressRateLimitOptions<Req, Res>): (req: Req, res: Res, next: Next) => void {
-  const gate = new Gate<Req>(options, nodeClientIp);
+  const gate = new Gate<Req>(options, nodeClientIp, 'rateLimit(options)', KNOWN);
   const onLimited = options.onLimited;
   if (onLimited !== undefined && typeof onLimited !== 'function') {
-    throw new TypeError(`onLimited must be a function, got ${show(onLimited)}`);
+    throw new TypeError(`onLimited must be a function, got ${describeValue(onLimited)}`);
   }
   return function rateLimitMiddleware(req: Req, res: Res, next: Next): void {
     let outcome: Outcome | Promise<Outcome>;

@@ -17,6 +17,7 @@
  * plugin's routes only, and sibling contexts stay unlimited.
  */
 
+import { describeValue } from '@bulwark/kernel';
 import type {
   FastifyPluginCallback,
   FastifyReply,
@@ -26,6 +27,7 @@ import type {
 import { clientIp, type TrustProxy } from './http/client-ip.js';
 import {
   Failure,
+  GATE_OPTIONS,
   Gate,
   type GateOptions,
   isThenable,
@@ -33,7 +35,6 @@ import {
   type Verdict,
 } from './http/gate.js';
 import type { Decision } from './types.js';
-import { show } from './validate.js';
 
 export type { ErrorAction, GateOptions, LimiterSet } from './http/gate.js';
 export type { Decision, RateLimiter, RateLimitPolicy } from './types.js';
@@ -60,6 +61,15 @@ declare module 'fastify' {
   }
 }
 
+// Fastify hands its own register options (`prefix`, `logLevel`, ...) to the plugin as well.
+const KNOWN: ReadonlySet<string> = new Set([
+  ...GATE_OPTIONS,
+  'onLimited',
+  'prefix',
+  'logLevel',
+  'logSerializers',
+]);
+
 interface Compiled {
   gate: Gate<FastifyRequest>;
   onLimited: FastifyRateLimitOptions['onLimited'];
@@ -75,9 +85,12 @@ function fastifyClientIp(request: FastifyRequest, trustProxy: TrustProxy): strin
 function compile(options: FastifyRateLimitOptions): Compiled {
   const onLimited = options.onLimited;
   if (onLimited !== undefined && typeof onLimited !== 'function') {
-    throw new TypeError(`onLimited must be a function, got ${show(onLimited)}`);
+    throw new TypeError(`onLimited must be a function, got ${describeValue(onLimited)}`);
   }
-  return { gate: new Gate<FastifyRequest>(options, fastifyClientIp), onLimited };
+  return {
+    gate: new Gate<FastifyRequest>(options, fastifyClientIp, 'rateLimitPlugin options', KNOWN),
+    onLimited,
+  };
 }
 
 /**

@@ -16,14 +16,23 @@
  * without either, a request fails with a `TypeError` saying so.
  */
 
+import { describeValue } from '@bulwark/kernel';
 import type { Context, Env, MiddlewareHandler } from 'hono';
 import { clientIp, type TrustProxy } from './http/client-ip.js';
-import { Failure, Gate, type GateOptions, isThenable, type Outcome } from './http/gate.js';
+import {
+  Failure,
+  GATE_OPTIONS,
+  Gate,
+  type GateOptions,
+  isThenable,
+  type Outcome,
+} from './http/gate.js';
 import type { Decision } from './types.js';
-import { show } from './validate.js';
 
 export type { ErrorAction, GateOptions, LimiterSet } from './http/gate.js';
 export type { Decision, RateLimiter, RateLimitPolicy } from './types.js';
+
+const KNOWN: ReadonlySet<string> = new Set([...GATE_OPTIONS, 'onLimited']);
 
 /** Options of {@link rateLimit}; the callbacks receive Hono's `Context`. */
 export interface HonoRateLimitOptions<E extends Env = Env> extends GateOptions<Context<E>> {
@@ -62,10 +71,12 @@ export function rateLimit<E extends Env = Env>(
   const gate = new Gate<Context<E>>(
     options,
     honoClientIp as (c: Context<E>, t: TrustProxy) => string,
+    'rateLimit(options)',
+    KNOWN,
   );
   const onLimited = options.onLimited;
   if (onLimited !== undefined && typeof onLimited !== 'function') {
-    throw new TypeError(`onLimited must be a function, got ${show(onLimited)}`);
+    throw new TypeError(`onLimited must be a function, got ${describeValue(onLimited)}`);
   }
   return async function rateLimitMiddleware(c, next) {
     const pending = gate.check(c);

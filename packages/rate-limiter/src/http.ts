@@ -10,7 +10,15 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Failure, Gate, type GateOptions, isThenable, type Outcome } from './http/gate.js';
+import { describeValue } from '@bulwark/kernel';
+import {
+  Failure,
+  GATE_OPTIONS,
+  Gate,
+  type GateOptions,
+  isThenable,
+  type Outcome,
+} from './http/gate.js';
 import {
   markLimited,
   nodeClientIp,
@@ -19,10 +27,11 @@ import {
   writeHeaders,
 } from './http/node.js';
 import type { Decision } from './types.js';
-import { show } from './validate.js';
 
 export type { ErrorAction, GateOptions, LimiterSet } from './http/gate.js';
 export type { Decision, RateLimiter, RateLimitPolicy } from './types.js';
+
+const KNOWN: ReadonlySet<string> = new Set([...GATE_OPTIONS, 'onLimited']);
 
 /** Options of {@link withRateLimit}. */
 export interface HttpRateLimitOptions<
@@ -53,12 +62,12 @@ export function withRateLimit<
   options: HttpRateLimitOptions<Req, Res>,
 ): (req: Req, res: Res) => unknown {
   if (typeof handler !== 'function') {
-    throw new TypeError(`handler must be a function, got ${show(handler)}`);
+    throw new TypeError(`handler must be a function, got ${describeValue(handler)}`);
   }
-  const gate = new Gate<Req>(options, nodeClientIp);
+  const gate = new Gate<Req>(options, nodeClientIp, 'withRateLimit(handler, options)', KNOWN);
   const onLimited = options.onLimited;
   if (onLimited !== undefined && typeof onLimited !== 'function') {
-    throw new TypeError(`onLimited must be a function, got ${show(onLimited)}`);
+    throw new TypeError(`onLimited must be a function, got ${describeValue(onLimited)}`);
   }
   return function rateLimited(req: Req, res: Res): unknown {
     const outcome = gate.check(req);

@@ -1,4 +1,7 @@
 // Public API of @bulwark/rate-limiter.
+
+export type { Clock, TimerClock } from '@bulwark/kernel';
+export { BulwarkError, isBulwarkError, QueueFullError } from '@bulwark/kernel';
 export type {
   Algorithm,
   FixedWindowState,
@@ -36,19 +39,15 @@ export {
 } from './algorithms/specs.js';
 export type { EvictEvent, LimitedEvent, QueueFullEvent, StoreErrorEvent } from './channels.js';
 export { channels } from './channels.js';
-export type {
-  Clock,
-  MemoryRateLimiterOptions,
-  MemoryRateLimiterStats,
-} from './memory/limiter.js';
+export { ShaperClosedError } from './errors.js';
+export type { MemoryRateLimiterOptions, MemoryRateLimiterStats } from './memory/limiter.js';
 export { MemoryRateLimiter } from './memory/limiter.js';
 export type {
   LeakyBucketShaperOptions,
   LeakyBucketShaperStats,
   ScheduleOptions,
-  TimerClock,
 } from './memory/shaper.js';
-export { LeakyBucketShaper, QueueFullError, ShaperClosedError } from './memory/shaper.js';
+export { LeakyBucketShaper } from './memory/shaper.js';
 export type {
   AlgorithmSpec,
   Decision,
@@ -56,6 +55,7 @@ export type {
   GcraSpec,
   LeakyBucketSpec,
   RateLimiter,
+  RateLimiterStats,
   RateLimitPolicy,
   SlidingWindowCounterSpec,
   SlidingWindowLogSpec,

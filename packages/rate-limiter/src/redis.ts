@@ -1,20 +1,18 @@
 // @bulwark/rate-limiter/redis: the Redis store (ioredis, standalone or Cluster).
 
+export type { Clock, OnStoreError, TimerClock } from '@bulwark/kernel';
+export { BulwarkError, isBulwarkError, QueueFullError } from '@bulwark/kernel';
 export type { StoreErrorEvent } from './channels.js';
-export {
-  QueueFullError,
-  type ScheduleOptions,
-  ShaperClosedError,
-  type TimerClock,
-} from './memory/shaper.js';
+export { ShaperClosedError } from './errors.js';
+export type { ScheduleOptions } from './memory/shaper.js';
 export { RedisRateLimiter, storeErrorChannel } from './redis/limiter.js';
 export type {
   LeaseOptions,
+  RedisClient,
   RedisRateLimiterOptions,
   RedisRateLimiterStats,
   StoreErrorMode,
 } from './redis/options.js';
-export type { RedisClient } from './redis/runner.js';
 export {
   RedisLeakyBucketShaper,
   type RedisLeakyBucketShaperOptions,

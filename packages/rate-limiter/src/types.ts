@@ -43,6 +43,35 @@ export interface RateLimiter {
   reset(key: string): void | Promise<void>;
 }
 
+/**
+ * The `stats()` fields every limiter reports, memory and Redis alike (the Redis limiter adds its
+ * store's counters): one dashboard reads either.
+ */
+export interface RateLimiterStats {
+  /** The limiter's name (its policy name). */
+  name: string;
+  /** `consume` calls admitted. */
+  allowed: number;
+  /** `consume` calls refused (over the limit, or refused by a fail-closed store). */
+  rejected: number;
+  /**
+   * Keys whose state this instance holds in process memory: every key in use for the memory
+   * limiter; keys with a lease for the Redis limiter (0 outside lease mode).
+   */
+  keys: number;
+  /**
+   * Keys dropped because they were idle (their state decides like a fresh key's, so dropping them
+   * changes no decision). Always 0 for the Redis limiter, whose keys Redis expires itself.
+   */
+  droppedIdle: number;
+  /**
+   * Keys forgotten while they still held usage, because the memory limiter's `maxKeys` was reached
+   * (each one's next request is judged as a fresh key's). Always 0 for the Redis limiter, whose
+   * keys live in Redis and expire on their own.
+   */
+  evicted: number;
+}
+
 /** Token bucket: holds up to `capacity` tokens, refilled continuously at `refillPerSecond`. */
 export interface TokenBucketSpec {
   /** Which algorithm. */

@@ -315,7 +315,7 @@ describe('factories', () => {
       'capacity string',
       () => tokenBucket({ capacity: '5' as never, refillPerSecond: 1 }),
       TypeError,
-      'capacity must be a number, got "5"',
+      'capacity must be an integer, got "5"',
     ],
     [
       'capacity huge',
@@ -405,13 +405,13 @@ describe('factories', () => {
       'fixed windowMs missing',
       () => fixedWindow({ limit: 1 } as never),
       TypeError,
-      'windowMs must be a number, got undefined',
+      'windowMs must be an integer, got undefined',
     ],
     [
       'slidingWindowLog()',
       () => slidingWindowLog([] as never),
       TypeError,
-      'slidingWindowLog options must be an object, got an array',
+      'slidingWindowLog options must be an object, got []',
     ],
     [
       'log limit NaN',
@@ -477,7 +477,7 @@ describe('factories', () => {
       'gcra burst string',
       () => gcra({ limit: 1, periodMs: 1, burst: '2' as never }),
       TypeError,
-      'burst must be a number, got "2"',
+      'burst must be an integer, got "2"',
     ],
     [
       'gcra too large',

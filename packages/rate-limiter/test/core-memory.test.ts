@@ -208,7 +208,7 @@ describe('MemoryRateLimiter memory', () => {
     } finally {
       unsubscribe('bulwark:rate-limiter:evict', onEvict);
     }
-    expect(evicted).toEqual([{ limiter: 'api', key: 'a' }]);
+    expect(evicted).toEqual([{ name: 'api', key: 'a' }]);
     expect(limiter.stats()).toMatchObject({ keys: 2, evicted: 1 });
     expect(limiter.consume('a').allowed).toBe(true); // it forgot 'a'
   });
@@ -316,9 +316,9 @@ describe('MemoryRateLimiter API', () => {
       unsubscribe('bulwark:rate-limiter:limited', onLimited);
     }
     expect(seen).toHaveLength(1);
-    expect(seen[0]).toMatchObject({ limiter: 'login', key: 'k', cost: 1 });
+    expect(seen[0]).toMatchObject({ name: 'login', key: 'k', cost: 1 });
     expect(seen[0]!.decision.allowed).toBe(false);
-    expect(limiter.stats()).toMatchObject({ allowed: 2, limited: 2 });
+    expect(limiter.stats()).toMatchObject({ name: 'login', allowed: 2, rejected: 2 });
   });
 });
 
@@ -332,7 +332,7 @@ describe('MemoryRateLimiter bad input', () => {
     );
     expect(() => new MemoryRateLimiter(spec, { maxKeys: 1.5 })).toThrow(RangeError);
     expect(() => new MemoryRateLimiter(spec, { maxKeys: '10' as never })).toThrow(
-      'maxKeys must be a number, got "10"',
+      'maxKeys must be an integer, got "10"',
     );
     expect(() => new MemoryRateLimiter(spec, { clock: {} as never })).toThrow(
       'clock must be an object with now()',

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   fixedWindow,
+  isBulwarkError,
   LeakyBucketShaper,
   leakyBucket,
   QueueFullError,
@@ -30,10 +31,10 @@ describe('LeakyBucketShaper', () => {
     for (let i = 0; i < 4; i++) track(clock, shaper.schedule('k'), log, i);
     await flushMicrotasks();
     expect(log).toEqual([1000]);
-    expect(shaper.stats()).toMatchObject({ waiting: 3, queuedUnits: 3, released: 1 });
+    expect(shaper.stats()).toMatchObject({ waiting: 3, waitingUnits: 3, released: 1 });
     await clock.advanceAsync(1000);
     expect(log).toEqual([1000, 1250, 1500, 1750]);
-    expect(shaper.stats()).toMatchObject({ waiting: 0, queuedUnits: 0, released: 4 });
+    expect(shaper.stats()).toMatchObject({ waiting: 0, waitingUnits: 0, released: 4 });
     expect(clock.pendingTimers).toBe(0);
   });
 
@@ -63,7 +64,7 @@ describe('LeakyBucketShaper', () => {
     expect(log).toEqual([0, 300, 500]);
   });
 
-  it('rejects past maxQueue with QueueFullError, without queueing it', async () => {
+  it('rejects past maxWaiting with QueueFullError, without queueing it', async () => {
     const clock = new FakeClock(0);
     const shaper = new LeakyBucketShaper(leakyBucket({ capacity: 2, leakPerSecond: 1 }), {
       clock,
@@ -81,25 +82,24 @@ describe('LeakyBucketShaper', () => {
       await expect(rejected).rejects.toBeInstanceOf(QueueFullError);
       await expect(rejected).rejects.toMatchObject({
         name: 'QueueFullError',
-        key: 'k',
-        cost: 1,
-        queued: 2,
-        maxQueue: 2,
+        code: 'BULWARK_QUEUE_FULL',
+        maxWaiting: 2,
       });
+      await expect(rejected).rejects.toSatisfy((e) => isBulwarkError(e, 'BULWARK_QUEUE_FULL'));
     } finally {
       unsubscribe('bulwark:rate-limiter:queue-full', onFull);
     }
-    expect(events).toEqual([{ shaper: 'upload', key: 'k', cost: 1, queued: 2 }]);
+    expect(events).toEqual([{ name: 'upload', key: 'k', cost: 1, waiting: 2 }]);
     await clock.advanceAsync(2000);
     expect(log).toEqual([0, 1000, 2000]);
     expect(shaper.stats()).toMatchObject({ rejected: 1, released: 3 });
   });
 
-  it('honours maxQueue over capacity', async () => {
+  it('honours maxWaiting over capacity', async () => {
     const clock = new FakeClock(0);
     const shaper = new LeakyBucketShaper(leakyBucket({ capacity: 100, leakPerSecond: 1 }), {
       clock,
-      maxQueue: 1,
+      maxWaiting: 1,
     });
     void shaper.schedule('k');
     const waiting = shaper.schedule('k');
@@ -178,7 +178,7 @@ describe('LeakyBucketShaper', () => {
     shaper.close(); // twice is harmless
   });
 
-  it('property: releases of one key are spaced by their costs, never more than maxQueue wait', async () => {
+  it('property: releases of one key are spaced by their costs, never more than maxWaiting wait', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 1, max: 1000 }),
@@ -211,7 +211,7 @@ describe('LeakyBucketShaper', () => {
                 if (e instanceof QueueFullError) rejected++;
               },
             );
-            expect(shaper.stats().queuedUnits).toBeLessThanOrEqual(capacity);
+            expect(shaper.stats().waitingUnits).toBeLessThanOrEqual(capacity);
             if (controllers.length > 0 && dt % 3 === 0) controllers.shift()!.abort();
           }
           while (await clock.runNext()) {}
@@ -254,12 +254,12 @@ describe('LeakyBucketShaper', () => {
     expect(
       () => new LeakyBucketShaper({ kind: 'leaky-bucket', capacity: 1, leakPerSecond: 0 }),
     ).toThrow('leakPerSecond must be a finite number > 0, got 0');
-    expect(() => new LeakyBucketShaper(spec, { maxQueue: 0 })).toThrow(
-      'maxQueue must be an integer >= 1, got 0',
+    expect(() => new LeakyBucketShaper(spec, { maxWaiting: 0 })).toThrow(
+      'maxWaiting must be an integer >= 1, got 0',
     );
-    expect(() => new LeakyBucketShaper(spec, { maxQueue: 'x' as never })).toThrow(TypeError);
+    expect(() => new LeakyBucketShaper(spec, { maxWaiting: 'x' as never })).toThrow(TypeError);
     expect(() => new LeakyBucketShaper(spec, { clock: { now: () => 0 } as never })).toThrow(
-      'clock must have now(), setTimeout() and clearTimeout()',
+      'clock must be an object with now(), setTimeout() and clearTimeout(), got {}',
     );
     expect(() => new LeakyBucketShaper(spec, { clock: 5 as never })).toThrow(TypeError);
     expect(() => new LeakyBucketShaper(spec, { name: '' })).toThrow(
@@ -269,7 +269,7 @@ describe('LeakyBucketShaper', () => {
     const shaper = new LeakyBucketShaper(spec, { clock: new FakeClock(0) });
     expect(() => shaper.schedule('')).toThrow('key must be a non-empty string');
     expect(() => shaper.schedule('k', { cost: 4 })).toThrow(
-      'cost must be an integer between 1 and 3 (maxQueue), got 4',
+      'cost must be an integer between 1 and 3 (maxWaiting), got 4',
     );
     expect(() => shaper.schedule('k', { cost: 0 })).toThrow(RangeError);
     expect(() => shaper.schedule('k', { cost: '1' as never })).toThrow(TypeError);

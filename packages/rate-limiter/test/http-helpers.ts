@@ -366,7 +366,7 @@ export function adapterSuite(name: string, harness: Harness): void {
       await expect(bad({ limiter, key: 'ip' })).rejects.toThrow(/key must be a function/);
       await expect(bad({ limiter, headers: 'yes' })).rejects.toThrow(/headers must be a boolean/);
       await expect(bad({ limiter: {} })).rejects.toThrow(
-        'limiter must be a RateLimiter, a list of them or a function, got an object',
+        'limiter must be a RateLimiter, a list of them or a function, got {}',
       );
       await expect(bad({ limiter: [limiter, 1] })).rejects.toThrow(
         'limiter must hold RateLimiter objects, got 1',

@@ -86,7 +86,7 @@ describeRedis('HTTP adapters on the Redis limiter', () => {
             new RedisRateLimiter(fixedWindow({ limit: 3, windowMs: 60_000 }), {
               redis,
               prefix,
-              now: clock.now,
+              clock,
             });
           const a = await start(limiter());
           running.push(a);

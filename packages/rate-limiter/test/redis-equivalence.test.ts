@@ -100,7 +100,7 @@ async function runBoth(
   const remote = new RedisRateLimiter(spec, {
     redis,
     prefix: uniquePrefix('eq'),
-    now: () => clock.now(),
+    clock,
     onStoreError: () => {
       throw new Error('Redis failed during the equivalence test');
     },

@@ -45,7 +45,7 @@ describeRedis('lease mode', () => {
   ) {
     return Array.from(
       { length: count },
-      () => new RedisRateLimiter(spec, { redis, prefix, lease, now: () => clock.now() }),
+      () => new RedisRateLimiter(spec, { redis, prefix, lease, clock }),
     );
   }
 
@@ -58,7 +58,7 @@ describeRedis('lease mode', () => {
       prefix,
       name: 'leased',
       lease: { batch: 4 },
-      now: () => clock.now(),
+      clock,
     });
     const events: LimitedEvent[] = [];
     const listener = (message: unknown) => events.push(message as LimitedEvent);
@@ -71,7 +71,7 @@ describeRedis('lease mode', () => {
       const refused = decisions.filter((d) => !d.allowed);
       expect(refused).toHaveLength(7);
       expect(events).toHaveLength(7);
-      expect(events[0]).toMatchObject({ limiter: 'leased', key: 'k', cost: 1 });
+      expect(events[0]).toMatchObject({ name: 'leased', key: 'k', cost: 1 });
       expect(events[0]!.decision).toEqual(refused[0]);
       expect(events.at(-1)).toMatchObject({ cost: 2 });
       // The NOSCRIPT retry path publishes too (on a server of its own: SCRIPT FLUSH on the
@@ -79,7 +79,7 @@ describeRedis('lease mode', () => {
       const server = await RedisServer.start();
       const own = new Redis({ host: server.host, port: server.port });
       try {
-        const plain = new RedisRateLimiter(spec, { redis: own, prefix, now: () => clock.now() });
+        const plain = new RedisRateLimiter(spec, { redis: own, prefix, clock });
         for (let i = 0; i < 10; i++) await plain.consume('k');
         await own.script('FLUSH');
         expect((await plain.consume('k')).allowed).toBe(false);
@@ -159,7 +159,7 @@ describeRedis('lease mode', () => {
     const spec = fixedWindow({ limit: 100, windowMs: 1000 });
     const prefix = uniquePrefix('overshoot');
     const leased = instances(spec, clock, 3, { batch: 10, maxAgeMs: 60_000 }, prefix);
-    const plain = new RedisRateLimiter(spec, { redis, prefix, now: () => clock.now() });
+    const plain = new RedisRateLimiter(spec, { redis, prefix, clock });
     clock.advance(900);
     expect((await plain.consume('k', 70)).allowed).toBe(true);
     for (const limiter of leased) expect((await limiter.consume('k')).allowed).toBe(true);
@@ -246,7 +246,7 @@ describeRedis('lease mode', () => {
       maxAgeMs: 500,
     });
     await limiter!.consume('k');
-    expect(limiter!.stats()).toMatchObject({ roundTrips: 1, leasedKeys: 1 });
+    expect(limiter!.stats()).toMatchObject({ roundTrips: 1, keys: 1 });
     // Redis has 90 left after the lease; a peek would take one of them, and 9 are held here.
     expect(await limiter!.peek('k')).toMatchObject({ allowed: true, remaining: 89 + 9 });
     clock.advance(500);
@@ -269,6 +269,6 @@ describeRedis('lease mode', () => {
     });
     const decisions = await Promise.all([limiter.consume('k'), limiter.consume('k')]);
     expect(decisions.map((d) => d.allowed)).toEqual([false, false]);
-    expect(limiter.stats()).toMatchObject({ storeErrors: 2, fallbackDecisions: 2, leasedKeys: 0 });
+    expect(limiter.stats()).toMatchObject({ storeErrors: 2, fallbackDecisions: 2, keys: 0 });
   });
 });

@@ -27,8 +27,8 @@ describe('RedisLeakyBucketShaper options', () => {
     expect(() => new RedisLeakyBucketShaper({ kind: 'gcra' } as never, { redis: fake })).toThrow(
       TypeError,
     );
-    expect(() => new RedisLeakyBucketShaper(spec, { redis: fake, maxQueue: 0 })).toThrow(
-      'maxQueue must be an integer >= 1, got 0',
+    expect(() => new RedisLeakyBucketShaper(spec, { redis: fake, maxWaiting: 0 })).toThrow(
+      'maxWaiting must be an integer >= 1, got 0',
     );
     expect(
       () => new RedisLeakyBucketShaper(spec, { redis: fake, onStoreError: 'x' as never }),
@@ -43,13 +43,16 @@ describe('RedisLeakyBucketShaper options', () => {
       'prefix must be a string, got 1',
     );
     expect(() => new RedisLeakyBucketShaper(spec, { redis: fake, clock: 5 as never })).toThrow(
-      'clock must be an object with setTimeout() and clearTimeout(), got 5',
+      'clock must be an object with now(), setTimeout() and clearTimeout(), got 5',
     );
     expect(() => new RedisLeakyBucketShaper(spec, { redis: fake, clock: {} as never })).toThrow(
       TypeError,
     );
-    expect(() => new RedisLeakyBucketShaper(spec, { redis: fake, now: 1 as never })).toThrow(
-      'now must be a function, got 1',
+    expect(() => new RedisLeakyBucketShaper(spec, { redis: fake, now: 1 } as never)).toThrow(
+      /^unknown option "now" in new RedisLeakyBucketShaper\(spec, options\)/,
+    );
+    expect(() => new RedisLeakyBucketShaper(spec, { redis: fake, maxQueue: 1 } as never)).toThrow(
+      'unknown option "maxQueue" in new RedisLeakyBucketShaper(spec, options)',
     );
     const handMade = { kind: 'leaky-bucket', capacity: 3, leakPerSecond: -1 } as const;
     expect(() => new RedisLeakyBucketShaper(handMade, { redis: fake })).toThrow(RangeError);
@@ -58,7 +61,7 @@ describe('RedisLeakyBucketShaper options', () => {
     expect(shaper.prefix).toBe('bulwark:rate-limiter:shaper:default:');
     expect(() => shaper.schedule('')).toThrow(TypeError);
     expect(() => shaper.schedule('k', { cost: 4 })).toThrow(
-      'cost must be an integer between 1 and 3 (maxQueue), got 4',
+      'cost must be an integer between 1 and 3 (maxWaiting), got 4',
     );
     expect(() => shaper.schedule('k', 'fast' as never)).toThrow(
       new TypeError('schedule options must be an object, got "fast"'),
@@ -137,7 +140,6 @@ describeRedis('RedisLeakyBucketShaper on Redis', () => {
           redis,
           prefix,
           clock,
-          now: () => clock.now(),
           ...options,
         }),
     );
@@ -188,9 +190,9 @@ describeRedis('RedisLeakyBucketShaper on Redis', () => {
     });
   }
 
-  it('rejects past maxQueue waiting units with QueueFullError', async () => {
+  it('rejects past maxWaiting waiting units with QueueFullError', async () => {
     const clock = new FakeClock(5_000);
-    const [a, b] = shapers(standalone, clock, 2, { maxQueue: 2 });
+    const [a, b] = shapers(standalone, clock, 2, { maxWaiting: 2 });
     const promises = [a!.schedule('k'), b!.schedule('k'), a!.schedule('k'), b!.schedule('k')];
     const at = track(clock, promises);
     await settle([a!, b!], 4);

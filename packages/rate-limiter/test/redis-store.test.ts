@@ -65,15 +65,21 @@ describe('RedisRateLimiter options', () => {
     expect(() => new RedisRateLimiter(spec, { redis: fake, prefix: 5 as never })).toThrow(
       'prefix must be a string, got 5',
     );
-    expect(() => new RedisRateLimiter(spec, { redis: fake, now: 5 as never })).toThrow(
-      'now must be a function, got 5',
+    expect(() => new RedisRateLimiter(spec, { redis: fake, now: 5 } as never)).toThrow(
+      /^unknown option "now" in new RedisRateLimiter\(spec, options\)/,
+    );
+    expect(() => new RedisRateLimiter(spec, { redis: fake, keyPrefix: 'x' } as never)).toThrow(
+      'unknown option "keyPrefix" in new RedisRateLimiter(spec, options); did you mean "prefix"?',
+    );
+    expect(() => new RedisRateLimiter(spec, { redis: fake, clock: 5 as never })).toThrow(
+      'clock must be an object with now(), got 5',
     );
     expect(() => new RedisRateLimiter(spec, { redis: fake, lease: 10 as never })).toThrow(
-      'lease must be an object ({ batch }), got 10',
+      'lease must be an object, got 10',
     );
     expect(
       () => new RedisRateLimiter(spec, { redis: fake, lease: { batch: '2' as never } }),
-    ).toThrow('lease.batch must be a number, got "2"');
+    ).toThrow('lease.batch must be an integer, got "2"');
     expect(
       () =>
         new RedisRateLimiter(spec, { redis: fake, lease: { batch: 2, maxAgeMs: '9' as never } }),
@@ -127,8 +133,8 @@ describe('RedisRateLimiter options', () => {
       channels.storeError.unsubscribe(listen);
     }
     expect(events).toEqual([
-      { limiter: 'open', key: 'a', error: down, answeredBy: 'fail-open' },
-      { limiter: 'closed', key: 'b', error: down, answeredBy: 'fail-closed' },
+      { name: 'open', key: 'a', error: down, answeredBy: 'fail-open' },
+      { name: 'closed', key: 'b', error: down, answeredBy: 'fail-closed' },
     ]);
   });
 });

@@ -2,6 +2,16 @@
  * The factories that validate an algorithm's parameters and build its frozen spec, and
  * `policyOf`, which turns a spec into the quota a limiter advertises in `RateLimit-Policy`.
  */
+
+import {
+  checkInteger,
+  checkKnownKeys,
+  checkObject,
+  checkString,
+  describeValue,
+  rangeError,
+  typeError,
+} from '@bulwark/kernel';
 import type {
   AlgorithmSpec,
   FixedWindowSpec,
@@ -12,7 +22,7 @@ import type {
   SlidingWindowLogSpec,
   TokenBucketSpec,
 } from '../types.js';
-import { integer, nonEmptyString, options, positive, show } from '../validate.js';
+import { positive } from '../validate.js';
 
 /** Options of {@link tokenBucket}. */
 export interface TokenBucketOptions {
@@ -48,6 +58,22 @@ export interface GcraOptions {
   burst?: number;
 }
 
+const TOKEN_BUCKET_KEYS: ReadonlySet<string> = new Set(['capacity', 'refillPerSecond']);
+const LEAKY_BUCKET_KEYS: ReadonlySet<string> = new Set(['capacity', 'leakPerSecond']);
+const WINDOW_KEYS: ReadonlySet<string> = new Set(['limit', 'windowMs']);
+const GCRA_KEYS: ReadonlySet<string> = new Set(['limit', 'periodMs', 'burst']);
+
+// The options object of factory `where`, checked for its type and for unknown keys. A spec built by
+// hand and passed through `validateSpec` also has its `kind`, which the factory then ignores.
+function optionsOf<T extends object>(where: string, value: unknown, known: ReadonlySet<string>): T {
+  const o = checkObject<T>(`${where} options`, value);
+  if ('kind' in o) {
+    const { kind: _kind, ...rest } = o as T & { kind: unknown };
+    checkKnownKeys(rest, known, `${where}(options)`);
+  } else checkKnownKeys(o, known, `${where}(options)`);
+  return o;
+}
+
 // Keeps every intermediate of the integer algorithms exact in doubles.
 const EXACT = Number.MAX_SAFE_INTEGER;
 
@@ -56,18 +82,20 @@ const EXACT = Number.MAX_SAFE_INTEGER;
 const MAX_QUOTA = 999_999_999_999_999;
 
 function quotaLimit(value: unknown): number {
-  const limit = integer('limit', value, 1);
+  const limit = checkInteger('limit', value, 1);
   if (limit > MAX_QUOTA)
-    throw new RangeError(
-      `limit must be an integer between 1 and ${MAX_QUOTA} (the largest Structured Field Integer), got ${limit}`,
+    rangeError(
+      'limit',
+      `an integer between 1 and ${MAX_QUOTA} (the largest Structured Field Integer)`,
+      limit,
     );
   return limit;
 }
 
 // Buckets count in thousandths of a unit, so capacity * 1000 must stay exact.
 function capacity(value: unknown): number {
-  const c = integer('capacity', value, 1);
-  if (c > 2 ** 40) throw new RangeError(`capacity must be an integer <= 2^40, got ${c}`);
+  const c = checkInteger('capacity', value, 1);
+  if (c > 2 ** 40) rangeError('capacity', 'an integer <= 2^40', c);
   return c;
 }
 
@@ -76,7 +104,7 @@ function bucketRate(name: string, value: unknown, capacity: number): number {
   const r = positive(name, value);
   if ((capacity * 1000) / r > EXACT)
     throw new RangeError(
-      `${name} must be at least capacity * 1000 / (2^53 - 1) = ${(capacity * 1000) / EXACT}, got ${show(r)}`,
+      `${name} must be at least capacity * 1000 / (2^53 - 1) = ${(capacity * 1000) / EXACT}, got ${describeValue(r)}`,
     );
   return r;
 }
@@ -87,7 +115,7 @@ function bucketRate(name: string, value: unknown, capacity: number): number {
  * @throws TypeError / RangeError naming the bad option.
  */
 export function tokenBucket(opts: TokenBucketOptions): TokenBucketSpec {
-  const o = options<TokenBucketOptions>('tokenBucket options', opts);
+  const o = optionsOf<TokenBucketOptions>('tokenBucket', opts, TOKEN_BUCKET_KEYS);
   const c = capacity(o.capacity);
   return Object.freeze({
     kind: 'token-bucket',
@@ -102,7 +130,7 @@ export function tokenBucket(opts: TokenBucketOptions): TokenBucketSpec {
  * @throws TypeError / RangeError naming the bad option.
  */
 export function leakyBucket(opts: LeakyBucketOptions): LeakyBucketSpec {
-  const o = options<LeakyBucketOptions>('leakyBucket options', opts);
+  const o = optionsOf<LeakyBucketOptions>('leakyBucket', opts, LEAKY_BUCKET_KEYS);
   const c = capacity(o.capacity);
   return Object.freeze({
     kind: 'leaky-bucket',
@@ -116,11 +144,11 @@ export function leakyBucket(opts: LeakyBucketOptions): LeakyBucketSpec {
  * @throws TypeError / RangeError naming the bad option.
  */
 export function fixedWindow(opts: WindowOptions): FixedWindowSpec {
-  const o = options<WindowOptions>('fixedWindow options', opts);
+  const o = optionsOf<WindowOptions>('fixedWindow', opts, WINDOW_KEYS);
   return Object.freeze({
     kind: 'fixed-window',
     limit: quotaLimit(o.limit),
-    windowMs: integer('windowMs', o.windowMs, 1),
+    windowMs: checkInteger('windowMs', o.windowMs, 1),
   });
 }
 
@@ -129,11 +157,11 @@ export function fixedWindow(opts: WindowOptions): FixedWindowSpec {
  * @throws TypeError / RangeError naming the bad option.
  */
 export function slidingWindowLog(opts: WindowOptions): SlidingWindowLogSpec {
-  const o = options<WindowOptions>('slidingWindowLog options', opts);
+  const o = optionsOf<WindowOptions>('slidingWindowLog', opts, WINDOW_KEYS);
   return Object.freeze({
     kind: 'sliding-window-log',
     limit: quotaLimit(o.limit),
-    windowMs: integer('windowMs', o.windowMs, 1),
+    windowMs: checkInteger('windowMs', o.windowMs, 1),
   });
 }
 
@@ -143,9 +171,9 @@ export function slidingWindowLog(opts: WindowOptions): SlidingWindowLogSpec {
  * @throws TypeError / RangeError naming the bad option.
  */
 export function slidingWindowCounter(opts: WindowOptions): SlidingWindowCounterSpec {
-  const o = options<WindowOptions>('slidingWindowCounter options', opts);
+  const o = optionsOf<WindowOptions>('slidingWindowCounter', opts, WINDOW_KEYS);
   const limit = quotaLimit(o.limit);
-  const windowMs = integer('windowMs', o.windowMs, 1);
+  const windowMs = checkInteger('windowMs', o.windowMs, 1);
   if (limit * windowMs > EXACT)
     throw new RangeError(
       `limit * windowMs must be <= ${EXACT}, got limit ${limit} and windowMs ${windowMs}`,
@@ -158,10 +186,10 @@ export function slidingWindowCounter(opts: WindowOptions): SlidingWindowCounterS
  * @throws TypeError / RangeError naming the bad option.
  */
 export function gcra(opts: GcraOptions): GcraSpec {
-  const o = options<GcraOptions>('gcra options', opts);
+  const o = optionsOf<GcraOptions>('gcra', opts, GCRA_KEYS);
   const limit = quotaLimit(o.limit);
-  const periodMs = integer('periodMs', o.periodMs, 1);
-  const burst = integer('burst', o.burst ?? 0, 0);
+  const periodMs = checkInteger('periodMs', o.periodMs, 1);
+  const burst = checkInteger('burst', o.burst ?? 0, 0);
   if (limit + burst > MAX_QUOTA)
     throw new RangeError(
       `limit + burst must be <= ${MAX_QUOTA} (the largest Structured Field Integer), got limit ${limit} and burst ${burst}`,
@@ -193,9 +221,7 @@ export function validateSpec(spec: AlgorithmSpec): AlgorithmSpec {
     case 'gcra':
       return gcra(spec);
     default:
-      throw new TypeError(
-        `spec must be built by one of the algorithm factories, got ${show(spec)}`,
-      );
+      return typeError('spec', 'built by one of the algorithm factories', spec);
   }
 }
 
@@ -207,7 +233,7 @@ export function validateSpec(spec: AlgorithmSpec): AlgorithmSpec {
  * - GCRA: `limit + burst` per `periodMs` (the most any half-open interval of `periodMs` admits).
  */
 export function policyOf(spec: AlgorithmSpec, name = 'default'): RateLimitPolicy {
-  nonEmptyString('name', name);
+  checkString('name', name);
   switch (spec?.kind) {
     case 'token-bucket':
       return Object.freeze({
@@ -228,8 +254,6 @@ export function policyOf(spec: AlgorithmSpec, name = 'default'): RateLimitPolicy
     case 'gcra':
       return Object.freeze({ name, limit: spec.limit + spec.burst, windowMs: spec.periodMs });
     default:
-      throw new TypeError(
-        `spec must be built by one of the algorithm factories, got ${show(spec)}`,
-      );
+      return typeError('spec', 'built by one of the algorithm factories', spec);
   }
 }

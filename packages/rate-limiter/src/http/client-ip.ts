@@ -15,7 +15,7 @@
  *   header on every request.
  */
 
-import { show } from '../validate.js';
+import { describeValue } from '@bulwark/kernel';
 
 /** How far `X-Forwarded-For` is trusted; see the module comment. */
 export type TrustProxy = boolean | number;
@@ -25,7 +25,9 @@ export function checkTrustProxy(value: unknown): TrustProxy {
   if (value === undefined) return false;
   if (typeof value === 'boolean') return value;
   if (typeof value !== 'number') {
-    throw new TypeError(`trustProxy must be a boolean or an integer >= 0, got ${show(value)}`);
+    throw new TypeError(
+      `trustProxy must be a boolean or an integer >= 0, got ${describeValue(value)}`,
+    );
   }
   if (!Number.isInteger(value) || value < 0) {
     throw new RangeError(`trustProxy must be a boolean or an integer >= 0, got ${value}`);

@@ -8,8 +8,8 @@
  * key function) that returns a promise makes `check` return one.
  */
 
+import { checkKnownKeys, describeValue } from '@bulwark/kernel';
 import type { Decision, RateLimiter } from '../types.js';
-import { show } from '../validate.js';
 import { checkTrustProxy, type TrustProxy } from './client-ip.js';
 import { limiterHeaders, listPolicy, rateLimitItem, retryAfterSeconds } from './headers.js';
 
@@ -53,6 +53,19 @@ export interface GateOptions<Req> {
   /** What to do when a limiter throws or rejects. Default `'allow'` (fail-open). */
   onError?: ErrorAction | ((error: unknown, req: Req) => ErrorAction);
 }
+
+/** The names of {@link GateOptions}; each adapter adds its own (`onLimited`). */
+export const GATE_OPTIONS: readonly string[] = [
+  'limiter',
+  'key',
+  'trustProxy',
+  'cost',
+  'skip',
+  'headers',
+  'onError',
+];
+
+const GATE_KNOWN: ReadonlySet<string> = new Set(GATE_OPTIONS);
 
 /** The result of consuming for one request; the adapter writes it to the response. */
 export class Verdict {
@@ -107,7 +120,7 @@ function checkLimiterSet(value: unknown, what: string): LimiterSet {
     if (value.length === 0) throw new RangeError(`${what} must not be an empty list`);
     for (const item of value) {
       if (!isLimiter(item)) {
-        throw new TypeError(`${what} must hold RateLimiter objects, got ${show(item)}`);
+        throw new TypeError(`${what} must hold RateLimiter objects, got ${describeValue(item)}`);
       }
       limiterHeaders(item); // fails now on a policy name that cannot go into a header
     }
@@ -115,7 +128,7 @@ function checkLimiterSet(value: unknown, what: string): LimiterSet {
   }
   if (!isLimiter(value)) {
     throw new TypeError(
-      `${what} must be a RateLimiter, a list of them or a function, got ${show(value)}`,
+      `${what} must be a RateLimiter, a list of them or a function, got ${describeValue(value)}`,
     );
   }
   limiterHeaders(value);
@@ -124,8 +137,9 @@ function checkLimiterSet(value: unknown, what: string): LimiterSet {
 
 function checkCost(value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    if (typeof value !== 'number') throw new TypeError(`cost must be a number, got ${show(value)}`);
-    throw new RangeError(`cost must be an integer >= 1, got ${show(value)}`);
+    if (typeof value !== 'number')
+      throw new TypeError(`cost must be a number, got ${describeValue(value)}`);
+    throw new RangeError(`cost must be an integer >= 1, got ${describeValue(value)}`);
   }
   return value;
 }
@@ -144,7 +158,7 @@ function checkCostFits(cost: number, limiters: LimiterSet): void {
 
 function checkFunction(value: unknown, name: string): void {
   if (value !== undefined && typeof value !== 'function') {
-    throw new TypeError(`${name} must be a function, got ${show(value)}`);
+    throw new TypeError(`${name} must be a function, got ${describeValue(value)}`);
   }
 }
 
@@ -153,7 +167,7 @@ const ERROR_ACTIONS: readonly unknown[] = ['allow', 'deny', 'throw'];
 function checkErrorAction(value: unknown, name: string): ErrorAction {
   if (!ERROR_ACTIONS.includes(value)) {
     throw new TypeError(
-      `${name} must be 'allow', 'deny', 'throw' or a function, got ${show(value)}`,
+      `${name} must be 'allow', 'deny', 'throw' or a function, got ${describeValue(value)}`,
     );
   }
   return value as ErrorAction;
@@ -175,10 +189,20 @@ export class Gate<Req> {
   /** The validated `trustProxy` option, for the adapter's default key. */
   readonly trustProxy: TrustProxy;
 
-  constructor(options: GateOptions<Req>, defaultKey: (req: Req, trustProxy: TrustProxy) => string) {
+  /**
+   * @param where The adapter's call, for the unknown-option error (`rateLimit(options)`).
+   * @param known Every option name the adapter accepts: {@link GATE_OPTIONS} and its own.
+   */
+  constructor(
+    options: GateOptions<Req>,
+    defaultKey: (req: Req, trustProxy: TrustProxy) => string,
+    where = 'rate limit options',
+    known: ReadonlySet<string> = GATE_KNOWN,
+  ) {
     if (options === null || typeof options !== 'object') {
-      throw new TypeError(`options must be an object, got ${show(options)}`);
+      throw new TypeError(`options must be an object, got ${describeValue(options)}`);
     }
+    checkKnownKeys(options, known, where);
     const { limiter, key, trustProxy, cost, skip, headers, onError } = options;
     if (typeof limiter === 'function') {
       this.#limiter = limiter;
@@ -208,7 +232,7 @@ export class Gate<Req> {
     }
     this.#skip = skip;
     if (headers !== undefined && typeof headers !== 'boolean') {
-      throw new TypeError(`headers must be a boolean, got ${show(headers)}`);
+      throw new TypeError(`headers must be a boolean, got ${describeValue(headers)}`);
     }
     this.#headers = headers !== false;
     this.#onError =
@@ -242,12 +266,14 @@ export class Gate<Req> {
     if (isThenable(key)) {
       return Promise.resolve(key).then((resolved) => {
         if (typeof resolved !== 'string' || resolved === '') {
-          throw new TypeError(`key(req) must resolve to a non-empty string, got ${show(resolved)}`);
+          throw new TypeError(
+            `key(req) must resolve to a non-empty string, got ${describeValue(resolved)}`,
+          );
         }
         return this.#consume(req, limiters, resolved, cost);
       });
     }
-    throw new TypeError(`key(req) must return a non-empty string, got ${show(key)}`);
+    throw new TypeError(`key(req) must return a non-empty string, got ${describeValue(key)}`);
   }
 
   #consume(req: Req, limiters: LimiterSet, key: string, cost: number): Outcome | Promise<Outcome> {

@@ -3,29 +3,35 @@
  * step function. Synchronous; a call allocates only the returned decision (and a state object
  * the first time a key is admitted).
  */
+
+import {
+  type Clock,
+  checkClock,
+  checkInteger,
+  checkKnownKeys,
+  checkObject,
+  checkString,
+  describeValue,
+  systemClock,
+} from '@bulwark/kernel';
 import { type Algorithm, algorithmFor } from '../algorithms/index.js';
 import { policyOf, validateSpec } from '../algorithms/specs.js';
 import { channels, type EvictEvent, type LimitedEvent } from '../channels.js';
-import type { AlgorithmSpec, Decision, RateLimiter, RateLimitPolicy } from '../types.js';
-import {
-  badCost,
-  badKey,
-  clockOption,
-  integer,
-  nonEmptyString,
-  options,
-  show,
-} from '../validate.js';
-
-/** A source of time in ms. The limiter floors it to whole ms. */
-export interface Clock {
-  /** The current time in ms (floored to whole ms by the limiter). */
-  now(): number;
-}
+import type {
+  AlgorithmSpec,
+  Decision,
+  RateLimiter,
+  RateLimiterStats,
+  RateLimitPolicy,
+} from '../types.js';
+import { badCost, badKey } from '../validate.js';
 
 /** Options of {@link MemoryRateLimiter}. All are optional. */
 export interface MemoryRateLimiterOptions {
-  /** Source of time in ms. Default `Date` (`Date.now()`, so windows align with Redis `TIME`). */
+  /**
+   * Source of time in ms, floored to whole ms. Default the kernel's `systemClock`: monotonic ms on
+   * the Unix epoch, so fixed windows line up with those of a Redis limiter (Redis `TIME`).
+   */
   clock?: Clock;
   /** Most keys held at once. Integer >= 1, default 100 000. See the class for what happens past it. */
   maxKeys?: number;
@@ -33,23 +39,10 @@ export interface MemoryRateLimiterOptions {
   name?: string;
 }
 
-/** A snapshot from {@link MemoryRateLimiter.stats}. */
-export interface MemoryRateLimiterStats {
-  /** Keys held now. */
-  keys: number;
-  /** The `maxKeys` option. */
-  maxKeys: number;
-  /** `consume` calls admitted. */
-  allowed: number;
-  /** `consume` calls denied. */
-  limited: number;
-  /** Idle keys dropped (they carried no information; dropping them changes no decision). */
-  droppedIdle: number;
-  /** Keys with usage forced out because `maxKeys` was reached (each one forgot its usage). */
-  evicted: number;
-}
+/** A snapshot from {@link MemoryRateLimiter.stats}: the fields every limiter reports. */
+export type MemoryRateLimiterStats = RateLimiterStats;
 
-const dateClock: Clock = Date;
+const OPTIONS: ReadonlySet<string> = new Set(['clock', 'maxKeys', 'name']);
 
 /**
  * A rate limiter in process memory, for any algorithm spec. Decisions are synchronous.
@@ -63,7 +56,7 @@ const dateClock: Clock = Date;
  * forgets its usage, so its next request is judged as a fresh key's; `stats().evicted` counts these
  * and `bulwark:rate-limiter:evict` reports each one. Size `maxKeys` above your active key count.
  */
-export class MemoryRateLimiter implements RateLimiter {
+export class MemoryRateLimiter implements RateLimiter, AsyncDisposable {
   /** The quota this limiter advertises (see `policyOf`). */
   readonly policy: RateLimitPolicy;
   /** The algorithm spec this limiter runs. */
@@ -77,7 +70,7 @@ export class MemoryRateLimiter implements RateLimiter {
   readonly #fresh: unknown;
   #scratch: unknown;
   #allowed = 0;
-  #limited = 0;
+  #rejected = 0;
   #droppedIdle = 0;
   #evicted = 0;
   #tick = 0;
@@ -91,14 +84,15 @@ export class MemoryRateLimiter implements RateLimiter {
    */
   constructor(spec: AlgorithmSpec, opts: MemoryRateLimiterOptions = {}) {
     spec = validateSpec(spec);
-    const o = options<MemoryRateLimiterOptions>('options', opts);
-    const name = nonEmptyString('name', o.name ?? 'default');
+    const o = checkObject<MemoryRateLimiterOptions>('options', opts);
+    checkKnownKeys(o, OPTIONS, 'new MemoryRateLimiter(spec, options)');
+    const name = checkString('name', o.name ?? 'default');
     this.policy = policyOf(spec, name);
     this.spec = spec;
     this.#algo = algorithmFor(spec);
     this.#limit = this.#algo.limitOf(spec);
-    this.#clock = o.clock === undefined ? dateClock : clockOption<Clock>('clock', o.clock);
-    this.#maxKeys = integer('maxKeys', o.maxKeys ?? 100_000, 1);
+    this.#clock = o.clock === undefined ? systemClock : checkClock<Clock>('clock', o.clock);
+    this.#maxKeys = checkInteger('maxKeys', o.maxKeys ?? 100_000, 1);
     this.#fresh = this.#algo.fresh(spec);
     this.#scratch = this.#algo.fresh(spec);
     this.#newSinceScan = this.#maxKeys;
@@ -139,9 +133,9 @@ export class MemoryRateLimiter implements RateLimiter {
     }
     if (decision.allowed) this.#allowed++;
     else {
-      this.#limited++;
+      this.#rejected++;
       if (channels.limited.hasSubscribers) {
-        const event: LimitedEvent = { limiter: this.policy.name, key, cost, decision };
+        const event: LimitedEvent = { name: this.policy.name, key, cost, decision };
         channels.limited.publish(event);
       }
     }
@@ -190,13 +184,32 @@ export class MemoryRateLimiter implements RateLimiter {
   /** A snapshot of counters and size. */
   stats(): MemoryRateLimiterStats {
     return {
-      keys: this.#states.size,
-      maxKeys: this.#maxKeys,
+      name: this.policy.name,
       allowed: this.#allowed,
-      limited: this.#limited,
+      rejected: this.#rejected,
+      keys: this.#states.size,
       droppedIdle: this.#droppedIdle,
       evicted: this.#evicted,
     };
+  }
+
+  /** The `maxKeys` option: most keys held at once. */
+  get maxKeys(): number {
+    return this.#maxKeys;
+  }
+
+  /**
+   * Shuts the limiter down: forgets every key. It holds no timer or connection, so nothing else is
+   * left to release; a later call starts from fresh keys.
+   */
+  close(): void {
+    this.clear();
+  }
+
+  /** `close()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return Promise.resolve();
   }
 
   #insert(key: string, state: unknown): void {
@@ -212,7 +225,7 @@ export class MemoryRateLimiter implements RateLimiter {
         states.delete(oldest);
         this.#evicted++;
         if (channels.evict.hasSubscribers) {
-          const event: EvictEvent = { limiter: this.policy.name, key: oldest };
+          const event: EvictEvent = { name: this.policy.name, key: oldest };
           channels.evict.publish(event);
         }
       }
@@ -240,6 +253,6 @@ export class MemoryRateLimiter implements RateLimiter {
 
   /** For `console.log`. */
   toString(): string {
-    return `MemoryRateLimiter(${this.spec.kind}, ${show(this.policy.name)})`;
+    return `MemoryRateLimiter(${this.spec.kind}, ${describeValue(this.policy.name)})`;
   }
 }

@@ -3,27 +3,33 @@
  * request wait for its slot in a steady outflow of `leakPerSecond` units per second per key.
  */
 
+import {
+  checkClock,
+  checkInteger,
+  checkKnownKeys,
+  checkObject,
+  checkSignal,
+  checkString,
+  QueueFullError,
+  systemClock,
+  type TimerClock,
+  typeError,
+} from '@bulwark/kernel';
 import { leakyBucket } from '../algorithms/specs.js';
 import { channels, type QueueFullEvent } from '../channels.js';
+import { ShaperClosedError } from '../errors.js';
 import type { LeakyBucketSpec } from '../types.js';
-import { clockOption, integer, nonEmptyString, options, show } from '../validate.js';
-
-/** The clock a shaper needs: time in ms and timers (a `FakeClock` in tests). */
-export interface TimerClock {
-  /** The current time in ms (fractions allowed). */
-  now(): number;
-  /** Calls `callback` after `ms` ms; returns a handle for `clearTimeout`. */
-  setTimeout(callback: () => void, ms: number): unknown;
-  /** Cancels a timer set by `setTimeout`. */
-  clearTimeout(handle: unknown): void;
-}
+import { badCost, badKey } from '../validate.js';
 
 /** Options of {@link LeakyBucketShaper}. All are optional. */
 export interface LeakyBucketShaperOptions {
-  /** Time and timers. Default: `performance.now()` and the global `setTimeout`/`clearTimeout`. */
+  /** Time and timers. Default the kernel's `systemClock` (monotonic ms, the global timers). */
   clock?: TimerClock;
-  /** Most units waiting per key; a request past it is rejected. Integer >= 1, default `capacity`. */
-  maxQueue?: number;
+  /**
+   * Most units allowed to wait per key; a request past it is rejected with `QueueFullError`.
+   * Integer >= 1, default `capacity`.
+   */
+  maxWaiting?: number;
   /** Name in errors and events. Default `'default'`. */
   name?: string;
 }
@@ -32,7 +38,7 @@ export interface LeakyBucketShaperOptions {
 export interface ScheduleOptions {
   /** Aborting removes the request from the queue and rejects it with `signal.reason`. */
   signal?: AbortSignal;
-  /** Units the request takes from the outflow. Integer in `[1, maxQueue]`, default 1. */
+  /** Units the request takes from the outflow. Integer in `[1, maxWaiting]`, default 1. */
   cost?: number;
 }
 
@@ -44,78 +50,35 @@ export interface ScheduleOptions {
 export function scheduleArgs(
   key: unknown,
   opts: unknown,
-  maxQueue: number,
+  maxWaiting: number,
 ): { signal: AbortSignal | undefined; cost: number } {
-  if (typeof key !== 'string' || key.length === 0)
-    throw new TypeError(`key must be a non-empty string, got ${show(key)}`);
-  if (typeof opts !== 'object' || opts === null)
-    throw new TypeError(`schedule options must be an object, got ${show(opts)}`);
+  if (typeof key !== 'string' || key.length === 0) badKey(key);
+  checkKnownKeys(checkObject('schedule options', opts), SCHEDULE_OPTIONS, 'schedule(key, options)');
   const { signal, cost = 1 } = opts as ScheduleOptions;
-  if (!(Number.isInteger(cost) && cost >= 1 && cost <= maxQueue)) {
-    if (typeof cost !== 'number') throw new TypeError(`cost must be a number, got ${show(cost)}`);
-    throw new RangeError(
-      `cost must be an integer between 1 and ${maxQueue} (maxQueue), got ${show(cost)}`,
-    );
-  }
-  if (signal !== undefined && !(signal instanceof AbortSignal))
-    throw new TypeError(`signal must be an AbortSignal, got ${show(signal)}`);
-  return { signal, cost };
+  if (!(Number.isInteger(cost) && cost >= 1 && cost <= maxWaiting))
+    badCost(cost, maxWaiting, 'maxWaiting');
+  return { signal: checkSignal('signal', signal), cost };
 }
+
+const SCHEDULE_OPTIONS: ReadonlySet<string> = new Set(['signal', 'cost']);
+const OPTIONS: ReadonlySet<string> = new Set(['clock', 'maxWaiting', 'name']);
 
 /** A snapshot from {@link LeakyBucketShaper.stats}. */
 export interface LeakyBucketShaperStats {
+  /** The shaper's name. */
+  name: string;
   /** Keys with state (waiting requests, or an outflow slot still in the future). */
   keys: number;
   /** Requests waiting, over all keys. */
   waiting: number;
   /** Units waiting, over all keys. */
-  queuedUnits: number;
+  waitingUnits: number;
   /** Requests released (resolved). */
   released: number;
   /** Requests rejected with {@link QueueFullError}. */
   rejected: number;
   /** Requests rejected by their abort signal or by `close()`. */
   aborted: number;
-}
-
-/** Rejection of {@link LeakyBucketShaper.schedule} when the key's queue cannot take the request. */
-export class QueueFullError extends Error {
-  /** Always `'QueueFullError'`. */
-  override readonly name = 'QueueFullError';
-  /** The key whose queue was full. */
-  readonly key: string;
-  /** The cost of the rejected request. */
-  readonly cost: number;
-  /** Units already waiting for the key. */
-  readonly queued: number;
-  /** The bound. */
-  readonly maxQueue: number;
-
-  constructor(key: string, cost: number, queued: number, maxQueue: number) {
-    super(
-      `queue for key ${JSON.stringify(key)} is full: ${queued} of ${maxQueue} units waiting, cannot add ${cost}`,
-    );
-    this.key = key;
-    this.cost = cost;
-    this.queued = queued;
-    this.maxQueue = maxQueue;
-  }
-}
-
-/**
- * Rejection of a shaper's `schedule` once `close()` was called (as a pool rejects after
- * `drain()`), and the default reason the requests still waiting at the close are rejected with.
- */
-export class ShaperClosedError extends Error {
-  /** Always `'ShaperClosedError'`. */
-  override readonly name = 'ShaperClosedError';
-  /** The shaper's name. */
-  readonly shaper: string;
-
-  constructor(shaper: string) {
-    super(`shaper ${JSON.stringify(shaper)} closed`);
-    this.shaper = shaper;
-  }
 }
 
 interface Waiter {
@@ -139,36 +102,30 @@ interface KeyQueue {
   timer: unknown;
 }
 
-const defaultClock: TimerClock = {
-  now: () => performance.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
-
 /**
  * Leaky bucket as a shaper. Each key has an outflow of `leakPerSecond` units per second: a request
  * of `cost` occupies the outflow for `cost * 1000 / leakPerSecond` ms. `schedule` resolves when
  * the request's slot comes: at once when the key's outflow is free and nobody waits, else when
- * every request ahead of it (FIFO per key) has had its slot. At most `maxQueue` units wait per key;
+ * every request ahead of it (FIFO per key) has had its slot. At most `maxWaiting` units wait per key;
  * a request that would go past it is rejected with {@link QueueFullError} (it is not queued).
  * An aborted request leaves the queue, and those behind it move up.
  *
  * Slots are computed in fractional ms and timers are set to the next whole ms, so consecutive
  * releases of one key are at least `cost * 1000 / leakPerSecond - 1` ms apart and never drift.
  */
-export class LeakyBucketShaper implements Disposable {
+export class LeakyBucketShaper implements Disposable, AsyncDisposable {
   /** The spec this shaper runs. */
   readonly spec: LeakyBucketSpec;
   /** The name in errors and events. */
   readonly name: string;
 
   readonly #clock: TimerClock;
-  readonly #maxQueue: number;
+  readonly #maxWaiting: number;
   readonly #msPerUnit: number;
   readonly #keys = new Map<string, KeyQueue>();
   #sweepAt = 1024;
   #waiting = 0;
-  #queuedUnits = 0;
+  #waitingUnits = 0;
   #released = 0;
   #rejected = 0;
   #aborted = 0;
@@ -180,27 +137,26 @@ export class LeakyBucketShaper implements Disposable {
    */
   constructor(spec: LeakyBucketSpec, opts: LeakyBucketShaperOptions = {}) {
     if (spec?.kind !== 'leaky-bucket')
-      throw new TypeError(`spec must be a leakyBucket(...) spec, got ${show(spec?.kind ?? spec)}`);
-    const o = options<LeakyBucketShaperOptions>('options', opts);
+      typeError('spec', 'a leakyBucket(...) spec', spec?.kind ?? spec);
+    const o = checkObject<LeakyBucketShaperOptions>('options', opts);
+    checkKnownKeys(o, OPTIONS, 'new LeakyBucketShaper(spec, options)');
     this.spec = leakyBucket(spec);
-    this.name = nonEmptyString('name', o.name ?? 'default');
-    const clock = o.clock === undefined ? defaultClock : clockOption<TimerClock>('clock', o.clock);
-    if (typeof clock.setTimeout !== 'function' || typeof clock.clearTimeout !== 'function')
-      throw new TypeError('clock must have now(), setTimeout() and clearTimeout()');
-    this.#clock = clock;
-    this.#maxQueue = integer('maxQueue', o.maxQueue ?? spec.capacity, 1);
+    this.name = checkString('name', o.name ?? 'default');
+    this.#clock =
+      o.clock === undefined ? systemClock : checkClock<TimerClock>('clock', o.clock, true);
+    this.#maxWaiting = checkInteger('maxWaiting', o.maxWaiting ?? spec.capacity, 1);
     this.#msPerUnit = 1000 / spec.leakPerSecond;
   }
 
   /**
    * Waits for `key`'s next steady outflow slot.
-   * @returns A promise resolving at the slot; rejecting with {@link QueueFullError} when `maxQueue`
-   *   units already wait, with `signal.reason` on abort, or with {@link ShaperClosedError} once
+   * @returns A promise resolving at the slot; rejecting with `QueueFullError` when `maxWaiting`
+   *   units already wait, with `signal.reason` on abort, or with `ShaperClosedError` once
    *   `close()` was called (nothing is scheduled then).
    * @throws TypeError / RangeError (synchronously) for a bad key or cost.
    */
   schedule(key: string, opts: ScheduleOptions = {}): Promise<void> {
-    const { signal, cost } = scheduleArgs(key, opts, this.#maxQueue);
+    const { signal, cost } = scheduleArgs(key, opts, this.#maxWaiting);
     if (this.#closed) return Promise.reject(new ShaperClosedError(this.name));
     if (signal?.aborted) {
       this.#aborted++;
@@ -218,13 +174,15 @@ export class LeakyBucketShaper implements Disposable {
       this.#released++;
       return Promise.resolve();
     }
-    if (q.queued + cost > this.#maxQueue) {
+    if (q.queued + cost > this.#maxWaiting) {
       this.#rejected++;
       if (channels.queueFull.hasSubscribers) {
-        const event: QueueFullEvent = { shaper: this.name, key, cost, queued: q.queued };
+        const event: QueueFullEvent = { name: this.name, key, cost, waiting: q.queued };
         channels.queueFull.publish(event);
       }
-      return Promise.reject(new QueueFullError(key, cost, q.queued, this.#maxQueue));
+      return Promise.reject(
+        new QueueFullError(this.#maxWaiting, `queue of key ${JSON.stringify(key)}`),
+      );
     }
     const queue = q;
     return new Promise<void>((resolve, reject) => {
@@ -242,7 +200,7 @@ export class LeakyBucketShaper implements Disposable {
       queue.tail = w;
       queue.queued += cost;
       this.#waiting++;
-      this.#queuedUnits += cost;
+      this.#waitingUnits += cost;
       if (signal) {
         w.onAbort = () => this.#abort(queue, w, signal.reason);
         signal.addEventListener('abort', w.onAbort, { once: true });
@@ -254,9 +212,10 @@ export class LeakyBucketShaper implements Disposable {
   /** A snapshot of counters. */
   stats(): LeakyBucketShaperStats {
     return {
+      name: this.name,
       keys: this.#keys.size,
       waiting: this.#waiting,
-      queuedUnits: this.#queuedUnits,
+      waitingUnits: this.#waitingUnits,
       released: this.#released,
       rejected: this.#rejected,
       aborted: this.#aborted,
@@ -264,8 +223,9 @@ export class LeakyBucketShaper implements Disposable {
   }
 
   /**
-   * Rejects every waiting request with `reason` (default a {@link ShaperClosedError}) and clears
-   * timers. From then on `schedule` rejects with {@link ShaperClosedError} and arms no timer.
+   * Rejects every waiting request with `reason` (default a `ShaperClosedError`, code
+   * `BULWARK_RATE_LIMITER_CLOSED`) and clears timers. From then on `schedule` rejects with
+   * `ShaperClosedError` and arms no timer.
    */
   close(reason: unknown = new ShaperClosedError(this.name)): void {
     this.#closed = true;
@@ -282,12 +242,18 @@ export class LeakyBucketShaper implements Disposable {
     }
     this.#keys.clear();
     this.#waiting = 0;
-    this.#queuedUnits = 0;
+    this.#waitingUnits = 0;
   }
 
   /** `close()`. */
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  /** `close()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return Promise.resolve();
   }
 
   #arm(q: KeyQueue, now: number): void {
@@ -308,7 +274,7 @@ export class LeakyBucketShaper implements Disposable {
       else q.tail = undefined;
       q.queued -= w.cost;
       this.#waiting--;
-      this.#queuedUnits -= w.cost;
+      this.#waitingUnits -= w.cost;
       q.nextAt = slot + w.cost * this.#msPerUnit;
       this.#detach(w);
       this.#released++;
@@ -324,7 +290,7 @@ export class LeakyBucketShaper implements Disposable {
     else q.tail = w.prev;
     q.queued -= w.cost;
     this.#waiting--;
-    this.#queuedUnits -= w.cost;
+    this.#waitingUnits -= w.cost;
     this.#aborted++;
     w.onAbort = undefined;
     if (q.head === undefined && q.timer !== undefined) {

@@ -108,6 +108,11 @@ export class LeaseBook {
     };
   }
 
+  /** Forgets every key's allowance (queued callers still get their answers). */
+  dropAll(): void {
+    for (const lease of this.#leases.values()) lease.allowance = 0;
+  }
+
   /** Forgets the key's allowance (its queued callers still get their answers). */
   drop(key: string): void {
     const lease = this.#leases.get(key);

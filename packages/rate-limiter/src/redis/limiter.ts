@@ -1,11 +1,33 @@
+import {
+  type Clock,
+  checkClock,
+  checkInteger,
+  checkKnownKeys,
+  checkMs,
+  checkObject,
+  checkOnStoreError,
+  checkString,
+  type RedisScript,
+  rangeError,
+  resolveStoreError,
+  type ScriptClient,
+  slotKey,
+  systemClock,
+  typeError,
+} from '@bulwark/kernel';
 import { algorithmFor } from '../algorithms/index.js';
 import { policyOf, validateSpec } from '../algorithms/specs.js';
 import { channels, type StoreErrorEvent } from '../channels.js';
 import type { AlgorithmSpec, Decision, RateLimiter, RateLimitPolicy } from '../types.js';
-import { badCost, badKey, show } from '../validate.js';
+import { badCost, badKey } from '../validate.js';
 import { LeaseBook } from './lease.js';
-import type { RedisRateLimiterOptions, RedisRateLimiterStats, StoreErrorMode } from './options.js';
-import type { RedisClient, ScriptRunner } from './runner.js';
+import type {
+  LeaseOptions,
+  RedisClient,
+  RedisRateLimiterOptions,
+  RedisRateLimiterStats,
+  StoreErrorMode,
+} from './options.js';
 import { scriptFor } from './scripts.js';
 
 /**
@@ -19,17 +41,18 @@ export const storeErrorChannel = channels.storeError;
 // round first).
 type Reply = [number, number, number, number] | [number, number, number, number, number];
 
-// The two commands used.
-interface ScriptClient {
-  evalsha(sha: string, numKeys: 1, ...args: (string | number)[]): Promise<unknown>;
-  eval(source: string, numKeys: 1, ...args: (string | number)[]): Promise<unknown>;
-}
-
-function isNoScript(error: unknown): boolean {
-  return error instanceof Error && error.message.startsWith('NOSCRIPT');
-}
-
 const FAIL_CLOSED_RETRY_MS = 1000;
+
+const OPTIONS: ReadonlySet<string> = new Set([
+  'redis',
+  'name',
+  'prefix',
+  'onStoreError',
+  'insurance',
+  'lease',
+  'clock',
+]);
+const LEASE_OPTIONS: ReadonlySet<string> = new Set(['batch', 'maxAgeMs']);
 
 /**
  * A {@link RateLimiter} whose state lives in Redis, shared by every process using the same
@@ -41,7 +64,7 @@ const FAIL_CLOSED_RETRY_MS = 1000;
  * Every method that talks to Redis answers with a promise; `consume` and `peek` never reject
  * because of Redis (see `onStoreError` and `insurance`); `reset` does reject if Redis fails.
  */
-export class RedisRateLimiter implements RateLimiter {
+export class RedisRateLimiter implements RateLimiter, AsyncDisposable {
   /** What the limiter enforces, for headers. */
   readonly policy: RateLimitPolicy;
   /** The algorithm and its parameters. */
@@ -51,12 +74,14 @@ export class RedisRateLimiter implements RateLimiter {
 
   readonly #redis: RedisClient;
   readonly #client: ScriptClient;
-  readonly #runner: ScriptRunner;
+  readonly #script: RedisScript;
   readonly #limit: number;
   readonly #onStoreError: StoreErrorMode;
   readonly #insurance: RateLimiter | undefined;
-  readonly #now: (() => number) | undefined;
+  readonly #clock: Clock | undefined;
   readonly #lease: LeaseBook | undefined;
+  #allowed = 0;
+  #rejected = 0;
   #roundTrips = 0;
   #storeErrors = 0;
   #insuranceDecisions = 0;
@@ -65,62 +90,43 @@ export class RedisRateLimiter implements RateLimiter {
 
   /** Throws a TypeError or RangeError naming the option when an option is invalid. */
   constructor(spec: AlgorithmSpec, options: RedisRateLimiterOptions) {
-    if (typeof options !== 'object' || options === null)
-      throw new TypeError(`options must be an object, got ${show(options)}`);
-    const redis = options.redis as Partial<RedisClient> | undefined;
+    const o = checkObject<RedisRateLimiterOptions>('options', options);
+    checkKnownKeys(o, OPTIONS, 'new RedisRateLimiter(spec, options)');
+    const redis = o.redis as Partial<RedisClient> | undefined;
     if (!redis || typeof redis.evalsha !== 'function' || typeof redis.eval !== 'function')
-      throw new TypeError(`redis must be an ioredis client, got ${show(options.redis)}`);
-    this.#redis = options.redis;
-    this.#client = options.redis as unknown as ScriptClient;
+      typeError('redis', 'an ioredis client', o.redis);
+    this.#redis = o.redis;
+    this.#client = o.redis as unknown as ScriptClient;
     spec = validateSpec(spec);
     this.spec = spec;
-    const name = options.name ?? 'default';
-    if (typeof name !== 'string' || name.length === 0)
-      throw new TypeError(`name must be a non-empty string, got ${show(name)}`);
-    const prefix = options.prefix ?? `bulwark:rate-limiter:${name}:`;
-    if (typeof prefix !== 'string')
-      throw new TypeError(`prefix must be a string, got ${show(prefix)}`);
-    this.prefix = prefix;
+    const name = checkString('name', o.name ?? 'default');
+    this.prefix = checkString('prefix', o.prefix ?? `bulwark:rate-limiter:${name}:`, true);
     this.policy = policyOf(spec, name);
     // The decisions' limit and the largest cost (GCRA: burst + 1; the policy says limit + burst).
     this.#limit = algorithmFor(spec).limitOf(spec);
-    this.#runner = scriptFor(spec);
-    const onStoreError = options.onStoreError ?? 'fail-open';
-    if (
-      onStoreError !== 'fail-open' &&
-      onStoreError !== 'fail-closed' &&
-      typeof onStoreError !== 'function'
-    )
-      throw new TypeError(
-        `onStoreError must be 'fail-open', 'fail-closed' or a function, got ${show(onStoreError)}`,
-      );
-    this.#onStoreError = onStoreError;
-    const insurance = options.insurance;
+    this.#script = scriptFor(spec);
+    this.#onStoreError = checkOnStoreError<StoreErrorMode>(
+      'onStoreError',
+      o.onStoreError,
+      'fail-open',
+    );
+    const insurance = o.insurance;
     if (
       insurance !== undefined &&
       (typeof insurance !== 'object' ||
         insurance === null ||
         typeof insurance.consume !== 'function')
     )
-      throw new TypeError(`insurance must be a RateLimiter, got ${show(insurance)}`);
+      typeError('insurance', 'a RateLimiter', insurance);
     this.#insurance = insurance;
-    if (options.now !== undefined && typeof options.now !== 'function')
-      throw new TypeError(`now must be a function, got ${show(options.now)}`);
-    this.#now = options.now;
-    if (options.lease !== undefined) {
-      if (typeof options.lease !== 'object' || options.lease === null)
-        throw new TypeError(`lease must be an object ({ batch }), got ${show(options.lease)}`);
-      const { batch, maxAgeMs = 1000 } = options.lease;
-      if (typeof batch !== 'number')
-        throw new TypeError(`lease.batch must be a number, got ${show(batch)}`);
-      if (!Number.isInteger(batch) || batch < 2)
-        throw new RangeError(`lease.batch must be an integer >= 2, got ${batch}`);
-      if (batch > this.#limit)
-        throw new RangeError(`lease.batch must be <= ${this.#limit} (the limit), got ${batch}`);
-      if (typeof maxAgeMs !== 'number')
-        throw new TypeError(`lease.maxAgeMs must be a number, got ${show(maxAgeMs)}`);
-      if (!(maxAgeMs > 0) || !Number.isFinite(maxAgeMs))
-        throw new RangeError(`lease.maxAgeMs must be a finite number > 0, got ${maxAgeMs}`);
+    this.#clock = o.clock === undefined ? undefined : checkClock<Clock>('clock', o.clock);
+    if (o.lease !== undefined) {
+      const lease = checkObject<LeaseOptions>('lease', o.lease);
+      checkKnownKeys(lease, LEASE_OPTIONS, 'lease options');
+      const batch = checkInteger('lease.batch', lease.batch, 2);
+      if (batch > this.#limit) rangeError('lease.batch', `<= ${this.#limit} (the limit)`, batch);
+      const maxAgeMs = checkMs('lease.maxAgeMs', lease.maxAgeMs ?? 1000, true);
+      const clock = this.#clock ?? systemClock;
       this.#lease = new LeaseBook(
         {
           limit: this.#limit,
@@ -129,7 +135,7 @@ export class RedisRateLimiter implements RateLimiter {
         },
         batch,
         maxAgeMs,
-        this.#now ?? Date.now,
+        () => clock.now(),
       );
     }
   }
@@ -165,20 +171,41 @@ export class RedisRateLimiter implements RateLimiter {
   async reset(key: string): Promise<void> {
     this.#checkKey(key);
     this.#lease?.drop(key);
-    await this.#redis.del(`${this.prefix}{${key}}`);
+    await this.#redis.del(slotKey(this.prefix, key));
   }
 
   /** Counters since construction. */
   stats(): RedisRateLimiterStats {
+    const local = this.#lease?.localDecisions ?? 0;
     return {
+      name: this.policy.name,
+      allowed: this.#allowed + local,
+      rejected: this.#rejected,
+      keys: this.#lease?.size ?? 0,
+      droppedIdle: 0,
+      evicted: 0,
       roundTrips: this.#roundTrips,
       storeErrors: this.#storeErrors,
       insuranceDecisions: this.#insuranceDecisions,
       fallbackDecisions: this.#fallbackDecisions,
       healthy: this.#healthy,
-      localDecisions: this.#lease?.localDecisions ?? 0,
-      leasedKeys: this.#lease?.size ?? 0,
+      localDecisions: local,
     };
+  }
+
+  /**
+   * Shuts the limiter down: drops this instance's unspent lease allowances (they were counted in
+   * Redis, so dropping them only admits less). It holds no timer, and the client is the caller's:
+   * it is not closed. Calls made afterwards still work, each one a round trip.
+   */
+  close(): void {
+    this.#lease?.dropAll();
+  }
+
+  /** `close()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return Promise.resolve();
   }
 
   /**
@@ -187,81 +214,56 @@ export class RedisRateLimiter implements RateLimiter {
    * decision is returned instead of a reply.
    */
   async #decideRaw(key: string, cost: number, want: number): Promise<Reply | Decision> {
-    const redisKey = `${this.prefix}{${key}}`;
-    this.#roundTrips++;
-    try {
-      let reply: Reply;
-      try {
-        reply = (await this.#send(true, redisKey, cost, want)) as Reply;
-      } catch (error) {
-        if (!isNoScript(error)) throw error;
-        this.#runner.reloads++;
-        reply = (await this.#send(false, redisKey, cost, want)) as Reply;
-      }
-      this.#healthy = true;
-      return reply;
-    } catch (error) {
-      return this.#storeFailed(error, key, cost);
-    }
-  }
-
-  // The whole non-lease path: one EVALSHA, one decision object (NOSCRIPT and errors off-path).
-  // `cost` 0 is a peek.
-  async #decide(key: string, cost: number): Promise<Decision> {
-    const redisKey = `${this.prefix}{${key}}`;
     this.#roundTrips++;
     let reply: Reply;
     try {
-      reply = (await this.#send(true, redisKey, cost, cost)) as Reply;
+      reply = (await this.#send(key, cost, want)) as Reply;
     } catch (error) {
-      return this.#recover(error, redisKey, key, cost);
+      return this.#storeFailed(error, key, cost);
+    }
+    this.#healthy = true;
+    // A grant becomes the lease book's own decision; a refusal comes back through #answer.
+    if (reply[0] === 1) this.#allowed++;
+    return reply;
+  }
+
+  // The whole non-lease path: one EVALSHA, one decision object (errors off-path). `cost` 0 is a
+  // peek.
+  async #decide(key: string, cost: number): Promise<Decision> {
+    this.#roundTrips++;
+    let reply: Reply;
+    try {
+      reply = (await this.#send(key, cost, cost)) as Reply;
+    } catch (error) {
+      return this.#storeFailed(error, key, cost);
     }
     this.#healthy = true;
     return this.#answer(reply, key, cost);
   }
 
   // Every script reply becomes a decision here, so every refusal (plain, after a NOSCRIPT
-  // reload, or of a lease request) is published on the `limited` channel. `cost` 0 is a peek.
+  // reload, or of a lease request) is counted and published on the `limited` channel. `cost` 0
+  // is a peek, which counts nothing.
   #answer(reply: Reply, key: string, cost: number): Decision {
     const decision = this.#toDecision(reply);
-    if (reply[0] === 0 && cost !== 0 && channels.limited.hasSubscribers)
-      channels.limited.publish({ limiter: this.policy.name, key, cost, decision });
+    if (cost === 0) return decision;
+    if (reply[0] === 1) this.#allowed++;
+    else {
+      this.#rejected++;
+      if (channels.limited.hasSubscribers)
+        channels.limited.publish({ name: this.policy.name, key, cost, decision });
+    }
     return decision;
   }
 
-  async #recover(error: unknown, redisKey: string, key: string, cost: number): Promise<Decision> {
-    if (isNoScript(error)) {
-      this.#runner.reloads++;
-      try {
-        const reply = (await this.#send(false, redisKey, cost, cost)) as Reply;
-        this.#healthy = true;
-        return this.#answer(reply, key, cost);
-      } catch (again) {
-        error = again;
-      }
-    }
-    return this.#storeFailed(error, key, cost);
-  }
-
-  // EVALSHA (or EVAL) with ARGV = cost[, want[, now]]: `want` only when it differs from the cost
-  // (lease mode), the time only in test mode. A plain consume sends the key and its cost.
-  #send(bySha: boolean, redisKey: string, cost: number, want: number): Promise<unknown> {
-    const client = this.#client;
-    const runner = this.#runner;
-    const clock = this.#now;
-    if (clock === undefined) {
-      if (want === cost)
-        return bySha
-          ? client.evalsha(runner.sha, 1, redisKey, cost)
-          : client.eval(runner.source, 1, redisKey, cost);
-      return bySha
-        ? client.evalsha(runner.sha, 1, redisKey, cost, want)
-        : client.eval(runner.source, 1, redisKey, cost, want);
-    }
-    const now = Math.floor(clock());
-    return bySha
-      ? client.evalsha(runner.sha, 1, redisKey, cost, want, now)
-      : client.eval(runner.source, 1, redisKey, cost, want, now);
+  // One script call (EVALSHA, EVAL again on NOSCRIPT) with ARGV = cost[, want[, now]]: `want`
+  // only when it differs from the cost (lease mode), the time only with the test-only clock.
+  #send(key: string, cost: number, want: number): Promise<unknown> {
+    const keys = [slotKey(this.prefix, key)];
+    const clock = this.#clock;
+    if (clock !== undefined)
+      return this.#script.run(this.#client, keys, [cost, want, Math.floor(clock.now())]);
+    return this.#script.run(this.#client, keys, want === cost ? [cost] : [cost, want]);
   }
 
   #toDecision(reply: Reply): Decision {
@@ -277,6 +279,17 @@ export class RedisRateLimiter implements RateLimiter {
   async #storeFailed(error: unknown, key: string, cost: number): Promise<Decision> {
     this.#healthy = false;
     this.#storeErrors++;
+    const decision = await this.#fallback(error, key, cost);
+    if (cost !== 0) {
+      if (decision.allowed) this.#allowed++;
+      else this.#rejected++;
+    }
+    return decision;
+  }
+
+  // The insurance limiter first; if there is none or it throws, onStoreError (a function that
+  // throws counts as 'fail-open').
+  async #fallback(error: unknown, key: string, cost: number): Promise<Decision> {
     const insurance = this.#insurance;
     if (insurance !== undefined) {
       try {
@@ -289,34 +302,30 @@ export class RedisRateLimiter implements RateLimiter {
       }
     }
     this.#fallbackDecisions++;
-    const mode = this.#onStoreError;
-    if (typeof mode === 'function') {
-      try {
-        const decision = mode(error, key);
-        publish(this, key, error, 'function');
-        return decision;
-      } catch {
-        // A throwing handler counts as fail-open.
-      }
-    }
-    if (mode === 'fail-closed') {
-      publish(this, key, error, 'fail-closed');
-      return {
-        allowed: false,
-        limit: this.#limit,
-        remaining: 0,
-        resetMs: FAIL_CLOSED_RETRY_MS,
-        retryAfterMs: FAIL_CLOSED_RETRY_MS,
-      };
-    }
-    publish(this, key, error, 'fail-open');
-    return {
+    const limit = this.#limit;
+    const open: Decision = {
       allowed: true,
-      limit: this.#limit,
-      remaining: this.#limit - cost,
+      limit,
+      remaining: limit - cost,
       resetMs: 0,
       retryAfterMs: 0,
     };
+    const closed: Decision = {
+      allowed: false,
+      limit,
+      remaining: 0,
+      resetMs: FAIL_CLOSED_RETRY_MS,
+      retryAfterMs: FAIL_CLOSED_RETRY_MS,
+    };
+    const mode = this.#onStoreError;
+    const decision = resolveStoreError(mode, error, [key], open, closed, open);
+    publish(
+      this,
+      key,
+      error,
+      typeof mode !== 'function' ? mode : decision === open ? 'fail-open' : 'function',
+    );
+    return decision;
   }
 
   #checkKey(key: string): void {
@@ -335,7 +344,7 @@ function publish(
   answeredBy: StoreErrorEvent['answeredBy'],
 ): void {
   if (channels.storeError.hasSubscribers) {
-    const event: StoreErrorEvent = { limiter: limiter.policy.name, key, error, answeredBy };
+    const event: StoreErrorEvent = { name: limiter.policy.name, key, error, answeredBy };
     channels.storeError.publish(event);
   }
 }

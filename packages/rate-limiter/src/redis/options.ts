@@ -1,5 +1,9 @@
-import type { AlgorithmSpec, Decision, RateLimiter } from '../types.js';
-import type { RedisClient } from './runner.js';
+import type { Clock, OnStoreError } from '@bulwark/kernel';
+import type { Cluster, Redis } from 'ioredis';
+import type { AlgorithmSpec, Decision, RateLimiter, RateLimiterStats } from '../types.js';
+
+/** An ioredis client: `Redis` (standalone) or `Cluster`. */
+export type RedisClient = Redis | Cluster;
 
 /**
  * What a decision is when Redis fails (and no insurance limiter answered):
@@ -9,10 +13,7 @@ import type { RedisClient } from './runner.js';
  *   callers are told to come back in a second, when Redis may answer again.
  * - a function `(error, key) => Decision`, called synchronously; if it throws, `'fail-open'`.
  */
-export type StoreErrorMode =
-  | 'fail-open'
-  | 'fail-closed'
-  | ((error: unknown, key: string) => Decision);
+export type StoreErrorMode = OnStoreError<Decision, [key: string]>;
 
 /** Lease mode: take units from Redis in batches and spend them locally. */
 export interface LeaseOptions {
@@ -50,14 +51,18 @@ export interface RedisRateLimiterOptions {
   /** Lease mode (off by default): see {@link LeaseOptions} and the README's overshoot bound. */
   lease?: LeaseOptions;
   /**
-   * For tests only: a clock (integer ms) whose time is sent to the scripts instead of Redis'
-   * own `TIME`, so a memory limiter and this one can be driven by the same fake clock.
+   * For tests only: a clock whose time (floored to whole ms) is sent to the scripts instead of
+   * Redis' own `TIME`, so a memory limiter and this one can be driven by the same fake clock; it
+   * also times leases. Default: Redis' `TIME` for decisions, the kernel's `systemClock` for leases.
    */
-  now?: () => number;
+  clock?: Clock;
 }
 
-/** A snapshot of a {@link RedisRateLimiter}'s counters. */
-export interface RedisRateLimiterStats {
+/**
+ * A snapshot of a {@link RedisRateLimiter}'s counters: the fields of every limiter's `stats()`
+ * (`allowed` and `rejected` count every `consume` answer, whoever gave it) plus the store's.
+ */
+export interface RedisRateLimiterStats extends RateLimiterStats {
   /** Decisions sent to Redis, one round trip each (a NOSCRIPT reload adds one, not counted). */
   roundTrips: number;
   /** Script calls that failed (connection, timeout, script error). */
@@ -70,8 +75,6 @@ export interface RedisRateLimiterStats {
   healthy: boolean;
   /** Lease mode: decisions answered from local allowance, without Redis. */
   localDecisions: number;
-  /** Lease mode: keys with a local allowance right now. */
-  leasedKeys: number;
 }
 
 export type { AlgorithmSpec };

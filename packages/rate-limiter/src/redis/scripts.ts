@@ -1,5 +1,5 @@
+import { RedisScript } from '@bulwark/kernel';
 import type { AlgorithmSpec } from '../types.js';
-import { ScriptRunner } from './runner.js';
 
 // Every script mirrors one file of src/algorithms operation for operation (its header comment is
 // the specification; the variable names here are its names) and runs in one round trip.
@@ -7,7 +7,7 @@ import { ScriptRunner } from './runner.js';
 // KEYS[1]: the key's state, `<prefix>{<key>}`. ARGV:
 //   1 cost   units asked for; 0 for a peek (decides for 1 unit, writes nothing)
 //   2 want   lease mode only (absent: cost): when admitted, take min(want, units available)
-//   3 now    integer ms, only with the test-only `now` option; absent, the script reads the
+//   3 now    integer ms, only with the test-only `clock` option; absent, the script reads the
 //            server's own TIME (the normal case)
 // A plain consume sends the key and its cost, nothing else.
 // The algorithm's parameters ($1, $2, $3 below) are written into the source as number literals
@@ -320,13 +320,13 @@ function parameters(spec: AlgorithmSpec): number[] {
 }
 
 // Limiters with the same algorithm and parameters share one script (and its reload count).
-const runners = new Map<string, ScriptRunner>();
+const scripts = new Map<string, RedisScript>();
 
 /**
  * The script of one algorithm spec, its parameters written in as literals; a TypeError for
  * anything that is not a spec.
  */
-export function scriptFor(spec: AlgorithmSpec): ScriptRunner {
+export function scriptFor(spec: AlgorithmSpec): RedisScript {
   const kind = (spec as { kind?: unknown } | null)?.kind;
   const template =
     typeof kind === 'string' && Object.hasOwn(templates, kind)
@@ -341,10 +341,10 @@ export function scriptFor(spec: AlgorithmSpec): ScriptRunner {
     if (typeof value !== 'number' || !Number.isFinite(value))
       throw new TypeError(`spec must be built by one of the algorithm factories, got ${kind}`);
   const source = template.replace(/\$([123])/g, (_, i: string) => String(values[Number(i) - 1]));
-  let runner = runners.get(source);
-  if (runner === undefined) {
-    runner = new ScriptRunner(source);
-    runners.set(source, runner);
+  let script = scripts.get(source);
+  if (script === undefined) {
+    script = new RedisScript(source);
+    scripts.set(source, script);
   }
-  return runner;
+  return script;
 }

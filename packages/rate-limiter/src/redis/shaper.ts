@@ -1,27 +1,37 @@
+import {
+  checkClock,
+  checkInteger,
+  checkKnownKeys,
+  checkObject,
+  checkOnStoreError,
+  checkString,
+  type OnStoreError,
+  QueueFullError,
+  RedisScript,
+  resolveStoreError,
+  type ScriptClient,
+  slotKey,
+  systemClock,
+  type TimerClock,
+  typeError,
+} from '@bulwark/kernel';
 import { leakyBucket } from '../algorithms/specs.js';
 import { channels, type QueueFullEvent, type StoreErrorEvent } from '../channels.js';
-import {
-  QueueFullError,
-  type ScheduleOptions,
-  ShaperClosedError,
-  scheduleArgs,
-  type TimerClock,
-} from '../memory/shaper.js';
+import { ShaperClosedError } from '../errors.js';
+import { type ScheduleOptions, scheduleArgs } from '../memory/shaper.js';
 import type { LeakyBucketSpec } from '../types.js';
-import { integer, nonEmptyString, options as objectOption, show } from '../validate.js';
-import type { RedisClient } from './runner.js';
-import { ScriptRunner } from './runner.js';
+import type { RedisClient } from './options.js';
 
 // One script per outflow rate ($1: ms per unit, 1000 / leakPerSecond, written as a literal that
 // Lua reads back as the same double). The state is the time (fractional ms, a packed double) at which the
-// key's reserved outflow ends. ARGV: cost, maxQueue, [now]. A request reserves the next `cost`
+// key's reserved outflow ends. ARGV: cost, maxWaiting, [now]. A request reserves the next `cost`
 // units of outflow: its slot starts at max(now, end). Units waiting ahead of it are the backlog
 // beyond the unit in its slot, in whole units: ceil((end - now) / perUnit) - 1 (exact when every
 // cost is 1). Reply: { 1, delayMs, waiting } when reserved, { 0, 0, waiting } when the queue is
 // full. The TTL is the time until the backlog has drained.
 const SHAPER = `
 local cost = tonumber(ARGV[1])
-local maxQueue = tonumber(ARGV[2])
+local maxWaiting = tonumber(ARGV[2])
 local now = tonumber(ARGV[3])
 local pad = 3600000
 if now == nil then
@@ -35,18 +45,23 @@ local ends = now
 if s then ends = math.max(now, (struct.unpack('<d', s))) end
 local waiting = 0
 if ends > now then waiting = math.ceil((ends - now) / per) - 1 end
-if ends > now and waiting + cost > maxQueue then return { 0, 0, waiting } end
+if ends > now and waiting + cost > maxWaiting then return { 0, 0, waiting } end
 local after = ends + cost * per
 redis.call('SET', KEYS[1], struct.pack('<d', after), 'PX', math.ceil(after - now) + pad)
 return { 1, math.ceil(ends - now), waiting }
 `;
 
-const runners = new Map<string, ScriptRunner>();
+// Shapers with the same outflow rate share one script (and its reload count).
+const scripts = new Map<string, RedisScript>();
 
-interface ScriptClient {
-  evalsha(sha: string, numKeys: 1, ...args: (string | number)[]): Promise<unknown>;
-  eval(source: string, numKeys: 1, ...args: (string | number)[]): Promise<unknown>;
-}
+const OPTIONS: ReadonlySet<string> = new Set([
+  'redis',
+  'name',
+  'prefix',
+  'maxWaiting',
+  'onStoreError',
+  'clock',
+]);
 
 /** Options of {@link RedisLeakyBucketShaper}. */
 export interface RedisLeakyBucketShaperOptions {
@@ -59,21 +74,25 @@ export interface RedisLeakyBucketShaperOptions {
    * `'bulwark:rate-limiter:shaper:<name>:'`.
    */
   prefix?: string;
-  /** Most units waiting per key (across every instance); integer >= 1, default `capacity`. */
-  maxQueue?: number;
+  /** Most units allowed to wait per key (across every instance); integer >= 1, default `capacity`. */
+  maxWaiting?: number;
   /**
    * When Redis fails: `'fail-open'` (default) releases the request at once, `'fail-closed'`
-   * rejects it with the store's error.
+   * rejects it with the store's error; a function `(error, key)` answers one of the two (if it
+   * throws, `'fail-open'`).
    */
-  onStoreError?: 'fail-open' | 'fail-closed';
-  /** Timers for the waits (a `FakeClock` in tests). Default the global timers. */
-  clock?: Pick<TimerClock, 'setTimeout' | 'clearTimeout'>;
-  /** For tests only: time (integer ms) sent to the script instead of Redis' `TIME`. */
-  now?: () => number;
+  onStoreError?: OnStoreError<'fail-open' | 'fail-closed', [key: string]>;
+  /**
+   * For tests only (a `FakeClock`): timers for the waits, and time (floored to whole ms) sent to the
+   * script instead of Redis' `TIME`. Default: the global timers and Redis' `TIME`.
+   */
+  clock?: TimerClock;
 }
 
 /** A snapshot of a {@link RedisLeakyBucketShaper}'s counters (this instance's requests only). */
 export interface RedisLeakyBucketShaperStats {
+  /** The shaper's name. */
+  name: string;
   /** Requests of this instance waiting for their slot. */
   waiting: number;
   /** Requests released. */
@@ -86,11 +105,6 @@ export interface RedisLeakyBucketShaperStats {
   storeErrors: number;
 }
 
-const globalTimers: Pick<TimerClock, 'setTimeout' | 'clearTimeout'> = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
-
 /**
  * The leaky bucket as a queue, shared through Redis: every instance using the same prefix feeds
  * one steady outflow of `leakPerSecond` units per second per key. `schedule` makes one round
@@ -101,7 +115,7 @@ const globalTimers: Pick<TimerClock, 'setTimeout' | 'clearTimeout'> = {
  * slot stays in the outflow (the requests behind it do not move up), and the queue bound counts
  * the backlog of reserved units (see the README).
  */
-export class RedisLeakyBucketShaper implements Disposable {
+export class RedisLeakyBucketShaper implements Disposable, AsyncDisposable {
   /** The spec this shaper runs. */
   readonly spec: LeakyBucketSpec;
   /** The name in errors and events. */
@@ -110,11 +124,12 @@ export class RedisLeakyBucketShaper implements Disposable {
   readonly prefix: string;
 
   readonly #redis: ScriptClient;
-  readonly #runner: ScriptRunner;
-  readonly #maxQueue: number;
-  readonly #failClosed: boolean;
-  readonly #timers: Pick<TimerClock, 'setTimeout' | 'clearTimeout'>;
-  readonly #now: (() => number) | undefined;
+  readonly #script: RedisScript;
+  readonly #maxWaiting: number;
+  readonly #onStoreError: OnStoreError<'fail-open' | 'fail-closed', [key: string]>;
+  readonly #timers: TimerClock;
+  /** The test clock whose time goes to the script; undefined: Redis' own `TIME`. */
+  readonly #now: TimerClock | undefined;
   #waiting = 0;
   #released = 0;
   #rejected = 0;
@@ -129,55 +144,42 @@ export class RedisLeakyBucketShaper implements Disposable {
   /** @throws TypeError / RangeError naming a bad option. */
   constructor(spec: LeakyBucketSpec, opts: RedisLeakyBucketShaperOptions) {
     if (spec?.kind !== 'leaky-bucket')
-      throw new TypeError(`spec must be a leakyBucket(...) spec, got ${show(spec?.kind ?? spec)}`);
-    const o = objectOption<RedisLeakyBucketShaperOptions>('options', opts);
+      typeError('spec', 'a leakyBucket(...) spec', spec?.kind ?? spec);
+    const o = checkObject<RedisLeakyBucketShaperOptions>('options', opts);
+    checkKnownKeys(o, OPTIONS, 'new RedisLeakyBucketShaper(spec, options)');
     const redis = o.redis as Partial<RedisClient> | undefined;
     if (!redis || typeof redis.evalsha !== 'function' || typeof redis.eval !== 'function')
-      throw new TypeError(`redis must be an ioredis client, got ${show(o.redis)}`);
+      typeError('redis', 'an ioredis client', o.redis);
     this.#redis = o.redis as unknown as ScriptClient;
     this.spec = leakyBucket(spec); // validates a spec built by hand, as the memory shaper does
-    this.name = nonEmptyString('name', o.name ?? 'default');
-    const prefix = o.prefix ?? `bulwark:rate-limiter:shaper:${this.name}:`;
-    if (typeof prefix !== 'string')
-      throw new TypeError(`prefix must be a string, got ${show(prefix)}`);
-    this.prefix = prefix;
-    this.#maxQueue = integer('maxQueue', o.maxQueue ?? spec.capacity, 1);
-    const mode = o.onStoreError ?? 'fail-open';
-    if (mode !== 'fail-open' && mode !== 'fail-closed')
-      throw new TypeError(`onStoreError must be 'fail-open' or 'fail-closed', got ${show(mode)}`);
-    this.#failClosed = mode === 'fail-closed';
-    const clock = o.clock ?? globalTimers;
-    if (
-      typeof clock !== 'object' ||
-      clock === null ||
-      typeof clock.setTimeout !== 'function' ||
-      typeof clock.clearTimeout !== 'function'
-    )
-      throw new TypeError(
-        `clock must be an object with setTimeout() and clearTimeout(), got ${show(clock)}`,
-      );
-    this.#timers = clock;
-    if (o.now !== undefined && typeof o.now !== 'function')
-      throw new TypeError(`now must be a function, got ${show(o.now)}`);
-    this.#now = o.now;
+    this.name = checkString('name', o.name ?? 'default');
+    this.prefix = checkString(
+      'prefix',
+      o.prefix ?? `bulwark:rate-limiter:shaper:${this.name}:`,
+      true,
+    );
+    this.#maxWaiting = checkInteger('maxWaiting', o.maxWaiting ?? spec.capacity, 1);
+    this.#onStoreError = checkOnStoreError('onStoreError', o.onStoreError, 'fail-open');
+    this.#now = o.clock === undefined ? undefined : checkClock<TimerClock>('clock', o.clock, true);
+    this.#timers = this.#now ?? systemClock;
     const source = SHAPER.replace('$1', String(1000 / spec.leakPerSecond));
-    let runner = runners.get(source);
-    if (runner === undefined) {
-      runner = new ScriptRunner(source);
-      runners.set(source, runner);
+    let script = scripts.get(source);
+    if (script === undefined) {
+      script = new RedisScript(source);
+      scripts.set(source, script);
     }
-    this.#runner = runner;
+    this.#script = script;
   }
 
   /**
    * Reserves `key`'s next outflow slot (one round trip) and waits for it.
    * @returns A promise resolving when the slot begins; rejecting with `QueueFullError` when
-   *   `maxQueue` units already wait, with `signal.reason` on abort, (fail-closed only) with
+   *   `maxWaiting` units already wait, with `signal.reason` on abort, (fail-closed only) with
    *   the store's error, and with `ShaperClosedError` once `close()` was called (no round trip).
    * @throws TypeError / RangeError (synchronously) for a bad key, cost or signal.
    */
   schedule(key: string, opts: ScheduleOptions = {}): Promise<void> {
-    const { signal, cost } = scheduleArgs(key, opts, this.#maxQueue);
+    const { signal, cost } = scheduleArgs(key, opts, this.#maxWaiting);
     if (this.#closes > 0) return Promise.reject(new ShaperClosedError(this.name));
     if (signal?.aborted) {
       this.#aborted++;
@@ -189,6 +191,7 @@ export class RedisLeakyBucketShaper implements Disposable {
   /** Counters of this instance. */
   stats(): RedisLeakyBucketShaperStats {
     return {
+      name: this.name,
       waiting: this.#waiting,
       released: this.#released,
       rejected: this.#rejected,
@@ -199,9 +202,9 @@ export class RedisLeakyBucketShaper implements Disposable {
 
   /**
    * Rejects every request of this instance waiting for its slot (or for its round trip) with
-   * `reason` (default a `ShaperClosedError`) and clears their timers. Their reservations stay in
-   * Redis (a reservation is final). From then on `schedule` rejects with `ShaperClosedError`;
-   * the client is not closed.
+   * `reason` (default a `ShaperClosedError`, code `BULWARK_RATE_LIMITER_CLOSED`) and clears their
+   * timers. Their reservations stay in Redis (a reservation is final). From then on `schedule`
+   * rejects with `ShaperClosedError`; the client is not closed.
    */
   close(reason: unknown = new ShaperClosedError(this.name)): void {
     this.#closes++;
@@ -218,6 +221,12 @@ export class RedisLeakyBucketShaper implements Disposable {
     this.close();
   }
 
+  /** `close()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return Promise.resolve();
+  }
+
   async #reserve(key: string, cost: number, signal: AbortSignal | undefined): Promise<void> {
     const closes = this.#closes;
     let reply: [number, number, number];
@@ -225,16 +234,18 @@ export class RedisLeakyBucketShaper implements Disposable {
       reply = (await this.#call(key, cost)) as [number, number, number];
     } catch (error) {
       this.#storeErrors++;
+      const mode = this.#onStoreError;
+      const answer = resolveStoreError(mode, error, [key], 'fail-open', 'fail-closed', 'fail-open');
       if (channels.storeError.hasSubscribers) {
         const event: StoreErrorEvent = {
-          limiter: this.name,
+          name: this.name,
           key,
           error,
-          answeredBy: this.#failClosed ? 'fail-closed' : 'fail-open',
+          answeredBy: typeof mode === 'function' ? 'function' : answer,
         };
         channels.storeError.publish(event);
       }
-      if (this.#failClosed) throw error;
+      if (answer === 'fail-closed') throw error;
       this.#released++;
       return;
     }
@@ -246,10 +257,10 @@ export class RedisLeakyBucketShaper implements Disposable {
     if (reserved !== 1) {
       this.#rejected++;
       if (channels.queueFull.hasSubscribers) {
-        const event: QueueFullEvent = { shaper: this.name, key, cost, queued: waiting };
+        const event: QueueFullEvent = { name: this.name, key, cost, waiting };
         channels.queueFull.publish(event);
       }
-      throw new QueueFullError(key, cost, waiting, this.#maxQueue);
+      throw new QueueFullError(this.#maxWaiting, `queue of key ${JSON.stringify(key)}`);
     }
     if (signal?.aborted) {
       this.#aborted++;
@@ -259,20 +270,15 @@ export class RedisLeakyBucketShaper implements Disposable {
     this.#released++;
   }
 
-  async #call(key: string, cost: number): Promise<unknown> {
-    const redisKey = `${this.prefix}{${key}}`;
-    const runner = this.#runner;
-    const args: (string | number)[] =
-      this.#now === undefined
-        ? [redisKey, cost, this.#maxQueue]
-        : [redisKey, cost, this.#maxQueue, Math.floor(this.#now())];
-    try {
-      return await this.#redis.evalsha(runner.sha, 1, ...args);
-    } catch (error) {
-      if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
-      runner.reloads++;
-      return await this.#redis.eval(runner.source, 1, ...args);
-    }
+  // One script call (EVALSHA, EVAL again on NOSCRIPT): ARGV = cost, maxWaiting[, now].
+  #call(key: string, cost: number): Promise<unknown> {
+    const keys = [slotKey(this.prefix, key)];
+    const now = this.#now;
+    const args =
+      now === undefined
+        ? [cost, this.#maxWaiting]
+        : [cost, this.#maxWaiting, Math.floor(now.now())];
+    return this.#script.run(this.#redis, keys, args);
   }
 
   #wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
