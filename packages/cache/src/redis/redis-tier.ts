@@ -142,7 +142,7 @@ export class RedisTier<V> implements SecondTier<V> {
   }
 
   async written(key: string, entry: Entry<V>): Promise<void> {
-    const fence = await this.#write(key, this.#keys(key), entry, 0, '');
+    const fence = await this.#write(this.#keys(key), entry, 0, '');
     if (fence > 0) await this.#announce(key, entry);
     this.#wake(key);
   }
@@ -227,7 +227,7 @@ export class RedisTier<V> implements SecondTier<V> {
       this.#wake(key);
       return entry;
     }
-    const written = await this.#write(key, keys, entry, fence, token);
+    const written = await this.#write(keys, entry, fence, token);
     // A flight of this key started here meanwhile (after a delete) may be waiting for the lease.
     this.#wake(key);
     if (written === 0) {
@@ -270,7 +270,6 @@ export class RedisTier<V> implements SecondTier<V> {
 
   // WRITE: the fence written, 0 when refused, -1 when Redis or the serializer failed.
   async #write(
-    key: string,
     keys: readonly [string, string, string],
     entry: Entry<V>,
     fence: number,
