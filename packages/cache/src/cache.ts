@@ -189,7 +189,9 @@ export class Cache<V = unknown> {
           refreshesEarly(now, entry.freshUntil, entry.deltaMs, this.#beta, this.#random)
         )
           this.#refreshEarly(key, loader, entry, now, options);
-        return entry.failed ? Promise.reject(entry.error) : Promise.resolve(entry.value);
+        if (entry.failed) return Promise.reject(entry.error);
+        entry.resolved ??= Promise.resolve(entry.value);
+        return entry.resolved;
       }
       if (now < entry.staleUntil && !this.#closed) {
         this.#staleHits++;

@@ -19,6 +19,11 @@ export interface Entry<V> {
   readonly tags: readonly string[] | undefined;
   /** The Redis write's fencing token (its version there); 0 when the value never went through Redis. */
   readonly fence: number;
+  /**
+   * `Promise.resolve(value)`, made at the first hit and handed to every hit after it: a promise
+   * settled once can be awaited by any number of callers, and a hit then allocates nothing.
+   */
+  resolved?: Promise<V>;
 }
 
 /** The windows after `ttlMs` an entry is kept for. @internal */
