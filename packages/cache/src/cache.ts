@@ -197,7 +197,8 @@ export class Cache<V = unknown> {
         this.#staleHits++;
         this.#publishStale(key, 'revalidate');
         this.#refresh(key, loader, options);
-        return Promise.resolve(entry.value);
+        entry.resolved ??= Promise.resolve(entry.value);
+        return entry.resolved;
       }
     }
     this.#misses++;
