@@ -26,6 +26,7 @@ import { MemoryTier } from './memory-tier.js';
 import { type Clock, checkTtl, type ResolvedOptions } from './options.js';
 import { SingleFlight } from './single-flight.js';
 import type { FillRequest, LocalTier, SecondTier } from './tier.js';
+import { orAfter, within } from './timeouts.js';
 import { refreshesEarly } from './xfetch.js';
 
 /** Per-call options of {@link Cache.get}. */
@@ -367,7 +368,15 @@ export class Cache<V = unknown> {
         (entry) => this.#serve(key, loader, entry, 1),
         (error: unknown) => this.#serveStaleOnError(key, error, signal, 1),
       );
-    return stale === undefined ? result : this.#softTimeout(key, result, stale);
+    if (stale === undefined) return result;
+    // With a stale value at hand, a slow load is not waited for past softTimeoutMs: the caller
+    // gets the stale value and the load goes on, held by a background waiter so that it is not
+    // aborted when this caller's signal later aborts.
+    return orAfter(this.#clock, this.#options.softTimeoutMs, result, stale.value, () => {
+      this.#holdInBackground(key);
+      this.#staleHits++;
+      this.#publishStale(key, 'soft-timeout');
+    });
   }
 
   // Callers with no signal and no soft timeout all get the same answer, so they share one promise
@@ -426,38 +435,6 @@ export class Cache<V = unknown> {
     this.#staleHits += callers;
     this.#publishStale(key, 'error');
     return held.value;
-  }
-
-  // With a stale value at hand, a slow load is not waited for past softTimeoutMs: the caller gets
-  // the stale value and the load goes on, held by a background waiter so that it is not aborted
-  // when this caller's signal later aborts.
-  #softTimeout(key: string, result: Promise<V>, stale: Entry<V>): Promise<V> {
-    const clock = this.#clock;
-    return new Promise<V>((resolve, reject) => {
-      let settled = false;
-      const timer = clock.setTimeout(() => {
-        if (settled) return;
-        settled = true;
-        this.#holdInBackground(key);
-        this.#staleHits++;
-        this.#publishStale(key, 'soft-timeout');
-        resolve(stale.value);
-      }, this.#options.softTimeoutMs);
-      result.then(
-        (value) => {
-          if (settled) return;
-          settled = true;
-          clock.clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          if (settled) return;
-          settled = true;
-          clock.clearTimeout(timer);
-          reject(error);
-        },
-      );
-    });
   }
 
   // --- background refreshes -------------------------------------------------------------------
@@ -562,7 +539,14 @@ export class Cache<V = unknown> {
       value =
         controller === undefined
           ? await loader(context)
-          : await this.#withHardTimeout(key, loader, context, controller, signal);
+          : await within(
+              clock,
+              hardTimeoutMs,
+              () => loader(context),
+              controller,
+              signal,
+              () => this.#timedOut(key, hardTimeoutMs),
+            );
     } catch (error) {
       const now = clock.now();
       this.#loads++;
@@ -585,45 +569,12 @@ export class Cache<V = unknown> {
     return freshEntry(value, now, this.#jittered(ttl), this.#options, now - start, context.tags);
   }
 
-  // The loader raced against hardTimeoutMs. On timeout the load gives up: its callers reject with
-  // a TimeoutError and the loader's signal aborts with it. The loader's signal also aborts when
-  // the flight's does (every caller left).
-  #withHardTimeout(
-    key: string,
-    loader: Loader<V>,
-    context: LoadContext<V>,
-    controller: AbortController,
-    flightSignal: AbortSignal,
-  ): Promise<V> {
-    const clock = this.#clock;
-    const timeoutMs = this.#options.hardTimeoutMs;
-    const forward = (): void => controller.abort(flightSignal.reason);
-    if (flightSignal.aborted) forward();
-    else flightSignal.addEventListener('abort', forward, { once: true });
-    return new Promise<V>((resolve, reject) => {
-      const timer = clock.setTimeout(() => {
-        const error = new TimeoutError(key, timeoutMs);
-        this.#timeouts++;
-        if (channels.timeout.hasSubscribers)
-          channels.timeout.publish({ name: this.name, key, timeoutMs });
-        controller.abort(error);
-        reject(error);
-      }, timeoutMs);
-      const done = (): void => {
-        clock.clearTimeout(timer);
-        flightSignal.removeEventListener('abort', forward);
-      };
-      new Promise<V>((run) => run(loader(context))).then(
-        (value) => {
-          done();
-          resolve(value);
-        },
-        (error: unknown) => {
-          done();
-          reject(error);
-        },
-      );
-    });
+  // A load ran past hardTimeoutMs: its callers reject with this, and its loader's signal aborts.
+  #timedOut(key: string, timeoutMs: number): TimeoutError {
+    this.#timeouts++;
+    if (channels.timeout.hasSubscribers)
+      channels.timeout.publish({ name: this.name, key, timeoutMs });
+    return new TimeoutError(key, timeoutMs);
   }
 
   #jittered(ttlMs: number): number {
