@@ -20,6 +20,7 @@ import { channels } from '../channels.js';
 import type { Entry, StaleWindows } from '../entry.js';
 import type { Clock } from '../options.js';
 import type { FillRequest, LocalTier, SecondTier, TierStats } from '../tier.js';
+import { decodeEntry, type Encoded, encodeEntry } from './entry-codec.js';
 import { type Invalidation, InvalidationBus, isCluster } from './invalidation-bus.js';
 import { DELETE, LOOKUP, RELEASE, RENEW, TAG, WRITE } from './scripts.js';
 import type { Serializer } from './serializer.js';
@@ -275,28 +276,16 @@ export class RedisTier<V> implements SecondTier<V> {
     fence: number,
     token: string,
   ): Promise<number> {
-    const now = this.#o.clock.now();
-    let text = '';
-    const undefinedValue = entry.value === undefined;
-    if (!undefinedValue) {
-      try {
-        text = this.#o.serializer.serialize(entry.value);
-        if (typeof text !== 'string')
-          throw new TypeError('serializer.serialize must return a string');
-      } catch (error) {
-        this.#reportError('serialize', error);
-        if (fence > 0)
-          await this.#guard.run('release', () => RELEASE.run(this.#o.redis, [keys[1]], [token]));
-        return -1;
-      }
+    let encoded: Encoded;
+    try {
+      encoded = encodeEntry(entry, this.#o.clock.now(), this.#o.serializer);
+    } catch (error) {
+      this.#reportError('serialize', error);
+      if (fence > 0)
+        await this.#guard.run('release', () => RELEASE.run(this.#o.redis, [keys[1]], [token]));
+      return -1;
     }
-    const forever = entry.freshUntil === Number.POSITIVE_INFINITY;
-    const freshMs = forever ? -1 : Math.max(1, Math.round(entry.freshUntil - now));
-    const swrMs = forever ? 0 : Math.round(entry.staleUntil - entry.freshUntil);
-    const sieMs = forever ? 0 : Math.round(entry.errorUntil - entry.freshUntil);
-    const keepMs = forever ? -1 : freshMs + Math.max(swrMs, sieMs);
-    const tags = entry.tags === undefined ? '' : JSON.stringify(entry.tags);
-    const header = `${freshMs}|${swrMs}|${sieMs}|${Math.round(entry.deltaMs)}|${undefinedValue ? 1 : 0}|${tags}`;
+    const { header, text, keepMs } = encoded;
     const reply = await this.#guard.run('write', () =>
       WRITE.run(this.#o.redis, keys, [fence, token, header, text, keepMs, FENCE_KEEP_MS]),
     );
@@ -383,32 +372,12 @@ export class RedisTier<V> implements SecondTier<V> {
   // not parse. Its age is the server's: `serverNow` minus when it was written.
   #decode(raw: string | null, serverNow: number): Entry<V> | undefined {
     if (raw === null) return undefined;
-    const header = parseHeader(raw);
-    if (header === undefined) {
-      this.#reportError('deserialize', new Error('malformed cache entry in Redis'));
-      return undefined;
-    }
-    let value: V;
     try {
-      value = header.undefined ? (undefined as V) : this.#o.serializer.deserialize(header.text);
+      return decodeEntry(raw, serverNow, this.#o.clock.now(), this.#o.serializer);
     } catch (error) {
       this.#reportError('deserialize', error);
       return undefined;
     }
-    const age = Math.max(0, serverNow - header.written);
-    const freshUntil =
-      header.fresh < 0 ? Number.POSITIVE_INFINITY : this.#o.clock.now() - age + header.fresh;
-    return {
-      value,
-      failed: false,
-      error: undefined,
-      freshUntil,
-      staleUntil: freshUntil + header.swr,
-      errorUntil: freshUntil + header.sie,
-      deltaMs: header.delta,
-      tags: header.tags,
-      fence: header.fence,
-    };
   }
 
   #reportError(operation: string, error: unknown): void {
@@ -434,59 +403,4 @@ async function unlinkMatching(node: Redis, prefix: string): Promise<void> {
 
 function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
-}
-
-interface Header {
-  fence: number;
-  written: number;
-  fresh: number;
-  swr: number;
-  sie: number;
-  delta: number;
-  undefined: boolean;
-  tags: readonly string[] | undefined;
-  text: string;
-}
-
-// `fence|written|fresh|swr|sie|delta|undefined|tags\n<value>`: seven numbers, the tags (JSON,
-// which may hold '|' but never a raw newline), then the value.
-function parseHeader(raw: string): Header | undefined {
-  const end = raw.indexOf('\n');
-  if (end < 0) return undefined;
-  const numbers: number[] = [];
-  let from = 0;
-  for (let i = 0; i < 7; i++) {
-    const bar = raw.indexOf('|', from);
-    if (bar < 0 || bar > end) return undefined;
-    numbers.push(Number(raw.slice(from, bar)));
-    from = bar + 1;
-  }
-  if (numbers.some(Number.isNaN)) return undefined;
-  const tagsText = raw.slice(from, end);
-  const [fence, written, fresh, swr, sie, delta, undefinedFlag] = numbers as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  let tags: readonly string[] | undefined;
-  try {
-    tags = tagsText === '' ? undefined : (JSON.parse(tagsText) as string[]);
-  } catch {
-    return undefined;
-  }
-  return {
-    fence,
-    written,
-    fresh,
-    swr,
-    sie,
-    delta,
-    undefined: undefinedFlag === 1,
-    tags,
-    text: raw.slice(end + 1),
-  };
 }
