@@ -1,8 +1,10 @@
 // The Redis tier (L2) and distributed single-flight. On an L1 miss, one process per key (the
 // in-process single flight sees to that) runs `fill`:
 //
-//   LOOKUP (one script): a usable value in Redis → take it.
-//                        none → try the lease (SET NX PX + random token, fence = INCR):
+//   GET (one round trip): a usable value (fresh, or within its revalidate window), aged on the
+//                  server's clock as this process estimates it → take it.
+//   LOOKUP (one script): look again, and when nothing usable is there, try the lease (SET NX PX
+//                  + random token, fence = INCR):
 //   lease won   → run the loader here, renewing the lease meanwhile; WRITE (one script) stores
 //                 the value only if the fence is still current, and releases the lease; publish
 //                 the key so other processes evict their L1 copy and wake their waiters.
@@ -10,8 +12,9 @@
 //                 leasePollMs (or when the lease would expire), then LOOKUP again: either the
 //                 value is there, or the lease expired (the holder died) and this process takes over.
 //
-// Every Redis call goes through the StoreGuard: when Redis fails, fill runs the loader here and
-// the cache keeps serving from L1; nothing reaches the caller but the loader's own outcome.
+// A background refresh skips the GET: it wants a value newer than the one it holds. Every Redis
+// call goes through the StoreGuard: when Redis fails, fill runs the loader here and the cache
+// keeps serving from L1; nothing reaches the caller but the loader's own outcome.
 
 import { randomBytes } from 'node:crypto';
 import { slotKey } from '@bulwark/kernel';
