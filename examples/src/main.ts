@@ -31,6 +31,10 @@ if (values.redis !== undefined && !(await redisReachable(values.redis))) {
 const deploy = values.redis === undefined ? deployInMemory : deployOnRedis(values.redis);
 const summary = await runStory(deploy, { durationMs, reportPath: values.report });
 console.log('');
-console.log(values.redis === undefined ? 'What happened (one gateway, in memory):' : 'What happened (three gateways on one Redis):');
+console.log(
+  values.redis === undefined
+    ? 'What happened (one gateway, in memory):'
+    : 'What happened (three gateways on one Redis):',
+);
 for (const line of summary.lines) console.log(`- ${line}`);
 console.log(`\nCharts of the run: ${values.report} (open it in a browser; it works offline).`);

@@ -43,7 +43,12 @@ function expectTheWholeStory(summary: StorySummary): void {
 describe('the demo, in memory', () => {
   it('tells the whole story in a short run, and its report renders in chromium', async () => {
     const reportPath = join(dir, 'demo-report.html');
-    const summary = await runStory(deployInMemory, { durationMs: 4000, reportPath, view: silent, seed: 7 });
+    const summary = await runStory(deployInMemory, {
+      durationMs: 4000,
+      reportPath,
+      view: silent,
+      seed: 7,
+    });
     expectTheWholeStory(summary);
     expect(existsSync(reportPath)).toBe(true);
     const { charts, errors } = await openReport(reportPath);

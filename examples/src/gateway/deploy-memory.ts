@@ -1,6 +1,7 @@
 // The embedded flavour: one gateway process, every primitive in memory. No server needed.
-import { breakerPerKey, CircuitBreaker } from '@bulwark/circuit-breaker';
+
 import { createCache } from '@bulwark/cache';
+import { breakerPerKey, CircuitBreaker } from '@bulwark/circuit-breaker';
 import { HashRing } from '@bulwark/consistent-hash';
 import { MemoryIdempotencyStore } from '@bulwark/idempotency';
 import { withIdempotency } from '@bulwark/idempotency/http';
@@ -10,13 +11,13 @@ import { Agent } from 'undici';
 import { openDatabase } from './database.js';
 import { type Product, startGateway } from './gateway.js';
 import { newCounters } from './metrics.js';
-import type { Deploy, Scale } from './story.js';
+import { cacheCounters, type Deploy, type Scale } from './story.js';
 
 /** The product only the flash-sale crowd asks for. */
 export const FLASH_SALE_ID = 999;
 
-/** The rate limit per client: bursts of 30, 15 a second after that. */
-export const PER_CLIENT = { capacity: 30, refillPerSecond: 15 };
+/** The rate limit per client: bursts of 40, 20 a second after that. */
+export const PER_CLIENT = { capacity: 40, refillPerSecond: 20 };
 
 /** Breaker and retry settings of the outbound calls, scaled to the run. */
 export function outboundPolicy(scale: Scale) {
@@ -97,6 +98,7 @@ export const deployInMemory: Deploy = async (origins, scale, onBreaker) => {
           [...breakerFor.breakers].map(([origin, breaker]) => [origin, breaker.state]),
         ),
         flashSaleLoads,
+        cache: cacheCounters(cache.stats()),
       };
     },
     close: async () => {

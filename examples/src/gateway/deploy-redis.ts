@@ -13,7 +13,12 @@ const CHILD = fileURLToPath(new URL('./gateway-process.ts', import.meta.url));
 
 /** True when a Redis answers PING at `url` within a second. */
 export async function redisReachable(url: string): Promise<boolean> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1000, retryStrategy: () => null });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 1000,
+    retryStrategy: () => null,
+  });
   redis.on('error', () => {});
   try {
     await redis.connect();
@@ -36,20 +41,26 @@ export function deployOnRedis(redisUrl: string, processes = 3): Deploy {
       Array.from({ length: processes }, () => {
         const child = fork(CHILD, {
           execArgv: ['--import', 'tsx'],
-          env: { ...process.env, BULWARK_GATEWAY: JSON.stringify({ redisUrl, origins, scale, prefix }) },
+          env: {
+            ...process.env,
+            BULWARK_GATEWAY: JSON.stringify({ redisUrl, origins, scale, prefix }),
+          },
           stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         });
         children.push(child);
         return new Promise<string>((resolve, reject) => {
           child.once('exit', (code) => reject(new Error(`gateway process exited with ${code}`)));
-          child.on('message', (message: { type: string; url?: string; origin?: string; to?: string }) => {
-            if (message.type === 'ready') resolve(message.url!);
-            // Every process sees a shared transition; report each change once.
-            if (message.type === 'breaker' && lastState.get(message.origin!) !== message.to) {
-              lastState.set(message.origin!, message.to!);
-              onBreaker(message.origin!, message.to!);
-            }
-          });
+          child.on(
+            'message',
+            (message: { type: string; url?: string; origin?: string; to?: string }) => {
+              if (message.type === 'ready') resolve(message.url!);
+              // Every process sees a shared transition; report each change once.
+              if (message.type === 'breaker' && lastState.get(message.origin!) !== message.to) {
+                lastState.set(message.origin!, message.to!);
+                onBreaker(message.origin!, message.to!);
+              }
+            },
+          );
         });
       }),
     );
@@ -81,12 +92,19 @@ export function deployOnRedis(redisUrl: string, processes = 3): Deploy {
         const breakerStates: Record<string, string> = {};
         for (const { gauges } of all)
           for (const [origin, state] of Object.entries(gauges.breakerStates))
-            if ((rank[state] ?? 0) >= (rank[breakerStates[origin] ?? 'closed'] ?? 0)) breakerStates[origin] = state;
+            if ((rank[state] ?? 0) >= (rank[breakerStates[origin] ?? 'closed'] ?? 0))
+              breakerStates[origin] = state;
         return {
           poolBorrowed: all.reduce((n, { gauges }) => n + gauges.poolBorrowed, 0),
           poolWaiting: all.reduce((n, { gauges }) => n + gauges.poolWaiting, 0),
           breakerStates,
           flashSaleLoads: all.reduce((n, { gauges }) => n + gauges.flashSaleLoads, 0),
+          cache: Object.fromEntries(
+            (Object.keys(all[0]!.gauges.cache) as (keyof Gauges['cache'])[]).map((k) => [
+              k,
+              all.reduce((n, { gauges }) => n + gauges.cache[k], 0),
+            ]),
+          ) as unknown as Gauges['cache'],
         };
       },
       close: async () => {

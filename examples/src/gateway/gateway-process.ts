@@ -2,9 +2,10 @@
 // its parts on the one Redis, so they share rate limits, the cache's second tier and its
 // load-once lease, idempotency records and breaker state. It reports its URL over IPC and its
 // counters on `GET /_stats`, and stops on a `stop` message.
+
+import { createRedisCache } from '@bulwark/cache/redis';
 import { breakerPerKey } from '@bulwark/circuit-breaker';
 import { RedisCircuitBreaker } from '@bulwark/circuit-breaker/redis';
-import { createRedisCache } from '@bulwark/cache/redis';
 import { HashRing } from '@bulwark/consistent-hash';
 import { withIdempotency } from '@bulwark/idempotency/http';
 import { RedisIdempotencyStore } from '@bulwark/idempotency/redis';
@@ -17,7 +18,7 @@ import { openDatabase } from './database.js';
 import { FLASH_SALE_ID, outboundPolicy, PER_CLIENT } from './deploy-memory.js';
 import { type Product, startGateway } from './gateway.js';
 import { newCounters } from './metrics.js';
-import type { Scale } from './story.js';
+import { cacheCounters, type Scale } from './story.js';
 
 const { redisUrl, origins, scale, prefix } = JSON.parse(process.env.BULWARK_GATEWAY ?? '{}') as {
   redisUrl: string;
@@ -87,6 +88,7 @@ const gateway = await startGateway(
             [...breakerFor.breakers].map(([origin, breaker]) => [origin, breaker.state]),
           ),
           flashSaleLoads,
+          cache: cacheCounters(cache.stats()),
         },
       };
     },

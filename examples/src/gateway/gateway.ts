@@ -105,7 +105,8 @@ export async function startGateway(
     else if (req.method === 'GET' && stock)
       void getStock(Number(stock[1]), res).catch(() => unavailable(res));
     else if (req.method === 'POST' && url === '/orders') createOrder(req, res);
-    else if (req.method === 'GET' && url === '/_stats' && parts.stats) json(res, 200, parts.stats());
+    else if (req.method === 'GET' && url === '/_stats' && parts.stats)
+      json(res, 200, parts.stats());
     else json(res, 404, { error: 'not found' });
   };
 

@@ -70,8 +70,9 @@ function chart(title, why, series, extra) {
   document.getElementById('charts').appendChild(box);
   const opts = Object.assign({
     width: Math.min(940, window.innerWidth - 40), height: 220,
-    series: [{ label: 's' }].concat(series.map((s, i) => ({ label: s.label, stroke: palette[i % palette.length], width: 2, paths: s.steps ? uPlot.paths.stepped({ align: 1 }) : undefined }))),
-    axes: [{ label: 'seconds' }, {}],
+    series: [{ label: 't (s)' }].concat(series.map((s, i) => ({ label: s.label, stroke: palette[i % palette.length], width: 2, dash: s.dash, paths: s.steps ? uPlot.paths.stepped({ align: 1 }) : undefined }))),
+    scales: { x: { time: false } },
+    axes: [{ label: 'seconds since start' }, {}],
   }, extra || {});
   const plot = new uPlot(opts, [t].concat(series.map((s) => s.values)), box);
   charts.push({ title, plot, points: series.reduce((n, s) => n + s.values.length, 0) });
@@ -81,8 +82,11 @@ const perSecond = (k) => data.samples.map((s) => s[k] / tick);
 chart('Responses per second, by status', 'Served (2xx), refused by the per-client rate limit (429), and answered fast with 503 while an upstream shard was cut off.',
   [{ label: '2xx', values: perSecond('ok') }, { label: '429', values: perSecond('rejected') }, { label: '503', values: perSecond('unavailable') }, { label: 'other', values: perSecond('other') }]);
 const shardNames = Object.keys(data.samples[0] ? data.samples[0].breakers : {});
-chart('Circuit breaker per upstream shard (0 closed, 1 half-open, 2 open)', 'A shard that fails or stalls trips its breaker; probes go through when the open time is up, and the circuit closes after the shard recovers.',
-  shardNames.map((n) => ({ label: 'shard ' + n, values: data.samples.map((s) => s.breakers[n]), steps: true })), { scales: { y: { range: [-0.1, 2.1] } } });
+const brokenShards = shardNames.filter((n) => data.samples.some((s) => s.shards[n] !== 'ok'));
+chart('Circuit breaker per upstream shard (0 closed, 1 half-open, 2 open)', 'A shard that fails or stalls trips its breaker; probes go through when the open time is up, and the circuit closes after the shard recovers. The dashed line is when the shard itself was broken.',
+  shardNames.map((n) => ({ label: 'breaker ' + n, values: data.samples.map((s) => s.breakers[n]), steps: true }))
+    .concat(brokenShards.map((n) => ({ label: 'shard ' + n + ' broken', values: data.samples.map((s) => (s.shards[n] === 'ok' ? 0 : 2.3)), steps: true, dash: [6, 4] }))),
+  { scales: { x: { time: false }, y: { range: [-0.1, 2.5] } } });
 chart('Product reads vs database queries per second', 'The read-through cache answers most reads; single-flight turns a stampede on an expiring hot key into one query, and XFetch refreshes hot keys early.',
   [{ label: 'product reads', values: perSecond('productReads') }, { label: 'database queries', values: perSecond('dbQueries') }]);
 chart('Orders per second: executed vs replayed', 'A client that retries an order with the same Idempotency-Key gets the stored response back; the customer is charged once.',

@@ -31,6 +31,24 @@ export interface Gauges {
   breakerStates: Record<string, string>;
   /** Database loads of the flash-sale product so far. */
   flashSaleLoads: number;
+  /** The cache's counters (summed over processes). */
+  cache: CacheCounters;
+}
+
+/** What the summary says about the cache. */
+export interface CacheCounters {
+  hits: number;
+  staleHits: number;
+  earlyRefreshes: number;
+  coalesced: number;
+  l2Hits: number;
+  remoteWaits: number;
+}
+
+/** The cache counters the demo shows, from a cache's `stats()`. */
+export function cacheCounters(stats: CacheCounters): CacheCounters {
+  const { hits, staleHits, earlyRefreshes, coalesced, l2Hits, remoteWaits } = stats;
+  return { hits, staleHits, earlyRefreshes, coalesced, l2Hits, remoteWaits };
 }
 
 /** A running deployment: one gateway in memory, or several on Redis. */
@@ -87,7 +105,7 @@ export interface StorySummary {
     dbQueries: number;
     flashSaleCrowd: number;
     flashSaleLoads: number;
-  };
+  } & CacheCounters;
   orders: { sent: number; executed: number; duplicates: number; replayed: number };
   pool: { peakBorrowed: number };
   lines: string[];
@@ -102,7 +120,7 @@ export async function runStory(deploy: Deploy, options: StoryOptions = {}): Prom
     openMs: Math.max(150, durationMs / 40),
     attemptTimeoutMs: Math.max(100, durationMs / 100),
     dbLatencyMs: 25,
-    productTtlMs: Math.max(300, durationMs / 20),
+    productTtlMs: Math.max(1000, durationMs / 10),
   };
   const view = options.view ?? createView();
   const sampler = new Sampler();
@@ -148,6 +166,8 @@ export async function runStory(deploy: Deploy, options: StoryOptions = {}): Prom
     // The flash sale: warm the product, let its entry expire, then send the crowd at once.
     const crowd = 300;
     let flashSaleLoads = 0;
+    // A socket per member of the crowd, so all of it is in flight at once, as a real one is.
+    const crowdAgent = new Agent({ connections: crowd });
     const flashSale = (async () => {
       await sleep(0.4 * durationMs);
       await stampede(d.urls[0]!, d.flashSaleId, 1, agent, clientCounters);
@@ -158,12 +178,18 @@ export async function runStory(deploy: Deploy, options: StoryOptions = {}): Prom
       );
       await Promise.all(
         d.urls.map((url) =>
-          stampede(url, d.flashSaleId, Math.ceil(crowd / d.urls.length), agent, clientCounters),
+          stampede(
+            url,
+            d.flashSaleId,
+            Math.ceil(crowd / d.urls.length),
+            crowdAgent,
+            clientCounters,
+          ),
         ),
       );
       flashSaleLoads = (await d.gauges()).flashSaleLoads - before;
       note(`flash sale served with ${flashSaleLoads} database load(s)`);
-    })();
+    })().finally(() => crowdAgent.close());
 
     let peakBorrowed = 0;
     const tick = Math.max(100, durationMs / 80);
@@ -197,8 +223,8 @@ export async function runStory(deploy: Deploy, options: StoryOptions = {}): Prom
       {
         urls: d.urls,
         dispatcher: agent,
-        workers: 12,
-        paceMs: 4,
+        workers: 8,
+        paceMs: 40,
         clients: 10,
         products: 200,
         duplicateShare: 0.3,
@@ -246,6 +272,7 @@ export async function runStory(deploy: Deploy, options: StoryOptions = {}): Prom
         dbQueries: counters.dbQueries,
         flashSaleCrowd: crowd,
         flashSaleLoads,
+        ...gauges.cache,
       },
       orders: {
         sent: tally.orders,
@@ -308,7 +335,7 @@ function explain(s: StorySummary): string[] {
   return [
     `Rate limiter: the greedy client sent ${s.greedy.sent} requests and ${s.greedy.rejected} were refused with 429 and Retry-After; the other clients got ${s.others.rejected} refusals for ${s.others.sent} requests.`,
     `Circuit breaker: shard ${s.breaker.shard} failed, then stalled. Its breaker opened ${s.breaker.opened} time(s), so most requests for its products got an immediate 503 instead of waiting on a dead shard; it reached the shard only ${s.breaker.callsWhileDown} times while the shard was broken, and after the shard recovered a probe succeeded and the circuit ${s.breaker.closedAgainAfterRecovery ? 'closed again' : 'had not closed yet'}.`,
-    `Cache: ${s.cache.productReads} product reads needed ${s.cache.dbQueries} database queries. When ${s.cache.flashSaleCrowd} clients asked for a product whose entry had just expired, single-flight made that ${s.cache.flashSaleLoads} database load(s).`,
+    `Cache: ${s.cache.productReads} product reads needed ${s.cache.dbQueries} database queries; XFetch refreshed hot products ${s.cache.earlyRefreshes} times shortly before they expired, so their readers never waited on a load. When ${s.cache.flashSaleCrowd} clients asked for a product whose entry had just expired, single-flight made that ${s.cache.flashSaleLoads} database load (${s.cache.coalesced} reads in all joined a load already running)${s.cache.l2Hits + s.cache.remoteWaits > 0 ? `; across processes, ${s.cache.l2Hits} misses were answered by Redis and ${s.cache.remoteWaits} waited for another process's load` : ''}.`,
     `Idempotency: ${s.orders.duplicates} orders were sent twice with the same Idempotency-Key; ${s.orders.replayed} of the second attempts got the stored response back (Idempotent-Replayed: true), so ${s.orders.sent} orders charged customers ${s.orders.executed} times.`,
     `Pool: the database was reached through at most ${s.pool.peakBorrowed} connections at a time.`,
   ];

@@ -1,7 +1,8 @@
 // The clients: a bounded number of workers sending requests to the gateway(s) until a deadline,
 // the way a real population of clients would: mostly product reads (a few hot products), stock
-// look-ups that go to the upstream shards, and orders. Client 0 is greedy and sends a quarter
-// of everything, so the rate limiter has someone to refuse. Some orders are sent twice with the
+// look-ups that go to the upstream shards, and orders, each worker pausing between requests.
+// Client 0 is greedy: a worker of its own sends product reads back to back, far over its
+// limit, so the rate limiter has someone to refuse. Some orders are sent twice with the
 // same Idempotency-Key, as a client does when its first attempt's response was lost.
 import { randomUUID } from 'node:crypto';
 import { type Dispatcher, request } from 'undici';
@@ -17,7 +18,7 @@ export interface TrafficOptions {
   workers: number;
   /** Pause of each worker between its requests, in ms. */
   paceMs: number;
-  /** Clients (client 0 is the greedy one). */
+  /** Clients: client 0 is the greedy one, the workers take turns as the others. */
   clients: number;
   /** Products 1..products are read, low ids far more often. */
   products: number;
@@ -106,7 +107,7 @@ export async function driveTraffic(
     let i = index;
     while (!options.signal.aborted) {
       i += options.workers;
-      const client = i % 4 === 0 ? 'client-0' : `client-${1 + (i % (options.clients - 1))}`;
+      const client = `client-${1 + (i % (options.clients - 1))}`;
       const pick = options.random();
       // Low ids far more often: a few hot products, a long tail.
       const id = 1 + Math.floor(options.products * options.random() ** 3);
@@ -117,7 +118,18 @@ export async function driveTraffic(
     }
   }
 
-  await Promise.all(Array.from({ length: options.workers }, (_, index) => worker(index)));
+  async function greedy(): Promise<void> {
+    // About 100 requests a second against a limit of 20: most are refused.
+    while (!options.signal.aborted) {
+      await send('client-0', 'GET', '/products/1');
+      await sleep(10);
+    }
+  }
+
+  await Promise.all([
+    greedy(),
+    ...Array.from({ length: options.workers }, (_, index) => worker(index)),
+  ]);
   return tally;
 }
 
