@@ -7,7 +7,7 @@ import { deployInMemory } from '../src/gateway/deploy-memory.js';
 import { deployOnRedis } from '../src/gateway/deploy-redis.js';
 import { runStory, type StorySummary } from '../src/gateway/story.js';
 import type { View } from '../src/gateway/view.js';
-import { openReport } from './report.test.js';
+import { openReport } from './browser.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bulwark-demo-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -57,14 +57,30 @@ describe('the demo, in memory', () => {
   }, 60_000);
 });
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describeRedis('the demo, three gateways on one Redis', (targets) => {
   it('tells the same story with shared limits, cache, idempotency and breakers', async () => {
+    let pids: readonly number[] = [];
     const summary = await runStory(deployOnRedis(targets.standalone.url), {
-      durationMs: 5000,
+      durationMs: 6000,
       reportPath: false,
       view: silent,
       seed: 11,
+      onDeployed: (d) => {
+        pids = d.pids;
+      },
     });
     expectTheWholeStory(summary);
+    // Every gateway process the run started has exited.
+    expect(pids).toHaveLength(3);
+    expect(pids.filter(alive)).toEqual([]);
   }, 90_000);
 });

@@ -73,6 +73,7 @@ export function deployOnRedis(redisUrl: string, processes = 3): Deploy {
       );
     return {
       urls,
+      pids: children.map((child) => child.pid!),
       productTtlMs: scale.productTtlMs,
       flashSaleId: FLASH_SALE_ID,
       counters: async () => {

@@ -21,6 +21,8 @@ export interface StoryOptions {
   reportPath?: string | false;
   /** Where to show progress. Default a view on stdout; tests pass a silent one. */
   view?: View;
+  /** Called once the gateways run (tests check afterwards that their processes are gone). */
+  onDeployed?: (deployment: Deployment) => void;
 }
 
 /** What the gateway(s) report at each tick. */
@@ -62,6 +64,8 @@ export interface Deployment {
   productTtlMs: number;
   /** The id of the flash-sale product, which only the crowd asks for. */
   flashSaleId: number;
+  /** Process ids of the gateway processes it started (none in memory). */
+  pids: readonly number[];
   /** Stops the gateways (and whatever they started). */
   close(): Promise<void>;
 }
@@ -146,6 +150,7 @@ export async function runStory(deploy: Deploy, options: StoryOptions = {}): Prom
       },
     );
     const d = deployment;
+    options.onDeployed?.(d);
     const failing = shards[1]!;
     const at = (fraction: number, fn: () => void) =>
       timers.push(setTimeout(fn, fraction * durationMs));
@@ -223,11 +228,12 @@ export async function runStory(deploy: Deploy, options: StoryOptions = {}): Prom
       {
         urls: d.urls,
         dispatcher: agent,
-        workers: 8,
-        paceMs: 40,
+        // At most ~16 requests a second per worker, ~11 per client: within every client's limit.
+        workers: 6,
+        paceMs: 60,
         clients: 10,
         products: 200,
-        duplicateShare: 0.3,
+        duplicateEvery: 3,
         random,
         signal: stop.signal,
       },

@@ -22,8 +22,8 @@ export interface TrafficOptions {
   clients: number;
   /** Products 1..products are read, low ids far more often. */
   products: number;
-  /** Share of orders sent again with the same key after the first answer. */
-  duplicateShare: number;
+  /** Every so many accepted orders, one is sent again with the same key after its answer. */
+  duplicateEvery: number;
   /** A random source in [0, 1). */
   random: () => number;
   /** Stops sending (checked before every request). */
@@ -92,7 +92,8 @@ export async function driveTraffic(
     // A refused order (429) charged nobody and has nothing to replay.
     if (first.status !== 201) return;
     tally.orders++;
-    if (options.random() >= options.duplicateShare) return;
+    // Every `duplicateEvery`-th order's answer is "lost", so the client sends it again.
+    if (tally.orders % options.duplicateEvery !== 0) return;
     // The client never saw that answer (say, a timeout) and tries again with the same key.
     const again = await send(client, 'POST', '/orders', headers, body);
     if (again.status === 429) return;
@@ -111,22 +112,23 @@ export async function driveTraffic(
       const pick = options.random();
       // Low ids far more often: a few hot products, a long tail.
       const id = 1 + Math.floor(options.products * options.random() ** 3);
-      if (pick < 0.55) await send(client, 'GET', `/products/${id}`);
-      else if (pick < 0.9) await send(client, 'GET', `/stock/${id}`);
+      if (pick < 0.5) await send(client, 'GET', `/products/${id}`);
+      else if (pick < 0.8) await send(client, 'GET', `/stock/${id}`);
       else await order(client);
       if (options.paceMs > 0) await sleep(options.paceMs);
     }
   }
 
   async function greedy(): Promise<void> {
-    // About 100 requests a second against a limit of 20: most are refused.
+    // Two loops with hardly a pause: far over a limit of 20 a second, so most are refused.
     while (!options.signal.aborted) {
       await send('client-0', 'GET', '/products/1');
-      await sleep(10);
+      await sleep(5);
     }
   }
 
   await Promise.all([
+    greedy(),
     greedy(),
     ...Array.from({ length: options.workers }, (_, index) => worker(index)),
   ]);
