@@ -14,6 +14,7 @@ describe('demo-report.html', () => {
   it('renders every chart with data in a real browser, offline, with no page errors', async () => {
     const samples: Sample[] = Array.from({ length: 20 }, (_, i) => ({
       t: i * 0.25,
+      dt: 0.25,
       ok: 40 + i,
       rejected: i % 3,
       unavailable: i > 5 && i < 12 ? 7 : 0,

@@ -26,6 +26,8 @@ export interface Counters {
 export interface Sample {
   /** Seconds since the start. */
   t: number;
+  /** Seconds since the previous sample (the deltas below are over this span). */
+  dt: number;
   ok: number;
   rejected: number;
   unavailable: number;
@@ -67,6 +69,7 @@ export class Sampler {
   readonly events: StoryEvent[] = [];
   readonly #startedAt = performance.now();
   #last = newCounters();
+  #lastT = 0;
 
   /** Seconds since the sampler was made. */
   elapsed(): number {
@@ -91,8 +94,10 @@ export class Sampler {
     const ok = status(200) + status(201);
     const rejected = status(429);
     const unavailable = status(503);
+    const now = this.elapsed();
     const sample: Sample = {
-      t: round(this.elapsed()),
+      t: round(now),
+      dt: Math.max(0.001, now - this.#lastT),
       ok,
       rejected,
       unavailable,
@@ -104,6 +109,7 @@ export class Sampler {
       ...gauges,
     };
     this.#last = structuredClone(counters);
+    this.#lastT = now;
     this.samples.push(sample);
     return sample;
   }

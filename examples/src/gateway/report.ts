@@ -77,8 +77,7 @@ function chart(title, why, series, extra) {
   const plot = new uPlot(opts, [t].concat(series.map((s) => s.values)), box);
   charts.push({ title, plot, points: series.reduce((n, s) => n + s.values.length, 0) });
 }
-const tick = data.samples.length > 1 ? data.samples[1].t - data.samples[0].t : 1;
-const perSecond = (k) => data.samples.map((s) => s[k] / tick);
+const perSecond = (k) => data.samples.map((s) => Math.round(s[k] / s.dt));
 chart('Responses per second, by status', 'Served (2xx), refused by the per-client rate limit (429), and answered fast with 503 while an upstream shard was cut off.',
   [{ label: '2xx', values: perSecond('ok') }, { label: '429', values: perSecond('rejected') }, { label: '503', values: perSecond('unavailable') }, { label: 'other', values: perSecond('other') }]);
 const shardNames = Object.keys(data.samples[0] ? data.samples[0].breakers : {});

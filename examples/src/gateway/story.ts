@@ -203,22 +203,32 @@ export async function runStory(deploy: Deploy, options: StoryOptions = {}): Prom
       statuses: clientCounters.statuses,
       ordersReplayed: clientCounters.ordersReplayed,
     });
+    let samplingNow = false;
     const sampling = setInterval(() => {
-      void Promise.all([merged(), d.gauges()]).then(([counters, gauges]) => {
-        peakBorrowed = Math.max(peakBorrowed, gauges.poolBorrowed);
-        const sample = sampler.sample(counters, {
-          poolBorrowed: gauges.poolBorrowed,
-          poolWaiting: gauges.poolWaiting,
-          breakers: Object.fromEntries(
-            shards.map((s) => [
-              s.name,
-              STATE_LEVEL[gauges.breakerStates[s.origin] ?? 'closed'] ?? 0,
-            ]),
-          ),
-          shards: Object.fromEntries(shards.map((s) => [s.name, s.mode])),
+      // Gauges of remote gateways take a round trip; never let two samples overlap.
+      if (samplingNow) return;
+      samplingNow = true;
+      void Promise.all([merged(), d.gauges()])
+        .then(([counters, gauges]) => {
+          peakBorrowed = Math.max(peakBorrowed, gauges.poolBorrowed);
+          const sample = sampler.sample(counters, {
+            poolBorrowed: gauges.poolBorrowed,
+            poolWaiting: gauges.poolWaiting,
+            breakers: Object.fromEntries(
+              shards.map((s) => [
+                s.name,
+                STATE_LEVEL[gauges.breakerStates[s.origin] ?? 'closed'] ?? 0,
+              ]),
+            ),
+            shards: Object.fromEntries(shards.map((s) => [s.name, s.mode])),
+          });
+          view.update(sample, counters);
+        })
+        // A gateway that did not answer this tick is sampled at the next one.
+        .catch(() => {})
+        .finally(() => {
+          samplingNow = false;
         });
-        view.update(sample, counters);
-      });
     }, tick);
 
     const random = seededRandom(options.seed ?? 42);
