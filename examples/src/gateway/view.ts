@@ -55,7 +55,7 @@ function formatLine(s: Sample, totals: Counters): string {
     .map(([name, level]) => `${name}:${STATE_NAMES[level]}`)
     .join(' ');
   return (
-    `${s.t.toFixed(1).padStart(5)}s  2xx ${s.ok} 429 ${s.rejected} 503 ${s.unavailable}` +
+    `${s.t.toFixed(1).padStart(5)}s  per second: 2xx ${perSecond(s.ok, s)} 429 ${perSecond(s.rejected, s)} 503 ${perSecond(s.unavailable, s)}` +
     `  breakers ${breakers}  db ${totals.dbQueries} for ${totals.productReads} reads` +
     `  orders ${totals.ordersExecuted} run, ${totals.ordersReplayed} replayed` +
     `  pool ${s.poolBorrowed} busy ${s.poolWaiting} waiting`
@@ -73,12 +73,16 @@ function formatScreen(s: Sample, totals: Counters): string {
   return [
     `Bulwark gateway demo  ${s.t.toFixed(1)} s`,
     '',
-    `  this tick: 2xx ${s.ok}  429 ${s.rejected}  503 ${s.unavailable}  other ${s.other}` +
-      `    total responses ${all}`,
+    `  per second: 2xx ${perSecond(s.ok, s)}  429 ${perSecond(s.rejected, s)}  503 ${perSecond(s.unavailable, s)}` +
+      `    responses so far ${all}`,
     `  cache:     ${totals.productReads} product reads, ${totals.dbQueries} database queries`,
     `  orders:    ${totals.ordersExecuted} executed, ${totals.ordersReplayed} replayed, ${totals.ordersConflicted} told to retry (409)`,
     `  pool:      ${s.poolBorrowed} borrowed, ${s.poolWaiting} waiting`,
     `  upstream retries: ${totals.upstreamRetries}`,
     shards,
   ].join('\n');
+}
+
+function perSecond(count: number, sample: Sample): number {
+  return Math.round(count / sample.dt);
 }
