@@ -21,6 +21,7 @@ import { channels } from './channels.js';
 import { coarseNow } from './coarse-clock.js';
 import { type Entry, failedEntry, freshEntry, keptUntil } from './entry.js';
 import { TimeoutError } from './errors.js';
+import type { LazyAbort } from './lazy-abort.js';
 import { checkTags, LoadContext, type Loader } from './load-context.js';
 import { MemoryTier } from './memory-tier.js';
 import { type Clock, checkTtl, type ResolvedOptions } from './options.js';
@@ -363,7 +364,7 @@ export class Cache<V = unknown> {
     if (signal === undefined && stale === undefined)
       return this.#sharedResult(key, loader, options, joining);
     const result = this.#flights
-      .do(key, (flightSignal) => this.#fill(key, loader, flightSignal, false, options), options)
+      .join(key, (abort) => this.#fill(key, loader, abort, false, options), options)
       .then(
         (entry) => this.#serve(key, loader, entry, 1),
         (error: unknown) => this.#serveStaleOnError(key, error, signal, 1),
@@ -389,7 +390,7 @@ export class Cache<V = unknown> {
   ): Promise<V> {
     const flight = joining
       ? this.#flights.do(key, unreachable)
-      : this.#flights.do(key, (signal) => this.#fill(key, loader, signal, false, options));
+      : this.#flights.join(key, (abort) => this.#fill(key, loader, abort, false, options));
     let shared = this.#shared.get(key);
     if (shared === undefined || shared.flight !== flight) {
       const record: SharedResult<V> = { flight, result: RESOLVED as Promise<never>, callers: 0 };
@@ -457,7 +458,7 @@ export class Cache<V = unknown> {
   // only the stats and the load channel.
   #refresh(key: string, loader: Loader<V>, options: GetOptions | undefined): void {
     if (this.#closed || this.#flights.inFlight(key)) return;
-    this.#track(this.#flights.do(key, (signal) => this.#fill(key, loader, signal, true, options)));
+    this.#track(this.#flights.join(key, (abort) => this.#fill(key, loader, abort, true, options)));
   }
 
   #holdInBackground(key: string): void {
@@ -482,7 +483,7 @@ export class Cache<V = unknown> {
   async #fill(
     key: string,
     loader: Loader<V>,
-    signal: AbortSignal,
+    abort: LazyAbort,
     refresh: boolean,
     options: GetOptions | undefined,
   ): Promise<Entry<V>> {
@@ -492,14 +493,14 @@ export class Cache<V = unknown> {
     let entry: Entry<V>;
     try {
       if (this.#tier === undefined) {
-        entry = await this.#load(key, loader, held, signal, options);
+        entry = await this.#load(key, loader, held, abort, options);
       } else {
         const request: FillRequest<V> = {
           haveFence: held?.fence ?? -1,
           refresh,
-          load: (stale, loadSignal) => this.#load(key, loader, held ?? stale, loadSignal, options),
+          load: (stale, loadAbort) => this.#load(key, loader, held ?? stale, loadAbort, options),
         };
-        entry = await this.#tier.fill(key, request, signal);
+        entry = await this.#tier.fill(key, request, abort);
       }
     } catch (error) {
       if (this.#loading.get(key) === token) this.#loading.delete(key);
@@ -517,7 +518,7 @@ export class Cache<V = unknown> {
     key: string,
     loader: Loader<V>,
     stale: Entry<V> | undefined,
-    signal: AbortSignal,
+    abort: LazyAbort,
     options: GetOptions | undefined,
   ): Promise<Entry<V>> {
     const { ttlMs, hardTimeoutMs, negativeTtlMs } = this.#options;
@@ -526,9 +527,10 @@ export class Cache<V = unknown> {
     const callTtl = options?.ttlMs;
     const callTags = options?.tags;
     const controller = hardTimeoutMs > 0 ? new AbortController() : undefined;
+    // The loader's signal: the hard timeout's, or the flight's (made only if the loader reads it).
     const context = new LoadContext<V>(
       key,
-      controller?.signal ?? signal,
+      controller ?? abort,
       usable?.value,
       callTtl === undefined ? ttlMs : checkTtl('options.ttlMs', callTtl),
       callTags === undefined ? undefined : checkTags('options.tags', callTags),
@@ -544,7 +546,7 @@ export class Cache<V = unknown> {
               hardTimeoutMs,
               () => loader(context),
               controller,
-              signal,
+              abort.signal,
               () => this.#timedOut(key, hardTimeoutMs),
             );
     } catch (error) {
@@ -558,7 +560,7 @@ export class Cache<V = unknown> {
         if (this.#l1.peek(key) === undefined) this.#l1.set(key, usable);
         throw error;
       }
-      if (negativeTtlMs > 0 && !signal.aborted)
+      if (negativeTtlMs > 0 && !abort.aborted)
         return failedEntry(error, now, negativeTtlMs, now - start);
       throw error;
     }

@@ -27,23 +27,29 @@ export type Loader<V> = (context: LoaderContext<V>) => V | PromiseLike<V>;
 /** The context handed to one loader call; what it was told is read back after the load. @internal */
 export class LoadContext<V> implements LoaderContext<V> {
   readonly key: string;
-  readonly signal: AbortSignal;
   readonly stale: V | undefined;
   ttlMs: number;
   tags: readonly string[] | undefined;
 
+  // Where the signal comes from: read only when the loader asks (see LazyAbort).
+  readonly #source: { readonly signal: AbortSignal };
+
   constructor(
     key: string,
-    signal: AbortSignal,
+    source: { readonly signal: AbortSignal },
     stale: V | undefined,
     ttlMs: number,
     tags: readonly string[] | undefined,
   ) {
     this.key = key;
-    this.signal = signal;
+    this.#source = source;
     this.stale = stale;
     this.ttlMs = ttlMs;
     this.tags = tags;
+  }
+
+  get signal(): AbortSignal {
+    return this.#source.signal;
   }
 
   setTtl(ms: number): void {

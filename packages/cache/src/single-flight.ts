@@ -6,6 +6,8 @@
 // starts afresh instead of joining abandoned work. A caller without a signal cannot leave, so
 // work it waits for is never aborted.
 
+import { LazyAbort } from './lazy-abort.js';
+
 /** Options of {@link SingleFlight.do}. */
 export interface DoOptions {
   /** Stops this caller's wait (rejecting with the signal's reason); the shared work goes on while others wait. */
@@ -14,7 +16,7 @@ export interface DoOptions {
 
 interface Flight<V> {
   readonly promise: Promise<V>;
-  readonly controller: AbortController;
+  readonly abort: LazyAbort;
   waiting: number;
 }
 
@@ -41,6 +43,14 @@ export class SingleFlight<V = unknown> {
     fn: (signal: AbortSignal) => V | PromiseLike<V>,
     options?: DoOptions,
   ): Promise<V> {
+    return this.join(key, (abort) => fn(abort.signal), options);
+  }
+
+  /**
+   * `do`, for work that may never need its signal: `fn` gets the flight's `LazyAbort`, whose
+   * AbortController is made only if the work asks for `signal`. @internal
+   */
+  join(key: string, fn: (abort: LazyAbort) => V | PromiseLike<V>, options?: DoOptions): Promise<V> {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
     const flight = this.#flights.get(key) ?? this.#start(key, fn);
@@ -71,15 +81,15 @@ export class SingleFlight<V = unknown> {
     return this.#flights.size;
   }
 
-  #start(key: string, fn: (signal: AbortSignal) => V | PromiseLike<V>): Flight<V> {
-    const controller = new AbortController();
+  #start(key: string, fn: (abort: LazyAbort) => V | PromiseLike<V>): Flight<V> {
+    const abort = new LazyAbort();
     let promise: Promise<V>;
     try {
-      promise = Promise.resolve(fn(controller.signal));
+      promise = Promise.resolve(fn(abort));
     } catch (error) {
       promise = Promise.reject(error);
     }
-    const flight: Flight<V> = { promise, controller, waiting: 0 };
+    const flight: Flight<V> = { promise, abort, waiting: 0 };
     this.#flights.set(key, flight);
     const settle = (): void => {
       if (this.#flights.get(key) === flight) this.#flights.delete(key);
@@ -95,7 +105,7 @@ export class SingleFlight<V = unknown> {
         reject(signal.reason);
         if (--flight.waiting > 0) return;
         if (this.#flights.get(key) === flight) this.#flights.delete(key);
-        flight.controller.abort(signal.reason);
+        flight.abort.abort(signal.reason);
       };
       signal.addEventListener('abort', leave, { once: true });
       flight.promise.then(

@@ -3,6 +3,7 @@
 // invalidations; the tier tells the cache which L1 keys other processes invalidated.
 
 import type { Entry } from './entry.js';
+import type { LazyAbort } from './lazy-abort.js';
 
 /** One fill the cache asks of a second tier. @internal */
 export interface FillRequest<V> {
@@ -11,12 +12,12 @@ export interface FillRequest<V> {
   /** True for a background refresh: an entry as old as `haveFence`, even fresh, will not do. */
   readonly refresh: boolean;
   /** Runs the loader here (with the best stale entry known) and builds the entry. */
-  load(stale: Entry<V> | undefined, signal: AbortSignal): Promise<Entry<V>>;
+  load(stale: Entry<V> | undefined, abort: LazyAbort): Promise<Entry<V>>;
 }
 
 /** A second tier behind L1. Its methods never reject because the tier's store failed. @internal */
 export interface SecondTier<V> {
-  fill(key: string, request: FillRequest<V>, signal: AbortSignal): Promise<Entry<V>>;
+  fill(key: string, request: FillRequest<V>, abort: LazyAbort): Promise<Entry<V>>;
   written(key: string, entry: Entry<V>): Promise<void>;
   deleted(key: string): Promise<void>;
   deletedByTag(tag: string): Promise<void>;

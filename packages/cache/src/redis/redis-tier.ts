@@ -21,6 +21,7 @@ import { slotKey } from '@bulwark/kernel';
 import type { Cluster, Redis } from 'ioredis';
 import { channels } from '../channels.js';
 import type { Entry, StaleWindows } from '../entry.js';
+import type { LazyAbort } from '../lazy-abort.js';
 import type { Clock } from '../options.js';
 import type { FillRequest, LocalTier, SecondTier, TierStats } from '../tier.js';
 import { decodeEntry, type Encoded, encodeEntry } from './entry-codec.js';
@@ -91,14 +92,14 @@ export class RedisTier<V> implements SecondTier<V> {
     return this.bus.firstUp;
   }
 
-  async fill(key: string, request: FillRequest<V>, signal: AbortSignal): Promise<Entry<V>> {
+  async fill(key: string, request: FillRequest<V>, abort: LazyAbort): Promise<Entry<V>> {
     const { redis, leaseTtlMs, leasePollMs } = this.#o;
     const keys = this.#keys(key);
     if (!request.refresh) {
       // The fast path: a plain GET, aged on the estimated server clock. Only when it finds
       // nothing usable does the lease script run.
       const found = await this.#read(keys[0], request.haveFence);
-      if (found === DOWN) return request.load(undefined, signal);
+      if (found === DOWN) return request.load(undefined, abort);
       if (found !== undefined) {
         this.#l2Hits++;
         return found;
@@ -112,23 +113,23 @@ export class RedisTier<V> implements SecondTier<V> {
         'lookup',
         () => LOOKUP.run(redis, keys, args) as Promise<LookupReply>,
       );
-      if (reply === DOWN) return request.load(undefined, signal);
+      if (reply === DOWN) return request.load(undefined, abort);
       const stored = this.#decode(reply[2], Number(reply[3]));
       if (reply[0] === 1) {
         // A value that does not deserialize is as good as none: load here (and overwrite it).
-        if (stored === undefined) return request.load(undefined, signal);
+        if (stored === undefined) return request.load(undefined, abort);
         if (!waited) this.#l2Hits++;
         return stored;
       }
       if (!waited) this.#l2Misses++;
       if (reply[0] === 2)
-        return this.#loadUnderLease(key, keys, reply[1], token, stored, request, signal);
+        return this.#loadUnderLease(key, keys, reply[1], token, stored, request, abort);
       if (!waited) this.#remoteWaits++;
       waited = true;
       // Another process holds the lease: its message wakes us; else poll, at the latest when
       // the lease would expire (its holder may have died).
-      await this.#waitFor(key, Math.min(leasePollMs, Math.max(1, reply[1] + 1)), signal);
-      if (signal.aborted) throw signal.reason;
+      await this.#waitFor(key, Math.min(leasePollMs, Math.max(1, reply[1] + 1)), abort.signal);
+      if (abort.aborted) throw abort.reason;
     }
   }
 
@@ -210,12 +211,12 @@ export class RedisTier<V> implements SecondTier<V> {
     token: string,
     stale: Entry<V> | undefined,
     request: FillRequest<V>,
-    signal: AbortSignal,
+    abort: LazyAbort,
   ): Promise<Entry<V>> {
     const stopRenewing = this.#renew(keys[1], token);
     let entry: Entry<V>;
     try {
-      entry = await request.load(stale, signal);
+      entry = await request.load(stale, abort);
     } catch (error) {
       stopRenewing();
       await this.#guard.run('release', () => RELEASE.run(this.#o.redis, [keys[1]], [token]));
