@@ -2,6 +2,7 @@
 
 import {
   type Clock,
+  checkBoolean,
   checkClock,
   checkFunction,
   checkInteger,
@@ -57,6 +58,20 @@ export interface CacheOptions<K, V> {
   name?: string;
 }
 
+/** Options of `WTinyLFUCache`: those of every cache, and two of its own. */
+export interface WTinyLFUOptions<K, V> extends CacheOptions<K, V> {
+  /**
+   * Whether a hill climber moves the window/main split to follow the workload (as Caffeine
+   * does). `false` keeps the window at 1% of the capacity. Default `true`.
+   */
+  adaptive?: boolean;
+  /**
+   * Whether a Bloom filter (the TinyLFU "doorkeeper") keeps keys seen once per aging period out
+   * of the frequency sketch; costs 2 bytes per entry of capacity. Default `false`.
+   */
+  doorkeeper?: boolean;
+}
+
 /** Per-entry options of `set`. */
 export interface SetOptions {
   /** Time to live of this entry in ms (> 0; `Infinity`: never expires). Default: the cache's `ttlMs`. */
@@ -107,6 +122,7 @@ const OPTIONS: ReadonlySet<string> = new Set([
   'clock',
   'name',
 ]);
+const W_TINYLFU_OPTIONS: ReadonlySet<string> = new Set([...OPTIONS, 'adaptive', 'doorkeeper']);
 const SET_OPTIONS: ReadonlySet<string> = new Set(['ttlMs']);
 
 /**
@@ -146,7 +162,13 @@ export function resolveOptions<K, V>(
 ): ResolvedOptions<K, V> {
   if (options === null || typeof options !== 'object' || Array.isArray(options))
     typeError('options', 'an object with a capacity', options);
-  checkKnownKeys(options, OPTIONS, `new ${where}(options)`);
+  const known = where === 'WTinyLFUCache' ? W_TINYLFU_OPTIONS : OPTIONS;
+  checkKnownKeys(options, known, `new ${where}(options)`);
+  if (where === 'WTinyLFUCache') {
+    const { adaptive, doorkeeper } = options as WTinyLFUOptions<K, V>;
+    if (adaptive !== undefined) checkBoolean('adaptive', adaptive);
+    if (doorkeeper !== undefined) checkBoolean('doorkeeper', doorkeeper);
+  }
   const { capacity, ttlMs, maxSize, sizeOf, onEvict, clock, name } = options;
   checkInteger('capacity', capacity, 1);
   if (capacity > MAX_CAPACITY) rangeError('capacity', 'an integer <= 2^30', capacity);

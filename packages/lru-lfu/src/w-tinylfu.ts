@@ -18,9 +18,9 @@
 
 import type { Clock } from '@bulwark/kernel';
 import { CountMinSketch, hashKey } from './count-min-sketch.js';
+import { HillClimber } from './hill-climber.js';
 import { metricsChannel, publishMetric } from './metrics.js';
 import {
-  type CacheOptions,
   type CacheStats,
   checkSetOptions,
   checkSize,
@@ -32,12 +32,17 @@ import {
   INITIAL_SLOTS,
   resolveOptions,
   type SetOptions,
+  type WTinyLFUOptions,
 } from './options.js';
 
 const WINDOW = 0;
 const PROBATION = 1;
 const PROTECTED = 2;
 const FIRST = 3;
+/** Gets per sample of the hill climber, per entry of capacity. */
+const SAMPLES_PER_ENTRY = 20;
+/** The protected segment's share of the main region. */
+const PROTECTED_SHARE = 0.8;
 
 /**
  * A W-TinyLFU cache (as in Caffeine): near-LFU hit ratios on skewed traffic, resistant to scans,
@@ -60,10 +65,15 @@ export class WTinyLFUCache<K, V> {
   readonly name: string;
   /** The bound on the sum of entry weights (`Infinity` without `maxSize`). */
   readonly maxSize: number;
-  /** Entries the window holds before it passes candidates to the main region. */
-  readonly windowCapacity: number;
-  /** Entries the protected segment holds before it demotes to probation. */
-  readonly protectedCapacity: number;
+  private windowMax: number;
+  private protectedMax: number;
+  private readonly climber: HillClimber;
+  /** `adaptive: false`: the window stays at 1%. */
+  private readonly climbs: boolean;
+  /** Gets per sample of the hill climber: 20 × capacity (fewer is noise on Zipf traffic). */
+  private readonly samplePeriod: number;
+  private sampled = 0;
+  private sampleHits = 0;
 
   private readonly map = new Map<K, number>();
   private readonly keys_: (K | undefined)[];
@@ -96,7 +106,7 @@ export class WTinyLFUCache<K, V> {
   private expirations = 0;
 
   /** @throws TypeError or RangeError naming the bad option. */
-  constructor(options: CacheOptions<K, V>) {
+  constructor(options: WTinyLFUOptions<K, V>) {
     const o = resolveOptions(options, 'WTinyLFUCache');
     this.capacity = o.capacity;
     this.name = o.name;
@@ -105,8 +115,12 @@ export class WTinyLFUCache<K, V> {
     this.sizeOf = o.sizeOf;
     this.onEvict = o.onEvict;
     this.clock = o.clock;
-    this.windowCapacity = Math.max(1, Math.floor(o.capacity / 100));
-    this.protectedCapacity = Math.floor((o.capacity - this.windowCapacity) * 0.8);
+    // The window starts at 1% (Caffeine's default); the hill climber moves it from there.
+    this.windowMax = initialWindow(o.capacity);
+    this.protectedMax = Math.floor((o.capacity - this.windowMax) * PROTECTED_SHARE);
+    this.climber = new HillClimber(o.capacity);
+    this.samplePeriod = SAMPLES_PER_ENTRY * o.capacity;
+    this.climbs = options.adaptive !== false;
     // The arrays start small and double as entries arrive (see LRUCache), and so does the
     // sketch, keeping its counts: a cache costs memory for what it holds.
     const slots = Math.min(o.capacity + FIRST + 1, INITIAL_SLOTS);
@@ -120,7 +134,7 @@ export class WTinyLFUCache<K, V> {
       this.next[s] = s;
       this.prev[s] = s;
     }
-    this.sketch = new CountMinSketch(slots);
+    this.sketch = new CountMinSketch(slots, options.doorkeeper === true);
     if (o.ttlMs > 0) this.expiresAt = new Float64Array(slots);
     if (o.sizeOf !== undefined) this.sizes = new Float64Array(slots);
   }
@@ -135,6 +149,19 @@ export class WTinyLFUCache<K, V> {
     return this.totalSize_;
   }
 
+  /**
+   * Entries the window holds now before it passes candidates to the main region: 1% of the
+   * capacity at first, then moved by the hill climber between 1 entry and most of the cache.
+   */
+  get windowCapacity(): number {
+    return this.windowMax;
+  }
+
+  /** Entries the protected segment holds now before it demotes to probation (moves with the window). */
+  get protectedCapacity(): number {
+    return this.protectedMax;
+  }
+
   /** The value of `key` (counting an access); `undefined` if absent or expired. */
   get(key: K): V | undefined {
     const i = this.map.get(key);
@@ -145,6 +172,7 @@ export class WTinyLFUCache<K, V> {
       this.missed = key;
       this.hasMissed = true;
       this.missedHash = hash;
+      if (++this.sampled === this.samplePeriod) this.climb();
       if (metricsChannel.hasSubscribers) publishMetric(this.name, 'get', key, 'miss');
       return undefined;
     }
@@ -156,11 +184,14 @@ export class WTinyLFUCache<K, V> {
       this.missed = key;
       this.hasMissed = true;
       this.missedHash = hash;
+      if (++this.sampled === this.samplePeriod) this.climb();
       if (metricsChannel.hasSubscribers) publishMetric(this.name, 'get', key, 'expired');
       return undefined;
     }
     this.hits++;
     this.onHit(i);
+    this.sampleHits++;
+    if (++this.sampled === this.samplePeriod) this.climb();
     if (metricsChannel.hasSubscribers) publishMetric(this.name, 'get', key, 'hit');
     return this.values_[i];
   }
@@ -259,7 +290,7 @@ export class WTinyLFUCache<K, V> {
       this.totalSize_ += weight;
     }
     // The window passes its least recent entries to probation as candidates for main ...
-    while (this.counts[WINDOW]! > this.windowCapacity) {
+    while (this.counts[WINDOW]! > this.windowMax) {
       const candidate = this.prev[WINDOW]!;
       this.unlink(candidate);
       this.linkFront(candidate, PROBATION);
@@ -314,6 +345,10 @@ export class WTinyLFUCache<K, V> {
     this.fresh = FIRST;
     this.totalSize_ = 0;
     this.sketch.clear();
+    this.climber.reset();
+    this.resizeWindow(initialWindow(this.capacity));
+    this.sampled = 0;
+    this.sampleHits = 0;
     if (removed !== undefined && this.onEvict !== undefined) {
       for (const [key, value, reason] of removed) this.onEvict(value, key, reason);
     }
@@ -380,7 +415,7 @@ export class WTinyLFUCache<K, V> {
     if (r === PROBATION) {
       this.unlink(i);
       this.linkFront(i, PROTECTED);
-      if (this.counts[PROTECTED]! > this.protectedCapacity) {
+      if (this.counts[PROTECTED]! > this.protectedMax) {
         const demoted = this.prev[PROTECTED]!;
         this.unlink(demoted);
         this.linkFront(demoted, PROBATION);
@@ -456,6 +491,68 @@ export class WTinyLFUCache<K, V> {
     let i = this.prev[s]!;
     if (i === keep) i = this.prev[i]!;
     return i < FIRST ? -1 : i;
+  }
+
+  // --- the adaptive window ------------------------------------------------------------------
+
+  /**
+   * A sample of gets has ended: the hill climber turns its hit rate into a move of the
+   * window/main split. Nothing moves while the cache is not yet full (its hit rate says nothing
+   * about the split then).
+   */
+  private climb(): void {
+    const hitRate = this.sampleHits / this.sampled;
+    this.sampled = 0;
+    this.sampleHits = 0;
+    if (!this.climbs || (this.map.size < this.capacity && this.totalSize_ * 2 < this.maxSize))
+      return;
+    const amount = this.climber.adjustment(hitRate);
+    if (amount > 0) this.growWindow(amount);
+    else if (amount < 0) this.shrinkWindow(-amount);
+  }
+
+  /**
+   * Takes up to `amount` entries of room from the protected segment and gives them to the
+   * window, with the entries: main's least recent ones (probation's first) move to the window.
+   */
+  private growWindow(amount: number): void {
+    const quota = Math.min(amount, this.capacity - 1 - this.windowMax);
+    this.resizeWindow(this.windowMax + quota);
+    for (let moved = 0; moved < quota; moved++) {
+      let i = this.prev[PROBATION]!;
+      if (i === PROBATION) i = this.prev[PROTECTED]!;
+      if (i === PROTECTED) break;
+      this.unlink(i);
+      this.linkFront(i, WINDOW);
+    }
+  }
+
+  /**
+   * Gives up to `amount` entries of room (keeping at least one) from the window to main; the
+   * window's least recent entries move to probation.
+   */
+  private shrinkWindow(amount: number): void {
+    this.resizeWindow(this.windowMax - Math.min(amount, this.windowMax - 1));
+    while (this.counts[WINDOW]! > this.windowMax) {
+      const i = this.prev[WINDOW]!;
+      this.unlink(i);
+      this.linkFront(i, PROBATION);
+    }
+  }
+
+  /** Sets the window's size; protected keeps 80% of the rest, demoting its overflow. */
+  private resizeWindow(windowMax: number): void {
+    this.windowMax = windowMax;
+    this.protectedMax = Math.floor((this.capacity - windowMax) * PROTECTED_SHARE);
+    this.demoteProtectedOverflow();
+  }
+
+  private demoteProtectedOverflow(): void {
+    while (this.counts[PROTECTED]! > this.protectedMax) {
+      const i = this.prev[PROTECTED]!;
+      this.unlink(i);
+      this.linkFront(i, PROBATION);
+    }
   }
 
   // --- the lists ------------------------------------------------------------------------------
@@ -561,4 +658,9 @@ export class WTinyLFUCache<K, V> {
       }
     }
   }
+}
+
+/** The window's size before the hill climber moves it: 1% of the capacity, at least 1. */
+function initialWindow(capacity: number): number {
+  return Math.max(1, Math.floor(capacity / 100));
 }

@@ -5,7 +5,7 @@
 import { FakeClock } from '@bulwark/test-utils';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loop, zipf } from '../bench/traces.js';
+import { loop, recency, zipf, zipfBestStatic } from '../bench/traces.js';
 import { type EvictionReason, LRUCache, WTinyLFUCache } from '../src/index.js';
 
 interface Real {
@@ -24,6 +24,12 @@ function invariants(r: Real): void {
   for (const [k, v] of r.cache.entries()) expect(r.shadow.get(k)).toBe(v);
   expect(new Set(r.cache.keys()).size).toBe([...r.cache.keys()].length);
   expect(r.cache.stats()).toEqual({ name: 'default', ...r.seen, size: r.shadow.size });
+  // The hill climber keeps the split inside the cache: a window of 1 to capacity - 1 entries
+  // (1 when the capacity is 1), protected 80% of the rest.
+  const window = r.cache.windowCapacity;
+  expect(window).toBeGreaterThanOrEqual(1);
+  expect(window).toBeLessThanOrEqual(Math.max(1, r.capacity - 1));
+  expect(r.cache.protectedCapacity).toBe(Math.floor((r.capacity - window) * 0.8));
   if (r.maxSize !== Number.POSITIVE_INFINITY) {
     expect(r.cache.totalSize).toBeLessThanOrEqual(r.maxSize);
     expect(r.cache.totalSize).toBe([...r.shadow.values()].reduce((a, b) => a + b, 0));
@@ -72,21 +78,27 @@ function commands(keys: number): fc.Arbitrary<Command>[] {
 }
 
 describe('WTinyLFUCache invariants (model-based)', () => {
+  // The long runs reach many samples of the hill climber (20 × capacity gets each), so the
+  // window grows and shrinks under the invariants; the doorkeeper runs change admissions.
   it.each([
-    ['plain', false, false],
-    ['with TTLs', true, false],
-    ['with weights', false, true],
-    ['with TTLs and weights', true, true],
-  ])('%s', (_name, withTtl, weighted) => {
+    ['plain', false, false, {}, 120],
+    ['with TTLs', true, false, {}, 120],
+    ['with weights', false, true, {}, 120],
+    ['with TTLs and weights', true, true, {}, 120],
+    ['fixed window (adaptive: false)', true, true, { adaptive: false }, 120],
+    ['long runs: the window moves', false, false, {}, 500],
+    ['long runs with TTLs and weights', true, true, {}, 500],
+    ['long runs with the doorkeeper', true, false, { doorkeeper: true }, 500],
+  ])('%s', (_name, withTtl, weighted, extra, maxCommands) => {
     const shape = fc.record({
-      capacity: fc.integer({ min: 1, max: 12 }),
+      capacity: fc.integer({ min: 1, max: maxCommands > 120 ? 5 : 12 }),
       keys: fc.integer({ min: 1, max: 30 }),
       maxSize: fc.integer({ min: 1, max: 25 }),
     });
     fc.assert(
       fc.property(
         shape.chain((s) =>
-          fc.tuple(fc.constant(s), fc.commands(commands(s.keys), { maxCommands: 120 })),
+          fc.tuple(fc.constant(s), fc.commands(commands(s.keys), { maxCommands })),
         ),
         ([s, cmds]) => {
           const clock = new FakeClock(0);
@@ -115,11 +127,12 @@ describe('WTinyLFUCache invariants (model-based)', () => {
             sizeOf: weighted ? (v: number) => v : undefined,
             onEvict,
             clock,
+            ...extra,
           });
           fc.modelRun(() => ({ model: {}, real }), cmds);
         },
       ),
-      { numRuns: 150 },
+      { numRuns: maxCommands > 120 ? 60 : 150 },
     );
   });
 });
@@ -182,6 +195,48 @@ describe('WTinyLFUCache policy', () => {
       expect(cache.get(k)).toBe(i);
     });
     expect(cache.size).toBe(10);
+  });
+
+  it('grows its window on recency-heavy traffic, where a 1% window loses to LRU', () => {
+    const trace = recency(0.1, 0.8, 2500, 200_000, 5);
+    const adaptive = new WTinyLFUCache<number, number>({ capacity: 500 });
+    const fixed = new WTinyLFUCache<number, number>({ capacity: 500, adaptive: false });
+    const ours = hitRatio(adaptive, trace);
+    const lru = hitRatio(new LRUCache({ capacity: 500 }), trace);
+    expect(hitRatio(fixed, trace)).toBeLessThan(lru - 0.05);
+    expect(ours).toBeGreaterThan(hitRatio(fixed, trace) + 0.05);
+    expect(adaptive.windowCapacity).toBeGreaterThan(100);
+    expect(fixed.windowCapacity).toBe(5);
+  });
+
+  it('keeps a small window on frequency-heavy (Zipf 0.99) traffic', () => {
+    const trace = zipf(20_000, 0.99, 200_000, 4);
+    const adaptive = new WTinyLFUCache<number, number>({ capacity: 500 });
+    const ours = hitRatio(adaptive, trace);
+    const fixed = hitRatio(new WTinyLFUCache({ capacity: 500, adaptive: false }), trace);
+    expect(ours).toBeGreaterThan(fixed - 0.01);
+    expect(adaptive.windowCapacity).toBeLessThan(100);
+  });
+
+  it('reaches 95% of the best static cache on Zipf 0.99 (as bench/hit-ratio.ts, smaller)', () => {
+    const trace = zipf(20_000, 0.99, 200_000, 6);
+    const ours = hitRatio(new WTinyLFUCache({ capacity: 200 }), trace);
+    expect(ours / zipfBestStatic(20_000, 0.99, 200)).toBeGreaterThan(0.95);
+  });
+
+  it('moves the window back to 1% and restarts the climber on clear()', () => {
+    const cache = new WTinyLFUCache<number, number>({ capacity: 100 });
+    hitRatio(cache, recency(0.1, 0.8, 500, 50_000, 8));
+    expect(cache.windowCapacity).toBeGreaterThan(1);
+    cache.clear();
+    expect(cache.windowCapacity).toBe(1);
+    expect(cache.protectedCapacity).toBe(79);
+  });
+
+  it('with the doorkeeper, still beats LRU on Zipf 0.8', () => {
+    const trace = zipf(10_000, 0.8, 100_000, 1);
+    const ours = hitRatio(new WTinyLFUCache({ capacity: 500, doorkeeper: true }), trace);
+    expect(ours).toBeGreaterThan(hitRatio(new LRUCache({ capacity: 500 }), trace) + 0.05);
   });
 
   it('splits capacity into window (1%, at least 1) and protected (80% of main)', () => {
