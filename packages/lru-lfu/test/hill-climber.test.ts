@@ -6,21 +6,21 @@ describe('HillClimber', () => {
     expect(new HillClimber(1000).adjustment(0.5)).toBe(-62);
   });
 
-  it('keeps its direction while the hit rate rises, and turns back when it falls', () => {
+  it('keeps its direction and pace while the hit rate rises, turns back half as far when it falls', () => {
     const climber = new HillClimber(1000);
     climber.adjustment(0.3); // restart (change 0.3 >= 0.05): full step, shrinking
-    const a = climber.adjustment(0.31); // better: same direction
-    expect(a).toBeLessThan(0);
-    const b = climber.adjustment(0.3); // worse: turn back
-    expect(b).toBeGreaterThan(0);
-    expect(Math.abs(b)).toBeLessThan(Math.abs(a)); // and the steps shrink
+    expect(climber.adjustment(0.31)).toBe(-62); // better: same direction, full step
+    expect(climber.adjustment(0.3)).toBe(62); // worse: turn back
+    expect(climber.adjustment(0.29)).toBe(-31); // worse again: back, half as far
+    expect(climber.adjustment(0.295)).toBe(-15); // better: on, no faster than the last step
+    expect(climber.adjustment(0.296)).toBe(-16); // better: 5% faster
   });
 
   it('restarts at the full step when the hit rate jumps by 5 points or more', () => {
     const climber = new HillClimber(1000);
     climber.adjustment(0.3);
-    for (let i = 0; i < 30; i++) climber.adjustment(0.3); // steps decay toward 0
-    expect(Math.abs(climber.adjustment(0.3))).toBeLessThan(5);
+    for (let i = 0; i < 20; i++) climber.adjustment(i % 2 === 0 ? 0.29 : 0.3); // zigzag: steps halve
+    expect(Math.abs(climber.adjustment(0.29))).toBeLessThan(1);
     climber.adjustment(0.5); // a jump: the next step is full again
     expect(Math.abs(climber.adjustment(0.5))).toBe(62);
   });
