@@ -17,7 +17,7 @@ const PLOT_HEIGHT = 240;
 const LEFT = 44;
 const TOP = 40;
 
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
 /** The chart's SVG text. */
 export function hitRatioChart(series: string[], groups: ChartGroup[]): string {
@@ -26,7 +26,8 @@ export function hitRatioChart(series: string[], groups: ChartGroup[]): string {
   const height = TOP + PLOT_HEIGHT + 60;
   const y = (v: number) => TOP + PLOT_HEIGHT * (1 - v);
   const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11" role="img" aria-label="Hit ratio of each policy on each trace">`,
+    '<title>Hit ratio of each policy on each trace</title>',
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
   ];
   for (let p = 0; p <= 100; p += 20) {
@@ -40,7 +41,7 @@ export function hitRatioChart(series: string[], groups: ChartGroup[]): string {
     g.values.forEach((v, si) => {
       const x = x0 + si * BAR;
       out.push(
-        `<rect x="${x}" y="${y(v).toFixed(1)}" width="${BAR - 2}" height="${(PLOT_HEIGHT * v).toFixed(1)}" fill="${COLOURS[si % COLOURS.length]}"><title>${escape(series[si]!)}: ${(v * 100).toFixed(1)}%</title></rect>`,
+        `<rect x="${x}" y="${y(v).toFixed(1)}" width="${BAR - 2}" height="${(PLOT_HEIGHT * v).toFixed(1)}" fill="${COLOURS[si % COLOURS.length]}"><title>${escapeXml(series[si]!)}: ${(v * 100).toFixed(1)}%</title></rect>`,
       );
     });
     if (g.best !== undefined) {
@@ -51,7 +52,7 @@ export function hitRatioChart(series: string[], groups: ChartGroup[]): string {
       );
     }
     out.push(
-      `<text x="${x0 + (series.length * BAR) / 2}" y="${TOP + PLOT_HEIGHT + 16}" text-anchor="middle" fill="#323f4b">${escape(g.label)}</text>`,
+      `<text x="${x0 + (series.length * BAR) / 2}" y="${TOP + PLOT_HEIGHT + 16}" text-anchor="middle" fill="#323f4b">${escapeXml(g.label)}</text>`,
     );
   });
   const legend = [
@@ -62,7 +63,7 @@ export function hitRatioChart(series: string[], groups: ChartGroup[]): string {
   for (const [name, colour] of legend) {
     out.push(
       `<rect x="${lx}" y="12" width="10" height="10" fill="${colour}"/>`,
-      `<text x="${lx + 14}" y="21" fill="#323f4b">${escape(name!)}</text>`,
+      `<text x="${lx + 14}" y="21" fill="#323f4b">${escapeXml(name!)}</text>`,
     );
     lx += 24 + name!.length * 6;
   }
