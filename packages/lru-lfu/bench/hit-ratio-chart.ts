@@ -12,7 +12,7 @@ export interface ChartGroup {
 
 const COLOURS = ['#9aa5b1', '#c59d5f', '#7fb3d5', '#1f5f99', '#5a8f3d'];
 const BAR = 14;
-const GAP = 22;
+const GAP = 30;
 const PLOT_HEIGHT = 240;
 const LEFT = 44;
 const TOP = 40;
@@ -51,9 +51,16 @@ export function hitRatioChart(series: string[], groups: ChartGroup[]): string {
         `<line x1="${x1}" x2="${x2}" y1="${y(g.best).toFixed(1)}" y2="${y(g.best).toFixed(1)}" stroke="#cb2431" stroke-width="2" stroke-dasharray="4 2"/>`,
       );
     }
-    out.push(
-      `<text x="${x0 + (series.length * BAR) / 2}" y="${TOP + PLOT_HEIGHT + 16}" text-anchor="middle" fill="#323f4b">${escapeXml(g.label)}</text>`,
-    );
+    // Labels longer than a group is wide go on two lines, split at the middle space.
+    const cx = x0 + (series.length * BAR) / 2;
+    const words = g.label.split(' ');
+    const half = Math.ceil(words.length / 2);
+    const lines = g.label.length > 12 ? [words.slice(0, half), words.slice(half)] : [words];
+    lines.forEach((line, li) => {
+      out.push(
+        `<text x="${cx}" y="${TOP + PLOT_HEIGHT + 16 + li * 13}" text-anchor="middle" fill="#323f4b">${escapeXml(line.join(' '))}</text>`,
+      );
+    });
   });
   const legend = [
     ...series.map((s, i) => [s, COLOURS[i % COLOURS.length]!]),
