@@ -1,11 +1,11 @@
 // Count-min sketch: approximate access counts for any number of keys in a fixed table.
 //
-// The table has 4 rows of `width` small counters. A key is hashed to one counter per row;
-// `increment` bumps the smallest of those four, `estimate` returns the smallest. Collisions only ever add,
-// so the estimate never undercounts (until aging), and the minimum over four rows keeps the
-// overcount small. Counters stop at 15 (what TinyLFU needs: "is this key more popular than that
-// one?"), and every `sampleSize` increments all counters are halved, so that popularity fades
-// and a key that was hot an hour ago does not stay in the cache forever.
+// The table has 4 rows of `width` 4-bit counters, two to a byte. A key is hashed to one counter
+// per row; `increment` bumps the smallest of those four, `estimate` returns the smallest.
+// Collisions only ever add, so the estimate never undercounts (until aging), and the minimum
+// over four rows keeps the overcount small. Counters stop at 15 (what TinyLFU needs: "is this
+// key more popular than that one?"), and every `sampleSize` increments all counters are halved,
+// so that popularity fades and a key that was hot an hour ago does not stay in the cache forever.
 
 import { checkInteger } from '@bulwark/kernel';
 import { Doorkeeper } from './doorkeeper.js';
@@ -33,8 +33,9 @@ const SAMPLES_PER_KEY = 40;
 export class CountMinSketch {
   private cols: number;
   private samples: number;
+  /** Two 4-bit counters per byte: counter `i` is the low half of byte `i >> 1` if `i` is even. */
   private table: Uint8Array;
-  /** The same memory as `table`, four counters per element, for aging. */
+  /** The same memory as `table`, eight counters per element, for aging. */
   private words: Uint32Array;
   private mask: number;
   private additions = 0;
@@ -53,7 +54,7 @@ export class CountMinSketch {
     this.cols = WIDTH_PER_KEY * keys;
     this.mask = this.cols - 1;
     this.samples = SAMPLES_PER_KEY * keys;
-    this.table = new Uint8Array(ROWS * this.cols);
+    this.table = new Uint8Array((ROWS * this.cols) >>> 1);
     this.words = new Uint32Array(this.table.buffer);
     if (doorkeeper) this.doorkeeper = new Doorkeeper(DOORKEEPER_BITS * keys);
   }
@@ -78,11 +79,13 @@ export class CountMinSketch {
     const keys = keysFor(expectedKeys);
     const cols = WIDTH_PER_KEY * keys;
     if (cols <= this.cols) return;
-    const table = new Uint8Array(ROWS * cols);
-    const oldCols = this.cols;
+    // A row is a whole number of bytes (widths are even), so rows copy byte by byte.
+    const table = new Uint8Array((ROWS * cols) >>> 1);
+    const oldBytes = this.cols >>> 1;
+    const bytes = cols >>> 1;
     for (let row = 0; row < ROWS; row++) {
-      const from = this.table.subarray(row * oldCols, (row + 1) * oldCols);
-      for (let at = row * cols; at < (row + 1) * cols; at += oldCols) table.set(from, at);
+      const from = this.table.subarray(row * oldBytes, (row + 1) * oldBytes);
+      for (let at = row * bytes; at < (row + 1) * bytes; at += oldBytes) table.set(from, at);
     }
     this.table = table;
     this.words = new Uint32Array(table.buffer);
@@ -110,7 +113,9 @@ export class CountMinSketch {
     let at = hash;
     for (let row = 0; row < ROWS; row++) {
       const i = row * this.cols + (at & this.mask);
-      if (this.table[i] === min) this.table[i] = min + 1;
+      const shift = (i & 1) << 2;
+      if (((this.table[i >>> 1]! >>> shift) & MAX_COUNT) === min)
+        this.table[i >>> 1]! += 1 << shift;
       at += step;
     }
     if (++this.additions >= this.samples) this.age();
@@ -129,7 +134,8 @@ export class CountMinSketch {
     let at = hash;
     let min = MAX_COUNT;
     for (let row = 0; row < ROWS; row++) {
-      const count = this.table[row * this.cols + (at & this.mask)]!;
+      const i = row * this.cols + (at & this.mask);
+      const count = (this.table[i >>> 1]! >>> ((i & 1) << 2)) & MAX_COUNT;
       if (count < min) min = count;
       at += step;
     }
@@ -138,9 +144,9 @@ export class CountMinSketch {
 
   /** Halves every counter: old popularity fades. */
   age(): void {
-    // Four byte counters at a time: shift the word, drop the bit each byte took from the next.
+    // Eight counters at a time: shift the word, drop the bit each nibble took from the next.
     const words = this.words;
-    for (let i = 0; i < words.length; i++) words[i] = (words[i]! >>> 1) & 0x7f7f7f7f;
+    for (let i = 0; i < words.length; i++) words[i] = (words[i]! >>> 1) & 0x77777777;
     this.additions >>>= 1;
     this.doorkeeper?.clear();
   }
