@@ -136,6 +136,20 @@ export class LRUCache<K, V> {
   }
 
   /**
+   * Milliseconds until `key`'s entry expires: `Infinity` for an entry without a TTL, 0 for an
+   * absent or expired one (never negative). Reads only: counts no use and removes nothing.
+   * (lru-cache's `getRemainingTTL`, except that it gives an expired entry still held a negative
+   * number.)
+   */
+  getRemainingTTL(key: K): number {
+    const i = this.map.get(key);
+    if (i === undefined) return 0;
+    const at = this.expiresAt === undefined ? 0 : this.expiresAt[i]!;
+    if (at === 0) return Number.POSITIVE_INFINITY;
+    return Math.max(0, at - this.clock.now());
+  }
+
+  /**
    * The value of `key` without making it the most recently used and without counting a hit.
    * An expired entry it finds is removed (reason `'expire'`).
    */

@@ -148,6 +148,24 @@ describe.each(makers)('%s', (_name, make) => {
     expect(cache.stats()).toMatchObject({ hits: 0, misses: 0, expirations: 3 });
   });
 
+  it('getRemainingTTL: ms left, Infinity without a TTL, 0 when absent or expired; reads only', () => {
+    const clock = new FakeClock();
+    const cache = make<string, number>({ capacity: 5, ttlMs: 10, clock });
+    const plain = make<string, number>({ capacity: 5, clock });
+    plain.set('a', 1);
+    expect(plain.getRemainingTTL('a')).toBe(Number.POSITIVE_INFINITY);
+    expect(plain.getRemainingTTL('missing')).toBe(0);
+    cache.set('a', 1).set('b', 2, { ttlMs: Number.POSITIVE_INFINITY }).set('c', 3, { ttlMs: 30 });
+    clock.advance(4);
+    expect(cache.getRemainingTTL('a')).toBe(6);
+    expect(cache.getRemainingTTL('b')).toBe(Number.POSITIVE_INFINITY);
+    expect(cache.getRemainingTTL('c')).toBe(26);
+    clock.advance(6);
+    expect(cache.getRemainingTTL('a')).toBe(0); // expired, still held until found
+    expect(cache.size).toBe(3);
+    expect(cache.stats()).toMatchObject({ hits: 0, misses: 0, expirations: 0 });
+  });
+
   it('a per-entry ttlMs of Infinity outlives the cache TTL', () => {
     const clock = new FakeClock();
     const cache = make<string, number>({ capacity: 5, ttlMs: 10, clock });
