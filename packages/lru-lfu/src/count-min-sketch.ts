@@ -106,18 +106,31 @@ export class CountMinSketch {
       if (++this.additions >= this.samples) this.age();
       return;
     }
-    const min = this.smallest(hash);
-    if (min === MAX_COUNT) return;
     // Row r uses counter (hash + r × step) mod width: double hashing, one hash for four rows.
+    // The four rows are written out: each counter's place is computed once, for both the
+    // read and the write (this runs on every get).
     const step = rotate(hash);
-    let at = hash;
-    for (let row = 0; row < ROWS; row++) {
-      const i = row * this.cols + (at & this.mask);
-      const shift = (i & 1) << 2;
-      if (((this.table[i >>> 1]! >>> shift) & MAX_COUNT) === min)
-        this.table[i >>> 1]! += 1 << shift;
-      at += step;
-    }
+    const t = this.table;
+    const cols = this.cols;
+    const mask = this.mask;
+    const i0 = hash & mask;
+    const i1 = cols + ((hash + step) & mask);
+    const i2 = 2 * cols + ((hash + 2 * step) & mask);
+    const i3 = 3 * cols + ((hash + 3 * step) & mask);
+    const s0 = (i0 & 1) << 2;
+    const s1 = (i1 & 1) << 2;
+    const s2 = (i2 & 1) << 2;
+    const s3 = (i3 & 1) << 2;
+    const c0 = (t[i0 >>> 1]! >>> s0) & MAX_COUNT;
+    const c1 = (t[i1 >>> 1]! >>> s1) & MAX_COUNT;
+    const c2 = (t[i2 >>> 1]! >>> s2) & MAX_COUNT;
+    const c3 = (t[i3 >>> 1]! >>> s3) & MAX_COUNT;
+    const min = Math.min(c0, c1, c2, c3);
+    if (min === MAX_COUNT) return;
+    if (c0 === min) t[i0 >>> 1]! += 1 << s0;
+    if (c1 === min) t[i1 >>> 1]! += 1 << s1;
+    if (c2 === min) t[i2 >>> 1]! += 1 << s2;
+    if (c3 === min) t[i3 >>> 1]! += 1 << s3;
     if (++this.additions >= this.samples) this.age();
   }
 
@@ -128,18 +141,22 @@ export class CountMinSketch {
     return min;
   }
 
-  /** The smallest of the key's four counters. */
+  /** The smallest of the key's four counters (the rows written out, as in `increment`). */
   private smallest(hash: number): number {
     const step = rotate(hash);
-    let at = hash;
-    let min = MAX_COUNT;
-    for (let row = 0; row < ROWS; row++) {
-      const i = row * this.cols + (at & this.mask);
-      const count = (this.table[i >>> 1]! >>> ((i & 1) << 2)) & MAX_COUNT;
-      if (count < min) min = count;
-      at += step;
-    }
-    return min;
+    const t = this.table;
+    const cols = this.cols;
+    const mask = this.mask;
+    const i0 = hash & mask;
+    const i1 = cols + ((hash + step) & mask);
+    const i2 = 2 * cols + ((hash + 2 * step) & mask);
+    const i3 = 3 * cols + ((hash + 3 * step) & mask);
+    return Math.min(
+      (t[i0 >>> 1]! >>> ((i0 & 1) << 2)) & MAX_COUNT,
+      (t[i1 >>> 1]! >>> ((i1 & 1) << 2)) & MAX_COUNT,
+      (t[i2 >>> 1]! >>> ((i2 & 1) << 2)) & MAX_COUNT,
+      (t[i3 >>> 1]! >>> ((i3 & 1) << 2)) & MAX_COUNT,
+    );
   }
 
   /** Halves every counter: old popularity fades. */
