@@ -1,7 +1,7 @@
 // W-TinyLFU: a small LRU "window" in front of a large segmented-LRU "main" region, with a
 // count-min sketch deciding who may enter the main region.
 //
-//   new entry -> window (1% of capacity, LRU)
+//   new entry -> window (LRU; 1% of capacity at first, then sized by the hill climber)
 //   window overflow -> its least recent entry becomes a *candidate* for main
 //   main full -> the candidate duels main's *victim* (the least recent of probation): the one
 //               the sketch estimates as less frequently accessed is evicted (ties: the candidate)
@@ -10,7 +10,9 @@
 //
 // The window lets new keys earn a few hits before they must prove themselves; the frequency
 // duel keeps one-off keys (scans) from flushing popular ones; the sketch's periodic halving lets
-// yesterday's favourites go. The sketch counts every access, hits and misses alike.
+// yesterday's favourites go. The sketch counts every access, hits and misses alike. Every
+// 20 × capacity gets, the hill climber (hill-climber.ts) moves the window/main split toward
+// the size that gave the better hit rate: large for recency-heavy traffic, small otherwise.
 //
 // Nodes are slots of typed arrays, as in the LRU; the three lists are circular around three
 // sentinels: node 0 (window), 1 (probation) and 2 (protected). Entries are nodes 3 and up; there
@@ -511,8 +513,8 @@ export class WTinyLFUCache<K, V> {
 
   /**
    * A sample of gets has ended: the hill climber turns its hit rate into a move of the
-   * window/main split. Nothing moves while the cache is not yet full (its hit rate says nothing
-   * about the split then).
+   * window/main split. Nothing moves while the cache is still filling (below capacity and below
+   * half of `maxSize`): its hit rate says nothing about the split then.
    */
   private climb(): void {
     const hitRate = this.sampleHits / this.sampled;
