@@ -69,6 +69,8 @@ export class LRUCache<K, V> {
   private readonly sizeOf: ((value: V, key: K) => number) | undefined;
   private readonly onEvict: ((value: V, key: K, reason: EvictionReason) => void) | undefined;
   private readonly clock: Clock;
+  private readonly noUpdateTTL: boolean;
+  private readonly noDisposeOnSet: boolean;
 
   /**
    * The key of the last `get` that missed (while `hasMissed`), until the next `set`: a `set` of
@@ -92,6 +94,8 @@ export class LRUCache<K, V> {
     this.sizeOf = o.sizeOf;
     this.onEvict = o.onEvict;
     this.clock = o.clock;
+    this.noUpdateTTL = o.noUpdateTTL;
+    this.noDisposeOnSet = o.noDisposeOnSet;
     const slots = Math.min(o.capacity + 1, INITIAL_SLOTS);
     this.keys_ = new Array<K | undefined>(slots).fill(undefined);
     this.values_ = new Array<V | undefined>(slots).fill(undefined);
@@ -204,13 +208,14 @@ export class LRUCache<K, V> {
       const old = this.values_[i] as V;
       this.values_[i] = value;
       if (this.next[0] !== i) this.moveToFront(i);
-      if (this.expiresAt !== undefined) this.expiresAt[i] = expiry;
+      if (this.expiresAt !== undefined && !this.noUpdateTTL) this.expiresAt[i] = expiry;
       if (this.sizes !== undefined) {
         this.totalSize_ += weight - this.sizes[i]!;
         this.sizes[i] = weight;
         this.shrinkTo(this.maxSize);
       }
-      if (this.onEvict !== undefined && old !== value) this.onEvict(old, key, 'set');
+      if (this.onEvict !== undefined && old !== value && !this.noDisposeOnSet)
+        this.onEvict(old, key, 'set');
       if (metricsChannel.hasSubscribers) publishMetric(this.name, 'set', key, 'update');
       return this;
     }

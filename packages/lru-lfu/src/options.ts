@@ -56,6 +56,17 @@ export interface CacheOptions<K, V> {
   clock?: Clock;
   /** The cache's name in `stats()` and on the metrics channel. Default `'default'`. */
   name?: string;
+  /**
+   * A `set` of a key already held keeps the entry's expiry instead of restarting its TTL
+   * (lru-cache's option of the same name). A new key always gets its TTL. Default `false`.
+   */
+  noUpdateTTL?: boolean;
+  /**
+   * A `set` that replaces a key's value does not report the old value to `onEvict` (reason
+   * `'set'`); other removals are still reported (lru-cache's option of the same name).
+   * Default `false`.
+   */
+  noDisposeOnSet?: boolean;
 }
 
 /** Options of `WTinyLFUCache`: those of every cache, and two of its own. */
@@ -108,6 +119,8 @@ export interface ResolvedOptions<K, V> {
   onEvict: ((value: V, key: K, reason: EvictionReason) => void) | undefined;
   clock: Clock;
   name: string;
+  noUpdateTTL: boolean;
+  noDisposeOnSet: boolean;
 }
 
 /** Largest capacity accepted: node indices live in `Int32Array`s. */
@@ -121,6 +134,8 @@ const OPTIONS: ReadonlySet<string> = new Set([
   'onEvict',
   'clock',
   'name',
+  'noUpdateTTL',
+  'noDisposeOnSet',
 ]);
 const W_TINYLFU_OPTIONS: ReadonlySet<string> = new Set([...OPTIONS, 'adaptive', 'doorkeeper']);
 const SET_OPTIONS: ReadonlySet<string> = new Set(['ttlMs']);
@@ -169,7 +184,8 @@ export function resolveOptions<K, V>(
     if (adaptive !== undefined) checkBoolean('adaptive', adaptive);
     if (doorkeeper !== undefined) checkBoolean('doorkeeper', doorkeeper);
   }
-  const { capacity, ttlMs, maxSize, sizeOf, onEvict, clock, name } = options;
+  const { capacity, ttlMs, maxSize, sizeOf, onEvict, clock, name, noUpdateTTL, noDisposeOnSet } =
+    options;
   checkInteger('capacity', capacity, 1);
   if (capacity > MAX_CAPACITY) rangeError('capacity', 'an integer <= 2^30', capacity);
   if (ttlMs !== undefined) checkTtl(ttlMs, 'ttlMs');
@@ -190,6 +206,9 @@ export function resolveOptions<K, V>(
     onEvict,
     clock: clock === undefined ? systemClock : checkClock<Clock>('clock', clock),
     name: checkString('name', name ?? 'default'),
+    noUpdateTTL: noUpdateTTL === undefined ? false : checkBoolean('noUpdateTTL', noUpdateTTL),
+    noDisposeOnSet:
+      noDisposeOnSet === undefined ? false : checkBoolean('noDisposeOnSet', noDisposeOnSet),
   };
 }
 

@@ -101,6 +101,8 @@ export class WTinyLFUCache<K, V> {
   private readonly sizeOf: ((value: V, key: K) => number) | undefined;
   private readonly onEvict: ((value: V, key: K, reason: EvictionReason) => void) | undefined;
   private readonly clock: Clock;
+  private readonly noUpdateTTL: boolean;
+  private readonly noDisposeOnSet: boolean;
 
   private hits = 0;
   private misses = 0;
@@ -117,6 +119,8 @@ export class WTinyLFUCache<K, V> {
     this.sizeOf = o.sizeOf;
     this.onEvict = o.onEvict;
     this.clock = o.clock;
+    this.noUpdateTTL = o.noUpdateTTL;
+    this.noDisposeOnSet = o.noDisposeOnSet;
     // The window starts at 1% (Caffeine's default); the hill climber moves it from there.
     this.windowMax = initialWindow(o.capacity);
     this.protectedMax = Math.floor((o.capacity - this.windowMax) * PROTECTED_SHARE);
@@ -277,13 +281,14 @@ export class WTinyLFUCache<K, V> {
       const old = this.values_[i] as V;
       this.values_[i] = value;
       this.onHit(i);
-      if (this.expiresAt !== undefined) this.expiresAt[i] = expiry;
+      if (this.expiresAt !== undefined && !this.noUpdateTTL) this.expiresAt[i] = expiry;
       if (this.sizes !== undefined) {
         this.totalSize_ += weight - this.sizes[i]!;
         this.sizes[i] = weight;
         while (this.totalSize_ > this.maxSize) this.evictForWeight(i);
       }
-      if (this.onEvict !== undefined && old !== value) this.onEvict(old, key, 'set');
+      if (this.onEvict !== undefined && old !== value && !this.noDisposeOnSet)
+        this.onEvict(old, key, 'set');
       if (metricsChannel.hasSubscribers) publishMetric(this.name, 'set', key, 'update');
       return this;
     }

@@ -15,6 +15,9 @@ import { describe, expect, it } from 'vitest';
 import { LRUCache } from '../src/index.js';
 
 interface Pair {
+  /** `'set'` reports of replaced values, ours and theirs: they must match too. */
+  oursReplaced: [number, number][];
+  theirsReplaced: [number, number][];
   ours: LRUCache<number, number>;
   theirs: TheirLRU<number, number>;
   clock: FakeClock;
@@ -27,6 +30,7 @@ const cmd = (name: string, run: (p: Pair) => void): Command => ({
   run: (_m, p) => {
     run(p);
     expect([...p.ours.entries()]).toEqual([...p.theirs.entries()]);
+    expect(p.oursReplaced).toEqual(p.theirsReplaced);
     for (let k = 0; k < p.keys; k++)
       expect(p.ours.getRemainingTTL(k)).toBe(Math.max(0, p.theirs.getRemainingTTL(k)));
   },
@@ -64,35 +68,57 @@ describe('LRUCache against lru-cache (options marked "same")', () => {
   it.each([
     ['no default TTL', undefined],
     ['a default TTL', 21],
-  ])('property: same entries, order, get and getRemainingTTL — %s', (_name, ttlMs) => {
-    const shape = fc.record({
-      capacity: fc.integer({ min: 1, max: 8 }),
-      keys: fc.integer({ min: 1, max: 14 }),
-    });
-    fc.assert(
-      fc.property(
-        shape.chain((s) =>
-          fc.tuple(fc.constant(s), fc.commands(commands(s.keys), { maxCommands: 80 })),
+  ])(
+    'property: same entries, order, get, getRemainingTTL, noUpdateTTL, noDisposeOnSet — %s',
+    (_name, ttlMs) => {
+      const shape = fc.record({
+        capacity: fc.integer({ min: 1, max: 8 }),
+        keys: fc.integer({ min: 1, max: 14 }),
+        noUpdateTTL: fc.boolean(),
+        noDisposeOnSet: fc.boolean(),
+      });
+      fc.assert(
+        fc.property(
+          shape.chain((s) =>
+            fc.tuple(fc.constant(s), fc.commands(commands(s.keys), { maxCommands: 80 })),
+          ),
+          ([s, cmds]) => {
+            // lru-cache reads a start time of 0 as "no TTL": the fake time line starts later.
+            const clock = new FakeClock(1_000);
+            const oursReplaced: [number, number][] = [];
+            const theirsReplaced: [number, number][] = [];
+            const options = { noUpdateTTL: s.noUpdateTTL, noDisposeOnSet: s.noDisposeOnSet };
+            const pair: Pair = {
+              oursReplaced,
+              theirsReplaced,
+              ours: new LRUCache({
+                capacity: s.capacity,
+                ttlMs,
+                clock,
+                ...options,
+                onEvict: (v, k, reason) => {
+                  if (reason === 'set') oursReplaced.push([k, v]);
+                },
+              }),
+              theirs: new TheirLRU({
+                max: s.capacity,
+                ttl: ttlMs ?? 0,
+                ...options,
+                dispose: (v, k, reason) => {
+                  if (reason === 'set') theirsReplaced.push([k, v]);
+                },
+                // Read the clock on every check, as ours does (lru-cache caches it for 1 ms).
+                ttlResolution: 0,
+                perf: { now: clock.now },
+              }),
+              clock,
+              keys: s.keys,
+            };
+            fc.modelRun(() => ({ model: {}, real: pair }), cmds);
+          },
         ),
-        ([s, cmds]) => {
-          // lru-cache reads a start time of 0 as "no TTL": the fake time line starts later.
-          const clock = new FakeClock(1_000);
-          const pair: Pair = {
-            ours: new LRUCache({ capacity: s.capacity, ttlMs, clock }),
-            theirs: new TheirLRU({
-              max: s.capacity,
-              ttl: ttlMs ?? 0,
-              // Read the clock on every check, as ours does (lru-cache caches it for 1 ms).
-              ttlResolution: 0,
-              perf: { now: clock.now },
-            }),
-            clock,
-            keys: s.keys,
-          };
-          fc.modelRun(() => ({ model: {}, real: pair }), cmds);
-        },
-      ),
-      { numRuns: 200 },
-    );
-  });
+        { numRuns: 200 },
+      );
+    },
+  );
 });

@@ -48,6 +48,10 @@ export class Model {
     readonly capacity: number,
     readonly ttlMs: number,
     readonly maxSize: number,
+    /** The `noUpdateTTL` option: an update keeps the entry's expiry. */
+    readonly noUpdateTTL = false,
+    /** The `noDisposeOnSet` option: an update reports no `'set'` event. */
+    readonly noDisposeOnSet = false,
   ) {}
 
   get total(): number {
@@ -143,11 +147,11 @@ export class Model {
       const old = e.value;
       e.value = value;
       e.weight = weight;
-      e.expiresAt = expiresAt;
+      if (!this.noUpdateTTL) e.expiresAt = expiresAt;
       this.use(e);
       // The entry just written is never the one evicted to make its new weight fit.
       while (this.total > this.maxSize) this.evict(e);
-      if (old !== value) this.events.push([old, key, 'set']);
+      if (old !== value && !this.noDisposeOnSet) this.events.push([old, key, 'set']);
       return;
     }
     while (this.entries.length >= this.capacity) this.evict();
@@ -275,8 +279,16 @@ export function checkAgainstModel(
     sizeOf?: (value: number) => number;
     onEvict: (value: number, key: number, reason: EvictionReason) => void;
     clock: FakeClock;
+    noUpdateTTL?: boolean;
+    noDisposeOnSet?: boolean;
   }) => AnyCache,
-  setup: { weighted: boolean; ttl: boolean; big?: boolean },
+  setup: {
+    weighted: boolean;
+    ttl: boolean;
+    big?: boolean;
+    noUpdateTTL?: boolean;
+    noDisposeOnSet?: boolean;
+  },
   numRuns = 150,
 ): void {
   // `big`: capacities past the slots a cache allocates at first, so its arrays grow mid-run.
@@ -304,12 +316,16 @@ export function checkAgainstModel(
           sizeOf: setup.weighted ? (v: number) => v : undefined,
           onEvict: (value, key, reason) => events.push([value, key, reason]),
           clock,
+          noUpdateTTL: setup.noUpdateTTL,
+          noDisposeOnSet: setup.noDisposeOnSet,
         });
         const model = new Model(
           policy,
           s.capacity,
           s.ttlMs,
           setup.weighted ? s.maxSize : Number.POSITIVE_INFINITY,
+          setup.noUpdateTTL,
+          setup.noDisposeOnSet,
         );
         fc.modelRun(() => ({ model, real: { cache, clock, events } }), cmds);
       },

@@ -36,6 +36,12 @@ const badOptions: [unknown, ErrorConstructor, RegExp][] = [
   [{ capacity: 1, maxSize: 10 }, TypeError, /sizeOf must be a function when maxSize is set/],
   [{ capacity: 1, sizeOf: one }, TypeError, /sizeOf must be used with maxSize, got function one/],
   [{ capacity: 1, onEvict: 'x' }, TypeError, /onEvict must be a function, got "x"/],
+  [{ capacity: 1, noUpdateTTL: 1 }, TypeError, /noUpdateTTL must be a boolean, got 1/],
+  [
+    { capacity: 1, noDisposeOnSet: 'yes' },
+    TypeError,
+    /noDisposeOnSet must be a boolean, got "yes"/,
+  ],
   [{ capacity: 1, clock: {} }, TypeError, /clock must be an object with now\(\), got {}/],
   [{ capacity: 1, clock: null }, TypeError, /clock must be an object with now\(\), got null/],
   [
