@@ -326,6 +326,27 @@ export class LFUCache<K, V> {
     }
   }
 
+  /**
+   * Removes the live entry eviction would drop next (the least frequently used, the least
+   * recent among equals) and returns its value (`undefined` if none).
+   * Expired entries met on the way are removed (reason `'expire'`); the popped entry is
+   * reported to `onEvict` with reason `'delete'` (lru-cache's `pop`, which reports `'evict'` and
+   * may return an expired value).
+   */
+  pop(): V | undefined {
+    while (this.map.size > 0) {
+      const i = this.victim(0);
+      if (this.expiresAt !== undefined && this.isStale(i)) {
+        this.remove(i, 'expire');
+        continue;
+      }
+      const value = this.values_[i] as V;
+      this.remove(i, 'delete');
+      return value;
+    }
+    return undefined;
+  }
+
   /** Removes every expired entry (reason `'expire'`, next victim first) and returns how many. */
   prune(): number {
     if (this.expiresAt === undefined) return 0;

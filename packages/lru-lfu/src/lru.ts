@@ -309,6 +309,26 @@ export class LRUCache<K, V> {
     }
   }
 
+  /**
+   * Removes the least recently used live entry and returns its value (`undefined` if none).
+   * Expired entries met on the way are removed (reason `'expire'`); the popped entry is
+   * reported to `onEvict` with reason `'delete'` (lru-cache's `pop`, which reports `'evict'` and
+   * may return an expired value).
+   */
+  pop(): V | undefined {
+    while (this.map.size > 0) {
+      const i = this.prev[0]!;
+      if (this.expiresAt !== undefined && this.isStale(i)) {
+        this.remove(i, 'expire');
+        continue;
+      }
+      const value = this.values_[i] as V;
+      this.remove(i, 'delete');
+      return value;
+    }
+    return undefined;
+  }
+
   /** Removes every expired entry (reason `'expire'`, least recent first); returns how many. */
   prune(): number {
     if (this.expiresAt === undefined) return 0;

@@ -375,6 +375,29 @@ export class WTinyLFUCache<K, V> {
     }
   }
 
+  /**
+   * Removes the live entry main would give up first (probation's least recent, else
+   * protected's, else the window's) and returns its value (`undefined` if none).
+   * Expired entries met on the way are removed (reason `'expire'`); the popped entry is
+   * reported to `onEvict` with reason `'delete'` (lru-cache's `pop`, which reports `'evict'` and
+   * may return an expired value).
+   */
+  pop(): V | undefined {
+    while (this.map.size > 0) {
+      let i = this.leastRecent(PROBATION, -1);
+      if (i === -1) i = this.leastRecent(PROTECTED, -1);
+      if (i === -1) i = this.leastRecent(WINDOW, -1);
+      if (this.expiresAt !== undefined && this.isStale(i)) {
+        this.remove(i, 'expire');
+        continue;
+      }
+      const value = this.values_[i] as V;
+      this.remove(i, 'delete');
+      return value;
+    }
+    return undefined;
+  }
+
   /** Removes every expired entry (reason `'expire'`, in iteration order); returns how many. */
   prune(): number {
     if (this.expiresAt === undefined) return 0;

@@ -423,3 +423,26 @@ describe('LRUCache across growth', () => {
     );
   });
 });
+
+describe.each(makers)('%s: pop()', (_name, make) => {
+  it('removes the next victim and returns its value, skipping expired entries', () => {
+    const clock = new FakeClock();
+    const events: [number, string, EvictionReason][] = [];
+    const cache = make<string, number>({
+      capacity: 100,
+      clock,
+      onEvict: (v, k, reason) => events.push([v, k, reason]),
+    });
+    cache.set('old', 1, { ttlMs: 5 }).set('a', 2).set('b', 3);
+    clock.advance(5);
+    const popped = cache.pop();
+    expect(popped === 2 || popped === 3).toBe(true);
+    expect(events[0]).toEqual([1, 'old', 'expire']);
+    expect(events[1]?.[2]).toBe('delete');
+    expect(cache.size).toBe(1);
+    cache.pop();
+    expect(cache.pop()).toBeUndefined();
+    expect(cache.size).toBe(0);
+    expect(cache.stats()).toMatchObject({ evictions: 0, expirations: 1 });
+  });
+});

@@ -27,6 +27,7 @@ export interface AnyCache {
   has(key: number): boolean;
   set(key: number, value: number, options?: { ttlMs?: number }): unknown;
   delete(key: number): boolean;
+  pop(): number | undefined;
   clear(): void;
   prune(): number;
   stats(): CacheStats;
@@ -159,6 +160,20 @@ export class Model {
     this.entries.push({ key, value, weight, freq: 1, lastUse: this.tick++, expiresAt });
   }
 
+  /** The next victim's value, removed with reason 'delete'; expired ones met first expire. */
+  pop(): number | undefined {
+    for (;;) {
+      const e = this.evictionOrder()[0];
+      if (e === undefined) return undefined;
+      if (this.stale(e)) {
+        this.remove(e, 'expire');
+        continue;
+      }
+      this.remove(e, 'delete');
+      return e.value;
+    }
+  }
+
   prune(): number {
     const stale = this.evictionOrder().filter((e) => this.stale(e));
     for (const e of stale) this.remove(e, 'expire');
@@ -260,6 +275,7 @@ export function commands(
       }),
     ),
     fc.constant(command('prune()', (m, r) => expect(r.cache.prune()).toBe(m.prune()))),
+    fc.constant(command('pop()', (m, r) => expect(r.cache.pop()).toBe(m.pop()))),
     fc.constant(
       command('clear()', (m, r) => {
         r.cache.clear();

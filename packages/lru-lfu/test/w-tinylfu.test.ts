@@ -78,6 +78,15 @@ function commands(keys: number): fc.Arbitrary<Command>[] {
     key.map((k) => cmd(`delete(${k})`, (r) => void r.cache.delete(k))),
     fc.integer({ min: 1, max: 20 }).map((ms) => cmd(`advance(${ms})`, (r) => r.clock.advance(ms))),
     fc.constant(cmd('prune()', (r) => void r.cache.prune())),
+    fc.constant(
+      cmd('pop()', (r) => {
+        const before = new Map(r.shadow);
+        const v = r.cache.pop();
+        // A popped value was held under a key the pop removed.
+        if (v !== undefined)
+          expect([...before].some(([k, x]) => x === v && !r.shadow.has(k))).toBe(true);
+      }),
+    ),
     fc.constant(cmd('clear()', (r) => r.cache.clear())),
   ];
 }
