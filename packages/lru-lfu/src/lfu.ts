@@ -384,6 +384,34 @@ export class LFUCache<K, V> {
     }
   }
 
+  /**
+   * Live `[key, value]` pairs in the reverse of {@link LFUCache.entries}' order: the next victim
+   * first (lru-cache's `rentries`). The same guarantees under deletion as `entries`.
+   */
+  *rentries(): IterableIterator<[K, V]> {
+    const slots: number[] = [];
+    const keys: K[] = [];
+    for (const i of this.order()) {
+      slots.push(i);
+      keys.push(this.keys_[i] as K);
+    }
+    for (let n = slots.length - 1; n >= 0; n--) {
+      const i = slots[n]!;
+      if (this.map.get(keys[n]!) !== i) continue;
+      if (this.expiresAt === undefined || !this.isStale(i)) yield [keys[n]!, this.values_[i] as V];
+    }
+  }
+
+  /** Live keys, in the order of {@link LFUCache.rentries}. */
+  *rkeys(): IterableIterator<K> {
+    for (const [key] of this.rentries()) yield key;
+  }
+
+  /** Live values, in the order of {@link LFUCache.rentries}. */
+  *rvalues(): IterableIterator<V> {
+    for (const [, value] of this.rentries()) yield value;
+  }
+
   /** Same as {@link LFUCache.entries}. */
   [Symbol.iterator](): IterableIterator<[K, V]> {
     return this.entries();

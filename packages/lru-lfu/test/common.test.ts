@@ -446,3 +446,39 @@ describe.each(makers)('%s: pop()', (_name, make) => {
     expect(cache.stats()).toMatchObject({ evictions: 0, expirations: 1 });
   });
 });
+
+describe.each(makers)('%s: reverse iteration', (_name, make) => {
+  it('property: rentries, rkeys and rvalues are entries, keys and values reversed', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 30 }), fc.boolean()), { maxLength: 80 }),
+        (ops) => {
+          const clock = new FakeClock();
+          const cache = make<number, number>({ capacity: 12, clock });
+          for (const [k, read] of ops) {
+            if (read) cache.get(k);
+            else cache.set(k, k * 2, k % 5 === 0 ? { ttlMs: 3 } : undefined);
+            clock.advance(1);
+          }
+          expect([...cache.rentries()]).toEqual([...cache.entries()].reverse());
+          expect([...cache.rkeys()]).toEqual([...cache.keys()].reverse());
+          expect([...cache.rvalues()]).toEqual([...cache.values()].reverse());
+        },
+      ),
+    );
+  });
+
+  it('skips entries deleted during the walk, and may delete the one just given', () => {
+    const cache = make<number, number>({ capacity: 10 });
+    for (let k = 0; k < 6; k++) cache.set(k, k);
+    const seen: number[] = [];
+    for (const [k] of cache.rentries()) {
+      seen.push(k);
+      cache.delete(k);
+      if (k === seen[0]) cache.delete([...cache.rkeys()][1]!); // one not reached yet
+    }
+    expect(seen).toHaveLength(5);
+    expect(new Set(seen).size).toBe(5);
+    expect(cache.size).toBe(0);
+  });
+});

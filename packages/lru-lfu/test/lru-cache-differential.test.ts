@@ -30,6 +30,8 @@ const cmd = (name: string, run: (p: Pair) => void): Command => ({
   run: (_m, p) => {
     run(p);
     expect([...p.ours.entries()]).toEqual([...p.theirs.entries()]);
+    expect([...p.ours.rentries()]).toEqual([...p.theirs.rentries()]);
+    expect([...p.ours.rkeys()]).toEqual([...p.theirs.rkeys()]);
     expect(p.oursReplaced).toEqual(p.theirsReplaced);
     for (let k = 0; k < p.keys; k++)
       expect(p.ours.getRemainingTTL(k)).toBe(Math.max(0, p.theirs.getRemainingTTL(k)));
