@@ -50,10 +50,11 @@ export interface ResilienceInterceptorOptions {
   timeoutMs?: number;
   /**
    * Retry options (attempts default 3, backoff, budget, maxRetryAfterMs, onRetry, onGiveUp, clock,
-   * random). `retryOn` narrows what is retried further; a committed response is never retried.
+   * random). `retryOnResult` is refused: which responses are retried is `isFailureStatus`'s
+   * call. `retryOn` narrows what is retried further; a committed response is never retried.
    * `false` turns retries off (breaker and timeout still apply).
    */
-  retry?: RetryPolicyOptions | false;
+  retry?: Omit<RetryPolicyOptions, 'retryOnResult'> | false;
   /** Methods retried as they are. Default `GET HEAD OPTIONS TRACE PUT DELETE`. */
   idempotentMethods?: readonly string[];
   /** Methods retried only when the request carries an `Idempotency-Key` header. Default `POST PATCH`. */
@@ -108,6 +109,12 @@ export class HttpStatusError extends BulwarkError {
     this.trailers = trailers;
   }
 }
+
+// The interceptor judges responses itself (`isFailureStatus`): an attempt resolves with no value,
+// so `retryOnResult` would never see a response and is refused rather than silently ignored.
+const INTERCEPTOR_RETRY_KEYS: ReadonlySet<string> = new Set(
+  [...POLICY_OPTION_KEYS].filter((key) => key !== 'retryOnResult'),
+);
 
 const INTERCEPTOR_KEYS: ReadonlySet<string> = new Set([
   'breaker',
@@ -528,7 +535,7 @@ export function resilienceInterceptor(
   if (options.retry !== undefined && options.retry !== false) {
     if (typeof options.retry !== 'object' || options.retry === null || Array.isArray(options.retry))
       typeError('retry', 'an object or false', options.retry);
-    checkKnownKeys(options.retry, POLICY_OPTION_KEYS, 'resilienceInterceptor({ retry })');
+    checkKnownKeys(options.retry, INTERCEPTOR_RETRY_KEYS, 'resilienceInterceptor({ retry })');
   }
   const clock = options.clock === undefined ? undefined : checkClock(options.clock);
   let retryOptions: RetryPolicyOptions | undefined;
