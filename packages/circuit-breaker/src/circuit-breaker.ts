@@ -8,6 +8,7 @@ import {
   type CircuitState,
   type Clock,
   notAFunction,
+  type RejectingState,
   type ResolvedOptions,
   resolveOptions,
   type StateChange,
@@ -56,6 +57,8 @@ export interface CircuitBreakerStats {
   probesAdmitted: number;
   /** In half-open: probes that succeeded so far. */
   probesSucceeded: number;
+  /** In half-open: probes that failed so far (with `halfOpenEvaluation: 'failure-rate'`). */
+  probesFailed: number;
   /** Since construction: calls that ran and succeeded. */
   successes: number;
   /** Since construction: calls that ran and failed. */
@@ -77,6 +80,19 @@ const SUCCESS = 0;
 const FAILURE = 1;
 const IGNORED = 2;
 type Verdict = typeof SUCCESS | typeof FAILURE | typeof IGNORED;
+
+/** Run `fn` with no observation at all (the `disabled` state); a sync throw becomes a rejection. */
+function runUnobserved<T>(
+  fn: (context: CallContext) => T | PromiseLike<T>,
+  signal: AbortSignal | undefined,
+): Promise<T> {
+  try {
+    const result = fn(signal === undefined ? UNCANCELLABLE : { signal });
+    return result instanceof Promise ? (result as Promise<T>) : Promise.resolve(result);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
 
 interface Settlers {
   fulfilled: (value: unknown) => void;
@@ -119,6 +135,8 @@ export class CircuitBreaker {
   #probesAdmitted = 0;
   #halfOpenSince = 0;
   #probesSucceeded = 0;
+  #probesFailed = 0;
+  #probesSlow = 0;
   // Promise handlers for untimed calls of the current closed period, made once per period so the
   // hot path allocates no closure.
   #closedSettlers: Settlers;
@@ -233,6 +251,33 @@ export class CircuitBreaker {
     if (this.#state !== 'isolated') this.#transition('isolated', 'manual');
   }
 
+  /**
+   * resilience4j's name for {@link isolate}: hold the circuit open until `reset()` (state
+   * `isolated`; the `/redis` variant shares it as it shares an isolation).
+   */
+  forceOpen(): void {
+    this.isolate();
+  }
+
+  /**
+   * Let every call through and count nothing (state `disabled`): no window, no counters, no call
+   * events, no transitions, until `reset()` (or another manual action). The `/redis` variant keeps
+   * this instance out of the shared state meanwhile, and rejoins it on `reset()`.
+   */
+  disable(): void {
+    if (this.#state !== 'disabled') this.#transition('disabled', 'manual');
+  }
+
+  /**
+   * Let every call through, count and publish outcomes as when closed, but never open (state
+   * `metrics-only`), until `reset()` (or another manual action): watch what the breaker would do
+   * before letting it act. The window starts empty. The `/redis` variant keeps this instance out
+   * of the shared state meanwhile, and rejoins it on `reset()`.
+   */
+  metricsOnly(): void {
+    if (this.#state !== 'metrics-only') this.#transition('metrics-only', 'manual');
+  }
+
   /** A flat snapshot of the state, the window and the counts since construction. */
   stats(): CircuitBreakerStats {
     const state = this.state;
@@ -251,6 +296,7 @@ export class CircuitBreaker {
       consecutiveOpens: this.#consecutiveOpens,
       probesAdmitted: this.#probesAdmitted,
       probesSucceeded: this.#probesSucceeded,
+      probesFailed: this.#probesFailed,
       successes: this.#successes,
       failures: this.#failures,
       slowCalls: this.#slowCalls,
@@ -276,6 +322,8 @@ export class CircuitBreaker {
     consecutiveOpens: number,
     reason: TransitionReason,
   ): void {
+    // A state set here by hand to stay out of the circuit's logic ignores the others' decisions.
+    if (this.#state === 'disabled' || this.#state === 'metrics-only') return;
     if (state === this.#state) {
       // Already there: no transition. An open only lines its end up with the other instances.
       if (state === 'open') this.#openUntil = this.#clock.now() + openForMs;
@@ -299,7 +347,9 @@ export class CircuitBreaker {
     if (this.#state === 'open') this.#halfOpenIfElapsed();
     else if (this.#state === 'half-open') this.#reopenIfProbesOverdue();
     const state = this.#state;
-    if (state === 'closed') return this.#executeTimed(fn, signal, false);
+    if (state === 'closed' || state === 'metrics-only')
+      return this.#executeTimed(fn, signal, false);
+    if (state === 'disabled') return runUnobserved(fn, signal);
     if (state === 'half-open' && this.#probesAdmitted < this.#options.halfOpenMaxCalls) {
       this.#probesAdmitted++;
       return this.#executeTimed(fn, signal, true);
@@ -307,7 +357,9 @@ export class CircuitBreaker {
     this.#rejected++;
     if (this.#options.onCall !== undefined || channels.call.hasSubscribers)
       this.#publishCall('rejected', 0, false, false, state);
-    return Promise.reject(new BrokenCircuitError(state, this.#retryAfterMs(), this.name));
+    return Promise.reject(
+      new BrokenCircuitError(state as RejectingState, this.#retryAfterMs(), this.name),
+    );
   }
 
   // The general path: probes, slow-call timing and call events need per-call state.
@@ -425,7 +477,7 @@ export class CircuitBreaker {
     const window = this.#window;
     window.record(failed, slow, now);
     const calls = window.calls;
-    if (calls < this.#options.minimumCalls) return;
+    if (calls < this.#options.minimumCalls || this.#state === 'metrics-only') return;
     if (window.failures / calls >= this.#options.failureRateThreshold)
       this.#transition('open', 'failure-rate');
     else if (window.slowCalls / calls >= this.#options.slowCallRateThreshold)
@@ -433,11 +485,25 @@ export class CircuitBreaker {
   }
 
   #recordProbe(failed: boolean, slow: boolean): void {
-    if (failed || slow) {
-      this.#transition('open', 'probe-failed');
-    } else if (++this.#probesSucceeded === this.#options.halfOpenMaxCalls) {
-      this.#transition('closed', 'probes-succeeded');
+    const { halfOpenMaxCalls, halfOpenEvaluation } = this.#options;
+    if (halfOpenEvaluation === 'all-succeed') {
+      if (failed || slow) this.#transition('open', 'probe-failed');
+      else if (++this.#probesSucceeded === halfOpenMaxCalls)
+        this.#transition('closed', 'probes-succeeded');
+      return;
     }
+    // 'failure-rate': wait for every probe, then judge their rates against the thresholds.
+    if (failed) this.#probesFailed++;
+    else this.#probesSucceeded++;
+    if (slow) this.#probesSlow++;
+    const finished = this.#probesFailed + this.#probesSucceeded;
+    if (finished < halfOpenMaxCalls) return;
+    if (
+      this.#probesFailed / finished >= this.#options.failureRateThreshold ||
+      this.#probesSlow / finished >= this.#options.slowCallRateThreshold
+    )
+      this.#transition('open', 'probe-failed');
+    else this.#transition('closed', 'probes-succeeded');
   }
 
   #halfOpenIfElapsed(): void {
@@ -460,8 +526,16 @@ export class CircuitBreaker {
   }
 
   #openMsFor(consecutiveOpens: number): number {
-    const { openMs, openMsMultiplier, maxOpenMs } = this.#options;
-    return Math.min(openMs * openMsMultiplier ** (consecutiveOpens - 1), maxOpenMs);
+    const { openMs, openMsFunction, openMsMultiplier, maxOpenMs } = this.#options;
+    if (openMsFunction === undefined)
+      return Math.min(openMs * openMsMultiplier ** (consecutiveOpens - 1), maxOpenMs);
+    let ms: unknown;
+    try {
+      ms = openMsFunction(consecutiveOpens);
+    } catch {
+      // A function that cannot say how long opens for the longest allowed: the safe side.
+    }
+    return typeof ms === 'number' && ms >= 0 ? Math.min(ms, maxOpenMs) : maxOpenMs;
   }
 
   #transition(
@@ -482,7 +556,10 @@ export class CircuitBreaker {
       this.#halfOpenSince = this.#clock.now();
       this.#probesAdmitted = 0;
       this.#probesSucceeded = 0;
-    } else if (to === 'closed') {
+      this.#probesFailed = 0;
+      this.#probesSlow = 0;
+    } else if (to === 'closed' || to === 'disabled' || to === 'metrics-only') {
+      // A fresh start: an empty window, no open-time growth.
       this.#consecutiveOpens = 0;
       this.#window.reset();
       this.#closedSettlers = this.#settlersFor(this.#epoch);
