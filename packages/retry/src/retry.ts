@@ -26,16 +26,19 @@ import {
 import type { RetryBudget } from './budget.js';
 import { channels } from './channels.js';
 import { RetryBudgetExhaustedError } from './errors.js';
+import { type HedgeSettings, hedge } from './hedge.js';
 import {
   type Clock,
   checkClock,
   checkCount,
+  checkDuration,
   checkOptionalFunction,
   MAX_TIMER_MS,
   notAFunction,
   systemClock,
 } from './options.js';
 import type { Policy, PolicyExecuteOptions } from './policy.js';
+import { retriesError, retriesResult } from './predicates.js';
 import { retryAfterOf } from './retry-after.js';
 
 /** What each attempt receives. */
@@ -106,6 +109,14 @@ export interface RetryPolicyOptions {
    */
   retryOnResult?: (value: unknown, attempt: number) => boolean;
   /**
+   * Hedge instead of retrying in sequence (Polly's hedging): when the attempts running have not
+   * answered within this many ms, start another beside them (up to `attempts` in all, each after
+   * the first paid for by the `budget`); a failure worth retrying starts the next one at once. The
+   * first value (or error `retryOn` does not want retried) wins and the other attempts' signals
+   * are aborted. `backoff` and Retry-After do not apply. Default: no hedging.
+   */
+  hedgeAfterMs?: number;
+  /**
    * A Retry-After the error carries (see `retryAfterOf`) longer than this makes the policy give up
    * at once rather than retry early. At most 2^31 − 1 ms, or `Infinity`; either way a Retry-After
    * longer than 2^31 − 1 ms (about 24.8 days, the longest timer) gives up. Default 60 000 ms.
@@ -145,6 +156,7 @@ export const POLICY_OPTION_KEYS: ReadonlySet<string> = new Set([
   'backoff',
   'retryOn',
   'retryOnResult',
+  'hedgeAfterMs',
   'maxRetryAfterMs',
   'respectRetryAfter',
   'budget',
@@ -224,6 +236,7 @@ function checkRetryOptions(
   checkBackoff(options.backoff);
   checkOptionalFunction('retryOn', options.retryOn);
   checkOptionalFunction('retryOnResult', options.retryOnResult);
+  if (options.hedgeAfterMs !== undefined) checkDuration('hedgeAfterMs', options.hedgeAfterMs, 0);
   const maxRetryAfterMs = options.maxRetryAfterMs;
   if (maxRetryAfterMs !== undefined && maxRetryAfterMs !== Number.POSITIVE_INFINITY)
     checkNumber('maxRetryAfterMs', maxRetryAfterMs, 0, MAX_TIMER_MS);
@@ -254,34 +267,6 @@ function policyFromChecked(options: RetryOptions): RetryPolicy {
     return new RetryPolicy(options);
   } finally {
     optionsChecked = false;
-  }
-}
-
-/** Whether `retryOn` wants `error` retried: yes when unset; only `true` means yes. */
-function retriesError(
-  retryOn: ((error: unknown, attempt: number) => boolean) | undefined,
-  error: unknown,
-  attempt: number,
-): boolean {
-  if (retryOn === undefined) return true;
-  try {
-    return retryOn(error, attempt) === true;
-  } catch {
-    return false;
-  }
-}
-
-/** Whether `retryOnResult` wants `value` retried: no when unset; only `true` means yes. */
-function retriesResult(
-  retryOnResult: ((value: unknown, attempt: number) => boolean) | undefined,
-  value: unknown,
-  attempt: number,
-): boolean {
-  if (retryOnResult === undefined) return false;
-  try {
-    return retryOnResult(value, attempt) === true;
-  } catch {
-    return false;
   }
 }
 
@@ -356,6 +341,8 @@ export class RetryPolicy implements Policy {
   readonly #onGiveUp: ((event: GiveUpEvent) => void) | undefined;
   readonly #clock: Clock;
   readonly #random: () => number;
+  // Set when the policy hedges (`hedgeAfterMs`): what a hedged run needs, made once.
+  readonly #hedging: HedgeSettings | undefined;
 
   /**
    * Throws a TypeError or RangeError naming the option when an option is invalid, and a
@@ -377,6 +364,19 @@ export class RetryPolicy implements Policy {
     this.#onGiveUp = options.onGiveUp;
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
+    this.#hedging =
+      options.hedgeAfterMs === undefined
+        ? undefined
+        : {
+            name: this.name,
+            attempts: this.attempts,
+            hedgeAfterMs: options.hedgeAfterMs,
+            clock: this.#clock,
+            budget: this.#budget,
+            retryOn: this.#retryOn,
+            retryOnResult: this.#retryOnResult,
+            onGiveUp: this.#onGiveUp,
+          };
   }
 
   static {
@@ -404,6 +404,10 @@ export class RetryPolicy implements Policy {
       if (signal.aborted) return Promise.reject(signal.reason);
     }
     if (this.attempts === 1) return firstAttempt(fn, signal, this.#budget, undefined, undefined);
+    if (this.#hedging !== undefined) {
+      if (typeof fn !== 'function') return Promise.reject(notAFunction('fn', fn));
+      return hedge(fn, signal, this.#hedging);
+    }
     const onValue =
       this.#retryOnResult === undefined
         ? undefined
@@ -527,7 +531,8 @@ export function retry<T>(
   else checkRetryOptions(options, RETRY_OPTION_KEYS, 'retry(fn, options)');
   // Thrown like a bad option, not rejected.
   if (typeof fn !== 'function') throw notAFunction('fn', fn);
-  if (options.signal !== undefined) return policyFromChecked(options).execute(fn, options);
+  if (options.signal !== undefined || options.hedgeAfterMs !== undefined)
+    return policyFromChecked(options).execute(fn, options);
   // Attempt 1 runs here and a policy is built only when its outcome is to be retried: a call
   // that succeeds at once costs what `retryPolicy(...).execute` costs.
   const checked = options;

@@ -498,5 +498,9 @@ describe('resilienceInterceptor against a real server', () => {
     expect(() => resilienceInterceptor({ retry: { retryOnResult: () => true } } as never)).toThrow(
       /unknown option "retryOnResult" in resilienceInterceptor\(\{ retry \}\)/,
     );
+    // One request streams into one handler: attempts cannot run side by side.
+    expect(() => resilienceInterceptor({ retry: { hedgeAfterMs: 10 } } as never)).toThrow(
+      /unknown option "hedgeAfterMs" in resilienceInterceptor\(\{ retry \}\)/,
+    );
   });
 });
