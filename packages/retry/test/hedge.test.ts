@@ -149,3 +149,62 @@ describe('hedging (hedgeAfterMs)', () => {
     );
   });
 });
+
+describe('hedging, property', () => {
+  it('starts at most `attempts`, settles with the earliest answer worth keeping, and aborts exactly the losers', async () => {
+    const fc = (await import('fast-check')).default;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 50 }),
+        // Per attempt: how long after its start it answers, and whether it fails.
+        fc.array(fc.record({ afterMs: fc.integer({ min: 0, max: 200 }), fails: fc.boolean() }), {
+          minLength: 5,
+          maxLength: 5,
+        }),
+        async (attempts, hedgeAfterMs, plan) => {
+          const clock = new FakeClock(0);
+          const started: { attempt: number; at: number; signal: AbortSignal }[] = [];
+          const fn = ({ attempt, signal }: AttemptContext) => {
+            started.push({ attempt, at: clock.now(), signal });
+            const { afterMs, fails } = plan[attempt - 1]!;
+            return new Promise<number>((resolve, reject) =>
+              clock.setTimeout(
+                () => (fails ? reject(new Error(`fail ${attempt}`)) : resolve(attempt)),
+                afterMs,
+              ),
+            );
+          };
+          let outcome: { ok: boolean; value: unknown } | undefined;
+          retryPolicy({ clock, attempts, hedgeAfterMs })
+            .execute(fn)
+            .then(
+              (value) => (outcome = { ok: true, value }),
+              (error: unknown) => (outcome = { ok: false, value: (error as Error).message }),
+            );
+          for (let i = 0; i < 50 && outcome === undefined; i++) {
+            await clock.advanceAsync(0);
+            if (outcome === undefined && !(await clock.runNext())) break;
+            await clock.advanceAsync(0);
+          }
+          expect(outcome).toBeDefined();
+          expect(started.length).toBeLessThanOrEqual(attempts);
+          expect(started.map((s) => s.attempt)).toEqual(started.map((_, i) => i + 1));
+          // The reference: attempt k answers at start_k + afterMs_k; the earliest success wins.
+          const answers = started
+            .map((s) => ({ ...s, answersAt: s.at + plan[s.attempt - 1]!.afterMs }))
+            .sort((a, b) => a.answersAt - b.answersAt || a.attempt - b.attempt);
+          const winner = answers.find((a) => !plan[a.attempt - 1]!.fails);
+          if (winner !== undefined) {
+            expect(outcome).toEqual({ ok: true, value: winner.attempt });
+            for (const s of started) expect(s.signal.aborted).toBe(s.attempt !== winner.attempt);
+          } else {
+            expect(started).toHaveLength(attempts);
+            expect(outcome!.ok).toBe(false);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
