@@ -189,46 +189,29 @@ export class CircuitBreaker {
     const signal = options === undefined ? undefined : options.signal;
     // biome-ignore lint/complexity/useOptionalChain: see above, this is the hot path
     if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
-    // A closed circuit's period never moves by itself; any other may (open time up, probes overdue).
-    const period = this.#period.kind === 'closed' ? this.#period : this.#current();
-    switch (period.kind) {
-      case 'closed': {
-        if (this.#timesCalls || this.#onCall !== undefined || channels.call.hasSubscribers)
-          return this.#run(fn, signal, period, false);
-        // The hot path: no clock read, no closure; the period's handlers record the outcome.
-        const settlers = period.settlers;
-        let result: T | PromiseLike<T>;
-        try {
-          result = fn(signal === undefined ? UNCANCELLABLE : { signal });
-        } catch (error) {
-          // Checked only here, so the hot path pays nothing for it: not a call, so not an outcome.
-          if (typeof fn !== 'function') return Promise.reject(notAFunction('fn', fn));
-          settlers.rejected(error);
-          return Promise.reject(error);
-        }
-        // The caller gets fn's own promise, so the breaker adds no tick to its await; the outcome
-        // is recorded by a reaction registered before the caller's.
-        const promise =
-          result instanceof Promise ? (result as Promise<T>) : Promise.resolve(result);
-        promise.then(settlers.fulfilled, settlers.rejected);
-        return promise;
-      }
-      case 'metrics-only':
-        return this.#run(fn, signal, period, false);
-      case 'disabled':
-        return runUnobserved(fn, signal);
-      case 'half-open':
-        // Before admission: a call that is not one must neither take a probe slot nor be rejected.
-        if (typeof fn !== 'function') return Promise.reject(notAFunction('fn', fn));
-        if (period.admitted < this.#options.halfOpenMaxCalls) {
-          period.admitted++;
-          return this.#run(fn, signal, period, true);
-        }
-        return this.#reject(period.kind);
-      default:
-        if (typeof fn !== 'function') return Promise.reject(notAFunction('fn', fn));
-        return this.#reject(period.kind);
+    const period = this.#period;
+    // Admission by state is #admit's; a closed circuit, the common case, is admitted here, so this
+    // stays small enough to inline.
+    if (period.kind !== 'closed') return this.#admit(fn, signal);
+    if (this.#timesCalls || this.#onCall !== undefined || channels.call.hasSubscribers)
+      return this.#run(fn, signal, period, false);
+    // The hot path: no timing, no call events.
+    // No clock read, no closure: the period's handlers record the outcome.
+    const settlers = period.settlers;
+    let result: T | PromiseLike<T>;
+    try {
+      result = fn(signal === undefined ? UNCANCELLABLE : { signal });
+    } catch (error) {
+      // Checked only here, so the hot path pays nothing for it: not a call, so not an outcome.
+      if (typeof fn !== 'function') return Promise.reject(notAFunction('fn', fn));
+      settlers.rejected(error);
+      return Promise.reject(error);
     }
+    // The caller gets fn's own promise, so the breaker adds no tick to its await; the outcome is
+    // recorded by a reaction registered before the caller's.
+    const promise = result instanceof Promise ? (result as Promise<T>) : Promise.resolve(result);
+    promise.then(settlers.fulfilled, settlers.rejected);
+    return promise;
   }
 
   /** Open the circuit now, for the open time (a consecutive open, so it may be longer). */
@@ -351,6 +334,33 @@ export class CircuitBreaker {
   /** The remaining open time and the consecutive opens, for shared-state subclasses. */
   protected openSnapshot(): { remainingMs: number; consecutiveOpens: number } {
     return { remainingMs: this.#retryAfterMs(), consecutiveOpens: this.#consecutiveOpens };
+  }
+
+  // Admission, by the state the call finds (after the moves time makes by itself): run it
+  // observed, run it unobserved, take a probe slot, or turn it away.
+  #admit<T>(
+    fn: (context: CallContext) => T | PromiseLike<T>,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
+    const period = this.#current();
+    switch (period.kind) {
+      case 'closed':
+      case 'metrics-only':
+        return this.#run(fn, signal, period, false);
+      case 'disabled':
+        return runUnobserved(fn, signal);
+      case 'half-open':
+        // Before admission: a call that is not one must neither take a probe slot nor be rejected.
+        if (typeof fn !== 'function') return Promise.reject(notAFunction('fn', fn));
+        if (period.admitted < this.#options.halfOpenMaxCalls) {
+          period.admitted++;
+          return this.#run(fn, signal, period, true);
+        }
+        return this.#reject(period.kind);
+      default:
+        if (typeof fn !== 'function') return Promise.reject(notAFunction('fn', fn));
+        return this.#reject(period.kind);
+    }
   }
 
   // Turn a call away: the circuit is open or isolated, or every probe slot is taken.
