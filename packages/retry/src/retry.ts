@@ -343,6 +343,8 @@ export class RetryPolicy implements Policy {
   readonly #random: () => number;
   // Set when the policy hedges (`hedgeAfterMs`): what a hedged run needs, made once.
   readonly #hedging: HedgeSettings | undefined;
+  // Retries only errors, in sequence, with more than one attempt: `execute`'s common case.
+  readonly #plain: boolean;
 
   /**
    * Throws a TypeError or RangeError naming the option when an option is invalid, and a
@@ -364,6 +366,8 @@ export class RetryPolicy implements Policy {
     this.#onGiveUp = options.onGiveUp;
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
+    this.#plain =
+      this.attempts > 1 && options.hedgeAfterMs === undefined && this.#retryOnResult === undefined;
     this.#hedging =
       options.hedgeAfterMs === undefined
         ? undefined
@@ -395,6 +399,20 @@ export class RetryPolicy implements Policy {
   ): Promise<T> {
     // No `?.`: the CJS build lowers it to a helper call on the hot path.
     const signal = options === undefined ? undefined : options.signal;
+    // The common case stays small enough to inline: no signal, errors retried in sequence.
+    if (signal !== undefined || this.#plain === false) return this.#executeWith(fn, signal);
+    return firstAttempt(fn, undefined, this.#budget, undefined, (error: unknown) =>
+      retriesError(this.#retryOn, error, 1)
+        ? this.#retryLoop(fn, undefined, error, true, 1)
+        : Promise.reject(error),
+    );
+  }
+
+  // `execute` with a signal, a single attempt, hedging or `retryOnResult`.
+  #executeWith<T>(
+    fn: (context: AttemptContext) => T | PromiseLike<T>,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
     if (signal !== undefined) {
       try {
         checkSignal('signal', signal);
