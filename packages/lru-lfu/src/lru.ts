@@ -57,6 +57,8 @@ export class LRUCache<K, V> {
   private prev: Int32Array;
   /** Absolute expiry time per node, 0 = never. Allocated only once some entry has a TTL. */
   private expiresAt: Float64Array | undefined;
+  /** TTL per node (0 = none), kept only with `updateAgeOnGet`/`updateAgeOnHas`: a read restarts it. */
+  private ttls: Float64Array | undefined;
   /** Weight per node. Allocated only with `maxSize`. */
   private sizes: Float64Array | undefined;
   private totalSize_ = 0;
@@ -71,6 +73,8 @@ export class LRUCache<K, V> {
   private readonly clock: Clock;
   private readonly noUpdateTTL: boolean;
   private readonly noDisposeOnSet: boolean;
+  private readonly updateAgeOnGet: boolean;
+  private readonly updateAgeOnHas: boolean;
 
   /**
    * The key of the last `get` that missed (while `hasMissed`), until the next `set`: a `set` of
@@ -96,12 +100,14 @@ export class LRUCache<K, V> {
     this.clock = o.clock;
     this.noUpdateTTL = o.noUpdateTTL;
     this.noDisposeOnSet = o.noDisposeOnSet;
+    this.updateAgeOnGet = o.updateAgeOnGet;
+    this.updateAgeOnHas = o.updateAgeOnHas;
     const slots = Math.min(o.capacity + 1, INITIAL_SLOTS);
     this.keys_ = new Array<K | undefined>(slots).fill(undefined);
     this.values_ = new Array<V | undefined>(slots).fill(undefined);
     this.next = new Int32Array(slots);
     this.prev = new Int32Array(slots);
-    if (o.ttlMs > 0) this.expiresAt = new Float64Array(slots);
+    if (o.ttlMs > 0) this.allocateExpiry(slots);
     if (o.sizeOf !== undefined) this.sizes = new Float64Array(slots);
   }
 
@@ -125,13 +131,16 @@ export class LRUCache<K, V> {
       if (metricsChannel.hasSubscribers) publishMetric(this.name, 'get', key, 'miss');
       return undefined;
     }
-    if (this.expiresAt !== undefined && this.isStale(i)) {
-      this.misses++;
-      this.remove(i, 'expire');
-      this.missed = key;
-      this.hasMissed = true;
-      if (metricsChannel.hasSubscribers) publishMetric(this.name, 'get', key, 'expired');
-      return undefined;
+    if (this.expiresAt !== undefined) {
+      if (this.isStale(i)) {
+        this.misses++;
+        this.remove(i, 'expire');
+        this.missed = key;
+        this.hasMissed = true;
+        if (metricsChannel.hasSubscribers) publishMetric(this.name, 'get', key, 'expired');
+        return undefined;
+      }
+      if (this.updateAgeOnGet) this.renew(i);
     }
     this.hits++;
     if (this.next[0] !== i) this.moveToFront(i);
@@ -178,6 +187,7 @@ export class LRUCache<K, V> {
       this.remove(i, 'expire');
       return false;
     }
+    if (this.updateAgeOnHas && this.expiresAt !== undefined) this.renew(i);
     return true;
   }
 
@@ -188,13 +198,13 @@ export class LRUCache<K, V> {
    * with reason `'set'`).
    */
   set(key: K, value: V, options?: SetOptions): this {
-    let expiry = this.ttlMs;
+    let ttl = this.ttlMs;
     if (options !== undefined && checkSetOptions(options).ttlMs !== undefined) {
-      expiry = checkTtl(options.ttlMs, 'ttlMs');
-      if (expiry === Number.POSITIVE_INFINITY) expiry = 0;
-      else if (this.expiresAt === undefined) this.expiresAt = new Float64Array(this.next.length);
+      ttl = checkTtl(options.ttlMs, 'ttlMs');
+      if (ttl === Number.POSITIVE_INFINITY) ttl = 0;
+      else if (this.expiresAt === undefined) this.allocateExpiry(this.next.length);
     }
-    if (expiry !== 0) expiry += this.clock.now();
+    const expiry = ttl === 0 ? 0 : ttl + this.clock.now();
     let weight = 0;
     if (this.sizes !== undefined) {
       weight = checkSize(this.sizeOf!(value, key));
@@ -208,7 +218,7 @@ export class LRUCache<K, V> {
       const old = this.values_[i] as V;
       this.values_[i] = value;
       if (this.next[0] !== i) this.moveToFront(i);
-      if (this.expiresAt !== undefined && !this.noUpdateTTL) this.expiresAt[i] = expiry;
+      if (this.expiresAt !== undefined && !this.noUpdateTTL) this.setExpiry(i, ttl, expiry);
       if (this.sizes !== undefined) {
         this.totalSize_ += weight - this.sizes[i]!;
         this.sizes[i] = weight;
@@ -232,7 +242,7 @@ export class LRUCache<K, V> {
       this.values_[i] = value;
       this.map.set(key, i);
       this.moveToFront(i);
-      if (this.expiresAt !== undefined) this.expiresAt[i] = expiry;
+      if (this.expiresAt !== undefined) this.setExpiry(i, ttl, expiry);
       if (reason === 'evict') this.evictions++;
       else this.expirations++;
       if (metricsChannel.hasSubscribers) {
@@ -256,7 +266,7 @@ export class LRUCache<K, V> {
     this.values_[i] = value;
     this.map.set(key, i);
     this.linkFront(i);
-    if (this.expiresAt !== undefined) this.expiresAt[i] = expiry;
+    if (this.expiresAt !== undefined) this.setExpiry(i, ttl, expiry);
     if (this.sizes !== undefined) {
       this.sizes[i] = weight;
       this.totalSize_ += weight;
@@ -416,6 +426,7 @@ export class LRUCache<K, V> {
     this.next = grow(this.next, length);
     this.prev = grow(this.prev, length);
     if (this.expiresAt !== undefined) this.expiresAt = grow(this.expiresAt, length);
+    if (this.ttls !== undefined) this.ttls = grow(this.ttls, length);
     if (this.sizes !== undefined) this.sizes = grow(this.sizes, length);
     growSlots(this.keys_, length);
     growSlots(this.values_, length);
@@ -491,6 +502,24 @@ export class LRUCache<K, V> {
     if (metricsChannel.hasSubscribers) publishMetric(this.name, 'set', key, 'refused');
     if (this.onEvict !== undefined) this.onEvict(value, key, 'evict');
     return this;
+  }
+
+  /** Creates the expiry arrays (`length` slots) once some entry has a TTL. */
+  private allocateExpiry(length: number): void {
+    this.expiresAt = new Float64Array(length);
+    if (this.updateAgeOnGet || this.updateAgeOnHas) this.ttls = new Float64Array(length);
+  }
+
+  /** Gives node `i` its TTL (`ttl`, 0 = none) and its expiry time. */
+  private setExpiry(i: number, ttl: number, expiry: number): void {
+    this.expiresAt![i] = expiry;
+    if (this.ttls !== undefined) this.ttls[i] = ttl;
+  }
+
+  /** Restarts node `i`'s TTL from now (`updateAgeOnGet`, `updateAgeOnHas`). */
+  private renew(i: number): void {
+    const ttl = this.ttls![i]!;
+    if (ttl !== 0) this.expiresAt![i] = this.clock.now() + ttl;
   }
 
   private isStale(i: number): boolean {

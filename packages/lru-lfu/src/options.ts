@@ -67,6 +67,16 @@ export interface CacheOptions<K, V> {
    * Default `false`.
    */
   noDisposeOnSet?: boolean;
+  /**
+   * A `get` that finds a live entry restarts its TTL from now, as a `set` would (lru-cache's
+   * option of the same name). Entries without a TTL are untouched. Default `false`.
+   */
+  updateAgeOnGet?: boolean;
+  /**
+   * A `has` that finds a live entry restarts its TTL from now (lru-cache's option of the same
+   * name). `peek` never does. Default `false`.
+   */
+  updateAgeOnHas?: boolean;
 }
 
 /** Options of `WTinyLFUCache`: those of every cache, and two of its own. */
@@ -121,6 +131,8 @@ export interface ResolvedOptions<K, V> {
   name: string;
   noUpdateTTL: boolean;
   noDisposeOnSet: boolean;
+  updateAgeOnGet: boolean;
+  updateAgeOnHas: boolean;
 }
 
 /** Largest capacity accepted: node indices live in `Int32Array`s. */
@@ -136,6 +148,8 @@ const OPTIONS: ReadonlySet<string> = new Set([
   'name',
   'noUpdateTTL',
   'noDisposeOnSet',
+  'updateAgeOnGet',
+  'updateAgeOnHas',
 ]);
 const W_TINYLFU_OPTIONS: ReadonlySet<string> = new Set([...OPTIONS, 'adaptive', 'doorkeeper']);
 const SET_OPTIONS: ReadonlySet<string> = new Set(['ttlMs']);
@@ -184,8 +198,19 @@ export function resolveOptions<K, V>(
     if (adaptive !== undefined) checkBoolean('adaptive', adaptive);
     if (doorkeeper !== undefined) checkBoolean('doorkeeper', doorkeeper);
   }
-  const { capacity, ttlMs, maxSize, sizeOf, onEvict, clock, name, noUpdateTTL, noDisposeOnSet } =
-    options;
+  const {
+    capacity,
+    ttlMs,
+    maxSize,
+    sizeOf,
+    onEvict,
+    clock,
+    name,
+    noUpdateTTL,
+    noDisposeOnSet,
+    updateAgeOnGet,
+    updateAgeOnHas,
+  } = options;
   checkInteger('capacity', capacity, 1);
   if (capacity > MAX_CAPACITY) rangeError('capacity', 'an integer <= 2^30', capacity);
   if (ttlMs !== undefined) checkTtl(ttlMs, 'ttlMs');
@@ -209,6 +234,10 @@ export function resolveOptions<K, V>(
     noUpdateTTL: noUpdateTTL === undefined ? false : checkBoolean('noUpdateTTL', noUpdateTTL),
     noDisposeOnSet:
       noDisposeOnSet === undefined ? false : checkBoolean('noDisposeOnSet', noDisposeOnSet),
+    updateAgeOnGet:
+      updateAgeOnGet === undefined ? false : checkBoolean('updateAgeOnGet', updateAgeOnGet),
+    updateAgeOnHas:
+      updateAgeOnHas === undefined ? false : checkBoolean('updateAgeOnHas', updateAgeOnHas),
   };
 }
 

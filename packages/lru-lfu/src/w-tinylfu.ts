@@ -88,6 +88,8 @@ export class WTinyLFUCache<K, V> {
   private readonly sketch: CountMinSketch;
 
   private expiresAt: Float64Array | undefined;
+  /** TTL per node (0 = none), kept only with `updateAgeOnGet`/`updateAgeOnHas`: a read restarts it. */
+  private ttls: Float64Array | undefined;
   private sizes: Float64Array | undefined;
   private totalSize_ = 0;
   private freeHead = -1;
@@ -103,6 +105,8 @@ export class WTinyLFUCache<K, V> {
   private readonly clock: Clock;
   private readonly noUpdateTTL: boolean;
   private readonly noDisposeOnSet: boolean;
+  private readonly updateAgeOnGet: boolean;
+  private readonly updateAgeOnHas: boolean;
 
   private hits = 0;
   private misses = 0;
@@ -121,6 +125,8 @@ export class WTinyLFUCache<K, V> {
     this.clock = o.clock;
     this.noUpdateTTL = o.noUpdateTTL;
     this.noDisposeOnSet = o.noDisposeOnSet;
+    this.updateAgeOnGet = o.updateAgeOnGet;
+    this.updateAgeOnHas = o.updateAgeOnHas;
     // The window starts at 1% (Caffeine's default); the hill climber moves it from there.
     this.windowMax = initialWindow(o.capacity);
     this.protectedMax = Math.floor((o.capacity - this.windowMax) * PROTECTED_SHARE);
@@ -141,7 +147,7 @@ export class WTinyLFUCache<K, V> {
       this.prev[s] = s;
     }
     this.sketch = new CountMinSketch(slots, options.doorkeeper === true);
-    if (o.ttlMs > 0) this.expiresAt = new Float64Array(slots);
+    if (o.ttlMs > 0) this.allocateExpiry(slots);
     if (o.sizeOf !== undefined) this.sizes = new Float64Array(slots);
   }
 
@@ -184,15 +190,18 @@ export class WTinyLFUCache<K, V> {
     }
     const hash = this.hashes[i]!;
     this.sketch.increment(hash);
-    if (this.expiresAt !== undefined && this.isStale(i)) {
-      this.misses++;
-      this.remove(i, 'expire');
-      this.missed = key;
-      this.hasMissed = true;
-      this.missedHash = hash;
-      if (++this.sampled === this.samplePeriod) this.climb();
-      if (metricsChannel.hasSubscribers) publishMetric(this.name, 'get', key, 'expired');
-      return undefined;
+    if (this.expiresAt !== undefined) {
+      if (this.isStale(i)) {
+        this.misses++;
+        this.remove(i, 'expire');
+        this.missed = key;
+        this.hasMissed = true;
+        this.missedHash = hash;
+        if (++this.sampled === this.samplePeriod) this.climb();
+        if (metricsChannel.hasSubscribers) publishMetric(this.name, 'get', key, 'expired');
+        return undefined;
+      }
+      if (this.updateAgeOnGet) this.renew(i);
     }
     this.hits++;
     this.onHit(i);
@@ -241,6 +250,7 @@ export class WTinyLFUCache<K, V> {
       this.remove(i, 'expire');
       return false;
     }
+    if (this.updateAgeOnHas && this.expiresAt !== undefined) this.renew(i);
     return true;
   }
 
@@ -251,13 +261,13 @@ export class WTinyLFUCache<K, V> {
    * `onEvict` sees it at once with reason `'evict'` (and the key's old value with `'set'`).
    */
   set(key: K, value: V, options?: SetOptions): this {
-    let expiry = this.ttlMs;
+    let ttl = this.ttlMs;
     if (options !== undefined && checkSetOptions(options).ttlMs !== undefined) {
-      expiry = checkTtl(options.ttlMs, 'ttlMs');
-      if (expiry === Number.POSITIVE_INFINITY) expiry = 0;
-      else if (this.expiresAt === undefined) this.expiresAt = new Float64Array(this.next.length);
+      ttl = checkTtl(options.ttlMs, 'ttlMs');
+      if (ttl === Number.POSITIVE_INFINITY) ttl = 0;
+      else if (this.expiresAt === undefined) this.allocateExpiry(this.next.length);
     }
-    if (expiry !== 0) expiry += this.clock.now();
+    const expiry = ttl === 0 ? 0 : ttl + this.clock.now();
     let weight = 0;
     if (this.sizes !== undefined) {
       weight = checkSize(this.sizeOf!(value, key));
@@ -281,7 +291,7 @@ export class WTinyLFUCache<K, V> {
       const old = this.values_[i] as V;
       this.values_[i] = value;
       this.onHit(i);
-      if (this.expiresAt !== undefined && !this.noUpdateTTL) this.expiresAt[i] = expiry;
+      if (this.expiresAt !== undefined && !this.noUpdateTTL) this.setExpiry(i, ttl, expiry);
       if (this.sizes !== undefined) {
         this.totalSize_ += weight - this.sizes[i]!;
         this.sizes[i] = weight;
@@ -305,7 +315,7 @@ export class WTinyLFUCache<K, V> {
     this.hashes[i] = hash;
     this.map.set(key, i);
     this.linkFront(i, WINDOW);
-    if (this.expiresAt !== undefined) this.expiresAt[i] = expiry;
+    if (this.expiresAt !== undefined) this.setExpiry(i, ttl, expiry);
     if (this.sizes !== undefined) {
       this.sizes[i] = weight;
       this.totalSize_ += weight;
@@ -678,6 +688,24 @@ export class WTinyLFUCache<K, V> {
     return this;
   }
 
+  /** Creates the expiry arrays (`length` slots) once some entry has a TTL. */
+  private allocateExpiry(length: number): void {
+    this.expiresAt = new Float64Array(length);
+    if (this.updateAgeOnGet || this.updateAgeOnHas) this.ttls = new Float64Array(length);
+  }
+
+  /** Gives node `i` its TTL (`ttl`, 0 = none) and its expiry time. */
+  private setExpiry(i: number, ttl: number, expiry: number): void {
+    this.expiresAt![i] = expiry;
+    if (this.ttls !== undefined) this.ttls[i] = ttl;
+  }
+
+  /** Restarts node `i`'s TTL from now (`updateAgeOnGet`, `updateAgeOnHas`). */
+  private renew(i: number): void {
+    const ttl = this.ttls![i]!;
+    if (ttl !== 0) this.expiresAt![i] = this.clock.now() + ttl;
+  }
+
   private isStale(i: number): boolean {
     const at = this.expiresAt![i]!;
     return at !== 0 && at <= this.clock.now();
@@ -691,6 +719,7 @@ export class WTinyLFUCache<K, V> {
     this.hashes = grow(this.hashes, length);
     this.region = grow(this.region, length);
     if (this.expiresAt !== undefined) this.expiresAt = grow(this.expiresAt, length);
+    if (this.ttls !== undefined) this.ttls = grow(this.ttls, length);
     if (this.sizes !== undefined) this.sizes = grow(this.sizes, length);
     growSlots(this.keys_, length);
     growSlots(this.values_, length);

@@ -482,3 +482,28 @@ describe.each(makers)('%s: reverse iteration', (_name, make) => {
     expect(cache.size).toBe(0);
   });
 });
+
+describe.each(makers)('%s: updateAgeOnGet and updateAgeOnHas', (_name, make) => {
+  it('a get (or has) that finds the entry restarts its TTL; peek and the option off do not', () => {
+    const clock = new FakeClock(1_000);
+    const onGet = make<string, number>({ capacity: 4, ttlMs: 10, clock, updateAgeOnGet: true });
+    const onHas = make<string, number>({ capacity: 4, ttlMs: 10, clock, updateAgeOnHas: true });
+    const off = make<string, number>({ capacity: 4, ttlMs: 10, clock });
+    for (const cache of [onGet, onHas, off])
+      cache.set('a', 1).set('forever', 2, { ttlMs: Infinity });
+    clock.advance(8);
+    expect(onGet.get('a')).toBe(1);
+    expect(onHas.has('a')).toBe(true);
+    expect(off.get('a')).toBe(1);
+    expect(onGet.peek('a')).toBe(1);
+    expect(onGet.getRemainingTTL('a')).toBe(10);
+    expect(onHas.getRemainingTTL('a')).toBe(10);
+    expect(off.getRemainingTTL('a')).toBe(2);
+    clock.advance(8);
+    expect(onGet.get('a')).toBe(1);
+    expect(onHas.get('a')).toBe(1);
+    expect(off.get('a')).toBeUndefined();
+    expect(onGet.get('forever')).toBe(2);
+    expect(onGet.getRemainingTTL('forever')).toBe(Number.POSITIVE_INFINITY);
+  });
+});

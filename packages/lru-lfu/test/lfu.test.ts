@@ -24,6 +24,12 @@ describe('LFUCache against the reference model', () => {
   it('noDisposeOnSet: an update reports no old value', () => {
     checkAgainstModel('lfu', make, { weighted: true, ttl: true, noDisposeOnSet: true });
   });
+  it('updateAgeOnGet: a hit restarts the TTL', () => {
+    checkAgainstModel('lfu', make, { weighted: false, ttl: true, updateAgeOnGet: true }, 1000);
+  });
+  it('updateAgeOnHas: a has that finds the entry restarts the TTL', () => {
+    checkAgainstModel('lfu', make, { weighted: false, ttl: true, updateAgeOnHas: true }, 1000);
+  });
   it('past the slots allocated at first: the arrays grow as entries arrive', () => {
     checkAgainstModel('lfu', make, { weighted: false, ttl: true, big: true }, 40);
     checkAgainstModel('lfu', make, { weighted: true, ttl: false, big: true }, 40);

@@ -50,6 +50,13 @@ function commands(keys: number): fc.Arbitrary<Command>[] {
       }),
     ),
     key.map((k) => cmd(`get(${k})`, (p) => expect(p.ours.get(k)).toBe(p.theirs.get(k)))),
+    // has(): compared on a live entry only (on an expired one ours removes it: README); with
+    // updateAgeOnHas both restart its TTL.
+    key.map((k) =>
+      cmd(`has(${k})`, (p) => {
+        if (p.ours.getRemainingTTL(k) > 0) expect(p.ours.has(k)).toBe(p.theirs.has(k));
+      }),
+    ),
     // The entries left must match; the result differs for an expired entry (ours false, theirs
     // true: README), so it is compared only for a live one.
     key.map((k) =>
@@ -79,13 +86,15 @@ describe('LRUCache against lru-cache (options marked "same")', () => {
     ['no default TTL', undefined],
     ['a default TTL', 21],
   ])(
-    'property: same entries, order, get, getRemainingTTL, noUpdateTTL, noDisposeOnSet — %s',
+    'property: same entries, order, get, getRemainingTTL, noUpdateTTL, noDisposeOnSet, updateAgeOnGet, updateAgeOnHas — %s',
     (_name, ttlMs) => {
       const shape = fc.record({
         capacity: fc.integer({ min: 1, max: 8 }),
         keys: fc.integer({ min: 1, max: 14 }),
         noUpdateTTL: fc.boolean(),
         noDisposeOnSet: fc.boolean(),
+        updateAgeOnGet: fc.boolean(),
+        updateAgeOnHas: fc.boolean(),
       });
       fc.assert(
         fc.property(
@@ -97,7 +106,12 @@ describe('LRUCache against lru-cache (options marked "same")', () => {
             const clock = new FakeClock(1_000);
             const oursReplaced: [number, number][] = [];
             const theirsReplaced: [number, number][] = [];
-            const options = { noUpdateTTL: s.noUpdateTTL, noDisposeOnSet: s.noDisposeOnSet };
+            const options = {
+              noUpdateTTL: s.noUpdateTTL,
+              noDisposeOnSet: s.noDisposeOnSet,
+              updateAgeOnGet: s.updateAgeOnGet,
+              updateAgeOnHas: s.updateAgeOnHas,
+            };
             const pair: Pair = {
               oursReplaced,
               theirsReplaced,

@@ -18,6 +18,8 @@ interface Entry {
   lastUse: number;
   /** 0 = never. */
   expiresAt: number;
+  /** The entry's TTL, 0 = none: what a renewal on read restarts. */
+  ttl: number;
 }
 
 /** What a real cache looks like to the tests. */
@@ -53,7 +55,15 @@ export class Model {
     readonly noUpdateTTL = false,
     /** The `noDisposeOnSet` option: an update reports no `'set'` event. */
     readonly noDisposeOnSet = false,
+    /** The `updateAgeOnGet` option: a hit restarts the entry's TTL. */
+    readonly updateAgeOnGet = false,
+    /** The `updateAgeOnHas` option: a `has` that finds the entry restarts its TTL. */
+    readonly updateAgeOnHas = false,
   ) {}
+
+  private renew(e: Entry): void {
+    if (e.ttl !== 0) e.expiresAt = this.now + e.ttl;
+  }
 
   get total(): number {
     return this.entries.reduce((sum, e) => sum + e.weight, 0);
@@ -111,6 +121,7 @@ export class Model {
       return undefined;
     }
     this.stats.hits++;
+    if (this.updateAgeOnGet) this.renew(e);
     this.use(e);
     return e.value;
   }
@@ -120,7 +131,9 @@ export class Model {
   }
 
   has(key: number): boolean {
-    return this.live(key) !== undefined;
+    const e = this.live(key);
+    if (e !== undefined && this.updateAgeOnHas) this.renew(e);
+    return e !== undefined;
   }
 
   delete(key: number): boolean {
@@ -136,7 +149,8 @@ export class Model {
 
   set(key: number, value: number, weight: number, ttlMs: number | undefined): void {
     const ttl = ttlMs ?? this.ttlMs;
-    const expiresAt = ttl === 0 || ttl === Number.POSITIVE_INFINITY ? 0 : this.now + ttl;
+    const finite = ttl === Number.POSITIVE_INFINITY ? 0 : ttl;
+    const expiresAt = finite === 0 ? 0 : this.now + finite;
     const e = this.find(key);
     if (weight > this.maxSize) {
       if (e !== undefined) this.remove(e, 'set');
@@ -148,7 +162,10 @@ export class Model {
       const old = e.value;
       e.value = value;
       e.weight = weight;
-      if (!this.noUpdateTTL) e.expiresAt = expiresAt;
+      if (!this.noUpdateTTL) {
+        e.expiresAt = expiresAt;
+        e.ttl = finite;
+      }
       this.use(e);
       // The entry just written is never the one evicted to make its new weight fit.
       while (this.total > this.maxSize) this.evict(e);
@@ -157,7 +174,15 @@ export class Model {
     }
     while (this.entries.length >= this.capacity) this.evict();
     while (this.total + weight > this.maxSize) this.evict();
-    this.entries.push({ key, value, weight, freq: 1, lastUse: this.tick++, expiresAt });
+    this.entries.push({
+      key,
+      value,
+      weight,
+      freq: 1,
+      lastUse: this.tick++,
+      expiresAt,
+      ttl: finite,
+    });
   }
 
   /** The next victim's value, removed with reason 'delete'; expired ones met first expire. */
@@ -297,6 +322,8 @@ export function checkAgainstModel(
     clock: FakeClock;
     noUpdateTTL?: boolean;
     noDisposeOnSet?: boolean;
+    updateAgeOnGet?: boolean;
+    updateAgeOnHas?: boolean;
   }) => AnyCache,
   setup: {
     weighted: boolean;
@@ -304,14 +331,21 @@ export function checkAgainstModel(
     big?: boolean;
     noUpdateTTL?: boolean;
     noDisposeOnSet?: boolean;
+    updateAgeOnGet?: boolean;
+    updateAgeOnHas?: boolean;
   },
   numRuns = 150,
 ): void {
+  // With a renewal on read, TTLs are always on and few keys are read often, so that a read
+  // before expiry and a look after the original expiry meet in short runs.
+  const renews = setup.updateAgeOnGet === true || setup.updateAgeOnHas === true;
   // `big`: capacities past the slots a cache allocates at first, so its arrays grow mid-run.
   const shape = fc.record({
     capacity: setup.big ? fc.integer({ min: 60, max: 300 }) : fc.integer({ min: 1, max: 6 }),
-    keys: setup.big ? fc.integer({ min: 100, max: 400 }) : fc.integer({ min: 1, max: 10 }),
-    ttlMs: setup.ttl ? fc.constantFrom(0, 10, 30) : fc.constant(0),
+    keys: setup.big
+      ? fc.integer({ min: 100, max: 400 })
+      : fc.integer({ min: 1, max: renews ? 4 : 10 }),
+    ttlMs: renews ? fc.constant(10) : setup.ttl ? fc.constantFrom(0, 10, 30) : fc.constant(0),
     maxSize: setup.weighted ? fc.integer({ min: 1, max: setup.big ? 600 : 12 }) : fc.constant(0),
   });
   fc.assert(
@@ -319,7 +353,10 @@ export function checkAgainstModel(
       shape.chain((s) =>
         fc.tuple(
           fc.constant(s),
-          fc.commands(commands(s.keys, setup.weighted, setup.ttl, setup.big), { maxCommands: 80 }),
+          fc.commands(commands(s.keys, setup.weighted, setup.ttl, setup.big), {
+            maxCommands: 80,
+            size: renews ? 'large' : undefined,
+          }),
         ),
       ),
       ([s, cmds]) => {
@@ -334,6 +371,8 @@ export function checkAgainstModel(
           clock,
           noUpdateTTL: setup.noUpdateTTL,
           noDisposeOnSet: setup.noDisposeOnSet,
+          updateAgeOnGet: setup.updateAgeOnGet,
+          updateAgeOnHas: setup.updateAgeOnHas,
         });
         const model = new Model(
           policy,
@@ -342,6 +381,8 @@ export function checkAgainstModel(
           setup.weighted ? s.maxSize : Number.POSITIVE_INFINITY,
           setup.noUpdateTTL,
           setup.noDisposeOnSet,
+          setup.updateAgeOnGet,
+          setup.updateAgeOnHas,
         );
         fc.modelRun(() => ({ model, real: { cache, clock, events } }), cmds);
       },

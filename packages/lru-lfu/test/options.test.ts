@@ -37,6 +37,8 @@ const badOptions: [unknown, ErrorConstructor, RegExp][] = [
   [{ capacity: 1, sizeOf: one }, TypeError, /sizeOf must be used with maxSize, got function one/],
   [{ capacity: 1, onEvict: 'x' }, TypeError, /onEvict must be a function, got "x"/],
   [{ capacity: 1, noUpdateTTL: 1 }, TypeError, /noUpdateTTL must be a boolean, got 1/],
+  [{ capacity: 1, updateAgeOnGet: 1 }, TypeError, /updateAgeOnGet must be a boolean, got 1/],
+  [{ capacity: 1, updateAgeOnHas: 0 }, TypeError, /updateAgeOnHas must be a boolean, got 0/],
   [
     { capacity: 1, noDisposeOnSet: 'yes' },
     TypeError,

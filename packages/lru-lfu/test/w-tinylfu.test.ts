@@ -105,6 +105,13 @@ describe('WTinyLFUCache invariants (model-based)', () => {
     ['long runs with the doorkeeper', true, false, { doorkeeper: true }, 500],
     ['noUpdateTTL', true, true, { noUpdateTTL: true }, 120],
     ['noDisposeOnSet', true, true, { noDisposeOnSet: true }, 120],
+    [
+      'updateAgeOnGet and updateAgeOnHas',
+      true,
+      true,
+      { updateAgeOnGet: true, updateAgeOnHas: true },
+      120,
+    ],
   ])('%s', (_name, withTtl, weighted, extra, maxCommands) => {
     const shape = fc.record({
       capacity: fc.integer({ min: 1, max: maxCommands > 120 ? 5 : 12 }),
