@@ -94,6 +94,7 @@ export class LFUCache<K, V> {
   private readonly noDisposeOnSet: boolean;
   private readonly updateAgeOnGet: boolean;
   private readonly updateAgeOnHas: boolean;
+  private readonly allowStale: boolean;
 
   private hits = 0;
   private misses = 0;
@@ -114,6 +115,7 @@ export class LFUCache<K, V> {
     this.noDisposeOnSet = o.noDisposeOnSet;
     this.updateAgeOnGet = o.updateAgeOnGet;
     this.updateAgeOnHas = o.updateAgeOnHas;
+    this.allowStale = o.allowStale;
     const slots = Math.min(o.capacity + 1, INITIAL_SLOTS);
     this.keys_ = new Array<K | undefined>(slots).fill(undefined);
     this.values_ = new Array<V | undefined>(slots).fill(undefined);
@@ -138,7 +140,7 @@ export class LFUCache<K, V> {
     return this.totalSize_;
   }
 
-  /** The value of `key`, counting one use; `undefined` if absent or expired. */
+  /** The value of `key`, counting one use; `undefined` if absent or expired (with `allowStale`, an expired value is returned once as it is removed). */
   get(key: K): V | undefined {
     const i = this.map.get(key);
     if (i === undefined) {
@@ -150,12 +152,13 @@ export class LFUCache<K, V> {
     }
     if (this.expiresAt !== undefined) {
       if (this.isStale(i)) {
+        const stale = this.values_[i];
         this.misses++;
         this.remove(i, 'expire');
         this.missed = key;
         this.hasMissed = true;
         if (metricsChannel.hasSubscribers) publishMetric(this.name, 'get', key, 'expired');
-        return undefined;
+        return this.allowStale ? stale : undefined;
       }
       if (this.updateAgeOnGet) this.renew(i);
     }
@@ -187,8 +190,9 @@ export class LFUCache<K, V> {
     const i = this.map.get(key);
     if (i === undefined) return undefined;
     if (this.expiresAt !== undefined && this.isStale(i)) {
+      const stale = this.allowStale ? this.values_[i] : undefined;
       this.remove(i, 'expire');
-      return undefined;
+      return stale;
     }
     return this.values_[i];
   }

@@ -77,6 +77,13 @@ export interface CacheOptions<K, V> {
    * name). `peek` never does. Default `false`.
    */
   updateAgeOnHas?: boolean;
+  /**
+   * A `get` or `peek` that finds an expired entry returns its value once, as it removes it
+   * (reason `'expire'`; a `get` still counts a miss), instead of `undefined` (lru-cache's option
+   * of the same name, without its `noDeleteOnStaleGet`). `has` and iteration never show an
+   * expired entry. Default `false`.
+   */
+  allowStale?: boolean;
 }
 
 /** Options of `WTinyLFUCache`: those of every cache, and two of its own. */
@@ -133,6 +140,7 @@ export interface ResolvedOptions<K, V> {
   noDisposeOnSet: boolean;
   updateAgeOnGet: boolean;
   updateAgeOnHas: boolean;
+  allowStale: boolean;
 }
 
 /** Largest capacity accepted: node indices live in `Int32Array`s. */
@@ -150,6 +158,7 @@ const OPTIONS: ReadonlySet<string> = new Set([
   'noDisposeOnSet',
   'updateAgeOnGet',
   'updateAgeOnHas',
+  'allowStale',
 ]);
 const W_TINYLFU_OPTIONS: ReadonlySet<string> = new Set([...OPTIONS, 'adaptive', 'doorkeeper']);
 const SET_OPTIONS: ReadonlySet<string> = new Set(['ttlMs']);
@@ -210,6 +219,7 @@ export function resolveOptions<K, V>(
     noDisposeOnSet,
     updateAgeOnGet,
     updateAgeOnHas,
+    allowStale,
   } = options;
   checkInteger('capacity', capacity, 1);
   if (capacity > MAX_CAPACITY) rangeError('capacity', 'an integer <= 2^30', capacity);
@@ -238,6 +248,7 @@ export function resolveOptions<K, V>(
       updateAgeOnGet === undefined ? false : checkBoolean('updateAgeOnGet', updateAgeOnGet),
     updateAgeOnHas:
       updateAgeOnHas === undefined ? false : checkBoolean('updateAgeOnHas', updateAgeOnHas),
+    allowStale: allowStale === undefined ? false : checkBoolean('allowStale', allowStale),
   };
 }
 

@@ -107,6 +107,7 @@ export class WTinyLFUCache<K, V> {
   private readonly noDisposeOnSet: boolean;
   private readonly updateAgeOnGet: boolean;
   private readonly updateAgeOnHas: boolean;
+  private readonly allowStale: boolean;
 
   private hits = 0;
   private misses = 0;
@@ -127,6 +128,7 @@ export class WTinyLFUCache<K, V> {
     this.noDisposeOnSet = o.noDisposeOnSet;
     this.updateAgeOnGet = o.updateAgeOnGet;
     this.updateAgeOnHas = o.updateAgeOnHas;
+    this.allowStale = o.allowStale;
     // The window starts at 1% (Caffeine's default); the hill climber moves it from there.
     this.windowMax = initialWindow(o.capacity);
     this.protectedMax = Math.floor((o.capacity - this.windowMax) * PROTECTED_SHARE);
@@ -174,7 +176,7 @@ export class WTinyLFUCache<K, V> {
     return this.protectedMax;
   }
 
-  /** The value of `key` (counting an access); `undefined` if absent or expired. */
+  /** The value of `key` (counting an access); `undefined` if absent or expired (with `allowStale`, an expired value is returned once as it is removed). */
   get(key: K): V | undefined {
     const i = this.map.get(key);
     if (i === undefined) {
@@ -192,6 +194,7 @@ export class WTinyLFUCache<K, V> {
     this.sketch.increment(hash);
     if (this.expiresAt !== undefined) {
       if (this.isStale(i)) {
+        const stale = this.values_[i];
         this.misses++;
         this.remove(i, 'expire');
         this.missed = key;
@@ -199,7 +202,7 @@ export class WTinyLFUCache<K, V> {
         this.missedHash = hash;
         if (++this.sampled === this.samplePeriod) this.climb();
         if (metricsChannel.hasSubscribers) publishMetric(this.name, 'get', key, 'expired');
-        return undefined;
+        return this.allowStale ? stale : undefined;
       }
       if (this.updateAgeOnGet) this.renew(i);
     }
@@ -233,8 +236,9 @@ export class WTinyLFUCache<K, V> {
     const i = this.map.get(key);
     if (i === undefined) return undefined;
     if (this.expiresAt !== undefined && this.isStale(i)) {
+      const stale = this.allowStale ? this.values_[i] : undefined;
       this.remove(i, 'expire');
-      return undefined;
+      return stale;
     }
     return this.values_[i];
   }

@@ -507,3 +507,31 @@ describe.each(makers)('%s: updateAgeOnGet and updateAgeOnHas', (_name, make) => 
     expect(onGet.getRemainingTTL('forever')).toBe(Number.POSITIVE_INFINITY);
   });
 });
+
+describe.each(makers)('%s: allowStale', (_name, make) => {
+  it('get and peek return an expired value once, as they remove it; has and iteration never', () => {
+    const clock = new FakeClock(1_000);
+    const evicted: [string, EvictionReason][] = [];
+    const cache = make<string, number>({
+      capacity: 4,
+      ttlMs: 10,
+      clock,
+      allowStale: true,
+      onEvict: (_v, k, reason) => evicted.push([k, reason]),
+    });
+    cache.set('a', 1).set('b', 2).set('c', 3);
+    clock.advance(10);
+    expect([...cache.keys()]).toEqual([]);
+    expect(cache.has('c')).toBe(false);
+    expect(cache.get('a')).toBe(1);
+    expect(cache.get('a')).toBeUndefined();
+    expect(cache.peek('b')).toBe(2);
+    expect(cache.peek('b')).toBeUndefined();
+    expect(evicted).toEqual([
+      ['c', 'expire'],
+      ['a', 'expire'],
+      ['b', 'expire'],
+    ]);
+    expect(cache.stats()).toMatchObject({ hits: 0, misses: 2, expirations: 3, size: 0 });
+  });
+});

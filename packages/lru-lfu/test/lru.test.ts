@@ -30,6 +30,9 @@ describe('LRUCache against the reference model', () => {
   it('updateAgeOnHas: a has that finds the entry restarts the TTL', () => {
     checkAgainstModel('lru', make, { weighted: false, ttl: true, updateAgeOnHas: true }, 1000);
   });
+  it('allowStale: get and peek return an expired value once', () => {
+    checkAgainstModel('lru', make, { weighted: false, ttl: true, allowStale: true }, 1000);
+  });
   it('past the slots allocated at first: the arrays grow as entries arrive', () => {
     checkAgainstModel('lru', make, { weighted: false, ttl: true, big: true }, 40);
     checkAgainstModel('lru', make, { weighted: true, ttl: false, big: true }, 40);

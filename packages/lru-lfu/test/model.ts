@@ -59,6 +59,8 @@ export class Model {
     readonly updateAgeOnGet = false,
     /** The `updateAgeOnHas` option: a `has` that finds the entry restarts its TTL. */
     readonly updateAgeOnHas = false,
+    /** The `allowStale` option: `get` and `peek` return an expired entry's value as they drop it. */
+    readonly allowStale = false,
   ) {}
 
   private renew(e: Entry): void {
@@ -115,10 +117,11 @@ export class Model {
   }
 
   get(key: number): number | undefined {
+    const held = this.find(key);
     const e = this.live(key);
     if (e === undefined) {
       this.stats.misses++;
-      return undefined;
+      return this.allowStale ? held?.value : undefined;
     }
     this.stats.hits++;
     if (this.updateAgeOnGet) this.renew(e);
@@ -127,7 +130,10 @@ export class Model {
   }
 
   peek(key: number): number | undefined {
-    return this.live(key)?.value;
+    const held = this.find(key);
+    const e = this.live(key);
+    if (e === undefined) return this.allowStale ? held?.value : undefined;
+    return e.value;
   }
 
   has(key: number): boolean {
@@ -324,6 +330,7 @@ export function checkAgainstModel(
     noDisposeOnSet?: boolean;
     updateAgeOnGet?: boolean;
     updateAgeOnHas?: boolean;
+    allowStale?: boolean;
   }) => AnyCache,
   setup: {
     weighted: boolean;
@@ -333,12 +340,14 @@ export function checkAgainstModel(
     noDisposeOnSet?: boolean;
     updateAgeOnGet?: boolean;
     updateAgeOnHas?: boolean;
+    allowStale?: boolean;
   },
   numRuns = 150,
 ): void {
-  // With a renewal on read, TTLs are always on and few keys are read often, so that a read
-  // before expiry and a look after the original expiry meet in short runs.
-  const renews = setup.updateAgeOnGet === true || setup.updateAgeOnHas === true;
+  // With an option about reads and TTLs, TTLs are always on and few keys are read often, so
+  // that reads before and after an expiry meet in short runs.
+  const renews =
+    setup.updateAgeOnGet === true || setup.updateAgeOnHas === true || setup.allowStale === true;
   // `big`: capacities past the slots a cache allocates at first, so its arrays grow mid-run.
   const shape = fc.record({
     capacity: setup.big ? fc.integer({ min: 60, max: 300 }) : fc.integer({ min: 1, max: 6 }),
@@ -373,6 +382,7 @@ export function checkAgainstModel(
           noDisposeOnSet: setup.noDisposeOnSet,
           updateAgeOnGet: setup.updateAgeOnGet,
           updateAgeOnHas: setup.updateAgeOnHas,
+          allowStale: setup.allowStale,
         });
         const model = new Model(
           policy,
@@ -383,6 +393,7 @@ export function checkAgainstModel(
           setup.noDisposeOnSet,
           setup.updateAgeOnGet,
           setup.updateAgeOnHas,
+          setup.allowStale,
         );
         fc.modelRun(() => ({ model, real: { cache, clock, events } }), cmds);
       },

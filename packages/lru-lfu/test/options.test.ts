@@ -39,6 +39,7 @@ const badOptions: [unknown, ErrorConstructor, RegExp][] = [
   [{ capacity: 1, noUpdateTTL: 1 }, TypeError, /noUpdateTTL must be a boolean, got 1/],
   [{ capacity: 1, updateAgeOnGet: 1 }, TypeError, /updateAgeOnGet must be a boolean, got 1/],
   [{ capacity: 1, updateAgeOnHas: 0 }, TypeError, /updateAgeOnHas must be a boolean, got 0/],
+  [{ capacity: 1, allowStale: 'no' }, TypeError, /allowStale must be a boolean, got "no"/],
   [
     { capacity: 1, noDisposeOnSet: 'yes' },
     TypeError,
