@@ -95,6 +95,8 @@ export class LFUCache<K, V> {
   private readonly updateAgeOnGet: boolean;
   private readonly updateAgeOnHas: boolean;
   private readonly allowStale: boolean;
+  /** Heaviest entry stored: `maxEntrySize`, else `maxSize` (`Infinity` without either). */
+  private readonly maxEntrySize: number;
 
   private hits = 0;
   private misses = 0;
@@ -116,6 +118,7 @@ export class LFUCache<K, V> {
     this.updateAgeOnGet = o.updateAgeOnGet;
     this.updateAgeOnHas = o.updateAgeOnHas;
     this.allowStale = o.allowStale;
+    this.maxEntrySize = o.maxEntrySize;
     const slots = Math.min(o.capacity + 1, INITIAL_SLOTS);
     this.keys_ = new Array<K | undefined>(slots).fill(undefined);
     this.values_ = new Array<V | undefined>(slots).fill(undefined);
@@ -135,7 +138,7 @@ export class LFUCache<K, V> {
     return this.map.size;
   }
 
-  /** The sum of the weights of the entries held (0 without `maxSize`). */
+  /** The sum of the weights of the entries held (0 without `sizeOf`). */
   get totalSize(): number {
     return this.totalSize_;
   }
@@ -229,7 +232,7 @@ export class LFUCache<K, V> {
     let weight = 0;
     if (this.sizes !== undefined) {
       weight = checkSize(this.sizeOf!(value, key));
-      if (weight > this.maxSize) return this.refuse(key, value);
+      if (weight > this.maxEntrySize) return this.refuse(key, value);
     }
 
     let i = this.hasMissed && key === this.missed ? undefined : this.map.get(key);

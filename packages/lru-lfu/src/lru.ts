@@ -76,6 +76,8 @@ export class LRUCache<K, V> {
   private readonly updateAgeOnGet: boolean;
   private readonly updateAgeOnHas: boolean;
   private readonly allowStale: boolean;
+  /** Heaviest entry stored: `maxEntrySize`, else `maxSize` (`Infinity` without either). */
+  private readonly maxEntrySize: number;
 
   /**
    * The key of the last `get` that missed (while `hasMissed`), until the next `set`: a `set` of
@@ -104,6 +106,7 @@ export class LRUCache<K, V> {
     this.updateAgeOnGet = o.updateAgeOnGet;
     this.updateAgeOnHas = o.updateAgeOnHas;
     this.allowStale = o.allowStale;
+    this.maxEntrySize = o.maxEntrySize;
     const slots = Math.min(o.capacity + 1, INITIAL_SLOTS);
     this.keys_ = new Array<K | undefined>(slots).fill(undefined);
     this.values_ = new Array<V | undefined>(slots).fill(undefined);
@@ -118,7 +121,7 @@ export class LRUCache<K, V> {
     return this.map.size;
   }
 
-  /** The sum of the weights of the entries held (0 without `maxSize`). */
+  /** The sum of the weights of the entries held (0 without `sizeOf`). */
   get totalSize(): number {
     return this.totalSize_;
   }
@@ -212,7 +215,7 @@ export class LRUCache<K, V> {
     let weight = 0;
     if (this.sizes !== undefined) {
       weight = checkSize(this.sizeOf!(value, key));
-      if (weight > this.maxSize) return this.refuse(key, value);
+      if (weight > this.maxEntrySize) return this.refuse(key, value);
     }
 
     let i = this.hasMissed && key === this.missed ? undefined : this.map.get(key);

@@ -37,7 +37,8 @@ export interface CacheOptions<K, V> {
    */
   maxSize?: number;
   /**
-   * Weight of one entry, a finite number ≥ 0; called once per `set`. Requires `maxSize`. If it
+   * Weight of one entry, a finite number ≥ 0; called once per `set`. Requires `maxSize` or
+   * `maxEntrySize`. If it
    * throws or returns a bad weight, `set` throws and the cache is unchanged.
    */
   sizeOf?: (value: V, key: K) => number;
@@ -84,6 +85,13 @@ export interface CacheOptions<K, V> {
    * expired entry. Default `false`.
    */
   allowStale?: boolean;
+  /**
+   * Heaviest entry stored, finite, > 0 and at most `maxSize`: a `set` of a heavier one is refused
+   * (`onEvict` sees it with reason `'evict'`; the key's old value goes with reason `'set'`).
+   * Requires `sizeOf`; usable without `maxSize` (weights then bound single entries only).
+   * Default `maxSize` (lru-cache's option of the same name).
+   */
+  maxEntrySize?: number;
 }
 
 /** Options of `WTinyLFUCache`: those of every cache, and two of its own. */
@@ -141,6 +149,8 @@ export interface ResolvedOptions<K, V> {
   updateAgeOnGet: boolean;
   updateAgeOnHas: boolean;
   allowStale: boolean;
+  /** `Infinity` when neither `maxEntrySize` nor `maxSize` was given. */
+  maxEntrySize: number;
 }
 
 /** Largest capacity accepted: node indices live in `Int32Array`s. */
@@ -159,6 +169,7 @@ const OPTIONS: ReadonlySet<string> = new Set([
   'updateAgeOnGet',
   'updateAgeOnHas',
   'allowStale',
+  'maxEntrySize',
 ]);
 const W_TINYLFU_OPTIONS: ReadonlySet<string> = new Set([...OPTIONS, 'adaptive', 'doorkeeper']);
 const SET_OPTIONS: ReadonlySet<string> = new Set(['ttlMs']);
@@ -220,6 +231,7 @@ export function resolveOptions<K, V>(
     updateAgeOnGet,
     updateAgeOnHas,
     allowStale,
+    maxEntrySize,
   } = options;
   checkInteger('capacity', capacity, 1);
   if (capacity > MAX_CAPACITY) rangeError('capacity', 'an integer <= 2^30', capacity);
@@ -229,9 +241,16 @@ export function resolveOptions<K, V>(
     if (!(maxSize > 0) || !Number.isFinite(maxSize))
       rangeError('maxSize', 'a finite number > 0', maxSize);
     if (typeof sizeOf !== 'function') typeError('sizeOf', 'a function when maxSize is set', sizeOf);
-  } else if (sizeOf !== undefined) {
-    typeError('sizeOf', 'used with maxSize', sizeOf);
   }
+  if (maxEntrySize !== undefined) {
+    if (typeof maxEntrySize !== 'number') typeError('maxEntrySize', 'a number', maxEntrySize);
+    if (!(maxEntrySize > 0) || !(maxEntrySize <= (maxSize ?? Number.MAX_VALUE)))
+      rangeError('maxEntrySize', 'a finite number > 0 and <= maxSize', maxEntrySize);
+    if (typeof sizeOf !== 'function')
+      typeError('sizeOf', 'a function when maxEntrySize is set', sizeOf);
+  }
+  if (maxSize === undefined && maxEntrySize === undefined && sizeOf !== undefined)
+    typeError('sizeOf', 'used with maxSize or maxEntrySize', sizeOf);
   if (onEvict !== undefined) checkFunction('onEvict', onEvict);
   return {
     capacity,
@@ -249,6 +268,7 @@ export function resolveOptions<K, V>(
     updateAgeOnHas:
       updateAgeOnHas === undefined ? false : checkBoolean('updateAgeOnHas', updateAgeOnHas),
     allowStale: allowStale === undefined ? false : checkBoolean('allowStale', allowStale),
+    maxEntrySize: maxEntrySize ?? maxSize ?? Number.POSITIVE_INFINITY,
   };
 }
 

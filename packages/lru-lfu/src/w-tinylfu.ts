@@ -108,6 +108,8 @@ export class WTinyLFUCache<K, V> {
   private readonly updateAgeOnGet: boolean;
   private readonly updateAgeOnHas: boolean;
   private readonly allowStale: boolean;
+  /** Heaviest entry stored: `maxEntrySize`, else `maxSize` (`Infinity` without either). */
+  private readonly maxEntrySize: number;
 
   private hits = 0;
   private misses = 0;
@@ -129,6 +131,7 @@ export class WTinyLFUCache<K, V> {
     this.updateAgeOnGet = o.updateAgeOnGet;
     this.updateAgeOnHas = o.updateAgeOnHas;
     this.allowStale = o.allowStale;
+    this.maxEntrySize = o.maxEntrySize;
     // The window starts at 1% (Caffeine's default); the hill climber moves it from there.
     this.windowMax = initialWindow(o.capacity);
     this.protectedMax = Math.floor((o.capacity - this.windowMax) * PROTECTED_SHARE);
@@ -158,7 +161,7 @@ export class WTinyLFUCache<K, V> {
     return this.map.size;
   }
 
-  /** The sum of the weights of the entries held (0 without `maxSize`). */
+  /** The sum of the weights of the entries held (0 without `sizeOf`). */
   get totalSize(): number {
     return this.totalSize_;
   }
@@ -275,7 +278,7 @@ export class WTinyLFUCache<K, V> {
     let weight = 0;
     if (this.sizes !== undefined) {
       weight = checkSize(this.sizeOf!(value, key));
-      if (weight > this.maxSize) return this.refuse(key, value);
+      if (weight > this.maxEntrySize) return this.refuse(key, value);
     }
 
     let i: number | undefined;

@@ -535,3 +535,33 @@ describe.each(makers)('%s: allowStale', (_name, make) => {
     expect(cache.stats()).toMatchObject({ hits: 0, misses: 2, expirations: 3, size: 0 });
   });
 });
+
+describe.each(makers)('%s: maxEntrySize', (_name, make) => {
+  it('refuses an entry heavier than maxEntrySize, dropping the key’s old value', () => {
+    const evicted: [string, number, EvictionReason][] = [];
+    const cache = make<string, number>({
+      capacity: 8,
+      maxSize: 10,
+      maxEntrySize: 4,
+      sizeOf: (v) => v,
+      onEvict: (v, k, reason) => evicted.push([k, v, reason]),
+    });
+    cache.set('a', 4).set('b', 3);
+    cache.set('a', 5);
+    expect(cache.has('a')).toBe(false);
+    expect(cache.totalSize).toBe(3);
+    expect(evicted).toEqual([
+      ['a', 4, 'set'],
+      ['a', 5, 'evict'],
+    ]);
+  });
+
+  it('bounds single entries without maxSize', () => {
+    const cache = make<string, number>({ capacity: 8, maxEntrySize: 4, sizeOf: (v) => v });
+    for (let k = 0; k < 8; k++) cache.set(`k${k}`, 4);
+    cache.set('big', 5);
+    expect(cache.size).toBe(8);
+    expect(cache.has('big')).toBe(false);
+    expect(cache.totalSize).toBe(32);
+  });
+});

@@ -61,6 +61,8 @@ export class Model {
     readonly updateAgeOnHas = false,
     /** The `allowStale` option: `get` and `peek` return an expired entry's value as they drop it. */
     readonly allowStale = false,
+    /** The `maxEntrySize` option (resolved: `maxSize` when not given). */
+    readonly maxEntrySize = maxSize,
   ) {}
 
   private renew(e: Entry): void {
@@ -158,7 +160,7 @@ export class Model {
     const finite = ttl === Number.POSITIVE_INFINITY ? 0 : ttl;
     const expiresAt = finite === 0 ? 0 : this.now + finite;
     const e = this.find(key);
-    if (weight > this.maxSize) {
+    if (weight > this.maxEntrySize) {
       if (e !== undefined) this.remove(e, 'set');
       this.stats.evictions++;
       this.events.push([value, key, 'evict']);
@@ -331,6 +333,7 @@ export function checkAgainstModel(
     updateAgeOnGet?: boolean;
     updateAgeOnHas?: boolean;
     allowStale?: boolean;
+    maxEntrySize?: number;
   }) => AnyCache,
   setup: {
     weighted: boolean;
@@ -341,6 +344,8 @@ export function checkAgainstModel(
     updateAgeOnGet?: boolean;
     updateAgeOnHas?: boolean;
     allowStale?: boolean;
+    /** `'below'`: a `maxEntrySize` up to `maxSize`; `'alone'`: a `maxEntrySize` and no `maxSize`. */
+    maxEntrySize?: 'below' | 'alone';
   },
   numRuns = 150,
 ): void {
@@ -349,14 +354,21 @@ export function checkAgainstModel(
   const renews =
     setup.updateAgeOnGet === true || setup.updateAgeOnHas === true || setup.allowStale === true;
   // `big`: capacities past the slots a cache allocates at first, so its arrays grow mid-run.
-  const shape = fc.record({
-    capacity: setup.big ? fc.integer({ min: 60, max: 300 }) : fc.integer({ min: 1, max: 6 }),
-    keys: setup.big
-      ? fc.integer({ min: 100, max: 400 })
-      : fc.integer({ min: 1, max: renews ? 4 : 10 }),
-    ttlMs: renews ? fc.constant(10) : setup.ttl ? fc.constantFrom(0, 10, 30) : fc.constant(0),
-    maxSize: setup.weighted ? fc.integer({ min: 1, max: setup.big ? 600 : 12 }) : fc.constant(0),
-  });
+  const shape = fc
+    .record({
+      capacity: setup.big ? fc.integer({ min: 60, max: 300 }) : fc.integer({ min: 1, max: 6 }),
+      keys: setup.big
+        ? fc.integer({ min: 100, max: 400 })
+        : fc.integer({ min: 1, max: renews ? 4 : 10 }),
+      ttlMs: renews ? fc.constant(10) : setup.ttl ? fc.constantFrom(0, 10, 30) : fc.constant(0),
+      maxSize: setup.weighted ? fc.integer({ min: 1, max: setup.big ? 600 : 12 }) : fc.constant(0),
+      maxEntrySize: fc.integer({ min: 1, max: 6 }),
+    })
+    .map((s) =>
+      setup.maxEntrySize === 'below'
+        ? { ...s, maxEntrySize: Math.min(s.maxEntrySize, s.maxSize) }
+        : s,
+    );
   fc.assert(
     fc.property(
       shape.chain((s) =>
@@ -374,7 +386,7 @@ export function checkAgainstModel(
         const cache = make({
           capacity: s.capacity,
           ttlMs: s.ttlMs === 0 ? undefined : s.ttlMs,
-          maxSize: setup.weighted ? s.maxSize : undefined,
+          maxSize: setup.weighted && setup.maxEntrySize !== 'alone' ? s.maxSize : undefined,
           sizeOf: setup.weighted ? (v: number) => v : undefined,
           onEvict: (value, key, reason) => events.push([value, key, reason]),
           clock,
@@ -383,17 +395,23 @@ export function checkAgainstModel(
           updateAgeOnGet: setup.updateAgeOnGet,
           updateAgeOnHas: setup.updateAgeOnHas,
           allowStale: setup.allowStale,
+          maxEntrySize: setup.maxEntrySize === undefined ? undefined : s.maxEntrySize,
         });
         const model = new Model(
           policy,
           s.capacity,
           s.ttlMs,
-          setup.weighted ? s.maxSize : Number.POSITIVE_INFINITY,
+          setup.weighted && setup.maxEntrySize !== 'alone' ? s.maxSize : Number.POSITIVE_INFINITY,
           setup.noUpdateTTL,
           setup.noDisposeOnSet,
           setup.updateAgeOnGet,
           setup.updateAgeOnHas,
           setup.allowStale,
+          setup.maxEntrySize === undefined
+            ? setup.weighted
+              ? s.maxSize
+              : Number.POSITIVE_INFINITY
+            : s.maxEntrySize,
         );
         fc.modelRun(() => ({ model, real: { cache, clock, events } }), cmds);
       },

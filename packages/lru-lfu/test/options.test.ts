@@ -34,11 +34,32 @@ const badOptions: [unknown, ErrorConstructor, RegExp][] = [
   ],
   [{ capacity: 1, maxSize: Number.POSITIVE_INFINITY, sizeOf: one }, RangeError, /maxSize/],
   [{ capacity: 1, maxSize: 10 }, TypeError, /sizeOf must be a function when maxSize is set/],
-  [{ capacity: 1, sizeOf: one }, TypeError, /sizeOf must be used with maxSize, got function one/],
+  [
+    { capacity: 1, sizeOf: one },
+    TypeError,
+    /sizeOf must be used with maxSize or maxEntrySize, got function one/,
+  ],
   [{ capacity: 1, onEvict: 'x' }, TypeError, /onEvict must be a function, got "x"/],
   [{ capacity: 1, noUpdateTTL: 1 }, TypeError, /noUpdateTTL must be a boolean, got 1/],
   [{ capacity: 1, updateAgeOnGet: 1 }, TypeError, /updateAgeOnGet must be a boolean, got 1/],
   [{ capacity: 1, updateAgeOnHas: 0 }, TypeError, /updateAgeOnHas must be a boolean, got 0/],
+  [
+    { capacity: 1, maxSize: 5, maxEntrySize: 6, sizeOf: one },
+    RangeError,
+    /maxEntrySize must be a finite number > 0 and <= maxSize, got 6/,
+  ],
+  [{ capacity: 1, maxEntrySize: 0, sizeOf: one }, RangeError, /maxEntrySize must be/],
+  [
+    { capacity: 1, maxEntrySize: Number.POSITIVE_INFINITY, sizeOf: one },
+    RangeError,
+    /maxEntrySize/,
+  ],
+  [{ capacity: 1, maxEntrySize: '1', sizeOf: one }, TypeError, /maxEntrySize must be a number/],
+  [
+    { capacity: 1, maxEntrySize: 3 },
+    TypeError,
+    /sizeOf must be a function when maxEntrySize is set/,
+  ],
   [{ capacity: 1, allowStale: 'no' }, TypeError, /allowStale must be a boolean, got "no"/],
   [
     { capacity: 1, noDisposeOnSet: 'yes' },
