@@ -21,7 +21,7 @@
 // `head[b]` and its links `bNext[b]`/`bPrev[b]` in the frequency list, a circular list around
 // the sentinel bucket 0: `bNext[0]` is the minFreq bucket and `bPrev[0]` the most frequent.
 
-import type { Clock } from '@bulwark/kernel';
+import { type Clock, typeError } from '@bulwark/kernel';
 import { metricsChannel, publishMetric } from './metrics.js';
 import {
   type CacheOptions,
@@ -231,8 +231,11 @@ export class LFUCache<K, V> {
     const expiry = ttl === 0 ? 0 : ttl + this.clock.now();
     let weight = 0;
     if (this.sizes !== undefined) {
-      weight = checkSize(this.sizeOf!(value, key));
+      const size = options === undefined ? undefined : options.size;
+      weight = size === undefined ? checkSize(this.sizeOf!(value, key)) : checkSize(size, 'size');
       if (weight > this.maxEntrySize) return this.refuse(key, value);
+    } else if (options !== undefined && options.size !== undefined) {
+      typeError('size', 'used with maxSize or maxEntrySize', options.size);
     }
 
     let i = this.hasMissed && key === this.missed ? undefined : this.map.get(key);

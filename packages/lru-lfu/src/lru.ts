@@ -13,7 +13,7 @@
 // `prev[0]` the least recently used. With the sentinel, linking and unlinking need no branches
 // for "first" or "last". Free slots (after a delete) are chained through `next`.
 
-import type { Clock } from '@bulwark/kernel';
+import { type Clock, typeError } from '@bulwark/kernel';
 import { metricsChannel, publishMetric } from './metrics.js';
 import {
   type CacheOptions,
@@ -214,8 +214,11 @@ export class LRUCache<K, V> {
     const expiry = ttl === 0 ? 0 : ttl + this.clock.now();
     let weight = 0;
     if (this.sizes !== undefined) {
-      weight = checkSize(this.sizeOf!(value, key));
+      const size = options === undefined ? undefined : options.size;
+      weight = size === undefined ? checkSize(this.sizeOf!(value, key)) : checkSize(size, 'size');
       if (weight > this.maxEntrySize) return this.refuse(key, value);
+    } else if (options !== undefined && options.size !== undefined) {
+      typeError('size', 'used with maxSize or maxEntrySize', options.size);
     }
 
     let i = this.hasMissed && key === this.missed ? undefined : this.map.get(key);

@@ -112,6 +112,11 @@ export interface WTinyLFUOptions<K, V> extends CacheOptions<K, V> {
 export interface SetOptions {
   /** Time to live of this entry in ms (> 0; `Infinity`: never expires). Default: the cache's `ttlMs`. */
   ttlMs?: number;
+  /**
+   * Weight of this entry, a finite number ≥ 0, used instead of `sizeOf(value, key)`; only for a
+   * cache with `maxSize` or `maxEntrySize` (lru-cache's `size` option of `set`).
+   */
+  size?: number;
 }
 
 /** A snapshot of a cache's counters, from `stats()`. */
@@ -172,7 +177,7 @@ const OPTIONS: ReadonlySet<string> = new Set([
   'maxEntrySize',
 ]);
 const W_TINYLFU_OPTIONS: ReadonlySet<string> = new Set([...OPTIONS, 'adaptive', 'doorkeeper']);
-const SET_OPTIONS: ReadonlySet<string> = new Set(['ttlMs']);
+const SET_OPTIONS: ReadonlySet<string> = new Set(['ttlMs', 'size']);
 
 /**
  * Slots the caches allocate at construction (or fewer, for a smaller capacity). Their arrays then
@@ -272,7 +277,7 @@ export function resolveOptions<K, V>(
   };
 }
 
-/** Checks the options of one `set` call: an object with at most `ttlMs`. @internal */
+/** Checks the options of one `set` call: an object with at most `ttlMs` and `size`. @internal */
 export function checkSetOptions(options: SetOptions): SetOptions {
   if (options === null || typeof options !== 'object')
     typeError('set options', 'an object', options);
@@ -285,10 +290,12 @@ export function checkTtl(ttlMs: unknown, name: string): number {
   return checkNumber(name, ttlMs, 0, Number.POSITIVE_INFINITY, true);
 }
 
-/** Checks a weight from `sizeOf`: TypeError for a non-number, else RangeError. @internal */
-export function checkSize(size: unknown): number {
-  if (typeof size !== 'number') typeError('sizeOf(value, key)', 'a finite number >= 0', size);
-  if (!(size >= 0) || !Number.isFinite(size))
-    rangeError('sizeOf(value, key)', 'a finite number >= 0', size);
+/**
+ * Checks a weight from `sizeOf` (or the `size` option of `set`, named by `name`): TypeError for
+ * a non-number, else RangeError. @internal
+ */
+export function checkSize(size: unknown, name = 'sizeOf(value, key)'): number {
+  if (typeof size !== 'number') typeError(name, 'a finite number >= 0', size);
+  if (!(size >= 0) || !Number.isFinite(size)) rangeError(name, 'a finite number >= 0', size);
   return size;
 }

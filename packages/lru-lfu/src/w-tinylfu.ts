@@ -18,7 +18,7 @@
 // sentinels: node 0 (window), 1 (probation) and 2 (protected). Entries are nodes 3 and up; there
 // is one spare node, since an entry is inserted before the policy picks whom to evict.
 
-import type { Clock } from '@bulwark/kernel';
+import { type Clock, typeError } from '@bulwark/kernel';
 import { CountMinSketch, hashKey } from './count-min-sketch.js';
 import { HillClimber } from './hill-climber.js';
 import { metricsChannel, publishMetric } from './metrics.js';
@@ -277,8 +277,11 @@ export class WTinyLFUCache<K, V> {
     const expiry = ttl === 0 ? 0 : ttl + this.clock.now();
     let weight = 0;
     if (this.sizes !== undefined) {
-      weight = checkSize(this.sizeOf!(value, key));
+      const size = options === undefined ? undefined : options.size;
+      weight = size === undefined ? checkSize(this.sizeOf!(value, key)) : checkSize(size, 'size');
       if (weight > this.maxEntrySize) return this.refuse(key, value);
+    } else if (options !== undefined && options.size !== undefined) {
+      typeError('size', 'used with maxSize or maxEntrySize', options.size);
     }
 
     let i: number | undefined;

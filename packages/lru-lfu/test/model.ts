@@ -27,7 +27,7 @@ export interface AnyCache {
   get(key: number): number | undefined;
   peek(key: number): number | undefined;
   has(key: number): boolean;
-  set(key: number, value: number, options?: { ttlMs?: number }): unknown;
+  set(key: number, value: number, options?: { ttlMs?: number; size?: number }): unknown;
   delete(key: number): boolean;
   pop(): number | undefined;
   clear(): void;
@@ -276,6 +276,7 @@ export function commands(
     ? fc.constantFrom(undefined, 5, 20, Number.POSITIVE_INFINITY)
     : fc.constant(undefined);
   const weightOf = (v: number) => (weighted ? v : 0);
+  const entrySize = fc.option(fc.integer({ min: 0, max: 6 }), { nil: undefined });
   // `fill(from, n)`: n sets of consecutive keys, so that big caches fill (and grow their arrays).
   const fills = fill
     ? [
@@ -292,12 +293,18 @@ export function commands(
   return [
     ...fills,
     key.map((k) => command(`get(${k})`, (m, r) => expect(r.cache.get(k)).toBe(m.get(k)))),
-    fc.tuple(key, value, entryTtl).map(([k, v, t]) =>
-      command(`set(${k}, ${v}, ${t})`, (m, r) => {
-        r.cache.set(k, v, t === undefined ? undefined : { ttlMs: t });
-        m.set(k, v, weightOf(v), t);
-      }),
-    ),
+    // With weights, some sets give the entry's size themselves (`{ size }`), instead of sizeOf.
+    fc
+      .tuple(key, value, entryTtl, weighted ? entrySize : fc.constant(undefined))
+      .map(([k, v, t, z]) =>
+        command(`set(${k}, ${v}, ${t}, size ${z})`, (m, r) => {
+          const options: { ttlMs?: number; size?: number } = {};
+          if (t !== undefined) options.ttlMs = t;
+          if (z !== undefined) options.size = z;
+          r.cache.set(k, v, t === undefined && z === undefined ? undefined : options);
+          m.set(k, v, z ?? weightOf(v), t);
+        }),
+      ),
     key.map((k) => command(`peek(${k})`, (m, r) => expect(r.cache.peek(k)).toBe(m.peek(k)))),
     key.map((k) => command(`has(${k})`, (m, r) => expect(r.cache.has(k)).toBe(m.has(k)))),
     key.map((k) => command(`delete(${k})`, (m, r) => expect(r.cache.delete(k)).toBe(m.delete(k)))),

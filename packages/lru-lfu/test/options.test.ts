@@ -100,6 +100,23 @@ describe.each(caches)('%s rejects bad options, naming them', (_name, Cache) => {
     expect(() => cache.set('a', 1, { ttlMs: '5' })).toThrow(/ttlMs must be a number, got "5"/);
   });
 
+  it('rejects a bad per-entry size, and a size on a cache without weights', () => {
+    const weighted = new Cache({ capacity: 2, maxSize: 5, sizeOf: () => 1 }) as {
+      set(k: string, v: number, o: object): void;
+      size: number;
+    };
+    expect(() => weighted.set('a', 1, { size: -1 })).toThrow(RangeError);
+    expect(() => weighted.set('a', 1, { size: -1 })).toThrow(
+      /size must be a finite number >= 0, got -1/,
+    );
+    expect(() => weighted.set('a', 1, { size: '2' })).toThrow(TypeError);
+    expect(weighted.size).toBe(0);
+    const plain = new Cache({ capacity: 2 }) as { set(k: string, v: number, o: object): void };
+    expect(() => plain.set('a', 1, { size: 2 })).toThrow(
+      /size must be used with maxSize or maxEntrySize, got 2/,
+    );
+  });
+
   it('rejects a bad weight from sizeOf: TypeError for a non-number, RangeError for a bad number', () => {
     const cache = new Cache({ capacity: 2, maxSize: 5, sizeOf: (v: unknown) => v }) as {
       set(k: string, v: unknown): void;
