@@ -12,7 +12,11 @@ export interface Decision {
   limit: number;
   /** Whole units still available right after this decision, never below 0. */
   remaining: number;
-  /** Milliseconds from now until the quota is fully restored (window over, bucket full). */
+  /**
+   * Milliseconds from now until more quota is available than `remaining` (the window ends, one
+   * more token is in, the oldest logged unit leaves): the RateLimit header's `t`. 0 when the quota
+   * is full. Never later than `retryAfterMs` on a refusal.
+   */
   resetMs: number;
   /** Milliseconds from now until a request of the same cost could be admitted; 0 when allowed. */
   retryAfterMs: number;
