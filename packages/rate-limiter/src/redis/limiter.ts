@@ -86,6 +86,7 @@ export class RedisRateLimiter implements RateLimiter, AsyncDisposable {
   #storeErrors = 0;
   #insuranceDecisions = 0;
   #fallbackDecisions = 0;
+  #localRefusals = 0;
   #healthy = true;
 
   /** Throws a TypeError or RangeError naming the option when an option is invalid. */
@@ -132,6 +133,7 @@ export class RedisRateLimiter implements RateLimiter, AsyncDisposable {
           limit: this.#limit,
           decideRaw: (key, cost, want) => this.#decideRaw(key, cost, want),
           toDecision: (reply, key, cost) => this.#answer(reply, key, cost),
+          refusedLocally: (decision, key, cost) => this.#refusedLocally(decision, key, cost),
         },
         batch,
         maxAgeMs,
@@ -176,7 +178,7 @@ export class RedisRateLimiter implements RateLimiter, AsyncDisposable {
 
   /** Counters since construction. */
   stats(): RedisRateLimiterStats {
-    const local = this.#lease?.localDecisions ?? 0;
+    const local = this.#lease?.localDecisions ?? 0; // admitted from local allowance
     return {
       name: this.policy.name,
       allowed: this.#allowed + local,
@@ -189,7 +191,7 @@ export class RedisRateLimiter implements RateLimiter, AsyncDisposable {
       insuranceDecisions: this.#insuranceDecisions,
       fallbackDecisions: this.#fallbackDecisions,
       healthy: this.#healthy,
-      localDecisions: local,
+      localDecisions: local + this.#localRefusals,
     };
   }
 
@@ -254,6 +256,14 @@ export class RedisRateLimiter implements RateLimiter, AsyncDisposable {
         channels.limited.publish({ name: this.policy.name, key, cost, decision });
     }
     return decision;
+  }
+
+  // A refusal the lease book's refusal cache answered: counted and published like Redis' own.
+  #refusedLocally(decision: Decision, key: string, cost: number): void {
+    this.#rejected++;
+    this.#localRefusals++;
+    if (channels.limited.hasSubscribers)
+      channels.limited.publish({ name: this.policy.name, key, cost, decision });
   }
 
   // One script call (EVALSHA, EVAL again on NOSCRIPT) with ARGV = cost[, want[, now]]: `want`
