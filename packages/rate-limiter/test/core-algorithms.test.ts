@@ -105,6 +105,35 @@ describe('fixed window', () => {
     ]);
   });
 
+  it('anchored at the first hit: each key counts from its own first request', () => {
+    const clock = fixedWindow({ limit: 2, windowMs: 1000 });
+    const firstHit = fixedWindow({ limit: 2, windowMs: 1000, anchor: 'first-hit' });
+    const calls: Array<[number, number]> = [
+      [900, 1],
+      [950, 1],
+      [1000, 1], // clock: a new aligned window; first hit: still the window opened at 900
+      [1050, 1],
+      [1900, 1], // first hit: the window of 900 is over, this request opens the next one
+    ];
+    expect(run(clock, calls)).toEqual([
+      d(true, 2, 1, 100, 0),
+      d(true, 2, 0, 50, 0),
+      d(true, 2, 1, 1000, 0),
+      d(true, 2, 0, 950, 0),
+      d(false, 2, 0, 100, 100), // the aligned window of 1000 is full
+    ]);
+    expect(run(firstHit, calls)).toEqual([
+      d(true, 2, 1, 1000, 0),
+      d(true, 2, 0, 950, 0),
+      d(false, 2, 0, 900, 900),
+      d(false, 2, 0, 850, 850),
+      d(true, 2, 1, 1000, 0),
+    ]);
+    expect(() => fixedWindow({ limit: 1, windowMs: 1, anchor: 'sliding' as never })).toThrow(
+      new TypeError(`anchor must be 'clock' or 'first-hit', got "sliding"`),
+    );
+  });
+
   it('lets 2 x limit through around a boundary (by definition)', () => {
     const spec = fixedWindow({ limit: 2, windowMs: 100 });
     const out = run(spec, [

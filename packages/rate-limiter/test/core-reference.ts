@@ -67,6 +67,24 @@ export function naiveFor(spec: AlgorithmSpec): Naive {
     }
     case 'fixed-window': {
       const { limit, windowMs: w } = spec;
+      if (spec.anchor === 'first-hit') {
+        // The window in force at `now`: opened by the first admitted request at or after the end
+        // of the one before; none when the last one is over.
+        const opened = (h: readonly Admitted[], now: number): number | undefined => {
+          let ws: number | undefined;
+          for (const e of h) if (ws === undefined || e.t >= ws + w) ws = e.t;
+          return ws !== undefined && now < ws + w ? ws : undefined;
+        };
+        const used = (h: readonly Admitted[], now: number) => {
+          const ws = opened(h, now);
+          return ws === undefined ? 0 : sumIn(h, ws, ws + w);
+        };
+        return {
+          limit,
+          admits: (h, now, cost) => used(h, now) + cost <= limit,
+          full: (h, now) => used(h, now) === 0,
+        };
+      }
       const start = (now: number) => now - (now % w);
       return {
         limit,

@@ -105,10 +105,14 @@ if lease then reply[5] = taken end
 return reply
 `;
 
-/** Fixed window (src/algorithms/fixed-window.ts). Parameters $1 L, $2 W. State: "start count". */
+/**
+ * Fixed window (src/algorithms/fixed-window.ts). Parameters $1 L, $2 W, $3 anchor (0 clock,
+ * 1 first-hit). State: "start count".
+ */
 export const FIXED_WINDOW = `${PRELUDE}
 local L = $1
 local W = $2
+local firstHit = $3 == 1
 local start, count = 0, 0
 local s = redis.call('GET', KEYS[1])
 if s then
@@ -116,7 +120,12 @@ if s then
 end
 local t = now
 if start > now then t = start end
-local ws = t - math.fmod(t, W)
+local ws = start
+if not firstHit then
+  ws = t - math.fmod(t, W)
+elseif count == 0 or t >= start + W then
+  ws = t
+end
 if ws ~= start then count = 0 end
 local allowed = count + cost <= L
 if allowed and want > cost then cost = math.min(want, L - count) end
@@ -321,6 +330,8 @@ function parameters(spec: AlgorithmSpec): number[] {
       return [spec.capacity, spec.leakPerSecond];
     case 'gcra':
       return [spec.limit, spec.periodMs, spec.burst];
+    case 'fixed-window':
+      return [spec.limit, spec.windowMs, spec.anchor === 'first-hit' ? 1 : 0];
     default:
       return [spec.limit, spec.windowMs];
   }
