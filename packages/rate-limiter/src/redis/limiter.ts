@@ -7,6 +7,7 @@ import {
   checkObject,
   checkOnStoreError,
   checkString,
+  isNoScript,
   type RedisScript,
   rangeError,
   resolveStoreError,
@@ -221,7 +222,11 @@ export class RedisRateLimiter implements RateLimiter, AsyncDisposable {
     try {
       reply = (await this.#send(key, cost, want)) as Reply;
     } catch (error) {
-      return this.#storeFailed(error, key, cost);
+      try {
+        reply = (await this.#reload(error, key, cost, want)) as Reply;
+      } catch (failure) {
+        return this.#storeFailed(failure, key, cost);
+      }
     }
     this.#healthy = true;
     // A grant becomes the lease book's own decision; a refusal comes back through #answer.
@@ -237,7 +242,11 @@ export class RedisRateLimiter implements RateLimiter, AsyncDisposable {
     try {
       reply = (await this.#send(key, cost, cost)) as Reply;
     } catch (error) {
-      return this.#storeFailed(error, key, cost);
+      try {
+        reply = (await this.#reload(error, key, cost, cost)) as Reply;
+      } catch (failure) {
+        return this.#storeFailed(failure, key, cost);
+      }
     }
     this.#healthy = true;
     return this.#answer(reply, key, cost);
@@ -266,14 +275,38 @@ export class RedisRateLimiter implements RateLimiter, AsyncDisposable {
       channels.limited.publish({ name: this.policy.name, key, cost, decision });
   }
 
-  // One script call (EVALSHA, EVAL again on NOSCRIPT) with ARGV = cost[, want[, now]]: `want`
-  // only when it differs from the cost (lease mode), the time only with the test-only clock.
+  // One script call with ARGV = cost[, want[, now]]: `want` only when it differs from the cost
+  // (lease mode), the time only with the test-only clock. The common case is one EVALSHA with a
+  // fixed argument list: no key or argument arrays, no per-call closure; a NOSCRIPT (a restarted
+  // or flushed server) is retried once with EVAL by the kernel's runner, off the hot path.
   #send(key: string, cost: number, want: number): Promise<unknown> {
-    const keys = [slotKey(this.prefix, key)];
+    const redisKey = slotKey(this.prefix, key);
     const clock = this.#clock;
     if (clock !== undefined)
-      return this.#script.run(this.#client, keys, [cost, want, Math.floor(clock.now())]);
-    return this.#script.run(this.#client, keys, want === cost ? [cost] : [cost, want]);
+      return this.#client.evalsha(
+        this.#script.sha,
+        1,
+        redisKey,
+        cost,
+        want,
+        Math.floor(clock.now()),
+      );
+    if (want === cost) return this.#client.evalsha(this.#script.sha, 1, redisKey, cost);
+    return this.#client.evalsha(this.#script.sha, 1, redisKey, cost, want);
+  }
+
+  // After a failed EVALSHA: on NOSCRIPT (a restarted or flushed server, a Cluster node that never
+  // ran it) the same call once more as EVAL, which also loads the script; anything else rethrown.
+  #reload(error: unknown, key: string, cost: number, want: number): Promise<unknown> {
+    if (!isNoScript(error)) return Promise.reject(error);
+    const script = this.#script;
+    script.reloads++;
+    const redisKey = slotKey(this.prefix, key);
+    const clock = this.#clock;
+    if (clock !== undefined)
+      return this.#client.eval(script.source, 1, redisKey, cost, want, Math.floor(clock.now()));
+    if (want === cost) return this.#client.eval(script.source, 1, redisKey, cost);
+    return this.#client.eval(script.source, 1, redisKey, cost, want);
   }
 
   #toDecision(reply: Reply): Decision {
