@@ -153,7 +153,7 @@ export async function startProductApi(options: ProductApiOptions): Promise<Produ
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await inventory.close();
-      await pool.drain();
+      await pool.close();
     },
   });
 }

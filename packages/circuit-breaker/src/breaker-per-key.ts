@@ -1,3 +1,4 @@
+import { checkFunction } from '@bulwark/kernel';
 import type { CircuitBreaker } from './circuit-breaker.js';
 
 /**
@@ -14,8 +15,7 @@ import type { CircuitBreaker } from './circuit-breaker.js';
 export function breakerPerKey<B extends Pick<CircuitBreaker, 'execute'> = CircuitBreaker>(
   create: (key: string) => B,
 ): BreakerPerKey<B> {
-  if (typeof create !== 'function')
-    throw new TypeError(`create must be a function, got ${String(create)}`);
+  checkFunction('create', create);
   const breakers = new Map<string, B>();
   const breakerFor = ((key: string): B => {
     let breaker = breakers.get(key);

@@ -10,6 +10,6 @@ export const channels = {
   stateChange: channel('bulwark:circuit-breaker:state-change'),
   /** A {@link CallEvent} for every finished or rejected call. */
   call: channel('bulwark:circuit-breaker:call'),
-  /** `{ breaker, error, decision }` when a shared-state store fails (the `/redis` subpath). */
+  /** `{ name, error, decision }` when a shared-state store fails (the `/redis` subpath). */
   storeError: channel('bulwark:circuit-breaker:store-error'),
 } as const;

@@ -1,6 +1,8 @@
+import { callListener, NEVER_ABORTED } from '@bulwark/kernel';
 import { channels } from './channels.js';
 import { BrokenCircuitError } from './errors.js';
 import {
+  BREAKER_OPTION_KEYS,
   type CallEvent,
   type CircuitBreakerOptions,
   type CircuitState,
@@ -30,47 +32,45 @@ export interface ExecuteOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** A snapshot from {@link CircuitBreaker.stats}. */
+/** A snapshot from {@link CircuitBreaker.stats}: one flat object. */
 export interface CircuitBreakerStats {
   /** The `name` of the breaker. */
   name: string;
   /** The current state (an open circuit whose time is up reads half-open). */
   state: CircuitState;
-  /** What the window holds now (it is emptied each time the circuit closes). */
-  window: {
-    /** Outcomes in the window. */
-    calls: number;
-    /** Of those, failures. */
-    failures: number;
-    /** Of those, slow calls (failed or not). */
-    slowCalls: number;
-    /** `failures / calls`, 0 when the window is empty. */
-    failureRate: number;
-    /** `slowCalls / calls`, 0 when the window is empty. */
-    slowCallRate: number;
-  };
+  /** Outcomes in the window now (it is emptied each time the circuit closes). */
+  windowCalls: number;
+  /** Of those, failures. */
+  windowFailures: number;
+  /** Of those, slow calls (failed or not). */
+  windowSlowCalls: number;
+  /** `windowFailures / windowCalls`, 0 when the window is empty. */
+  failureRate: number;
+  /** `windowSlowCalls / windowCalls`, 0 when the window is empty. */
+  slowCallRate: number;
   /** Milliseconds until an open circuit turns half-open; 0 unless open, Infinity when isolated. */
   retryAfterMs: number;
   /** Opens since the circuit last closed; the open time grows with it. */
   consecutiveOpens: number;
-  /** In half-open: probes let through so far and probes that succeeded. */
-  probes: { admitted: number; succeeded: number };
-  /**
-   * Since construction: outcomes of every call that ran (`ignored`: those `isIgnored` left out,
-   * counted in none of the others), and calls rejected without running.
-   */
-  totals: {
-    successes: number;
-    failures: number;
-    slowCalls: number;
-    rejected: number;
-    ignored: number;
-  };
+  /** In half-open: probes let through so far. */
+  probesAdmitted: number;
+  /** In half-open: probes that succeeded so far. */
+  probesSucceeded: number;
+  /** Since construction: calls that ran and succeeded. */
+  successes: number;
+  /** Since construction: calls that ran and failed. */
+  failures: number;
+  /** Since construction: calls that ran slow (failed or not). */
+  slowCalls: number;
+  /** Since construction: calls turned away without running (open, isolated, probes taken). */
+  rejected: number;
+  /** Since construction: calls that ran whose outcome `isIgnored` left out (in none of the above). */
+  ignored: number;
 }
 
-// Handed to `fn` when the caller passes no signal: one shared signal that never aborts, because
-// an AbortController per call would cost more than the whole breaker.
-const UNCANCELLABLE: CallContext = Object.freeze({ signal: new AbortController().signal });
+// Handed to `fn` when the caller passes no signal: one shared context whose signal never aborts,
+// because an AbortController per call would cost more than the whole breaker.
+const UNCANCELLABLE: CallContext = Object.freeze({ signal: NEVER_ABORTED });
 
 // What one outcome counts as.
 const SUCCESS = 0;
@@ -129,9 +129,22 @@ export class CircuitBreaker {
   #rejected = 0;
   #ignored = 0;
 
-  /** Throws a TypeError or RangeError naming the option when an option is invalid. */
+  /**
+   * The option names the constructor accepts; any other key is refused with a TypeError naming
+   * the nearest valid one. Subclasses with options of their own (the `/redis` subpath) extend it.
+   */
+  protected static readonly optionKeys: ReadonlySet<string> = BREAKER_OPTION_KEYS;
+
+  /**
+   * Throws a TypeError or RangeError naming the option when an option is invalid, and a
+   * TypeError naming an unknown option key.
+   */
   constructor(options: CircuitBreakerOptions = {}) {
-    const resolved = resolveOptions(options);
+    const resolved = resolveOptions(
+      options,
+      (new.target as typeof CircuitBreaker).optionKeys,
+      `new ${new.target.name}(options)`,
+    );
     this.#options = resolved;
     this.name = resolved.name;
     this.#clock = resolved.clock;
@@ -193,17 +206,34 @@ export class CircuitBreaker {
     this.#transition('open', 'manual');
   }
 
-  /** Close the circuit now: empty the window and reset the open-time growth. */
-  close(): void {
+  /**
+   * Force the circuit back to closed now (let calls through): empty the window and reset the
+   * open-time growth. Ends an isolation.
+   */
+  reset(): void {
     if (this.#state !== 'closed') this.#transition('closed', 'manual');
   }
 
-  /** Hold the circuit open until `close()` (or `open()`); calls are rejected with `retryAfterMs: Infinity`. */
+  /**
+   * Shut the breaker down. The in-memory breaker holds no timers, so there is nothing to stop
+   * and it keeps deciding calls; the `/redis` variant stops syncing and waits for its store calls
+   * in flight. Always resolves.
+   */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Same as {@link close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** Hold the circuit open until `reset()` (or `open()`); calls are rejected with `retryAfterMs: Infinity`. */
   isolate(): void {
     if (this.#state !== 'isolated') this.#transition('isolated', 'manual');
   }
 
-  /** A snapshot of the state, the window and the totals. */
+  /** A flat snapshot of the state, the window and the counts since construction. */
   stats(): CircuitBreakerStats {
     const state = this.state;
     const window = this.#window;
@@ -212,23 +242,20 @@ export class CircuitBreaker {
     return {
       name: this.name,
       state,
-      window: {
-        calls,
-        failures: window.failures,
-        slowCalls: window.slowCalls,
-        failureRate: calls === 0 ? 0 : window.failures / calls,
-        slowCallRate: calls === 0 ? 0 : window.slowCalls / calls,
-      },
+      windowCalls: calls,
+      windowFailures: window.failures,
+      windowSlowCalls: window.slowCalls,
+      failureRate: calls === 0 ? 0 : window.failures / calls,
+      slowCallRate: calls === 0 ? 0 : window.slowCalls / calls,
       retryAfterMs: this.#retryAfterMs(),
       consecutiveOpens: this.#consecutiveOpens,
-      probes: { admitted: this.#probesAdmitted, succeeded: this.#probesSucceeded },
-      totals: {
-        successes: this.#successes,
-        failures: this.#failures,
-        slowCalls: this.#slowCalls,
-        rejected: this.#rejected,
-        ignored: this.#ignored,
-      },
+      probesAdmitted: this.#probesAdmitted,
+      probesSucceeded: this.#probesSucceeded,
+      successes: this.#successes,
+      failures: this.#failures,
+      slowCalls: this.#slowCalls,
+      rejected: this.#rejected,
+      ignored: this.#ignored,
     };
   }
 
@@ -465,16 +492,10 @@ export class CircuitBreaker {
 
     const change: StateChange =
       openMs === undefined
-        ? { breaker: this.name, from, to, reason }
-        : { breaker: this.name, from, to, reason, openMs };
+        ? { name: this.name, from, to, reason }
+        : { name: this.name, from, to, reason, openMs };
     // Listeners run after the change is complete; one that throws must not break the breaker.
-    try {
-      this.#options.onStateChange?.(change);
-    } catch (error) {
-      queueMicrotask(() => {
-        throw error;
-      });
-    }
+    callListener(this.#options.onStateChange, change);
     if (channels.stateChange.hasSubscribers) channels.stateChange.publish(change);
     this.stateChanged(change);
   }
@@ -486,14 +507,8 @@ export class CircuitBreaker {
     probe: boolean,
     state: CircuitState,
   ): void {
-    const event: CallEvent = { breaker: this.name, outcome, durationMs, slow, probe, state };
-    try {
-      this.#options.onCall?.(event);
-    } catch (error) {
-      queueMicrotask(() => {
-        throw error;
-      });
-    }
+    const event: CallEvent = { name: this.name, outcome, durationMs, slow, probe, state };
+    callListener(this.#options.onCall, event);
     if (channels.call.hasSubscribers) channels.call.publish(event);
   }
 }

@@ -1,4 +1,5 @@
 // Public API of @bulwark/circuit-breaker.
+export { type BulwarkError, isBulwarkError } from '@bulwark/kernel';
 export { type BreakerPerKey, breakerPerKey } from './breaker-per-key.js';
 export { channels } from './channels.js';
 export {
@@ -7,7 +8,7 @@ export {
   type CircuitBreakerStats,
   type ExecuteOptions,
 } from './circuit-breaker.js';
-export { BrokenCircuitError, isBrokenCircuitError } from './errors.js';
+export { BrokenCircuitError, isBrokenCircuitError, StoreTimeoutError } from './errors.js';
 export type {
   CallEvent,
   CircuitBreakerOptions,

@@ -1,7 +1,23 @@
+import {
+  checkClock,
+  checkFunction,
+  checkInteger,
+  checkKnownKeys,
+  checkMs,
+  checkNumber,
+  checkObject,
+  checkString,
+  describeValue,
+  type Clock as KernelClock,
+  rangeError,
+  systemClock,
+  typeError,
+} from '@bulwark/kernel';
+
 /**
  * `closed`: calls flow and their outcomes are counted. `open`: calls are rejected at once until
  * the open time is up. `half-open`: a fixed number of probe calls go through; their results close
- * or reopen the circuit. `isolated`: held open by hand (`isolate()`) until `close()`.
+ * or reopen the circuit. `isolated`: held open by hand (`isolate()`) until `reset()`.
  */
 export type CircuitState = 'closed' | 'open' | 'half-open' | 'isolated';
 
@@ -17,11 +33,8 @@ export type TransitionReason =
   | 'remote'
   | 'store-error';
 
-/** A source of time in milliseconds. Tests pass a fake clock; the default is `performance.now`. */
-export interface Clock {
-  /** The current time in milliseconds; only differences between readings matter. */
-  now(): number;
-}
+/** A source of time in milliseconds: the kernel's clock. Tests pass a fake clock. */
+export type Clock = KernelClock;
 
 /** The last `calls` calls count. */
 export interface CountWindowOptions {
@@ -43,7 +56,7 @@ export interface TimeWindowOptions {
 /** The argument of a state-change event. */
 export interface StateChange {
   /** The `name` of the breaker. */
-  breaker: string;
+  name: string;
   /** The state before the change. */
   from: CircuitState;
   /** The state after the change. */
@@ -57,7 +70,7 @@ export interface StateChange {
 /** The argument of a call event: one per finished or rejected call. */
 export interface CallEvent {
   /** The `name` of the breaker. */
-  breaker: string;
+  name: string;
   /**
    * `rejected`: the breaker refused the call; `fn` did not run. `ignored`: `isIgnored` said the
    * outcome tells nothing about the dependency (a caller's cancellation, say): it counts neither
@@ -126,7 +139,7 @@ export interface CircuitBreakerOptions {
   onStateChange?: (change: StateChange) => void;
   /** Called on every finished or rejected call. Costs one object per call while set. */
   onCall?: (event: CallEvent) => void;
-  /** Source of time in ms. Default `performance`. */
+  /** Source of time in ms. Default the kernel's `systemClock` (monotonic). */
   clock?: Clock;
 }
 
@@ -152,106 +165,92 @@ export interface ResolvedOptions {
   clock: Clock;
 }
 
-const performanceClock: Clock = { now: () => performance.now() };
-
 /** The most calls a count window holds (one byte each). */
 const MAX_WINDOW_CALLS = 1_000_000;
 /** The most buckets a time window has (a full slide visits each). */
 const MAX_WINDOW_BUCKETS = 10_000;
 
-function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'object' && value !== null) {
-    try {
-      return JSON.stringify(value) ?? String(value);
-    } catch {
-      return String(value);
-    }
-  }
-  return String(value);
+/** The option names of {@link CircuitBreakerOptions}. */
+export const BREAKER_OPTION_KEYS: ReadonlySet<string> = new Set([
+  'name',
+  'window',
+  'minimumCalls',
+  'failureRateThreshold',
+  'slowCallMs',
+  'slowCallRateThreshold',
+  'openMs',
+  'openMsMultiplier',
+  'maxOpenMs',
+  'halfOpenMaxCalls',
+  'halfOpenMaxMs',
+  'isFailure',
+  'isIgnored',
+  'onStateChange',
+  'onCall',
+  'clock',
+]);
+const COUNT_WINDOW_KEYS: ReadonlySet<string> = new Set(['calls']);
+const TIME_WINDOW_KEYS: ReadonlySet<string> = new Set(['ms', 'buckets']);
+
+/** A duration in ms that may be `Infinity` (no bound). */
+function unboundedMs(name: string, value: unknown): number {
+  return value === Number.POSITIVE_INFINITY ? value : checkMs(name, value);
 }
 
-function integer(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof value !== 'number')
-    throw new TypeError(`${name} must be a number, got ${show(value)}`);
-  if (!Number.isInteger(value) || value < min)
-    throw new RangeError(`${name} must be an integer >= ${min}, got ${show(value)}`);
-  if (value > max) throw new RangeError(`${name} must be <= ${max}, got ${show(value)}`);
-  return value;
-}
-
-function duration(name: string, value: unknown, allowInfinity: boolean): number {
-  if (typeof value !== 'number')
-    throw new TypeError(`${name} must be a number, got ${show(value)}`);
-  if (Number.isNaN(value) || value < 0 || (!allowInfinity && !Number.isFinite(value)))
-    throw new RangeError(
-      `${name} must be ${allowInfinity ? 'a number' : 'a finite number'} >= 0, got ${show(value)}`,
-    );
-  return value;
-}
-
+/** A rate in (0, 1]. */
 function rate(name: string, value: unknown): number {
-  if (typeof value !== 'number')
-    throw new TypeError(`${name} must be a number, got ${show(value)}`);
-  if (!(value > 0 && value <= 1))
-    throw new RangeError(`${name} must be > 0 and <= 1, got ${show(value)}`);
-  return value;
+  return checkNumber(name, value, 0, 1, true);
 }
 
-function callback<F>(name: string, value: unknown): F | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'function')
-    throw new TypeError(`${name} must be a function, got ${show(value)}`);
-  return value as F;
+function optionalFunction<F>(name: string, value: unknown): F | undefined {
+  return value === undefined ? undefined : checkFunction<never>(name, value);
 }
 
 /** The TypeError for an argument that should be a function: `fn must be a function, got 1`. */
 export function notAFunction(name: string, value: unknown): TypeError {
-  return new TypeError(`${name} must be a function, got ${show(value)}`);
+  return new TypeError(`${name} must be a function, got ${describeValue(value)}`);
 }
 
-/** Apply defaults and reject bad input with a TypeError/RangeError naming the option and value. */
-export function resolveOptions(options: CircuitBreakerOptions = {}): ResolvedOptions {
-  if (typeof options !== 'object' || options === null)
-    throw new TypeError(`options must be an object, got ${show(options)}`);
-  const name = options.name ?? 'default';
-  if (typeof name !== 'string' || name === '')
-    throw new TypeError(`name must be a non-empty string, got ${show(name)}`);
+/**
+ * Apply defaults and reject bad input with a TypeError/RangeError naming the option and value;
+ * unknown keys (not in `known`) are refused, naming the nearest valid one.
+ */
+export function resolveOptions(
+  options: CircuitBreakerOptions = {},
+  known: ReadonlySet<string> = BREAKER_OPTION_KEYS,
+  where = 'new CircuitBreaker(options)',
+): ResolvedOptions {
+  checkObject('options', options);
+  checkKnownKeys(options, known, where);
+  const name = checkString('name', options.name ?? 'default');
 
-  const window = options.window ?? { calls: 20 };
-  if (typeof window !== 'object' || window === null)
-    throw new TypeError(`window must be { calls } or { ms, buckets }, got ${show(window)}`);
+  const window = checkObject<CountWindowOptions | TimeWindowOptions>(
+    'window',
+    options.window ?? { calls: 20 },
+  );
   let windowCalls: number | undefined;
   let windowMs: number | undefined;
   let windowBuckets = 1;
   if ('calls' in window) {
-    windowCalls = integer('window.calls', window.calls, 1, MAX_WINDOW_CALLS);
+    checkKnownKeys(window, COUNT_WINDOW_KEYS, 'window');
+    windowCalls = checkInteger('window.calls', window.calls, 1, MAX_WINDOW_CALLS);
   } else if ('ms' in window) {
-    windowMs = duration('window.ms', window.ms, false);
-    if (windowMs <= 0) throw new RangeError(`window.ms must be > 0, got ${show(windowMs)}`);
-    windowBuckets = integer('window.buckets', window.buckets ?? 10, 1, MAX_WINDOW_BUCKETS);
+    checkKnownKeys(window, TIME_WINDOW_KEYS, 'window');
+    windowMs = checkMs('window.ms', window.ms, true);
+    windowBuckets = checkInteger('window.buckets', window.buckets ?? 10, 1, MAX_WINDOW_BUCKETS);
   } else {
-    throw new TypeError(`window must be { calls } or { ms, buckets }, got ${show(window)}`);
+    typeError('window', '{ calls } or { ms, buckets }', window);
   }
 
-  const minimumCalls = integer('minimumCalls', options.minimumCalls ?? 10, 1);
+  const minimumCalls = checkInteger('minimumCalls', options.minimumCalls ?? 10, 1);
   if (windowCalls !== undefined && minimumCalls > windowCalls)
-    throw new RangeError(
-      `minimumCalls must be <= window.calls (${windowCalls}), got ${show(minimumCalls)}`,
-    );
-  const openMs = duration('openMs', options.openMs ?? 30_000, false);
-  const openMsMultiplier = options.openMsMultiplier ?? 1;
-  if (typeof openMsMultiplier !== 'number')
-    throw new TypeError(`openMsMultiplier must be a number, got ${show(openMsMultiplier)}`);
-  if (!(openMsMultiplier >= 1) || !Number.isFinite(openMsMultiplier))
-    throw new RangeError(`openMsMultiplier must be a finite number >= 1, got ${openMsMultiplier}`);
-  const maxOpenMs = duration('maxOpenMs', options.maxOpenMs ?? Math.max(openMs, 300_000), false);
-  if (maxOpenMs < openMs)
-    throw new RangeError(`maxOpenMs must be >= openMs (${openMs}), got ${show(maxOpenMs)}`);
-
-  const clock = options.clock ?? performanceClock;
-  if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function')
-    throw new TypeError(`clock must be an object with now(), got ${show(clock)}`);
+    rangeError('minimumCalls', `<= window.calls (${windowCalls})`, minimumCalls);
+  const openMs = checkMs('openMs', options.openMs ?? 30_000);
+  const openMsMultiplier = checkNumber('openMsMultiplier', options.openMsMultiplier ?? 1, 1);
+  if (!Number.isFinite(openMsMultiplier))
+    rangeError('openMsMultiplier', 'a finite number >= 1', openMsMultiplier);
+  const maxOpenMs = checkMs('maxOpenMs', options.maxOpenMs ?? Math.max(openMs, 300_000));
+  if (maxOpenMs < openMs) rangeError('maxOpenMs', `>= openMs (${openMs})`, maxOpenMs);
 
   return {
     name,
@@ -260,21 +259,17 @@ export function resolveOptions(options: CircuitBreakerOptions = {}): ResolvedOpt
     windowBuckets,
     minimumCalls,
     failureRateThreshold: rate('failureRateThreshold', options.failureRateThreshold ?? 0.5),
-    slowCallMs: duration('slowCallMs', options.slowCallMs ?? Number.POSITIVE_INFINITY, true),
+    slowCallMs: unboundedMs('slowCallMs', options.slowCallMs ?? Number.POSITIVE_INFINITY),
     slowCallRateThreshold: rate('slowCallRateThreshold', options.slowCallRateThreshold ?? 1),
     openMs,
     openMsMultiplier,
     maxOpenMs,
-    halfOpenMaxCalls: integer('halfOpenMaxCalls', options.halfOpenMaxCalls ?? 1, 1),
-    halfOpenMaxMs: duration(
-      'halfOpenMaxMs',
-      options.halfOpenMaxMs ?? Number.POSITIVE_INFINITY,
-      true,
-    ),
-    isFailure: callback('isFailure', options.isFailure),
-    isIgnored: callback('isIgnored', options.isIgnored),
-    onStateChange: callback('onStateChange', options.onStateChange),
-    onCall: callback('onCall', options.onCall),
-    clock,
+    halfOpenMaxCalls: checkInteger('halfOpenMaxCalls', options.halfOpenMaxCalls ?? 1, 1),
+    halfOpenMaxMs: unboundedMs('halfOpenMaxMs', options.halfOpenMaxMs ?? Number.POSITIVE_INFINITY),
+    isFailure: optionalFunction('isFailure', options.isFailure),
+    isIgnored: optionalFunction('isIgnored', options.isIgnored),
+    onStateChange: optionalFunction('onStateChange', options.onStateChange),
+    onCall: optionalFunction('onCall', options.onCall),
+    clock: checkClock<Clock>('clock', options.clock ?? systemClock),
   };
 }

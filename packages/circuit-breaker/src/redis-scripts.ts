@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { RedisScript } from '@bulwark/kernel';
 
 // The shared record of one breaker is a hash at `<prefix>{<name>}` (the hash tag keeps it in one
 // Cluster slot): state ('open' | 'closed' | 'isolated'), until (server ms), opens (consecutive
@@ -27,14 +27,14 @@ end
 `;
 
 /** Read the record. */
-export const READ = `${READ_RECORD}
-return reply()`;
+export const READ = new RedisScript(`${READ_RECORD}
+return reply()`);
 
 /**
  * Open (ARGV: openMs, multiplier, maxOpenMs, forced, keepMs). Unless forced, an open that is
  * still running or an isolation wins: the caller adopts it instead of starting another.
  */
-export const TRIP = `${READ_RECORD}
+export const TRIP = new RedisScript(`${READ_RECORD}
 if ARGV[4] ~= '1' and (state == 'isolated' or (state == 'open' and untilMs > now)) then
   return reply()
 end
@@ -43,14 +43,14 @@ local openMs = math.floor(math.min(tonumber(ARGV[1]) * tonumber(ARGV[2]) ^ (open
 state = 'open'
 untilMs = now + openMs
 write(openMs + tonumber(ARGV[5]))
-return reply()`;
+return reply()`);
 
 /**
  * Close (ARGV: expectedVer, forced, keepMs). Unless forced, only if nobody wrote since the
  * caller's last look (ver == expectedVer) or there is no record: a probe that succeeded after an
  * open another instance has since renewed must not close it.
  */
-export const CLOSE = `${READ_RECORD}
+export const CLOSE = new RedisScript(`${READ_RECORD}
 if ARGV[2] ~= '1' and state ~= 'none' and ver ~= tonumber(ARGV[1]) then
   return reply()
 end
@@ -58,27 +58,22 @@ state = 'closed'
 untilMs = 0
 opens = 0
 write(tonumber(ARGV[3]))
-return reply()`;
+return reply()`);
 
 /** Isolate (ARGV: keepMs). */
-export const ISOLATE = `${READ_RECORD}
+export const ISOLATE = new RedisScript(`${READ_RECORD}
 state = 'isolated'
 write(tonumber(ARGV[1]))
-return reply()`;
+return reply()`);
 
 /**
  * Write the caller's state only where there is no record (ARGV: state, remainingMs, opens, keepMs):
  * after Redis lost its data, an instance that knows the circuit is open says so again.
  */
-export const RESTORE = `${READ_RECORD}
+export const RESTORE = new RedisScript(`${READ_RECORD}
 if state ~= 'none' then return reply() end
 state = ARGV[1]
 untilMs = now + tonumber(ARGV[2])
 opens = tonumber(ARGV[3])
 write(tonumber(ARGV[2]) + tonumber(ARGV[4]))
-return reply()`;
-
-/** SHA-1 of a script, as EVALSHA wants it. */
-export function sha1(script: string): string {
-  return createHash('sha1').update(script).digest('hex');
-}
+return reply()`);

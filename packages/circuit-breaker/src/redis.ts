@@ -1,18 +1,34 @@
 // @bulwark/circuit-breaker/redis: one circuit state shared by every instance of a service.
+import {
+  checkClock,
+  checkMs,
+  checkOnStoreError,
+  checkString,
+  type OnStoreError,
+  type RedisScript,
+  resolveStoreError,
+  slotKey,
+  systemClock,
+  type TimerClock,
+  typeError,
+} from '@bulwark/kernel';
 import type { Cluster, Redis } from 'ioredis';
 import { channels } from './channels.js';
 import { CircuitBreaker, type CircuitBreakerStats } from './circuit-breaker.js';
-import type { CircuitBreakerOptions, CircuitState, Clock, StateChange } from './options.js';
-import { CLOSE, ISOLATE, READ, RESTORE, sha1, TRIP } from './redis-scripts.js';
+import { StoreTimeoutError } from './errors.js';
+import {
+  BREAKER_OPTION_KEYS,
+  type CircuitBreakerOptions,
+  type CircuitState,
+  type StateChange,
+} from './options.js';
+import { CLOSE, ISOLATE, READ, RESTORE, TRIP } from './redis-scripts.js';
 
 /** What to do when Redis fails: keep deciding locally, or reject calls until Redis answers. */
 export type StoreErrorDecision = 'fail-open' | 'fail-closed';
 
-/** A clock that can also schedule (FakeClock has this shape); used for syncing and timeouts. */
-export interface SchedulingClock extends Clock {
-  setTimeout?(callback: () => void, ms: number): unknown;
-  clearTimeout?(handle: unknown): void;
-}
+/** A clock that can also schedule (FakeClock has this shape): the kernel's `TimerClock`. */
+export type SchedulingClock = TimerClock;
 
 /** Options of {@link RedisCircuitBreaker}: those of `CircuitBreaker` plus the store's. */
 export interface RedisCircuitBreakerOptions extends CircuitBreakerOptions {
@@ -31,41 +47,41 @@ export interface RedisCircuitBreakerOptions extends CircuitBreakerOptions {
    * When a store call fails or times out. `'fail-open'` (default): keep deciding on the local
    * state, so calls flow as this instance's own breaker allows. `'fail-closed'`: isolate this
    * instance (reject every call, reason `store-error`) when an outage starts, until the store
-   * answers again (a manual `close()` meanwhile is honoured). A function decides per error.
-   * Store errors never reject a caller's call and never go unhandled.
+   * answers again (a manual `reset()` meanwhile is honoured). A function decides per error (one
+   * that throws means `'fail-open'`). Store errors never reject a caller's call and never go
+   * unhandled.
    */
-  onStoreError?: StoreErrorDecision | ((error: unknown) => StoreErrorDecision);
+  onStoreError?: OnStoreError<StoreErrorDecision>;
   /**
-   * Source of time and timers: give `setTimeout` and `clearTimeout` both or neither. Default
-   * `performance.now` and the global timers.
+   * Source of time and timers (`now`, `setTimeout`, `clearTimeout`). Default the kernel's
+   * `systemClock` (monotonic time, global timers).
    */
   clock?: SchedulingClock;
 }
 
-/** `stats()` of a shared breaker: the local stats plus the store's health. */
+/** `stats()` of a shared breaker: the local stats plus the store's health, flat. */
 export interface RedisCircuitBreakerStats extends CircuitBreakerStats {
-  /** The health of the shared store, as this instance last saw it. */
-  store: {
-    /** False after a store call failed, until one succeeds. */
-    healthy: boolean;
-    /** Version of the shared record last seen (bumped by every write). */
-    version: number;
-    /** Store calls that failed or timed out since construction. */
-    errors: number;
-  };
+  /** False after a store call failed, until one succeeds. */
+  healthy: boolean;
+  /** Store calls that failed or timed out since construction. */
+  storeErrors: number;
+  /** Version of the shared record last seen (bumped by every write). */
+  version: number;
 }
+
+const REDIS_OPTION_KEYS: ReadonlySet<string> = new Set([
+  ...BREAKER_OPTION_KEYS,
+  'redis',
+  'prefix',
+  'syncIntervalMs',
+  'storeTimeoutMs',
+  'onStoreError',
+]);
 
 type Reply = [state: CircuitState | 'none', remainingMs: number, opens: number, ver: number];
 
 // How long a record outlives its open time: long enough to carry `opens` across reopens.
 const KEEP_MS = 24 * 60 * 60 * 1000;
-
-class StoreTimeoutError extends Error {
-  constructor(ms: number) {
-    super(`Redis did not answer within ${ms} ms`);
-    this.name = 'StoreTimeoutError';
-  }
-}
 
 /**
  * A {@link CircuitBreaker} whose open/closed state is shared on Redis by every instance with the
@@ -81,12 +97,15 @@ class StoreTimeoutError extends Error {
  * probe reopens the shared circuit, with the open time growing on the shared count of opens.
  */
 export class RedisCircuitBreaker extends CircuitBreaker {
+  /** The option names the constructor accepts: those of `CircuitBreaker` plus the store's. */
+  protected static override readonly optionKeys: ReadonlySet<string> = REDIS_OPTION_KEYS;
+
   readonly #redis: Redis | Cluster;
   readonly #key: string;
   readonly #syncIntervalMs: number;
   readonly #storeTimeoutMs: number;
-  readonly #onStoreError: NonNullable<RedisCircuitBreakerOptions['onStoreError']>;
-  readonly #timers: Required<Pick<SchedulingClock, 'setTimeout' | 'clearTimeout'>>;
+  readonly #onStoreError: OnStoreError<StoreErrorDecision>;
+  readonly #timers: SchedulingClock;
   readonly #openOptions: [openMs: number, multiplier: number, maxOpenMs: number];
 
   #version = 0;
@@ -98,50 +117,33 @@ export class RedisCircuitBreaker extends CircuitBreaker {
   #unpublished = false;
   #isolatedByStore = false;
   #syncTimer: unknown;
-  #disposed = false;
+  #closed = false;
   readonly #inFlight = new Set<Promise<unknown>>();
 
-  /** Throws a TypeError or RangeError naming the option when an option is invalid. */
+  /**
+   * Throws a TypeError or RangeError naming the option when an option is invalid, and a
+   * TypeError naming an unknown option key.
+   */
   constructor(options: RedisCircuitBreakerOptions) {
     super(options);
-    if (typeof options !== 'object' || options === null || !options.redis)
-      throw new TypeError(`redis must be an ioredis client, got ${String(options?.redis)}`);
-    const redis = options.redis as Partial<Redis>;
-    if (typeof redis.evalsha !== 'function' || typeof redis.eval !== 'function')
-      throw new TypeError('redis must be an ioredis client (with eval and evalsha)');
-    this.#redis = options.redis;
-    const prefix = options.prefix ?? 'bulwark:circuit-breaker:';
-    if (typeof prefix !== 'string') throw new TypeError(`prefix must be a string, got ${prefix}`);
-    this.#key = `${prefix}{${this.name}}`;
-    this.#syncIntervalMs = nonNegative('syncIntervalMs', options.syncIntervalMs ?? 1000);
-    this.#storeTimeoutMs = nonNegative('storeTimeoutMs', options.storeTimeoutMs ?? 1000);
-    const onStoreError = options.onStoreError ?? 'fail-open';
+    const redis = options.redis as Partial<Redis> | undefined;
     if (
-      onStoreError !== 'fail-open' &&
-      onStoreError !== 'fail-closed' &&
-      typeof onStoreError !== 'function'
+      typeof redis !== 'object' ||
+      redis === null ||
+      typeof redis.evalsha !== 'function' ||
+      typeof redis.eval !== 'function'
     )
-      throw new TypeError(
-        `onStoreError must be 'fail-open', 'fail-closed' or a function, got ${String(onStoreError)}`,
-      );
-    this.#onStoreError = onStoreError;
-    const clock = options.clock;
-    if (clock !== undefined) {
-      const { setTimeout: set, clearTimeout: clear } = clock;
-      if ((set === undefined) !== (clear === undefined))
-        throw new TypeError('clock must have both setTimeout and clearTimeout, or neither');
-      if (set !== undefined && typeof set !== 'function')
-        throw new TypeError(`clock.setTimeout must be a function, got ${String(set)}`);
-      if (clear !== undefined && typeof clear !== 'function')
-        throw new TypeError(`clock.clearTimeout must be a function, got ${String(clear)}`);
-    }
+      typeError('redis', 'an ioredis client (with eval and evalsha)', redis);
+    this.#redis = options.redis;
+    this.#key = slotKey(
+      checkString('prefix', options.prefix ?? 'bulwark:circuit-breaker:', true),
+      this.name,
+    );
+    this.#syncIntervalMs = checkMs('syncIntervalMs', options.syncIntervalMs ?? 1000);
+    this.#storeTimeoutMs = checkMs('storeTimeoutMs', options.storeTimeoutMs ?? 1000);
+    this.#onStoreError = checkOnStoreError('onStoreError', options.onStoreError, 'fail-open');
     this.#timers =
-      clock?.setTimeout && clock.clearTimeout
-        ? { setTimeout: clock.setTimeout.bind(clock), clearTimeout: clock.clearTimeout.bind(clock) }
-        : {
-            setTimeout: (cb, ms) => setTimeout(cb, ms),
-            clearTimeout: (h) => clearTimeout(h as never),
-          };
+      options.clock === undefined ? systemClock : checkClock('clock', options.clock, true);
     this.#openOptions = [
       options.openMs ?? 30_000,
       options.openMsMultiplier ?? 1,
@@ -175,30 +177,24 @@ export class RedisCircuitBreaker extends CircuitBreaker {
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
   }
 
-  /** Stop syncing. The breaker keeps working locally; the Redis client is left open. */
-  dispose(): void {
-    this.#disposed = true;
+  /**
+   * Shut down: stop syncing, then wait for the store calls in flight (`flush()`). The breaker
+   * keeps deciding calls locally; the Redis client is left open. Never rejects.
+   */
+  override async close(): Promise<void> {
+    this.#closed = true;
     if (this.#syncTimer !== undefined) this.#timers.clearTimeout(this.#syncTimer);
     this.#syncTimer = undefined;
-  }
-
-  /** Same as `dispose()`. */
-  [Symbol.dispose](): void {
-    this.dispose();
-  }
-
-  /** `dispose()`, then wait for the store calls in flight (`flush()`). */
-  async [Symbol.asyncDispose](): Promise<void> {
-    this.dispose();
     await this.flush();
   }
 
   /** Local stats plus the store's health. */
   override stats(): RedisCircuitBreakerStats {
-    return {
-      ...super.stats(),
-      store: { healthy: this.#healthy, version: this.#version, errors: this.#errors },
-    };
+    const stats = super.stats() as RedisCircuitBreakerStats;
+    stats.healthy = this.#healthy;
+    stats.storeErrors = this.#errors;
+    stats.version = this.#version;
+    return stats;
   }
 
   /** Publishes this instance's own transitions; adopted ones are not sent back. */
@@ -211,7 +207,7 @@ export class RedisCircuitBreaker extends CircuitBreaker {
     else if (to === 'isolated') this.#publish(ISOLATE, [KEEP_MS]);
   }
 
-  #publish(script: string, args: (string | number)[]): void {
+  #publish(script: RedisScript, args: (string | number)[]): void {
     const seq = ++this.#publishSeq;
     this.#call(script, args).then(
       (reply) => {
@@ -277,32 +273,25 @@ export class RedisCircuitBreaker extends CircuitBreaker {
     const outageStarts = this.#healthy;
     this.#healthy = false;
     this.#errors++;
-    let decision: StoreErrorDecision = 'fail-open';
-    try {
-      decision =
-        typeof this.#onStoreError === 'function' ? this.#onStoreError(error) : this.#onStoreError;
-    } catch {
-      decision = 'fail-open';
-    }
+    const decision = resolveStoreError<StoreErrorDecision, []>(
+      this.#onStoreError,
+      error,
+      [],
+      'fail-open',
+      'fail-closed',
+      'fail-open',
+    );
     if (channels.storeError.hasSubscribers)
-      channels.storeError.publish({ breaker: this.name, error, decision });
+      channels.storeError.publish({ name: this.name, error, decision });
     if (decision === 'fail-closed' && outageStarts && this.state !== 'isolated') {
       this.#isolatedByStore = true;
       this.adoptState('isolated', 0, this.openSnapshot().consecutiveOpens, 'store-error');
     }
   }
 
-  // One script call, EVALSHA first and EVAL on NOSCRIPT, bounded by storeTimeoutMs.
-  #call(script: string, args: (string | number)[]): Promise<Reply> {
-    const redis = this.#redis;
-    const key = this.#key;
-    const run = redis
-      .evalsha(sha1Of(script), 1, key, ...args)
-      .catch((error: unknown) =>
-        error instanceof Error && error.message.startsWith('NOSCRIPT')
-          ? redis.eval(script, 1, key, ...args)
-          : Promise.reject(error),
-      ) as Promise<Reply>;
+  // One script call (EVALSHA, EVAL on NOSCRIPT), bounded by storeTimeoutMs.
+  #call(script: RedisScript, args: (string | number)[]): Promise<Reply> {
+    const run = script.run(this.#redis, [this.#key], args) as Promise<Reply>;
     const bounded = this.#storeTimeoutMs === 0 ? run : this.#bounded(run);
     // Tracked until its answer has been handled (handlers attach before this reaction runs).
     this.#inFlight.add(bounded);
@@ -334,7 +323,7 @@ export class RedisCircuitBreaker extends CircuitBreaker {
   }
 
   #scheduleSync(): void {
-    if (this.#disposed) return;
+    if (this.#closed) return;
     this.#syncTimer = this.#timers.setTimeout(() => {
       this.sync().finally(() => this.#scheduleSync());
     }, this.#syncIntervalMs);
@@ -342,26 +331,8 @@ export class RedisCircuitBreaker extends CircuitBreaker {
   }
 }
 
-const shas = new Map<string, string>();
-function sha1Of(script: string): string {
-  let sha = shas.get(script);
-  if (sha === undefined) {
-    sha = sha1(script);
-    shas.set(script, sha);
-  }
-  return sha;
-}
-
 function unref(timer: unknown): void {
   (timer as { unref?: () => void } | undefined)?.unref?.();
-}
-
-function nonNegative(name: string, value: unknown): number {
-  if (typeof value !== 'number')
-    throw new TypeError(`${name} must be a number, got ${String(value)}`);
-  if (!(value >= 0) || !Number.isFinite(value))
-    throw new RangeError(`${name} must be a finite number >= 0, got ${value}`);
-  return value;
 }
 
 export type { CircuitBreakerOptions, CircuitState, StateChange } from './options.js';

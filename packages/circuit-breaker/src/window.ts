@@ -1,3 +1,5 @@
+import { BucketedWindow } from '@bulwark/kernel';
+
 /**
  * What the breaker needs from a sliding window of call outcomes: counts of calls, failures and
  * slow calls currently inside it. `now` is only read by the time-based window.
@@ -57,75 +59,46 @@ export class CountWindow implements OutcomeWindow {
   }
 }
 
+// The time window's counters, one field each in the kernel's bucketed window.
+const CALLS = 0;
+const FAILURES = 1;
+const SLOW_CALLS = 2;
+
 /**
- * The outcomes of the last `ms` milliseconds, in `buckets` buckets of `ms / buckets` each. A call
- * belongs to the bucket its finish time falls in (`floor(now / bucketMs)`); the window is the
- * current bucket and the `buckets - 1` before it, so a call stays counted for between
- * `ms - bucketMs` and `ms`. Sliding clears only the buckets passed over: O(1) amortised.
+ * The outcomes of the last `ms` milliseconds, in `buckets` buckets: the kernel's
+ * {@link BucketedWindow} with three counters. A call belongs to the bucket its finish time falls in.
  */
 export class TimeWindow implements OutcomeWindow {
-  calls = 0;
-  failures = 0;
-  slowCalls = 0;
-  readonly #bucketMs: number;
-  readonly #calls: Uint32Array;
-  readonly #failures: Uint32Array;
-  readonly #slow: Uint32Array;
-  // Index (floor(now / bucketMs)) of the newest bucket; older ones are behind it in the ring.
-  #head = Number.NEGATIVE_INFINITY;
+  readonly #window: BucketedWindow;
 
   constructor(ms: number, buckets: number) {
-    this.#bucketMs = ms / buckets;
-    this.#calls = new Uint32Array(buckets);
-    this.#failures = new Uint32Array(buckets);
-    this.#slow = new Uint32Array(buckets);
+    this.#window = new BucketedWindow(ms, buckets, 3);
+  }
+
+  get calls(): number {
+    return this.#window.total(CALLS);
+  }
+
+  get failures(): number {
+    return this.#window.total(FAILURES);
+  }
+
+  get slowCalls(): number {
+    return this.#window.total(SLOW_CALLS);
   }
 
   record(failed: boolean, slow: boolean, now: number): void {
-    this.slideTo(now);
-    const slot = this.#slotOf(this.#head);
-    this.#calls[slot]!++;
-    this.calls++;
-    if (failed) {
-      this.#failures[slot]!++;
-      this.failures++;
-    }
-    if (slow) {
-      this.#slow[slot]!++;
-      this.slowCalls++;
-    }
+    const window = this.#window;
+    window.add(CALLS, 1, now);
+    if (failed) window.add(FAILURES, 1, now);
+    if (slow) window.add(SLOW_CALLS, 1, now);
   }
 
   slideTo(now: number): void {
-    const index = Math.floor(now / this.#bucketMs);
-    if (index <= this.#head) return;
-    const size = this.#calls.length;
-    // Clear each bucket that the head passes over; past a whole ring, everything is stale.
-    const steps = Math.min(index - this.#head, size);
-    for (let i = 1; i <= steps; i++) this.#clear(this.#slotOf(index - steps + i));
-    this.#head = index;
+    this.#window.slideTo(now);
   }
 
   reset(): void {
-    this.#calls.fill(0);
-    this.#failures.fill(0);
-    this.#slow.fill(0);
-    this.calls = 0;
-    this.failures = 0;
-    this.slowCalls = 0;
-  }
-
-  #slotOf(index: number): number {
-    const size = this.#calls.length;
-    return ((index % size) + size) % size;
-  }
-
-  #clear(slot: number): void {
-    this.calls -= this.#calls[slot]!;
-    this.failures -= this.#failures[slot]!;
-    this.slowCalls -= this.#slow[slot]!;
-    this.#calls[slot] = 0;
-    this.#failures[slot] = 0;
-    this.#slow[slot] = 0;
+    this.#window.reset();
   }
 }

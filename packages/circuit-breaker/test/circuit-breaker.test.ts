@@ -8,7 +8,9 @@ import {
   CircuitBreaker,
   type CircuitBreakerOptions,
   isBrokenCircuitError,
+  isBulwarkError,
   type StateChange,
+  StoreTimeoutError,
 } from '../src/index.js';
 
 const boom = () => Promise.reject(new Error('boom'));
@@ -47,7 +49,7 @@ describe('closed', () => {
         throw error;
       }),
     ).rejects.toBe(error);
-    expect(breaker.stats().totals).toEqual({
+    expect(breaker.stats()).toMatchObject({
       successes: 2,
       failures: 2,
       slowCalls: 0,
@@ -61,7 +63,7 @@ describe('closed', () => {
     // biome-ignore lint/suspicious/noThenProperty: a foreign thenable is what this test needs
     const thenable = { then: (resolve: (v: number) => void) => resolve(7) } as PromiseLike<number>;
     await expect(breaker.execute(() => thenable)).resolves.toBe(7);
-    expect(breaker.stats().window.calls).toBe(1);
+    expect(breaker.stats().windowCalls).toBe(1);
   });
 
   it('hands fn the caller signal, or a signal that never aborts', async () => {
@@ -84,7 +86,7 @@ describe('closed', () => {
       breaker.execute(() => (called = true), { signal: controller.signal }),
     ).rejects.toThrow('gone');
     expect(called).toBe(false);
-    expect(breaker.stats().window.calls).toBe(0);
+    expect(breaker.stats().windowCalls).toBe(0);
   });
 
   it('counts a call aborted while it runs as a failure unless isFailure says otherwise', async () => {
@@ -100,7 +102,7 @@ describe('closed', () => {
     };
     const counted = make();
     expect(await abortingCall(counted.breaker)).toMatchObject({ name: 'AbortError' });
-    expect(counted.breaker.stats().window).toMatchObject({ calls: 1, failures: 1 });
+    expect(counted.breaker.stats()).toMatchObject({ windowCalls: 1, windowFailures: 1 });
 
     // The README's advice: a caller's cancellation is ignored, neither a failure nor a success.
     const ignored = make({
@@ -108,8 +110,8 @@ describe('closed', () => {
         threw && outcome instanceof Error && outcome.name === 'AbortError',
     });
     await abortingCall(ignored.breaker);
-    expect(ignored.breaker.stats().window).toMatchObject({ calls: 0, failures: 0 });
-    expect(ignored.breaker.stats().totals).toMatchObject({ successes: 0, failures: 0, ignored: 1 });
+    expect(ignored.breaker.stats()).toMatchObject({ windowCalls: 0, windowFailures: 0 });
+    expect(ignored.breaker.stats()).toMatchObject({ successes: 0, failures: 0, ignored: 1 });
   });
 
   it('an ignored outcome counts neither as a success nor as a failure', async () => {
@@ -126,8 +128,8 @@ describe('closed', () => {
     await breaker.execute(() => Promise.reject(new Error('skip'))).catch(() => {});
     await breaker.execute(() => 'skip');
     expect(breaker.state).toBe('closed');
-    expect(breaker.stats().window).toMatchObject({ calls: 3, failures: 3 });
-    expect(breaker.stats().totals).toMatchObject({ successes: 0, failures: 3, ignored: 2 });
+    expect(breaker.stats()).toMatchObject({ windowCalls: 3, windowFailures: 3 });
+    expect(breaker.stats()).toMatchObject({ successes: 0, failures: 3, ignored: 2 });
     expect(calls.map((c) => c.outcome)).toEqual([
       'failure',
       'failure',
@@ -147,7 +149,7 @@ describe('closed', () => {
     });
     await succeed(breaker);
     await fail(breaker);
-    expect(breaker.stats().totals).toMatchObject({ successes: 1, failures: 1, ignored: 0 });
+    expect(breaker.stats()).toMatchObject({ successes: 1, failures: 1, ignored: 0 });
   });
 
   it('fn that is not a function rejects with a TypeError and counts nothing', async () => {
@@ -158,8 +160,8 @@ describe('closed', () => {
       expect((error as Error).message).toMatch(/^fn must be a function, got /);
     }
     expect(breaker.state).toBe('closed');
-    expect(breaker.stats().window.calls).toBe(0);
-    expect(breaker.stats().totals).toEqual({
+    expect(breaker.stats().windowCalls).toBe(0);
+    expect(breaker.stats()).toMatchObject({
       successes: 0,
       failures: 0,
       slowCalls: 0,
@@ -169,11 +171,11 @@ describe('closed', () => {
     // Through the timed path too, and as a would-be probe: the probe slot stays free.
     const timed = make({ slowCallMs: 5, halfOpenMaxCalls: 1 });
     await expect(timed.breaker.execute('x' as never)).rejects.toThrow(TypeError);
-    expect(timed.breaker.stats().window.calls).toBe(0);
+    expect(timed.breaker.stats().windowCalls).toBe(0);
     timed.breaker.open();
     timed.clock.advance(1_000);
     await expect(timed.breaker.execute('x' as never)).rejects.toThrow(TypeError);
-    expect(timed.breaker.stats().probes.admitted).toBe(0);
+    expect(timed.breaker.stats().probesAdmitted).toBe(0);
     await timed.breaker.execute(ok);
     expect(timed.breaker.state).toBe('closed');
   });
@@ -195,7 +197,7 @@ describe('closed', () => {
     await succeed(breaker, 1); // 2 of 4 failed: 0.5 reaches 0.5
     expect(breaker.state).toBe('open');
     expect(changes).toEqual([
-      { breaker: 'default', from: 'closed', to: 'open', reason: 'failure-rate', openMs: 1_000 },
+      { name: 'default', from: 'closed', to: 'open', reason: 'failure-rate', openMs: 1_000 },
     ]);
   });
 
@@ -218,7 +220,7 @@ describe('closed', () => {
     });
     await fail(breaker, 2);
     clock.advance(1_000); // those two slide out
-    expect(breaker.stats().window.calls).toBe(0);
+    expect(breaker.stats().windowCalls).toBe(0);
     await fail(breaker, 2);
     clock.advance(250);
     await fail(breaker, 1);
@@ -236,7 +238,7 @@ describe('closed', () => {
       await call;
     }
     expect(breaker.state).toBe('open');
-    expect(breaker.stats().totals.slowCalls).toBe(2);
+    expect(breaker.stats().slowCalls).toBe(2);
   });
 
   it('lets isFailure decide for errors and for values', async () => {
@@ -278,6 +280,8 @@ describe('open and half-open', () => {
     expect(error).toBeInstanceOf(BrokenCircuitError);
     expect(isBrokenCircuitError(error)).toBe(true);
     expect(error).toMatchObject({ state: 'open', retryAfterMs: 600, breaker: 'default' });
+    expect(error).toMatchObject({ code: 'BULWARK_CIRCUIT_OPEN', name: 'BrokenCircuitError' });
+    expect(isBulwarkError(error, 'BULWARK_CIRCUIT_OPEN')).toBe(true);
     clock.advance(599);
     expect(breaker.state).toBe('open');
     clock.advance(1);
@@ -356,7 +360,7 @@ describe('open and half-open', () => {
     releaseProbe('probe');
     await probe;
     expect(breaker.state).toBe('closed');
-    expect(breaker.stats().window.calls).toBe(0);
+    expect(breaker.stats().windowCalls).toBe(0);
   });
 });
 
@@ -381,7 +385,7 @@ describe('ignored probes', () => {
     await expect(probe).rejects.toMatchObject({ name: 'AbortError' });
     // The dependency was never tested: still half-open, and the slot is free again.
     expect(breaker.state).toBe('half-open');
-    expect(breaker.stats().probes).toEqual({ admitted: 0, succeeded: 0 });
+    expect(breaker.stats()).toMatchObject({ probesAdmitted: 0, probesSucceeded: 0 });
     expect(changes.at(-1)?.to).toBe('half-open');
     await expect(breaker.execute(boom)).rejects.toThrow('boom');
     expect(breaker.state).toBe('open');
@@ -420,7 +424,7 @@ describe('ignored probes', () => {
     void current;
     finish('skip');
     await late;
-    expect(breaker.stats().probes.admitted).toBe(1);
+    expect(breaker.stats().probesAdmitted).toBe(1);
   });
 });
 
@@ -469,7 +473,7 @@ describe('manual control', () => {
       retryAfterMs: Number.POSITIVE_INFINITY,
     });
     expect(breaker.stats().retryAfterMs).toBe(Number.POSITIVE_INFINITY);
-    breaker.close();
+    breaker.reset();
     await expect(breaker.execute(ok)).resolves.toBe('ok');
     expect(changes.map((c) => `${c.to}:${c.reason}`)).toEqual([
       'open:manual',
@@ -483,13 +487,13 @@ describe('manual control', () => {
     clock.advance(1_000);
     let failProbe!: (error: Error) => void;
     const probe = breaker.execute(() => new Promise((_, reject) => (failProbe = reject)));
-    expect(breaker.stats().probes.admitted).toBe(1);
-    breaker.close();
+    expect(breaker.stats().probesAdmitted).toBe(1);
+    breaker.reset();
     failProbe(new Error('late'));
     await probe.catch(() => {});
     expect(breaker.state).toBe('closed');
-    expect(breaker.stats().window.calls).toBe(0);
-    expect(breaker.stats().totals.failures).toBe(1);
+    expect(breaker.stats().windowCalls).toBe(0);
+    expect(breaker.stats().failures).toBe(1);
   });
 });
 
@@ -514,9 +518,9 @@ describe('events', () => {
       await breaker.execute(ok).catch(() => {});
       expect(calls.map((c) => c.outcome)).toEqual(['success', 'failure', 'rejected']);
       expect(onCall).toEqual(calls);
-      expect(calls[0]).toMatchObject({ breaker: 'events', state: 'closed', probe: false });
+      expect(calls[0]).toMatchObject({ name: 'events', state: 'closed', probe: false });
       expect(states).toEqual([
-        { breaker: 'events', from: 'closed', to: 'open', reason: 'failure-rate', openMs: 1_000 },
+        { name: 'events', from: 'closed', to: 'open', reason: 'failure-rate', openMs: 1_000 },
       ]);
     } finally {
       unsubscribe('bulwark:circuit-breaker:call', onCallMessage);
@@ -566,7 +570,11 @@ describe('options', () => {
     [{ window: { ms: 1000, buckets: 0 } }, RangeError, /window\.buckets .* got 0/],
     [{ window: {} as never }, TypeError, /window must be/],
     [{ window: [] as never }, TypeError, /window must be .* got \[\]/],
-    [{ window: { calls: 1_000_001 } }, RangeError, /window\.calls must be <= 1000000, got 1000001/],
+    [
+      { window: { calls: 1_000_001 } },
+      RangeError,
+      /window\.calls must be an integer between 1 and 1000000, got 1000001/,
+    ],
     [{ window: { ms: 1000, buckets: 10_001 } }, RangeError, /window\.buckets .* got 10001/],
     [{ openMsMultiplier: '2' as never }, TypeError, /openMsMultiplier must be a number, got "2"/],
     [{ onCall: 'x' as never }, TypeError, /onCall must be a function, got "x"/],
@@ -595,11 +603,53 @@ describe('options', () => {
     expect(() => new CircuitBreaker(options)).toThrow(message);
   });
 
+  it('refuses an unknown option key, naming the nearest valid one', () => {
+    expect(() => new CircuitBreaker({ openMS: 5 } as never)).toThrow(TypeError);
+    expect(() => new CircuitBreaker({ openMS: 5 } as never)).toThrow(
+      'unknown option "openMS" in new CircuitBreaker(options); did you mean "openMs"?',
+    );
+    expect(() => new CircuitBreaker({ window: { ms: 1000, bucket: 5 } } as never)).toThrow(
+      'unknown option "bucket" in window; did you mean "buckets"?',
+    );
+    expect(() => new CircuitBreaker({ window: { calls: 10, ms: 5 } } as never)).toThrow(
+      /unknown option "ms" in window/,
+    );
+  });
+
   it('has documented defaults', () => {
     const breaker = new CircuitBreaker();
     expect(breaker.name).toBe('default');
     expect(breaker.state).toBe('closed');
     expect(breaker.stats()).toMatchObject({ retryAfterMs: 0, consecutiveOpens: 0 });
+  });
+});
+
+describe('errors', () => {
+  it('carry stable codes and the Bulwark brand', () => {
+    const open = new BrokenCircuitError('isolated', Number.POSITIVE_INFINITY, 'svc');
+    expect(open.code).toBe('BULWARK_CIRCUIT_OPEN');
+    expect(open.message).toBe('circuit "svc" is isolated until reset by hand');
+    const timeout = new StoreTimeoutError(250);
+    expect(timeout).toMatchObject({ code: 'BULWARK_CIRCUIT_STORE_TIMEOUT', timeoutMs: 250 });
+    expect(isBulwarkError(timeout, 'BULWARK_CIRCUIT_STORE_TIMEOUT')).toBe(true);
+    expect(isBrokenCircuitError(timeout)).toBe(false);
+    // A copy from another build of the package is recognised by its code, not its class.
+    const foreign = Object.assign(new Error('x'), { code: 'BULWARK_CIRCUIT_OPEN' });
+    Object.defineProperty(foreign, Symbol.for('bulwark.error'), { value: true });
+    expect(isBrokenCircuitError(foreign)).toBe(true);
+    expect(isBrokenCircuitError(new Error('x'))).toBe(false);
+  });
+});
+
+describe('close', () => {
+  it('shuts down without changing how calls are decided; asyncDispose is close', async () => {
+    const { breaker } = make({ window: { calls: 1 }, minimumCalls: 1 });
+    await breaker.close();
+    await breaker[Symbol.asyncDispose]();
+    await fail(breaker);
+    expect(breaker.state).toBe('open');
+    breaker.reset();
+    expect(breaker.state).toBe('closed');
   });
 });
 

@@ -142,9 +142,9 @@ async function check(model: Model, real: Real): Promise<void> {
   const stats = real.breaker.stats();
   if (model.state === 'closed') {
     const inWindow = model.windowed();
-    expect(stats.window.calls).toBe(inWindow.length);
-    expect(stats.window.failures).toBe(inWindow.filter((o) => o.failed).length);
-    expect(stats.window.slowCalls).toBe(inWindow.filter((o) => o.slow).length);
+    expect(stats.windowCalls).toBe(inWindow.length);
+    expect(stats.windowFailures).toBe(inWindow.filter((o) => o.failed).length);
+    expect(stats.windowSlowCalls).toBe(inWindow.filter((o) => o.slow).length);
   }
   expect(stats.consecutiveOpens).toBe(model.consecutiveOpens);
   expect(stats.retryAfterMs).toBe(model.retryAfterMs());
@@ -207,12 +207,12 @@ class Advance implements fc.AsyncCommand<Model, Real> {
 }
 
 class Manual implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly action: 'open' | 'close' | 'isolate') {}
+  constructor(readonly action: 'open' | 'reset' | 'isolate') {}
   check = () => true;
   async run(model: Model, real: Real): Promise<void> {
     real.breaker[this.action]();
     if (this.action === 'open') model.go('open', 'manual');
-    else if (this.action === 'close' && model.state !== 'closed') model.go('closed', 'manual');
+    else if (this.action === 'reset' && model.state !== 'closed') model.go('closed', 'manual');
     else if (this.action === 'isolate' && model.state !== 'isolated')
       model.go('isolated', 'manual');
     await check(model, real);
@@ -248,7 +248,7 @@ const commands = fc.commands(
     fc.nat(20).map((pick) => new FinishCall(pick)),
     fc.nat(20).map((pick) => new FinishCall(pick)),
     fc.integer({ min: 0, max: 120 }).map((ms) => new Advance(ms)),
-    fc.constantFrom('open', 'close', 'isolate').map((a) => new Manual(a as 'open')),
+    fc.constantFrom('open', 'reset', 'isolate').map((a) => new Manual(a as 'open')),
   ],
   { maxCommands: 80 },
 );
@@ -314,7 +314,7 @@ describe('half-open under concurrency', () => {
               retryAfterMs: 0,
             });
           }
-          expect(breaker.stats().totals.rejected).toBe(100 - halfOpenMaxCalls);
+          expect(breaker.stats().rejected).toBe(100 - halfOpenMaxCalls);
           for (const [i, release] of releases.entries())
             release(oneFails && i === releases.length - 1);
           await Promise.allSettled(callers);

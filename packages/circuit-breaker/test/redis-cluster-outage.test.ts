@@ -82,10 +82,10 @@ describeRedis('a Cluster master owning the shared record is killed mid-run', () 
     const name = await nameOn(victim, prefix, 'payments');
     const [one, two] = [await connect(), await connect()];
 
-    const storeErrors: { breaker: string; decision: string }[] = [];
+    const storeErrors: { name: string; decision: string }[] = [];
     const onStoreError = (message: unknown) => {
-      const { breaker, decision } = message as { breaker: string; decision: string };
-      storeErrors.push({ breaker, decision });
+      const { name, decision } = message as { name: string; decision: string };
+      storeErrors.push({ name, decision });
     };
     subscribe('bulwark:circuit-breaker:store-error', onStoreError);
     const changes: Record<string, string[]> = { a: [], b: [], c: [] };
@@ -115,7 +115,7 @@ describeRedis('a Cluster master owning the shared record is killed mid-run', () 
     try {
       for (const breaker of all) {
         await breaker.sync();
-        expect(breaker.stats().store.healthy).toBe(true);
+        expect(breaker.stats().healthy).toBe(true);
         await expect(breaker.execute(ok)).resolves.toBe('ok');
       }
 
@@ -126,7 +126,7 @@ describeRedis('a Cluster master owning the shared record is killed mid-run', () 
       for (const breaker of all) {
         await vi.waitFor(async () => {
           await breaker.sync();
-          expect(breaker.stats().store.healthy).toBe(false);
+          expect(breaker.stats().healthy).toBe(false);
         }, WAIT);
       }
 
@@ -154,12 +154,12 @@ describeRedis('a Cluster master owning the shared record is killed mid-run', () 
       await expect(b.execute(ok)).resolves.toBe('ok');
 
       // The outage was reported: on the channel, with each instance's decision, and in stats().
-      for (const breaker of all) expect(breaker.stats().store.errors).toBeGreaterThan(0);
-      expect(storeErrors.every((e) => e.breaker === name)).toBe(true);
+      for (const breaker of all) expect(breaker.stats().storeErrors).toBeGreaterThan(0);
+      expect(storeErrors.every((e) => e.name === name)).toBe(true);
       const decisions = new Set(storeErrors.map((e) => e.decision));
       expect(decisions).toEqual(new Set(['fail-open', 'fail-closed']));
       const reported = storeErrors.length;
-      expect(reported).toBe(all.reduce((n, br) => n + br.stats().store.errors, 0));
+      expect(reported).toBe(all.reduce((n, br) => n + br.stats().storeErrors, 0));
 
       // Back on the same port with its nodes.conf, but empty (no persistence).
       await victim.restart();
@@ -169,7 +169,7 @@ describeRedis('a Cluster master owning the shared record is killed mid-run', () 
       await vi.waitFor(async () => {
         await a.sync();
         await a.flush();
-        expect(a.stats().store.healthy).toBe(true);
+        expect(a.stats().healthy).toBe(true);
       }, WAIT);
       expect(a.state).toBe('open');
 
@@ -177,7 +177,7 @@ describeRedis('a Cluster master owning the shared record is killed mid-run', () 
       for (const breaker of [b, c]) {
         await vi.waitFor(async () => {
           await breaker.sync();
-          expect(breaker.stats().store.healthy).toBe(true);
+          expect(breaker.stats().healthy).toBe(true);
           expect(breaker.state).toBe('open');
         }, WAIT);
         expect(breaker.stats().retryAfterMs).toBeGreaterThan(OPEN_MS - 15_000);
@@ -185,11 +185,11 @@ describeRedis('a Cluster master owning the shared record is killed mid-run', () 
       }
       expect(changes.b).toEqual(['open:remote']);
       expect(changes.c).toEqual(['isolated:store-error', 'open:remote']);
-      const versions = new Set(all.map((br) => br.stats().store.version));
+      const versions = new Set(all.map((br) => br.stats().version));
       expect(versions.size).toBe(1);
 
       // And the shared state works both ways again: a manual close on b reaches everyone.
-      b.close();
+      b.reset();
       await b.flush();
       for (const breaker of [a, c]) {
         await breaker.sync();
@@ -198,7 +198,7 @@ describeRedis('a Cluster master owning the shared record is killed mid-run', () 
       expect(unhandled).toEqual([]);
     } finally {
       unsubscribe('bulwark:circuit-breaker:store-error', onStoreError);
-      for (const breaker of all) breaker.dispose();
+      for (const breaker of all) await breaker.close();
       await Promise.all(all.map((breaker) => breaker.flush()));
     }
   }, 60_000);

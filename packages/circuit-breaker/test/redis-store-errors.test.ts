@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { StateChange } from '../src/index.js';
 import { RedisCircuitBreaker, type RedisCircuitBreakerOptions } from '../src/redis.js';
-import { CLOSE, READ, sha1, TRIP } from '../src/redis-scripts.js';
+import { CLOSE, READ, TRIP } from '../src/redis-scripts.js';
 
 // A stand-in for ioredis whose answers the test scripts, to reach store states a real server
 // gives only by chance (a write lost while the record survives).
@@ -13,9 +13,9 @@ class ScriptedRedis {
   record: [string, number, number, number] = ['none', 0, 0, 0];
   calls: string[] = [];
   readonly #names = new Map([
-    [sha1(READ), 'read'],
-    [sha1(TRIP), 'trip'],
-    [sha1(CLOSE), 'close'],
+    [READ.sha, 'read'],
+    [TRIP.sha, 'trip'],
+    [CLOSE.sha, 'close'],
   ]);
 
   evalsha(sha: string): Promise<unknown> {
@@ -74,9 +74,7 @@ describe('store errors (scripted store)', () => {
       await breaker.sync();
       expect(breaker.state).toBe('closed');
       await expect(breaker.execute(() => 1)).resolves.toBe(1);
-      expect(messages).toEqual([
-        { breaker: 'svc', error: expect.any(Error), decision: 'fail-open' },
-      ]);
+      expect(messages).toEqual([{ name: 'svc', error: expect.any(Error), decision: 'fail-open' }]);
     } finally {
       unsubscribe('bulwark:circuit-breaker:store-error', listener);
     }
@@ -130,7 +128,7 @@ describe('store errors (scripted store)', () => {
     await breaker.sync();
     expect(breaker.state).toBe('isolated');
     expect(decisions).toHaveLength(1);
-    breaker.close(); // the operator overrides; its publish fails, but the outage already began
+    breaker.reset(); // the operator overrides; its publish fails, but the outage already began
     await breaker.flush();
     expect(breaker.state).toBe('closed');
     redis.down = false;
@@ -149,6 +147,6 @@ describe('store errors (scripted store)', () => {
     redis.down = true;
     await breaker.sync();
     expect(breaker.state).toBe('closed');
-    expect(breaker.stats().store).toMatchObject({ healthy: false, errors: 1 });
+    expect(breaker.stats()).toMatchObject({ healthy: false, storeErrors: 1 });
   });
 });

@@ -95,7 +95,7 @@ describeRedis('shared state converges (property)', () => {
           for (const b of instances) {
             expect(b.state).toBe(state ?? 'closed');
             expect(b.stats().consecutiveOpens).toBe(Number(opens ?? 0));
-            expect(b.stats().store.healthy).toBe(true);
+            expect(b.stats().healthy).toBe(true);
           }
         }),
         { numRuns: 60 },

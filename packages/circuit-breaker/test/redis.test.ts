@@ -81,7 +81,7 @@ describeRedis('shared state on Redis', () => {
         expect(retryAfterMs).toBeLessThanOrEqual(OPEN_MS);
         expect(retryAfterMs).toBeGreaterThan(OPEN_MS - 5_000);
         expect(b.breaker.stats().consecutiveOpens).toBe(1);
-        expect(b.breaker.stats().store).toMatchObject({ healthy: true, version: 1 });
+        expect(b.breaker.stats()).toMatchObject({ healthy: true, version: 1 });
       });
 
       it('probes that succeed on one instance close the circuit for all', async () => {
@@ -130,7 +130,7 @@ describeRedis('shared state on Redis', () => {
         await a.breaker.flush();
         await b.breaker.sync();
         expect(b.breaker.state).toBe('isolated');
-        a.breaker.close();
+        a.breaker.reset();
         await a.breaker.flush();
         await b.breaker.sync();
         expect(b.breaker.state).toBe('closed');
@@ -159,7 +159,7 @@ describeRedis('shared state on Redis', () => {
           await b.breaker.flush();
           expect(b.breaker.state).toBe('open');
         } finally {
-          b.breaker.dispose();
+          await b.breaker.close();
         }
         expect(b.clock.pendingTimers).toBe(0);
       });
@@ -174,7 +174,7 @@ describeRedis('shared state on Redis', () => {
     await a.breaker.sync();
     await redis.script('FLUSH');
     await trip(a.breaker);
-    expect(a.breaker.stats().store).toMatchObject({ healthy: true, errors: 0, version: 1 });
+    expect(a.breaker.stats()).toMatchObject({ healthy: true, storeErrors: 0, version: 1 });
   });
 });
 
@@ -228,10 +228,10 @@ describeRedis('Redis dies mid-run', () => {
       await expect(a.breaker.execute(ok)).resolves.toBe('ok'); // no Redis on the call path
       await trip(a.breaker); // the trip cannot be published
       expect(a.breaker.state).toBe('open');
-      expect(a.breaker.stats().store).toMatchObject({ healthy: false, errors: 1 });
+      expect(a.breaker.stats()).toMatchObject({ healthy: false, storeErrors: 1 });
       expect(errors).toHaveLength(1);
       await a.breaker.sync();
-      expect(a.breaker.stats().store.errors).toBe(2);
+      expect(a.breaker.stats().storeErrors).toBe(2);
       expect(a.breaker.state).toBe('open');
 
       const ready = once(redis, 'ready');
@@ -239,7 +239,7 @@ describeRedis('Redis dies mid-run', () => {
       await ready;
       await a.breaker.sync();
       await a.breaker.flush();
-      expect(a.breaker.stats().store.healthy).toBe(true);
+      expect(a.breaker.stats().healthy).toBe(true);
       const other = connect();
       await once(other, 'ready');
       const b = instance(other, prefix);
@@ -283,7 +283,7 @@ describeRedis('Redis dies mid-run', () => {
       a.clock.advance(250);
       await syncing;
       expect(a.breaker.state).toBe('isolated');
-      expect(a.breaker.stats().store).toMatchObject({ healthy: false, errors: 1 });
+      expect(a.breaker.stats()).toMatchObject({ healthy: false, storeErrors: 1 });
     });
   });
 });
@@ -293,19 +293,25 @@ describe('options of RedisCircuitBreaker', () => {
   it.each([
     [{ redis: undefined }, TypeError, /redis must be an ioredis client/],
     [{ redis: {} }, TypeError, /redis must be an ioredis client/],
+    [
+      { redis: fakeRedis, keyPrefix: 'x' },
+      TypeError,
+      /unknown option "keyPrefix" in new RedisCircuitBreaker\(options\); did you mean "prefix"\?/,
+    ],
+    [{ redis: fakeRedis, client: 1 }, TypeError, /unknown option "client"/],
     [{ redis: fakeRedis, syncIntervalMs: -1 }, RangeError, /syncIntervalMs .* got -1/],
     [{ redis: fakeRedis, storeTimeoutMs: Number.NaN }, RangeError, /storeTimeoutMs .* got NaN/],
-    [{ redis: fakeRedis, onStoreError: 'maybe' }, TypeError, /onStoreError must be .* got maybe/],
+    [{ redis: fakeRedis, onStoreError: 'maybe' }, TypeError, /onStoreError must be .* got "maybe"/],
     [{ redis: fakeRedis, prefix: 3 }, TypeError, /prefix must be a string, got 3/],
     [
       { redis: fakeRedis, clock: { now: (): number => 0, setTimeout: (): number => 0 } },
       TypeError,
-      /clock must have both setTimeout and clearTimeout/,
+      /clock must be an object with now\(\), setTimeout\(\) and clearTimeout\(\)/,
     ],
     [
       { redis: fakeRedis, clock: { now: (): number => 0, setTimeout: 5, clearTimeout: () => {} } },
       TypeError,
-      /clock\.setTimeout must be a function, got 5/,
+      /clock must be an object with now\(\), setTimeout\(\) and clearTimeout\(\), got .*5/,
     ],
     [
       {
@@ -313,7 +319,7 @@ describe('options of RedisCircuitBreaker', () => {
         clock: { now: (): number => 0, setTimeout: (): number => 0, clearTimeout: 'x' },
       },
       TypeError,
-      /clock\.clearTimeout must be a function, got x/,
+      /clock must be an object with now\(\), setTimeout\(\) and clearTimeout\(\), got .*"x"/,
     ],
     [
       { redis: fakeRedis, syncIntervalMs: Number.POSITIVE_INFINITY },

@@ -9,9 +9,10 @@
 // Assignments are sticky: a key stays on its node until it is released, its node leaves, or its
 // node is over capacity because the mean fell (a release) or the weights changed (an add). Only
 // then is it moved, to the next node with room, and `onMove` says so.
-import { diagnosticsChannel } from './channels.js';
+import { describeValue } from '@bulwark/kernel';
+import { channels } from './channels.js';
 import { type AddNodeOptions, HashRing, type HashRingOptions } from './hash-ring.js';
-import { checkOptions, checkWeight, describe } from './node-id.js';
+import { checkAddWeight, checkOptions } from './node-id.js';
 
 /** A positive number as the decimal it prints as: `digits × 10^exponent` (`small`: the digits
  * as a Number when they are a safe integer, else NaN). */
@@ -59,8 +60,19 @@ export interface BoundedLoadsOptions<T> extends Omit<HashRingOptions<T>, 'compat
   onMove?: (key: string, from: T, to: T | undefined) => void;
 }
 
+const BOUNDED_LOADS_KEYS: ReadonlySet<string> = new Set([
+  'name',
+  'vnodes',
+  'nodeId',
+  'cacheSize',
+  'loadFactor',
+  'onMove',
+]);
+
 /** A snapshot of the assignment. */
 export interface BoundedLoadsStats {
+  /** The instance's `name`. */
+  name: string;
   /** Number of nodes. */
   nodes: number;
   /** Number of assigned keys (m). */
@@ -93,6 +105,8 @@ interface NodeLoad<T> {
  * loads.release('session:42');
  */
 export class BoundedLoads<T = string> {
+  /** The `name` option: the label in channel messages and `stats()`. */
+  readonly name: string;
   /** The capacity factor c. */
   readonly loadFactor: number;
 
@@ -116,20 +130,27 @@ export class BoundedLoads<T = string> {
    * @param options - see {@link BoundedLoadsOptions} (and {@link HashRingOptions} for `vnodes`
    *   and `nodeId`)
    * @throws RangeError when `loadFactor` is not a finite number >= 1
-   * @throws TypeError when `onMove` is not a function
+   * @throws TypeError when `onMove` is not a function or an option key is unknown
    */
   constructor(options: BoundedLoadsOptions<T> = {}) {
-    const { loadFactor = 1.25, onMove, ...ringOptions } = checkOptions(options);
+    const {
+      loadFactor = 1.25,
+      onMove,
+      ...ringOptions
+    } = checkOptions(options, BOUNDED_LOADS_KEYS, 'new BoundedLoads(options)');
     if (typeof loadFactor !== 'number' || !Number.isFinite(loadFactor) || loadFactor < 1) {
-      throw new RangeError(`loadFactor must be a finite number >= 1, got ${describe(loadFactor)}`);
+      throw new RangeError(
+        `loadFactor must be a finite number >= 1, got ${describeValue(loadFactor)}`,
+      );
     }
     if (onMove !== undefined && typeof onMove !== 'function') {
-      throw new TypeError(`onMove must be a function, got ${describe(onMove)}`);
+      throw new TypeError(`onMove must be a function, got ${describeValue(onMove)}`);
     }
     this.loadFactor = loadFactor;
     this.exactFactor = decimal(loadFactor);
     this.onMove = onMove;
     this.ring = new HashRing<T>(ringOptions);
+    this.name = this.ring.name;
   }
 
   /** Number of nodes. */
@@ -155,7 +176,7 @@ export class BoundedLoads<T = string> {
    * @throws whatever `onMove` throws, once every move is done and reported
    */
   add(node: T, options: AddNodeOptions = {}): this {
-    const weight = checkWeight(checkOptions(options).weight ?? 1);
+    const weight = checkAddWeight(options);
     const id = this.ring.idOf(node);
     this.ring.add(node, { weight });
     const existing = this.byId.get(id);
@@ -212,11 +233,11 @@ export class BoundedLoads<T = string> {
    */
   assign(key: string): T {
     if (typeof key !== 'string') {
-      throw new TypeError(`key must be a string, got ${describe(key)}`);
+      throw new TypeError(`key must be a string, got ${describeValue(key)}`);
     }
     const current = this.assignments.get(key);
     if (current) return current.node;
-    if (this.byId.size === 0) throw new RangeError(`cannot assign ${describe(key)}: no nodes`);
+    if (this.byId.size === 0) throw new RangeError(`cannot assign ${describeValue(key)}: no nodes`);
     // The key counts in m, which raises the capacities it is checked against.
     const target = this.firstWithRoom(key, this.assignments.size + 1);
     this.assignments.set(key, target);
@@ -267,6 +288,7 @@ export class BoundedLoads<T = string> {
     const nodes = this.byId.size;
     const assigned = this.assignments.size;
     return {
+      name: this.name,
       nodes,
       assigned,
       maxLoad,
@@ -355,7 +377,7 @@ export class BoundedLoads<T = string> {
 
   private reportMove(key: string, from: T, to: T | undefined): void {
     this.moves++;
-    if (this.onMove !== undefined || diagnosticsChannel.move.hasSubscribers) {
+    if (this.onMove !== undefined || channels.move.hasSubscribers) {
       this.pending.push([key, from, to]);
     }
   }
@@ -372,8 +394,8 @@ export class BoundedLoads<T = string> {
         if (!failed) error = thrown;
         failed = true;
       }
-      if (diagnosticsChannel.move.hasSubscribers) {
-        diagnosticsChannel.move.publish({ loads: this, key, from, to });
+      if (channels.move.hasSubscribers) {
+        channels.move.publish({ name: this.name, key, from, to });
       }
     }
     if (failed) throw error;

@@ -2,17 +2,21 @@
 import { channel } from 'node:diagnostics_channel';
 
 /**
- * The package's diagnostics channels:
- * - `bulwark:consistent-hash:add` — `{ ring, node, weight }` when a node is added or re-weighted;
- * - `bulwark:consistent-hash:remove` — `{ ring, node }` when a node is removed;
- * - `bulwark:consistent-hash:move` — `{ loads, key, from, to }` when bounded loads move an
+ * The package's diagnostics channels; every message carries the instance's `name` option first:
+ * - `bulwark:consistent-hash:add` — `{ name, node, weight }` when a node is added to a
+ *   `HashRing`, `Rendezvous`, `Maglev` or `BoundedLoads` (its ring), or re-weighted;
+ * - `bulwark:consistent-hash:remove` — `{ name, node }` when a node is removed;
+ * - `bulwark:consistent-hash:move` — `{ name, key, from, to }` when bounded loads move an
  *   assigned key (`to` is undefined when the last node left).
  */
-export const diagnosticsChannel = {
-  /** A node was added to a ring or re-weighted: `{ ring, node, weight }`. */
+export const channels = {
+  /** A node was added or re-weighted: `{ name, node, weight }`. */
   add: channel('bulwark:consistent-hash:add'),
-  /** A node was removed from a ring: `{ ring, node }`. */
+  /** A node was removed: `{ name, node }`. */
   remove: channel('bulwark:consistent-hash:remove'),
-  /** Bounded loads moved an assigned key: `{ loads, key, from, to }`; `to` undefined: no nodes. */
+  /** Bounded loads moved an assigned key: `{ name, key, from, to }`; `to` undefined: no nodes. */
   move: channel('bulwark:consistent-hash:move'),
 } as const;
+
+/** @deprecated The same object as {@link channels}, under its old name. */
+export const diagnosticsChannel = channels;

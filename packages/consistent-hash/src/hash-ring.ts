@@ -9,21 +9,23 @@
 //
 // The points live in one sorted Uint32Array, so a lookup is a hash plus a binary search; a
 // parallel array says which node owns each point.
-import { diagnosticsChannel } from './channels.js';
+import { checkInteger, checkOneOf, checkString, describeValue, typeError } from '@bulwark/kernel';
+import { channels } from './channels.js';
 import { type HashKey, hash32, hashBytes } from './hash.js';
 import { type KetamaLayout, ketamaHash, ketamaPoints } from './ketama.js';
 import {
+  checkAddWeight,
   checkId,
   checkKey,
   checkOptions,
-  checkWeight,
   defaultNodeId,
-  describe,
   type NodeId,
 } from './node-id.js';
 
 /** Options of a {@link HashRing}. */
 export interface HashRingOptions<T> {
+  /** The instance's label in diagnostics-channel messages and `stats()`. Default `'default'`. */
+  name?: string;
   /**
    * Virtual nodes (points on the ring) per unit of weight. More points balance better (the
    * spread of a node's share shrinks like 1/sqrt(vnodes)) at the cost of memory and build time.
@@ -60,6 +62,8 @@ export interface AddNodeOptions {
 
 /** A snapshot of a ring's shape. */
 export interface HashRingStats {
+  /** The ring's `name`. */
+  name: string;
   /** Number of nodes. */
   nodes: number;
   /** Number of points (virtual nodes) on the ring. */
@@ -83,6 +87,15 @@ const SLOTS = 2 ** 20;
 // At most this many points per node (vnodes × weight), so a stray weight cannot allocate gigabytes.
 const MAX_POINTS = 10_000_000;
 
+/** The option names of {@link HashRingOptions}. */
+const RING_KEYS: ReadonlySet<string> = new Set([
+  'name',
+  'vnodes',
+  'nodeId',
+  'compatibility',
+  'cacheSize',
+]);
+
 /**
  * A consistent-hash ring with weighted virtual nodes.
  *
@@ -98,6 +111,8 @@ const MAX_POINTS = 10_000_000;
  * ring.getN('user:42', 2); // two distinct servers, for replicas
  */
 export class HashRing<T = string> {
+  /** The `name` option: the label in channel messages and `stats()`. */
+  readonly name: string;
   /** Virtual nodes per unit of weight. */
   readonly vnodes: number;
   /** The `compatibility` option: which ketama layout the ring reproduces, or undefined. */
@@ -128,38 +143,33 @@ export class HashRing<T = string> {
   /**
    * @param options - see {@link HashRingOptions}
    * @throws RangeError when `vnodes` is not an integer in [1, 1e6] (a multiple of 4 in ketama mode)
-   * @throws TypeError when `nodeId` is not a function or `compatibility` is unknown
+   * @throws TypeError when `nodeId` is not a function, `compatibility` is unknown, or an option
+   *   key is unknown (naming the nearest valid one)
    */
   constructor(options: HashRingOptions<T> = {}) {
-    const { vnodes = 160, nodeId, compatibility, cacheSize = 0 } = checkOptions(options);
-    if (
-      compatibility !== undefined &&
-      compatibility !== 'libketama' &&
-      compatibility !== 'hashring' &&
-      compatibility !== 'ketama'
-    ) {
-      throw new TypeError(
-        `compatibility must be 'libketama', 'hashring', 'ketama' or undefined, got ${describe(compatibility)}`,
-      );
-    }
+    const {
+      name = 'default',
+      vnodes = 160,
+      nodeId,
+      compatibility,
+      cacheSize = 0,
+    } = checkOptions(options, RING_KEYS, 'new HashRing(options)');
+    this.name = checkString('name', name);
+    if (compatibility !== undefined)
+      checkOneOf('compatibility', compatibility, ['libketama', 'hashring', 'ketama']);
     const ketama: KetamaLayout | undefined =
       compatibility === undefined
         ? undefined
         : compatibility === 'libketama'
           ? 'libketama'
           : 'hashring';
-    if (!Number.isInteger(vnodes) || vnodes < 1 || vnodes > 1e6) {
-      throw new RangeError(`vnodes must be an integer in [1, 1000000], got ${describe(vnodes)}`);
-    }
+    checkInteger('vnodes', vnodes, 1, 1e6);
     if (ketama !== undefined && vnodes % 4 !== 0) {
       throw new RangeError(`vnodes must be a multiple of 4 in ketama mode, got ${vnodes}`);
     }
-    if (nodeId !== undefined && typeof nodeId !== 'function') {
-      throw new TypeError(`nodeId must be a function, got ${describe(nodeId)}`);
-    }
-    if (!Number.isInteger(cacheSize) || cacheSize < 0) {
-      throw new RangeError(`cacheSize must be an integer >= 0, got ${describe(cacheSize)}`);
-    }
+    if (nodeId !== undefined && typeof nodeId !== 'function')
+      typeError('nodeId', 'a function', nodeId);
+    checkInteger('cacheSize', cacheSize, 0);
     this.cacheSize = cacheSize;
     this.cache = cacheSize > 0 ? new Map() : undefined;
     this.vnodes = vnodes;
@@ -194,7 +204,7 @@ export class HashRing<T = string> {
    *   a node more than 10,000,000 points (vnodes × weight)
    */
   add(node: T, options: AddNodeOptions = {}): this {
-    const weight = checkWeight(checkOptions(options).weight ?? 1);
+    const weight = checkAddWeight(options);
     // Ketama mode gives a node at most 160 points per server whatever its weight.
     if (this.vnodes * weight > MAX_POINTS && this.ketama === undefined) {
       throw new RangeError(
@@ -208,14 +218,13 @@ export class HashRing<T = string> {
       existing.points = this.pointsOf(id, weight);
     } else {
       if (this.slotsInUse >= SLOTS && this.freeSlots.length === 0) {
-        throw new RangeError(`a ring holds at most ${SLOTS} nodes, adding ${describe(id)}`);
+        throw new RangeError(`a ring holds at most ${SLOTS} nodes, adding ${describeValue(id)}`);
       }
       const slot = this.freeSlots.pop() ?? this.slotsInUse++;
       this.members.set(id, { id, node, slot, weight, points: this.pointsOf(id, weight) });
     }
     this.dirty = true;
-    if (diagnosticsChannel.add.hasSubscribers)
-      diagnosticsChannel.add.publish({ ring: this, node, weight });
+    if (channels.add.hasSubscribers) channels.add.publish({ name: this.name, node, weight });
     return this;
   }
 
@@ -232,8 +241,8 @@ export class HashRing<T = string> {
     this.members.delete(id);
     this.freeSlots.push(member.slot);
     this.dirty = true;
-    if (diagnosticsChannel.remove.hasSubscribers)
-      diagnosticsChannel.remove.publish({ ring: this, node: member.node });
+    if (channels.remove.hasSubscribers)
+      channels.remove.publish({ name: this.name, node: member.node });
     return true;
   }
 
@@ -286,7 +295,7 @@ export class HashRing<T = string> {
    */
   getN(key: HashKey, n: number): T[] {
     if (!Number.isInteger(n) || n < 0) {
-      throw new RangeError(`n must be an integer >= 0, got ${describe(n)}`);
+      throw new RangeError(`n must be an integer >= 0, got ${describeValue(n)}`);
     }
     const start = this.pointIndexOf(key);
     const result: T[] = [];
@@ -310,6 +319,7 @@ export class HashRing<T = string> {
   stats(): HashRingStats {
     this.ensureBuilt();
     return {
+      name: this.name,
       nodes: this.members.size,
       points: this.positions.length,
       totalWeight: this.totalWeight(),

@@ -1,10 +1,11 @@
 // Public API of @bulwark/consistent-hash.
+export { type BulwarkError, isBulwarkError } from '@bulwark/kernel';
 export {
   BoundedLoads,
   type BoundedLoadsOptions,
   type BoundedLoadsStats,
 } from './bounded-loads.js';
-export { diagnosticsChannel } from './channels.js';
+export { channels, diagnosticsChannel } from './channels.js';
 export { type HashKey, hash32, hashWord } from './hash.js';
 export {
   type AddNodeOptions,

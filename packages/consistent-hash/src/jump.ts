@@ -7,8 +7,8 @@
 // The generator is the paper's 64-bit LCG, key = key × 2862933555777941757 + 1 (mod 2^64),
 // computed here on two 32-bit halves so that no BigInt is needed; integer keys therefore get the
 // same buckets as the paper's C++ and Guava's `Hashing.consistentHash`-style implementations.
+import { describeValue } from '@bulwark/kernel';
 import { type HashKey, hash32 } from './hash.js';
-import { describe } from './node-id.js';
 
 const MULTIPLIER_HIGH = 0x27bb2ee6;
 const MULTIPLIER_LOW = 0x87b0b0fd;
@@ -34,7 +34,7 @@ const HIGH_SEED = 0x9747b28c;
  */
 export function jumpHash(key: HashKey | number | bigint, buckets: number): number {
   if (!Number.isInteger(buckets) || buckets < 1 || buckets > TWO_POW_31) {
-    throw new RangeError(`buckets must be an integer in [1, 2^31], got ${describe(buckets)}`);
+    throw new RangeError(`buckets must be an integer in [1, 2^31], got ${describeValue(buckets)}`);
   }
   let high: number;
   let low: number;
@@ -43,7 +43,7 @@ export function jumpHash(key: HashKey | number | bigint, buckets: number): numbe
     low = hash32(key);
   } else if (typeof key === 'number') {
     if (!Number.isSafeInteger(key) || key < 0) {
-      throw new RangeError(`key must be a safe integer >= 0, got ${describe(key)}`);
+      throw new RangeError(`key must be a safe integer >= 0, got ${describeValue(key)}`);
     }
     high = Math.floor(key / TWO_POW_32);
     low = key >>> 0;
@@ -52,7 +52,9 @@ export function jumpHash(key: HashKey | number | bigint, buckets: number): numbe
     high = Number(wide >> 32n);
     low = Number(wide & 0xffffffffn);
   } else {
-    throw new TypeError(`key must be a string, bytes, a number or a bigint, got ${describe(key)}`);
+    throw new TypeError(
+      `key must be a string, bytes, a number or a bigint, got ${describeValue(key)}`,
+    );
   }
   return jump(high, low, buckets);
 }

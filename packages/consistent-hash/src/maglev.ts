@@ -12,20 +12,23 @@
 // 1/N of the keys move (the paper measured a few percent extra; the README's table shows the
 // figure for this implementation). A bigger table lowers both imbalance and disruption;
 // the paper recommends M > 100 × N.
+import { checkString, describeValue, typeError } from '@bulwark/kernel';
+import { channels } from './channels.js';
 import { type HashKey, hash32 } from './hash.js';
 import type { AddNodeOptions } from './hash-ring.js';
 import {
+  checkAddWeight,
   checkId,
   checkKey,
   checkOptions,
-  checkWeight,
   defaultNodeId,
-  describe,
   type NodeId,
 } from './node-id.js';
 
 /** A snapshot of a {@link Maglev} table. */
 export interface MaglevStats {
+  /** The instance's `name`. */
+  name: string;
   /** Number of nodes. */
   nodes: number;
   /** Entries in the lookup table (M). */
@@ -38,6 +41,8 @@ export interface MaglevStats {
 
 /** Options of {@link Maglev}. */
 export interface MaglevOptions<T> {
+  /** The instance's label in diagnostics-channel messages and `stats()`. Default `'default'`. */
+  name?: string;
   /** Entries in the lookup table: a prime, at least the node count. Default 65537. */
   tableSize?: number;
   /**
@@ -48,6 +53,7 @@ export interface MaglevOptions<T> {
 }
 
 const OFFSET_SEED = 0x5bd1e995;
+const MAGLEV_KEYS: ReadonlySet<string> = new Set(['name', 'tableSize', 'nodeId']);
 const SKIP_SEED = 0x1b873593;
 
 function isPrime(n: number): boolean {
@@ -76,6 +82,8 @@ interface Backend<T> {
  * maglev.get('flow:10.0.0.1:5555'); // one table read after the first lookup builds the table
  */
 export class Maglev<T = string> {
+  /** The `name` option: the label in channel messages and `stats()`. */
+  readonly name: string;
   /** Entries in the lookup table. */
   readonly tableSize: number;
 
@@ -87,16 +95,20 @@ export class Maglev<T = string> {
   /**
    * @param options - see {@link MaglevOptions}
    * @throws RangeError when `tableSize` is not a prime in [2, 2^31)
-   * @throws TypeError when `nodeId` is not a function
+   * @throws TypeError when `nodeId` is not a function or an option key is unknown
    */
   constructor(options: MaglevOptions<T> = {}) {
-    const { tableSize = 65537, nodeId } = checkOptions(options);
+    const {
+      name = 'default',
+      tableSize = 65537,
+      nodeId,
+    } = checkOptions(options, MAGLEV_KEYS, 'new Maglev(options)');
+    this.name = checkString('name', name);
     if (!Number.isInteger(tableSize) || tableSize >= 2 ** 31 || !isPrime(tableSize)) {
-      throw new RangeError(`tableSize must be a prime below 2^31, got ${describe(tableSize)}`);
+      throw new RangeError(`tableSize must be a prime below 2^31, got ${describeValue(tableSize)}`);
     }
-    if (nodeId !== undefined && typeof nodeId !== 'function') {
-      throw new TypeError(`nodeId must be a function, got ${describe(nodeId)}`);
-    }
+    if (nodeId !== undefined && typeof nodeId !== 'function')
+      typeError('nodeId', 'a function', nodeId);
     this.tableSize = tableSize;
     this.nodeId = nodeId ?? (defaultNodeId as NodeId<T>);
   }
@@ -117,7 +129,7 @@ export class Maglev<T = string> {
    * @throws RangeError when `weight` is not a finite number > 0, or the table has no room left
    */
   add(node: T, options: AddNodeOptions = {}): this {
-    const weight = checkWeight(checkOptions(options).weight ?? 1);
+    const weight = checkAddWeight(options);
     const id = checkId(this.nodeId(node));
     const existing = this.backends.get(id);
     if (existing) {
@@ -129,6 +141,7 @@ export class Maglev<T = string> {
       this.backends.set(id, { id, node, weight });
     }
     this.dirty = true;
+    if (channels.add.hasSubscribers) channels.add.publish({ name: this.name, node, weight });
     return this;
   }
 
@@ -139,9 +152,14 @@ export class Maglev<T = string> {
    * @returns true if the node was there
    */
   remove(node: T): boolean {
-    const removed = this.backends.delete(checkId(this.nodeId(node)));
-    if (removed) this.dirty = true;
-    return removed;
+    const id = checkId(this.nodeId(node));
+    const backend = this.backends.get(id);
+    if (backend === undefined) return false;
+    this.backends.delete(id);
+    this.dirty = true;
+    if (channels.remove.hasSubscribers)
+      channels.remove.publish({ name: this.name, node: backend.node });
+    return true;
   }
 
   /**
@@ -154,6 +172,7 @@ export class Maglev<T = string> {
     for (const node of this.table) entries.set(node, (entries.get(node) ?? 0) + 1);
     const counts = [...entries.values()];
     return {
+      name: this.name,
       nodes: this.backends.size,
       tableSize: this.tableSize,
       minEntries: counts.length === 0 ? 0 : Math.min(...counts),

@@ -1,3 +1,5 @@
+import { checkKnownKeys, checkObject, describeValue, rangeError, typeError } from '@bulwark/kernel';
+
 /** Turns a node into the string that names it on the ring (and places its virtual nodes). */
 export type NodeId<T> = (node: T) => string;
 
@@ -9,46 +11,43 @@ export type NodeId<T> = (node: T) => string;
 export function defaultNodeId(node: unknown): string {
   if (typeof node === 'string') return node;
   if (typeof node === 'number' || typeof node === 'bigint') return String(node);
-  throw new TypeError(
-    `node must be a string, a number or a bigint unless a nodeId option names it, got ${describe(node)}`,
-  );
-}
-
-/** A short, safe description of a value for error messages. */
-export function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (value === null || typeof value !== 'object') return String(value);
-  return Array.isArray(value) ? 'an array' : 'an object';
+  return typeError('node', 'a string, a number or a bigint unless a nodeId option names it', node);
 }
 
 /** Checks an id returned by a nodeId option. */
 export function checkId(id: unknown): string {
-  if (typeof id !== 'string' || id.length === 0) {
-    throw new TypeError(`nodeId must return a non-empty string, got ${describe(id)}`);
-  }
+  if (typeof id !== 'string' || id.length === 0)
+    throw new TypeError(`nodeId must return a non-empty string, got ${describeValue(id)}`);
   return id;
 }
 
 /** Checks a `weight` option: a finite number > 0. */
 export function checkWeight(weight: unknown): number {
-  if (typeof weight !== 'number' || !Number.isFinite(weight) || weight <= 0) {
-    throw new RangeError(`weight must be a finite number > 0, got ${describe(weight)}`);
-  }
+  if (typeof weight !== 'number' || !Number.isFinite(weight) || weight <= 0)
+    rangeError('weight', 'a finite number > 0', weight);
   return weight;
 }
 
 /** Checks a key: a string or a Uint8Array. */
 export function checkKey(key: unknown): void {
-  if (typeof key !== 'string' && !(key instanceof Uint8Array)) {
-    throw new TypeError(`key must be a string or a Uint8Array, got ${describe(key)}`);
-  }
+  if (typeof key !== 'string' && !(key instanceof Uint8Array))
+    typeError('key', 'a string or a Uint8Array', key);
 }
 
-/** Checks an options argument: an object (undefined is replaced by its default before this). */
-export function checkOptions<O extends object>(options: O): O {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`options must be an object, got ${describe(options)}`);
-  }
+/** Checks an options argument: an object with only the `known` keys (`where` names the call). */
+export function checkOptions<O extends object>(
+  options: O,
+  known: ReadonlySet<string>,
+  where: string,
+): O {
+  checkObject('options', options);
+  checkKnownKeys(options, known, where);
   return options;
+}
+
+const ADD_KEYS: ReadonlySet<string> = new Set(['weight']);
+
+/** Checks the options of `add(node, options)` and returns the weight (default 1). */
+export function checkAddWeight(options: { weight?: number }): number {
+  return checkWeight(checkOptions(options, ADD_KEYS, 'add(node, options)').weight ?? 1);
 }

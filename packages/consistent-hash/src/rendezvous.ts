@@ -8,20 +8,23 @@
 // Weights use the logarithmic method (Schindelhauer and Schomaker, 2005): with u the pair's hash
 // mapped into (0, 1), score = -weight / ln(u). A node then wins a weight / totalWeight share,
 // and changing one weight moves keys only to or from that node.
+import { checkString, describeValue } from '@bulwark/kernel';
+import { channels } from './channels.js';
 import { type HashKey, hash32, hashWord } from './hash.js';
 import type { AddNodeOptions } from './hash-ring.js';
 import {
+  checkAddWeight,
   checkId,
   checkKey,
   checkOptions,
-  checkWeight,
   defaultNodeId,
-  describe,
   type NodeId,
 } from './node-id.js';
 
 /** A snapshot of a {@link Rendezvous} node set. */
 export interface RendezvousStats {
+  /** The instance's `name`. */
+  name: string;
   /** Number of nodes. */
   nodes: number;
   /** Sum of the nodes' weights. */
@@ -30,6 +33,8 @@ export interface RendezvousStats {
 
 /** Options of {@link Rendezvous}. */
 export interface RendezvousOptions<T> {
+  /** The instance's label in diagnostics-channel messages and `stats()`. Default `'default'`. */
+  name?: string;
   /**
    * Names a node; the name seeds its scores, so it must be stable and unique.
    * Default: strings as they are, numbers and bigints in decimal.
@@ -38,6 +43,7 @@ export interface RendezvousOptions<T> {
 }
 
 const TWO_POW_32 = 2 ** 32;
+const RENDEZVOUS_KEYS: ReadonlySet<string> = new Set(['name', 'nodeId']);
 
 /**
  * Rendezvous (highest random weight) hashing with weights.
@@ -49,6 +55,8 @@ const TWO_POW_32 = 2 ** 32;
  * hrw.get('user:42'); // the node with the highest score for this key
  */
 export class Rendezvous<T = string> {
+  /** The `name` option: the label in channel messages and `stats()`. */
+  readonly name: string;
   private readonly nodeId: NodeId<T>;
   // Parallel arrays, kept sorted by id so that equal scores resolve the same way in every process.
   private ids: string[] = [];
@@ -61,12 +69,17 @@ export class Rendezvous<T = string> {
 
   /**
    * @param options - see {@link RendezvousOptions}
-   * @throws TypeError when `nodeId` is not a function
+   * @throws TypeError when `nodeId` is not a function or an option key is unknown
    */
   constructor(options: RendezvousOptions<T> = {}) {
-    const { nodeId } = checkOptions(options);
+    const { name = 'default', nodeId } = checkOptions(
+      options,
+      RENDEZVOUS_KEYS,
+      'new Rendezvous(options)',
+    );
+    this.name = checkString('name', name);
     if (nodeId !== undefined && typeof nodeId !== 'function') {
-      throw new TypeError(`nodeId must be a function, got ${describe(nodeId)}`);
+      throw new TypeError(`nodeId must be a function, got ${describeValue(nodeId)}`);
     }
     this.nodeId = nodeId ?? (defaultNodeId as NodeId<T>);
   }
@@ -87,7 +100,7 @@ export class Rendezvous<T = string> {
    * @throws RangeError when `weight` is not a finite number > 0
    */
   add(node: T, options: AddNodeOptions = {}): this {
-    const weight = checkWeight(checkOptions(options).weight ?? 1);
+    const weight = checkAddWeight(options);
     const id = checkId(this.nodeId(node));
     const at = this.indexOf(id);
     if (this.ids[at] === id) {
@@ -100,6 +113,7 @@ export class Rendezvous<T = string> {
       this.scores = new Float64Array(this.members.length);
     }
     this.uniform = this.weights.every((w) => w === this.weights[0]);
+    if (channels.add.hasSubscribers) channels.add.publish({ name: this.name, node, weight });
     return this;
   }
 
@@ -112,11 +126,13 @@ export class Rendezvous<T = string> {
     const id = checkId(this.nodeId(node));
     const at = this.indexOf(id);
     if (this.ids[at] !== id) return false;
+    const removed = this.members[at];
     this.ids.splice(at, 1);
     this.members.splice(at, 1);
     this.seeds.splice(at, 1);
     this.weights.splice(at, 1);
     this.uniform = this.weights.every((w) => w === this.weights[0]);
+    if (channels.remove.hasSubscribers) channels.remove.publish({ name: this.name, node: removed });
     return true;
   }
 
@@ -124,7 +140,7 @@ export class Rendezvous<T = string> {
   stats(): RendezvousStats {
     let totalWeight = 0;
     for (const weight of this.weights) totalWeight += weight;
-    return { nodes: this.members.length, totalWeight };
+    return { name: this.name, nodes: this.members.length, totalWeight };
   }
 
   /** Whether a node with this node's id is there. */
@@ -165,7 +181,7 @@ export class Rendezvous<T = string> {
    */
   getN(key: HashKey, n: number): T[] {
     if (!Number.isInteger(n) || n < 0) {
-      throw new RangeError(`n must be an integer >= 0, got ${describe(n)}`);
+      throw new RangeError(`n must be an integer >= 0, got ${describeValue(n)}`);
     }
     if (typeof key !== 'string') checkKey(key);
     const count = this.members.length;

@@ -14,7 +14,14 @@ describe('BoundedLoads: unit', () => {
     expect(loads.release('k')).toBe(true);
     expect(loads.release('k')).toBe(false);
     expect(loads.nodeOf('k')).toBeUndefined();
-    expect(loads.stats()).toEqual({ nodes: 3, assigned: 0, maxLoad: 0, meanLoad: 0, moves: 0 });
+    expect(loads.stats()).toEqual({
+      name: 'default',
+      nodes: 3,
+      assigned: 0,
+      maxLoad: 0,
+      meanLoad: 0,
+      moves: 0,
+    });
   });
 
   it('caps every node at ceil(c × mean) even when keys all hash near one node', () => {
@@ -107,6 +114,12 @@ describe('BoundedLoads: unit', () => {
     expect(() => new BoundedLoads({ loadFactor: Number.NaN })).toThrow(RangeError);
     // @ts-expect-error: not a function
     expect(() => new BoundedLoads({ onMove: 1 })).toThrow(/onMove must be a function, got 1/);
+    expect(() => new BoundedLoads({ loadfactor: 2 } as never)).toThrow(
+      'unknown option "loadfactor" in new BoundedLoads(options); did you mean "loadFactor"?',
+    );
+    expect(() => new BoundedLoads({ compatibility: 'ketama' } as never)).toThrow(
+      /unknown option "compatibility" in new BoundedLoads\(options\)/,
+    );
     expect(() => new BoundedLoads({ vnodes: -1 })).toThrow(/vnodes/);
     const loads = new BoundedLoads().add('a');
     // @ts-expect-error: not a string key

@@ -68,7 +68,7 @@ describe('HashRing: unit', () => {
     ring.add('a', { weight: 2 });
     expect(ring.size).toBe(2);
     expect(ring.weightOf('a')).toBe(2);
-    expect(ring.stats()).toEqual({ nodes: 2, points: 480, totalWeight: 3 });
+    expect(ring.stats()).toEqual({ name: 'default', nodes: 2, points: 480, totalWeight: 3 });
     ring.add('a', { weight: 1 });
     expect(keys(200).map((key) => ring.get(key))).toEqual(before);
     expect(ring.remove('a')).toBe(true);
@@ -80,14 +80,14 @@ describe('HashRing: unit', () => {
   it('maps every key to the only node', () => {
     const ring = new HashRing().add('only');
     for (const key of keys(100)) expect(ring.get(key)).toBe('only');
-    expect(ring.stats()).toEqual({ nodes: 1, points: 160, totalWeight: 1 });
+    expect(ring.stats()).toEqual({ name: 'default', nodes: 1, points: 160, totalWeight: 1 });
   });
 
   it('gives round(vnodes × weight) points per node, at least one', () => {
     const ring = new HashRing({ vnodes: 10 }).add('a', { weight: 2.5 }).add('b', { weight: 0.01 });
     expect(ring.stats().points).toBe(25 + 1);
     ring.add('a', { weight: 1 });
-    expect(ring.stats()).toEqual({ nodes: 2, points: 11, totalWeight: 1.01 });
+    expect(ring.stats()).toEqual({ name: 'default', nodes: 2, points: 11, totalWeight: 1.01 });
     expect(ring.weightOf('a')).toBe(1);
     expect(ring.weightOf('zz')).toBeUndefined();
   });
@@ -133,7 +133,7 @@ describe('HashRing: unit', () => {
 
   it('rejects bad options and input with messages naming them', () => {
     expect(() => new HashRing({ vnodes: 0 })).toThrow(
-      /vnodes must be an integer in \[1, 1000000\], got 0/,
+      /vnodes must be an integer between 1 and 1000000, got 0/,
     );
     expect(() => new HashRing({ vnodes: 1.5 })).toThrow(RangeError);
     expect(() => new HashRing({ vnodes: Number.NaN })).toThrow(/got NaN/);
@@ -142,15 +142,29 @@ describe('HashRing: unit', () => {
       /cacheSize must be an integer >= 0, got -1/,
     );
     // @ts-expect-error: not a mode
-    expect(() => new HashRing({ compatibility: 'nginx' })).toThrow(TypeError);
+    expect(() => new HashRing({ compatibility: 'nginx' })).toThrow(
+      new RangeError(`compatibility must be one of 'libketama', 'hashring', 'ketama', got "nginx"`),
+    );
     // @ts-expect-error: not a function
     expect(() => new HashRing({ nodeId: 'id' })).toThrow(/nodeId must be a function/);
+    expect(() => new HashRing({ vnode: 100 } as never)).toThrow(
+      'unknown option "vnode" in new HashRing(options); did you mean "vnodes"?',
+    );
+    expect(() => new HashRing().add('b', { wieght: 2 } as never)).toThrow(
+      'unknown option "wieght" in add(node, options); did you mean "weight"?',
+    );
+    expect(() => new Maglev({ size: 7 } as never)).toThrow(
+      /unknown option "size" in new Maglev\(options\)/,
+    );
+    expect(() => new Rendezvous({ nodeID: String } as never)).toThrow(
+      'unknown option "nodeID" in new Rendezvous(options); did you mean "nodeId"?',
+    );
     const ring = new HashRing();
     expect(() => ring.add('a', { weight: 0 })).toThrow(/weight must be a finite number > 0, got 0/);
     expect(() => ring.add('a', { weight: Number.POSITIVE_INFINITY })).toThrow(RangeError);
     expect(() => ring.add('')).toThrow(/nodeId must return a non-empty string/);
     const objects = new HashRing<object>();
-    expect(() => objects.add({})).toThrow(/unless a nodeId option names it, got an object/);
+    expect(() => objects.add({})).toThrow(/unless a nodeId option names it, got {}/);
     ring.add('a');
     // @ts-expect-error: not a key
     expect(() => ring.get(42)).toThrow(/key must be a string or a Uint8Array, got 42/);
@@ -158,20 +172,37 @@ describe('HashRing: unit', () => {
     expect(() => ring.nodeAtPoint(1e9)).toThrow(RangeError);
   });
 
-  it('publishes add and remove on diagnostics channels', () => {
+  it('publishes add and remove on diagnostics channels, with the name, for every node set', () => {
     const seen: string[] = [];
-    const onAdd = (m: unknown) => seen.push(`add ${(m as { node: string }).node}`);
-    const onRemove = (m: unknown) => seen.push(`remove ${(m as { node: string }).node}`);
+    const says = (what: string) => (m: unknown) => {
+      const { name, node } = m as { name: string; node: string };
+      seen.push(`${name} ${what} ${node}`);
+    };
+    const onAdd = says('add');
+    const onRemove = says('remove');
     subscribe('bulwark:consistent-hash:add', onAdd);
     subscribe('bulwark:consistent-hash:remove', onRemove);
     try {
-      const ring = new HashRing().add('a');
-      ring.remove('a');
+      new HashRing().add('a').remove('a');
+      new Rendezvous({ name: 'hrw' }).add('b').remove('b');
+      const maglev = new Maglev({ name: 'lb', tableSize: 7 }).add('c');
+      maglev.remove('c');
+      expect(maglev.remove('c')).toBe(false);
+      new BoundedLoads({ name: 'work' }).add('d').remove('d');
     } finally {
       unsubscribe('bulwark:consistent-hash:add', onAdd);
       unsubscribe('bulwark:consistent-hash:remove', onRemove);
     }
-    expect(seen).toEqual(['add a', 'remove a']);
+    expect(seen).toEqual([
+      'default add a',
+      'default remove a',
+      'hrw add b',
+      'hrw remove b',
+      'lb add c',
+      'lb remove c',
+      'work add d',
+      'work remove d',
+    ]);
   });
 
   it('getN returns every node when n exceeds the node count', () => {

@@ -118,7 +118,7 @@ describe('two ketama layouts: libketama (C floats) and hashring (doubles)', () =
 
   it('rejects an unknown compatibility, naming the choices', () => {
     expect(() => new HashRing({ compatibility: 'ketama2' as never })).toThrow(
-      "compatibility must be 'libketama', 'hashring', 'ketama' or undefined, got \"ketama2\"",
+      "compatibility must be one of 'libketama', 'hashring', 'ketama', got \"ketama2\"",
     );
   });
 });

@@ -30,8 +30,15 @@ describe('Maglev: unit', () => {
     for (const node of table) counts.set(node, (counts.get(node) ?? 0) + 1);
     for (const count of counts.values()) expect(Math.abs(count - 65537 / 7)).toBeLessThanOrEqual(1);
     const stats = build(['a', 'b', 'c', 'd', 'e', 'f', 'g'], 65537).stats();
-    expect(stats).toEqual({ nodes: 7, tableSize: 65537, minEntries: 9362, maxEntries: 9363 });
+    expect(stats).toEqual({
+      name: 'default',
+      nodes: 7,
+      tableSize: 65537,
+      minEntries: 9362,
+      maxEntries: 9363,
+    });
     expect(new Maglev().stats()).toEqual({
+      name: 'default',
       nodes: 0,
       tableSize: 65537,
       minEntries: 0,

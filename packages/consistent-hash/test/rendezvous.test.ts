@@ -45,7 +45,7 @@ describe('Rendezvous: unit', () => {
       counts.set(node, (counts.get(node) ?? 0) + 1);
     }
     const total = 5.5;
-    expect(hrw.stats()).toEqual({ nodes: 4, totalWeight: total });
+    expect(hrw.stats()).toEqual({ name: 'default', nodes: 4, totalWeight: total });
     for (const [node, weight] of [
       ['a', 1],
       ['b', 3],

@@ -1,22 +1,10 @@
-/**
- * Where a pool or semaphore reads time and schedules its timers. Tests pass a fake clock so
- * nothing sleeps; the default is `performance.now()` and the global timers.
- */
-export interface Clock {
-  /** Monotonic milliseconds. */
-  now(): number;
-  /** Run `callback` after `ms`; returns a handle for `clearTimeout`. */
-  setTimeout(callback: () => void, ms: number): unknown;
-  /** Cancel a timer made by `setTimeout`. */
-  clearTimeout(handle: unknown): void;
-}
+import type { TimerClock } from '@bulwark/kernel';
 
-/** The real clock: monotonic time and Node's timers. */
-export const systemClock: Clock = {
-  now: () => performance.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
+/**
+ * Where a pool or semaphore reads time and schedules its timers: the kernel's `TimerClock`. Tests
+ * pass a fake clock so nothing sleeps; the default is the kernel's `systemClock`.
+ */
+export type Clock = TimerClock;
 
 /**
  * Schedule on `clock` without holding the process open: a pool's housekeeping (timeouts, leak

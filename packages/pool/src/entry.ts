@@ -22,7 +22,7 @@ export class Entry<T> {
   site: object | undefined = undefined;
   /** The lease, held strongly only until the leak detector's next tick hands it to the registry. */
   lease: object | undefined = undefined;
-  /** While `validate` runs: ends the check now as failed (its timeout, or drain's). */
+  /** While `validate` runs: ends the check now as failed (its timeout, or close()'s). */
   cutValidation: (() => void) | undefined = undefined;
   watched = false;
   registered = false;

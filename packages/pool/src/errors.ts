@@ -1,50 +1,47 @@
-/** An `acquire` waited `acquireTimeoutMs` without getting a resource or permit. */
-export class PoolTimeoutError extends Error {
-  override readonly name = 'PoolTimeoutError';
+import { BulwarkError } from '@bulwark/kernel';
+
+export { QueueFullError } from '@bulwark/kernel';
+
+/** An `acquire` waited `acquireTimeoutMs` without getting a resource or permit. Code `BULWARK_POOL_TIMEOUT`. */
+export class PoolTimeoutError extends BulwarkError {
   /** How long the caller waited, in ms. */
   readonly waitedMs: number;
   /** @param waitedMs - How long the caller waited. @param options - `cause`: the last create error. */
   constructor(waitedMs: number, options?: { cause?: unknown }) {
-    super(`acquire timed out after ${waitedMs} ms`, options);
+    super('BULWARK_POOL_TIMEOUT', `acquire timed out after ${waitedMs} ms`, options);
     this.waitedMs = waitedMs;
   }
 }
 
-/** The pool is draining or drained, or the caller was queued when `drain()` began. */
-export class PoolClosedError extends Error {
-  override readonly name = 'PoolClosedError';
-  /** Made by the pool when it turns a caller away after `drain()`. */
-  constructor() {
-    super('the pool is closed: drain() was called');
+/**
+ * The pool (or semaphore) is closing or closed, or the caller was waiting when `close()` began.
+ * Code `BULWARK_POOL_CLOSED`.
+ */
+export class PoolClosedError extends BulwarkError {
+  /** @param what - What is closed: `'the pool'` or a semaphore. */
+  constructor(what = 'the pool') {
+    super('BULWARK_POOL_CLOSED', `${what} is closed: close() was called`);
   }
 }
 
-/** The wait queue already holds `maxWaiting` (pool) or `maxQueue` (bulkhead) callers. */
-export class QueueFullError extends Error {
-  override readonly name = 'QueueFullError';
-  /** The queue limit that was reached. */
-  readonly limit: number;
-  /** @param limit - The queue limit that was reached. */
-  constructor(limit: number) {
-    super(`the wait queue is full (limit ${limit})`);
-    this.limit = limit;
-  }
-}
-
-/** `create` did not settle within `createTimeoutMs`. */
-export class CreateTimeoutError extends Error {
-  override readonly name = 'CreateTimeoutError';
+/** `create` did not settle within `createTimeoutMs`. Code `BULWARK_POOL_CREATE_TIMEOUT`. */
+export class CreateTimeoutError extends BulwarkError {
+  /** The `createTimeoutMs` that passed. */
+  readonly timeoutMs: number;
   /** @param timeoutMs - The `createTimeoutMs` that passed. */
   constructor(timeoutMs: number) {
-    super(`create did not settle within ${timeoutMs} ms`);
+    super('BULWARK_POOL_CREATE_TIMEOUT', `create did not settle within ${timeoutMs} ms`);
+    this.timeoutMs = timeoutMs;
   }
 }
 
-/** `release()` or `destroy()` was called on a lease or permit that was already given back. */
-export class AlreadyReleasedError extends Error {
-  override readonly name = 'AlreadyReleasedError';
+/**
+ * `release()` or `destroy()` was called on a lease or permit that was already given back. Code
+ * `BULWARK_POOL_ALREADY_RELEASED`.
+ */
+export class AlreadyReleasedError extends BulwarkError {
   /** @param what - What was released twice, e.g. `'this lease'`. */
   constructor(what: string) {
-    super(`${what} was already released`);
+    super('BULWARK_POOL_ALREADY_RELEASED', `${what} was already released`);
   }
 }

@@ -1,4 +1,5 @@
 // Public API of @bulwark/pool.
+export { type BulwarkError, isBulwarkError } from '@bulwark/kernel';
 export { channels } from './channels.js';
 export type { Clock } from './clock.js';
 export {

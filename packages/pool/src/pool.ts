@@ -1,25 +1,28 @@
 // The resource pool. Reading order: the options and public types, then `acquire` and the fast
 // path, `#dispatch` (matching waiters with idle resources and starting creates), the life cycle
 // of one resource (create -> idle -> borrowed -> back or destroyed), leak handling, and the
-// background work (keeping `min` warm, retiring idle and over-age resources, draining).
+// background work (keeping `min` warm, retiring idle and over-age resources, closing).
 //
 // Accounting: every resource that exists or is being made or unmade occupies one of `max` slots:
 //   size = idle + borrowed + validating + creating + destroying  <=  max.
 
 import { EventEmitter } from 'node:events';
-import { channels } from './channels.js';
 import {
   checkBoolean,
   checkClock,
-  checkDuration,
   checkFunction,
   checkInteger,
-  checkLimit,
-  checkOptionsObject,
-  checkPriority,
+  checkKnownKeys,
+  checkObject,
+  checkOneOf,
   checkSignal,
-} from './check-options.js';
-import { type Clock, scheduleUnref, systemClock } from './clock.js';
+  checkString,
+  rangeError,
+  systemClock,
+} from '@bulwark/kernel';
+import { channels } from './channels.js';
+import { checkDuration, checkLimit, checkPriority } from './check-options.js';
+import { type Clock, scheduleUnref } from './clock.js';
 import { BORROWED, DESTROYED, Entry, EntryList, IDLE, VALIDATING } from './entry.js';
 import { CreateTimeoutError, PoolClosedError, PoolTimeoutError, QueueFullError } from './errors.js';
 import { formatSite, LeakDetector, type LeakStacks } from './leak-detector.js';
@@ -85,11 +88,33 @@ export interface PoolOptions<T> {
   createRetryDelayMs?: number;
   /** How often idle and over-age resources are looked for. Default 1 000. */
   reapIntervalMs?: number;
-  /** Shown in leak reports and channel messages. Default `'pool'`. */
+  /** The pool's label in leak reports, channel messages, errors and `stats()`. Default `'default'`. */
   name?: string;
-  /** Time source and timers; tests pass a fake clock. */
+  /** Time source and timers; tests pass a fake clock. Default the kernel's `systemClock`. */
   clock?: Clock;
 }
+
+const POOL_KEYS: ReadonlySet<string> = new Set([
+  'create',
+  'destroy',
+  'validate',
+  'validateTimeoutMs',
+  'max',
+  'min',
+  'acquireTimeoutMs',
+  'createTimeoutMs',
+  'destroyTimeoutMs',
+  'idleTimeoutMs',
+  'maxLifetimeMs',
+  'maxWaiting',
+  'fifo',
+  'leakDetectionMs',
+  'leakStacks',
+  'createRetryDelayMs',
+  'reapIntervalMs',
+  'name',
+  'clock',
+]);
 
 /** Options of one `acquire`. */
 export interface AcquireOptions {
@@ -104,7 +129,7 @@ export interface LeakReport<T> {
   /** `held-too-long`: past `leakDetectionMs`, still borrowed. `collected`: dropped unreleased. */
   kind: 'held-too-long' | 'collected';
   /** The pool's `name`. */
-  pool: string;
+  name: string;
   /** The leaked resource (for `collected`, it is being destroyed). */
   resource: T;
   /** How long it had been borrowed when reported. */
@@ -113,8 +138,10 @@ export interface LeakReport<T> {
   stack: string | undefined;
 }
 
-/** A snapshot of the pool's state and counters. */
+/** A snapshot of the pool's state and counters: one flat object. */
 export interface PoolStats {
+  /** The pool's `name`. */
+  name: string;
   /** Slots in use: idle + borrowed + validating + creating + destroying. */
   size: number;
   /** Idle resources ready to lend. */
@@ -122,7 +149,7 @@ export interface PoolStats {
   /** Resources lent out and not yet given back. */
   borrowed: number;
   /** Callers waiting for a resource. */
-  pending: number;
+  waiting: number;
   /** `create` calls in flight. */
   creating: number;
   /** Idle resources being checked by `validate` before they are lent. */
@@ -135,6 +162,8 @@ export interface PoolStats {
   destroyed: number;
   /** Acquires that ended with {@link PoolTimeoutError} since the pool was made. */
   timeouts: number;
+  /** Acquires turned away with {@link QueueFullError} (`maxWaiting` reached) since the pool was made. */
+  rejected: number;
   /** Leaks reported since the pool was made. */
   leaks: number;
   /** The `max` option. */
@@ -158,7 +187,7 @@ export interface Pool<T> extends EventEmitter<PoolEvents<T>> {
   /**
    * Borrow a resource. Resolves with a {@link Lease}, or rejects with {@link PoolTimeoutError}
    * after `acquireTimeoutMs`, `signal.reason` on abort, {@link QueueFullError} when
-   * `maxWaiting` callers already wait, {@link PoolClosedError} once draining, or the `create`
+   * `maxWaiting` callers already wait, {@link PoolClosedError} once closing, or the `create`
    * error when making a resource for this caller failed.
    */
   acquire(options?: AcquireOptions): Promise<Lease<T>>;
@@ -172,22 +201,29 @@ export interface Pool<T> extends EventEmitter<PoolEvents<T>> {
   /** Destroy every idle resource now (then refill to `min`). Resolves when they are destroyed. */
   clear(): Promise<void>;
   /**
-   * Stop: reject waiting and new callers with {@link PoolClosedError}, wait up to `timeoutMs`
-   * (default 30 000) for borrowed resources to come back, destroy everything, resolve when no
-   * resource remains. Leases still out and `validate` checks still running at the timeout have
-   * their resources destroyed; creates and destroys end by their own timeouts.
+   * Shut down: stop the timers, reject waiting and new callers with {@link PoolClosedError}, wait
+   * up to `timeoutMs` (default 30 000) for borrowed resources to come back, destroy everything,
+   * resolve when no resource remains. Leases still out and `validate` checks still running at the
+   * timeout have their resources destroyed; creates and destroys end by their own timeouts.
+   * Calling it again returns the same promise.
    */
+  close(timeoutMs?: number): Promise<void>;
+  /** @deprecated Use {@link Pool.close}; the same method under its old name. */
   drain(timeoutMs?: number): Promise<void>;
-  /** `drain()`, for `await using pool = createPool(...)`. */
+  /** `close()`, for `await using pool = createPool(...)`. */
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** Make a resource pool. Options are checked here; bad ones throw `TypeError`/`RangeError`. */
+/**
+ * Make a resource pool. Options are checked here; bad ones throw `TypeError`/`RangeError`, and an
+ * unknown option key a `TypeError` naming the nearest valid one.
+ */
 export function createPool<T>(options: PoolOptions<T>): Pool<T> {
   return new ResourcePool(options);
 }
 
 const INFINITY = Number.POSITIVE_INFINITY;
+const LEAK_STACKS: readonly LeakStacks[] = ['always', 'after-first-leak', 'never'];
 const optionalDuration = (name: string, value: unknown, fallback: number, min = 1): number =>
   value === undefined || value === INFINITY ? fallback : checkDuration(name, value, min);
 
@@ -211,7 +247,7 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
 
   readonly #waiters: WaiterQueue<Lease<T>>;
   readonly #idle = new EntryList<T>();
-  /** Every resource that exists (idle, borrowed, validating), so drain can find them all. */
+  /** Every resource that exists (idle, borrowed, validating), so close() can find them all. */
   readonly #entries = new Set<Entry<T>>();
   readonly #leaks: LeakDetector<T> | undefined;
 
@@ -222,6 +258,7 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
   #created = 0;
   #destroyed = 0;
   #timeouts = 0;
+  #rejected = 0;
   #leakCount = 0;
 
   #lastCreateError: unknown = undefined;
@@ -237,18 +274,17 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
 
   constructor(options: PoolOptions<T>) {
     super();
-    checkOptionsObject(options);
-    checkFunction('create', options.create, true);
-    checkFunction('destroy', options.destroy, true);
-    checkFunction('validate', options.validate, false);
+    checkObject('options', options);
+    checkKnownKeys(options, POOL_KEYS, 'createPool(options)');
+    checkFunction('create', options.create);
+    checkFunction('destroy', options.destroy);
+    if (options.validate !== undefined) checkFunction('validate', options.validate);
     this.#create = options.create;
     this.#destroy = options.destroy;
     this.#validate = options.validate;
-    this.#max = checkInteger('max', options.max ?? 10, 1, Number.MAX_SAFE_INTEGER);
-    this.#min = checkInteger('min', options.min ?? 0, 0, Number.MAX_SAFE_INTEGER);
-    if (this.#min > this.#max) {
-      throw new RangeError(`min must be <= max (${this.#max}), got ${this.#min}`);
-    }
+    this.#max = checkInteger('max', options.max ?? 10, 1);
+    this.#min = checkInteger('min', options.min ?? 0, 0);
+    if (this.#min > this.#max) rangeError('min', `<= max (${this.#max})`, this.#min);
     const acquireTimeoutMs = checkDuration(
       'acquireTimeoutMs',
       options.acquireTimeoutMs ?? 30_000,
@@ -274,22 +310,14 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
         ? undefined
         : checkDuration('createRetryDelayMs', options.createRetryDelayMs, 0);
     this.#reapIntervalMs = checkDuration('reapIntervalMs', options.reapIntervalMs ?? 1000, 1);
-    if (options.name !== undefined && typeof options.name !== 'string') {
-      throw new TypeError(`name must be a string, got ${typeof options.name}`);
-    }
-    this.#name = options.name ?? 'pool';
-    const clock = checkClock<Clock>(options.clock ?? systemClock);
+    this.#name = checkString('name', options.name ?? 'default');
+    const clock = checkClock<Clock>('clock', options.clock ?? systemClock, true);
     this.#clock = clock;
     this.#waiters = new WaiterQueue<Lease<T>>(clock, acquireTimeoutMs, (waiter) =>
       this.#timedOut(waiter),
     );
     // Checked even with leak detection off, so a misspelt value never passes silently.
-    const stacks = options.leakStacks ?? 'after-first-leak';
-    if (stacks !== 'always' && stacks !== 'after-first-leak' && stacks !== 'never') {
-      throw new TypeError(
-        `leakStacks must be 'always', 'after-first-leak' or 'never', got ${String(stacks)}`,
-      );
-    }
+    const stacks = checkOneOf('leakStacks', options.leakStacks ?? 'after-first-leak', LEAK_STACKS);
     if (options.leakDetectionMs !== undefined) {
       const threshold = checkDuration('leakDetectionMs', options.leakDetectionMs, 1);
       this.#leaks = new LeakDetector<T>(
@@ -312,7 +340,7 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
     let priority = 0;
     if (options !== undefined) {
       try {
-        signal = checkSignal(options.signal);
+        signal = checkSignal('signal', options.signal);
         priority = checkPriority(options.priority);
       } catch (error) {
         return Promise.reject(error);
@@ -328,7 +356,8 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
     // The limit is on callers left waiting for someone else's resource: while a slot is free,
     // a caller waits only for its own create (so even `maxWaiting: 0` can fill the pool).
     if (this.#waiters.pending >= this.#maxWaiting && this.#size() >= this.#max) {
-      return Promise.reject(new QueueFullError(this.#maxWaiting));
+      this.#rejected++;
+      return Promise.reject(new QueueFullError(this.#maxWaiting, `pool "${this.#name}"`));
     }
     const promise = this.#waiters.enqueue(priority, signal, site);
     this.#dispatch();
@@ -373,7 +402,7 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
     entry.state = VALIDATING;
     this.#validating++;
     const validate = this.#validate;
-    // The first of the answer, the timeout and drain's cut decides; the others change nothing.
+    // The first of the answer, the timeout and close()'s cut decides; the others change nothing.
     const finish = (ok: boolean): void => {
       if (entry.cutValidation === undefined) return;
       entry.cutValidation = undefined;
@@ -420,7 +449,7 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
 
   /** @internal Called by `Lease.release()`. */
   returnEntry(entry: Entry<T>): void {
-    if (entry.state !== BORROWED) return; // destroyed by drain or reclaimed meanwhile
+    if (entry.state !== BORROWED) return; // destroyed by close() or reclaimed meanwhile
     this.#borrowed--;
     if (this.#leaks !== undefined) this.#leaks.unwatch(entry);
     this.#putBack(entry);
@@ -457,7 +486,7 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
   #timedOut(waiter: Waiter<Lease<T>>): Error {
     this.#timeouts++;
     const waitedMs = Math.round(this.#clock.now() - waiter.enqueuedAt);
-    if (channels.timeout.hasSubscribers) channels.timeout.publish({ pool: this.#name, waitedMs });
+    if (channels.timeout.hasSubscribers) channels.timeout.publish({ name: this.#name, waitedMs });
     const cause = this.#lastCreateError;
     return new PoolTimeoutError(waitedMs, cause === undefined ? undefined : { cause });
   }
@@ -520,7 +549,7 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
     this.#lastCreateError = error;
     this.emit('createError', error);
     if (channels.createError.hasSubscribers) {
-      channels.createError.publish({ pool: this.#name, error });
+      channels.createError.publish({ name: this.#name, error });
     }
     if (this.#closed) {
       this.#checkDrained();
@@ -615,7 +644,7 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
   #destroyFailed(error: unknown, resource: T): void {
     this.emit('destroyError', error, resource);
     if (channels.destroyError.hasSubscribers) {
-      channels.destroyError.publish({ pool: this.#name, error });
+      channels.destroyError.publish({ name: this.#name, error });
     }
   }
 
@@ -635,13 +664,13 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
     this.#leaks!.leakSeen();
     const report: LeakReport<T> = {
       kind,
-      pool: this.#name,
+      name: this.#name,
       resource: entry.resource,
       heldMs,
       stack: formatSite(entry.site),
     };
     this.emit('leak', report);
-    if (channels.leak.hasSubscribers) channels.leak.publish({ pool: this.#name, report });
+    if (channels.leak.hasSubscribers) channels.leak.publish({ name: this.#name, report });
   }
 
   /** A lease was garbage-collected unreleased: report it and reclaim its slot. */
@@ -689,7 +718,7 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
     await Promise.all(retiring);
   }
 
-  drain(timeoutMs = 30_000): Promise<void> {
+  close(timeoutMs = 30_000): Promise<void> {
     if (this.#drained !== undefined) return this.#drained;
     checkDuration('timeoutMs', timeoutMs, 0);
     this.#closed = true;
@@ -713,8 +742,12 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
     return this.#drained;
   }
 
+  drain(timeoutMs?: number): Promise<void> {
+    return this.close(timeoutMs);
+  }
+
   [Symbol.asyncDispose](): Promise<void> {
-    return this.drain();
+    return this.close();
   }
 
   #forceDestroyBorrowed(): void {
@@ -739,16 +772,18 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
 
   stats(): PoolStats {
     return {
+      name: this.#name,
       size: this.#size(),
       available: this.#idle.size,
       borrowed: this.#borrowed,
-      pending: this.#waiters.pending,
+      waiting: this.#waiters.pending,
       creating: this.#creating,
       validating: this.#validating,
       destroying: this.#destroying,
       created: this.#created,
       destroyed: this.#destroyed,
       timeouts: this.#timeouts,
+      rejected: this.#rejected,
       leaks: this.#leakCount,
       max: this.#max,
       min: this.#min,

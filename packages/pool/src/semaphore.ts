@@ -4,27 +4,44 @@
 
 import {
   checkClock,
-  checkDuration,
   checkInteger,
-  checkLimit,
-  checkOptionsObject,
-  checkPriority,
+  checkKnownKeys,
+  checkObject,
   checkSignal,
-} from './check-options.js';
-import { type Clock, systemClock } from './clock.js';
-import { AlreadyReleasedError, PoolTimeoutError, QueueFullError } from './errors.js';
+  checkString,
+  NEVER_ABORTED,
+  systemClock,
+} from '@bulwark/kernel';
+import { checkDuration, checkLimit, checkPriority } from './check-options.js';
+import type { Clock } from './clock.js';
+import {
+  AlreadyReleasedError,
+  PoolClosedError,
+  PoolTimeoutError,
+  QueueFullError,
+} from './errors.js';
 import type { AcquireOptions } from './pool.js';
 import { WaiterQueue } from './waiter-queue.js';
 
 /** Options of {@link Semaphore}. */
 export interface SemaphoreOptions {
   /** Callers allowed to wait; the next gets {@link QueueFullError}. Default `Infinity`. */
-  maxQueue?: number;
+  maxWaiting?: number;
   /** How long a caller may wait, then {@link PoolTimeoutError}. Default `Infinity` (no limit). */
   acquireTimeoutMs?: number;
-  /** Time source and timers (only used with `acquireTimeoutMs`). */
+  /** Time source and timers (only used with `acquireTimeoutMs`). Default the kernel's `systemClock`. */
   clock?: Clock;
+  /** The semaphore's label in `stats()` and errors. Default `'default'`. */
+  name?: string;
 }
+
+const SEMAPHORE_KEYS: ReadonlySet<string> = new Set([
+  'maxWaiting',
+  'acquireTimeoutMs',
+  'clock',
+  'name',
+]);
+const BULKHEAD_KEYS: ReadonlySet<string> = new Set(['acquireTimeoutMs', 'clock', 'name']);
 
 /** What `execute` hands the function it runs: the caller's signal, or one that never aborts. */
 export interface ExecuteContext {
@@ -37,6 +54,8 @@ export type ExecuteOptions = AcquireOptions;
 
 /** A snapshot of a semaphore's state and counters. */
 export interface SemaphoreStats {
+  /** The `name` option. */
+  name: string;
   /** Permits in all (the constructor's `permits`). */
   permits: number;
   /** Permits held now. */
@@ -44,14 +63,13 @@ export interface SemaphoreStats {
   /** Permits free now. */
   available: number;
   /** Callers waiting for a permit. */
-  pending: number;
+  waiting: number;
   /** Callers turned away because the queue was full, since the start. */
   rejected: number;
   /** Callers that waited `acquireTimeoutMs` in vain, since the start. */
   timeouts: number;
 }
 
-const NEVER_ABORTED = new AbortController().signal;
 /** Module-private: only a Permit (or `execute`) may give a permit back. */
 const RELEASE = Symbol('release');
 
@@ -89,27 +107,39 @@ export class Permit {
  * or `acquireTimeoutMs` passes.
  */
 export class Semaphore {
+  /** The `name` option. */
+  readonly name: string;
   readonly #permits: number;
-  readonly #maxQueue: number;
+  // Permits that may be handed out: `permits`, or 0 once closed, so the fast paths need no
+  // closed check of their own.
+  #limit: number;
+  readonly #maxWaiting: number;
   readonly #queue: WaiterQueue<void>;
   #inUse = 0;
   #rejected = 0;
   #timeouts = 0;
+  #closed: Promise<void> | undefined;
+  #resolveClosed: (() => void) | undefined;
 
   /**
    * @param permits - How many holders at once, an integer >= 1.
-   * @param options - Queue limit, wait timeout and clock.
+   * @param options - Queue limit, wait timeout, clock and name. Unknown keys throw a TypeError
+   *   naming the nearest valid one.
    */
   constructor(permits: number, options: SemaphoreOptions = {}) {
-    this.#permits = checkInteger('permits', permits, 1, Number.MAX_SAFE_INTEGER);
-    checkOptionsObject(options);
-    this.#maxQueue = checkLimit('maxQueue', options.maxQueue ?? Number.POSITIVE_INFINITY, 0);
+    this.#permits = checkInteger('permits', permits, 1);
+    this.#limit = this.#permits;
+    checkObject('options', options);
+    if (new.target === Semaphore)
+      checkKnownKeys(options, SEMAPHORE_KEYS, 'new Semaphore(permits, options)');
+    this.name = checkString('name', options.name ?? 'default');
+    this.#maxWaiting = checkLimit('maxWaiting', options.maxWaiting ?? Number.POSITIVE_INFINITY, 0);
     const timeoutMs =
       options.acquireTimeoutMs === undefined ||
       options.acquireTimeoutMs === Number.POSITIVE_INFINITY
         ? Number.POSITIVE_INFINITY
         : checkDuration('acquireTimeoutMs', options.acquireTimeoutMs, 1);
-    const clock = checkClock<Clock>(options.clock ?? systemClock);
+    const clock = checkClock<Clock>('clock', options.clock ?? systemClock, true);
     this.#queue = new WaiterQueue<void>(clock, timeoutMs, (waiter) => {
       this.#timeouts++;
       return new PoolTimeoutError(Math.round(clock.now() - waiter.enqueuedAt));
@@ -118,7 +148,7 @@ export class Semaphore {
 
   /** Wait for a permit. Rejects on timeout, abort (`signal.reason`) or a full queue. */
   acquire(options?: AcquireOptions): Promise<Permit> {
-    if (this.#inUse < this.#permits && this.#queue.queued === 0) {
+    if (this.#inUse < this.#limit && this.#queue.queued === 0) {
       const signal = options?.signal;
       if (signal?.aborted) return Promise.reject(signal.reason);
       this.#inUse++;
@@ -129,7 +159,7 @@ export class Semaphore {
 
   /** A permit now, or undefined if none is free (or others are already waiting). */
   tryAcquire(): Permit | undefined {
-    if (this.#inUse >= this.#permits || this.#queue.queued > 0) return undefined;
+    if (this.#inUse >= this.#limit || this.#queue.queued > 0) return undefined;
     this.#inUse++;
     return new Permit(this);
   }
@@ -144,7 +174,7 @@ export class Semaphore {
     options?: ExecuteOptions,
   ): Promise<R> {
     const signal = options?.signal;
-    if (this.#inUse < this.#permits && this.#queue.queued === 0) {
+    if (this.#inUse < this.#limit && this.#queue.queued === 0) {
       if (signal?.aborted) return Promise.reject(signal.reason);
       this.#inUse++;
       return this.#run(fn, signal ?? NEVER_ABORTED);
@@ -162,16 +192,39 @@ export class Semaphore {
   [RELEASE](): void {
     const next = this.#queue.peek();
     if (next !== undefined) this.#queue.settle(next, undefined);
-    else this.#inUse--;
+    else if (--this.#inUse === 0 && this.#resolveClosed !== undefined) this.#resolveClosed();
+  }
+
+  /**
+   * Shut down: reject waiting and new callers with {@link PoolClosedError} (`tryAcquire` returns
+   * undefined), and resolve once every permit held is given back. Calling it again returns the
+   * same promise.
+   */
+  close(): Promise<void> {
+    if (this.#closed === undefined) {
+      this.#limit = 0;
+      this.#closed = new Promise<void>((resolve) => {
+        this.#resolveClosed = resolve;
+      });
+      this.#queue.failAll(() => new PoolClosedError(`semaphore "${this.name}"`));
+      if (this.#inUse === 0) this.#resolveClosed!();
+    }
+    return this.#closed;
+  }
+
+  /** `close()`, for `await using semaphore = new Semaphore(...)`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   /** A snapshot of permits, waiters and counters. */
   stats(): SemaphoreStats {
     return {
+      name: this.name,
       permits: this.#permits,
       inUse: this.#inUse,
       available: this.#permits - this.#inUse,
-      pending: this.#queue.pending,
+      waiting: this.#queue.pending,
       rejected: this.#rejected,
       timeouts: this.#timeouts,
     };
@@ -189,39 +242,44 @@ export class Semaphore {
     let signal: AbortSignal | undefined;
     let priority = 0;
     try {
-      signal = checkSignal(options?.signal);
+      signal = checkSignal('signal', options?.signal);
       priority = checkPriority(options?.priority);
     } catch (error) {
       return Promise.reject(error);
     }
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#queue.pending >= this.#maxQueue) {
+    if (this.#closed !== undefined)
+      return Promise.reject(new PoolClosedError(`semaphore "${this.name}"`));
+    if (this.#queue.pending >= this.#maxWaiting) {
       this.#rejected++;
-      return Promise.reject(new QueueFullError(this.#maxQueue));
+      return Promise.reject(new QueueFullError(this.#maxWaiting, `semaphore "${this.name}"`));
     }
     return this.#queue.enqueue(priority, signal, undefined);
   }
 }
 
 /**
- * A bulkhead: at most `maxConcurrent` calls run at once and at most `maxQueue` wait; the rest
+ * A bulkhead: at most `maxConcurrent` calls run at once and at most `maxWaiting` wait; the rest
  * are turned away at once with {@link QueueFullError}, so overload sheds load instead of
  * piling up. Use `execute(fn, { signal })`.
  */
 export class Bulkhead extends Semaphore {
   /**
    * @param maxConcurrent - How many calls run at once, an integer >= 1.
-   * @param maxQueue - How many may wait; the rest get {@link QueueFullError}. Default 0.
-   * @param options - Wait timeout and clock.
+   * @param maxWaiting - How many may wait; the rest get {@link QueueFullError}. Default 0.
+   * @param options - Wait timeout, clock and name. Unknown keys throw a TypeError naming the
+   *   nearest valid one.
    */
   constructor(
     maxConcurrent: number,
-    maxQueue = 0,
-    options: Omit<SemaphoreOptions, 'maxQueue'> = {},
+    maxWaiting = 0,
+    options: Omit<SemaphoreOptions, 'maxWaiting'> = {},
   ) {
-    super(checkInteger('maxConcurrent', maxConcurrent, 1, Number.MAX_SAFE_INTEGER), {
+    checkObject('options', options);
+    checkKnownKeys(options, BULKHEAD_KEYS, 'new Bulkhead(maxConcurrent, maxWaiting, options)');
+    super(checkInteger('maxConcurrent', maxConcurrent, 1), {
       ...options,
-      maxQueue: checkLimit('maxQueue', maxQueue, 0),
+      maxWaiting: checkLimit('maxWaiting', maxWaiting, 0),
     });
   }
 }

@@ -38,7 +38,7 @@ describe('lease edge cases', () => {
       ),
     ).rejects.toThrow('gone');
     expect(called).toBe(false);
-    expect(pool.stats()).toMatchObject({ size: 0, pending: 0 });
+    expect(pool.stats()).toMatchObject({ size: 0, waiting: 0 });
   });
 
   it('an abort in the middle of equal priorities keeps the others in arrival order', async () => {
@@ -62,7 +62,7 @@ describe('lease edge cases', () => {
   });
 });
 
-describe('drain edge cases', () => {
+describe('close edge cases', () => {
   it('rejects a caller whose resource is being validated and destroys that resource', async () => {
     let finishValidate: (ok: boolean) => void = () => {};
     const { pool, made } = thingPool({
@@ -76,7 +76,7 @@ describe('drain edge cases', () => {
     const waiting = track(pool.acquire());
     await settle();
     expect(pool.stats().validating).toBe(1);
-    const drained = track(pool.drain());
+    const drained = track(pool.close());
     await settle();
     expect(waiting.error).toBeInstanceOf(PoolClosedError);
     finishValidate(true);
@@ -97,7 +97,7 @@ describe('drain edge cases', () => {
       destroy: (thing) => void destroyed.push(String(thing.id)),
     }).pool;
     const waiting = track(slow.acquire());
-    const drained = track(slow.drain());
+    const drained = track(slow.close());
     await settle();
     expect(waiting.error).toBeInstanceOf(PoolClosedError);
     expect(drained.settled).toBe(false);
@@ -110,7 +110,7 @@ describe('drain edge cases', () => {
   it('destroy() of a lease that drain already destroyed resolves without a second destroy', async () => {
     const { pool, clock } = thingPool();
     const lease = await pool.acquire();
-    const drained = pool.drain(10);
+    const drained = pool.close(10);
     await clock.advanceAsync(10);
     await drained;
     await lease.destroy();
@@ -120,7 +120,7 @@ describe('drain edge cases', () => {
 
   it('rejects a bad drain timeout, naming it', () => {
     const { pool } = thingPool();
-    expect(() => pool.drain(-1)).toThrow(/timeoutMs .* got -1/);
+    expect(() => pool.close(-1)).toThrow(/timeoutMs .* got -1/);
   });
 });
 

@@ -22,7 +22,7 @@ describe('create fails', () => {
     await settle(5);
     for (const attempt of attempts) expect((attempt.error as Error).message).toBe('refused');
     expect(errors).toHaveLength(5);
-    expect(pool.stats()).toMatchObject({ size: 0, pending: 0, created: 0 });
+    expect(pool.stats()).toMatchObject({ size: 0, waiting: 0, created: 0 });
   });
 
   it('recovers once create works again', async () => {
@@ -250,7 +250,7 @@ describe('validate fails', () => {
     await settle();
     expect(pool.stats()).toMatchObject({ size: 1, borrowed: 1, validating: 0, destroyed: 1 });
     expect(() => thingPool({ validateTimeoutMs: 0 })).toThrow(
-      /validateTimeoutMs must be between 1 and 2147483647 ms, got 0/,
+      /validateTimeoutMs must be a number between 1 and 2147483647, got 0/,
     );
   });
 

@@ -36,7 +36,7 @@ describe('held too long', () => {
     await clock.advanceAsync(250);
     expect(reports).toHaveLength(1);
     const [report] = reports;
-    expect(report).toMatchObject({ kind: 'held-too-long', pool: 'pool', resource: lease.value });
+    expect(report).toMatchObject({ kind: 'held-too-long', name: 'default', resource: lease.value });
     expect(report!.heldMs).toBeGreaterThanOrEqual(1000);
     expect(report!.heldMs).toBeLessThanOrEqual(1250);
     expect(report!.stack).toMatch(/^Lease acquired\n/);
@@ -57,7 +57,7 @@ describe('held too long', () => {
       const lease = await pool.acquire();
       await clock.advanceAsync(200);
       expect(messages).toEqual([
-        { pool: 'db', report: expect.objectContaining({ kind: 'held-too-long', pool: 'db' }) },
+        { name: 'db', report: expect.objectContaining({ kind: 'held-too-long', name: 'db' }) },
       ]);
       lease.release();
     } finally {

@@ -190,7 +190,7 @@ it('keeps its invariants and settles every acquire under random operations and f
         for (const attempt of real.attempts) expect(attempt.state.settled).toBe(true);
         for (const lease of real.held.splice(0)) lease.release();
         checkInvariants(real);
-        await pool.drain(0);
+        await pool.close(0);
         await clock.advanceAsync(31_000);
         await settle(3);
         expect(pool.stats().size).toBe(0);

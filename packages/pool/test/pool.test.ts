@@ -2,7 +2,9 @@ import { FakeClock } from '@bulwark/test-utils';
 import { describe, expect, it } from 'vitest';
 import {
   AlreadyReleasedError,
+  CreateTimeoutError,
   createPool,
+  isBulwarkError,
   PoolClosedError,
   PoolTimeoutError,
   QueueFullError,
@@ -16,7 +18,7 @@ describe('options', () => {
   it.each([
     [{ max: 0 }, RangeError, /max must be an integer >= 1, got 0/],
     [{ max: 1.5 }, RangeError, /max .* got 1.5/],
-    [{ max: '3' }, TypeError, /max must be a number, got "3"/],
+    [{ max: '3' }, TypeError, /max must be an integer, got "3"/],
     [{ min: -1 }, RangeError, /min .* got -1/],
     [{ min: 4, max: 3 }, RangeError, /min must be <= max \(3\), got 4/],
     [{ acquireTimeoutMs: 0 }, RangeError, /acquireTimeoutMs .* got 0/],
@@ -27,7 +29,7 @@ describe('options', () => {
     [{ maxWaiting: -1 }, RangeError, /maxWaiting .* got -1/],
     [{ fifo: 'yes' }, TypeError, /fifo must be a boolean, got "yes"/],
     [{ leakDetectionMs: 0 }, RangeError, /leakDetectionMs .* got 0/],
-    [{ leakDetectionMs: 10, leakStacks: 'sometimes' }, TypeError, /leakStacks .* got sometimes/],
+    [{ leakDetectionMs: 10, leakStacks: 'sometimes' }, RangeError, /leakStacks .* got "sometimes"/],
     [{ create: 5 }, TypeError, /create must be a function, got 5/],
     [{ destroy: undefined }, TypeError, /destroy must be a function, got undefined/],
     [{ validate: 'x' }, TypeError, /validate must be a function/],
@@ -39,12 +41,25 @@ describe('options', () => {
       RangeError,
       /acquireTimeoutMs .* got Infinity/,
     ],
-    [{ name: 3 }, TypeError, /name must be a string, got number/],
-    [{ leakStacks: 'sometimes' }, TypeError, /leakStacks .* got sometimes/],
-    [{ clock: { now: () => 0, setTimeout: noop } }, TypeError, /clock must have .*clearTimeout/],
+    [{ name: 3 }, TypeError, /name must be a non-empty string, got 3/],
+    [{ leakStacks: 'sometimes' }, RangeError, /leakStacks .* got "sometimes"/],
+    [
+      { clock: { now: () => 0, setTimeout: noop } },
+      TypeError,
+      /clock must be an object with now\(\), setTimeout\(\) and clearTimeout\(\)/,
+    ],
   ])('rejects %o', (bad, type, message) => {
     expect(() => createPool({ ...base, ...(bad as object) } as never)).toThrow(type);
     expect(() => createPool({ ...base, ...(bad as object) } as never)).toThrow(message);
+  });
+
+  it('refuses an unknown option key, naming the nearest valid one', () => {
+    expect(() => createPool({ ...base, maxQueue: 3 } as never)).toThrow(
+      'unknown option "maxQueue" in createPool(options)',
+    );
+    expect(() => createPool({ ...base, acquireTimeout: 5 } as never)).toThrow(
+      'unknown option "acquireTimeout" in createPool(options); did you mean "acquireTimeoutMs"?',
+    );
   });
 
   it('rejects a missing or non-object options argument', () => {
@@ -104,7 +119,7 @@ describe('acquire and release', () => {
       return lease;
     });
     await settle();
-    expect(pool.stats()).toMatchObject({ size: 2, borrowed: 2, pending: 2 });
+    expect(pool.stats()).toMatchObject({ size: 2, borrowed: 2, waiting: 2 });
     b.release();
     a.release();
     const [lc, ld] = await Promise.all([c, d]);
@@ -201,7 +216,7 @@ describe('waiting ends', () => {
     await clock.advanceAsync(12);
     expect(second.error).toBeInstanceOf(PoolTimeoutError);
     expect((second.error as PoolTimeoutError).waitedMs).toBeLessThanOrEqual(100);
-    expect(pool.stats()).toMatchObject({ timeouts: 2, pending: 0 });
+    expect(pool.stats()).toMatchObject({ timeouts: 2, waiting: 0 });
     held.release();
   });
 
@@ -214,7 +229,7 @@ describe('waiting ends', () => {
     const waiting = pool.acquire({ signal: controller.signal });
     controller.abort(new Error('changed my mind'));
     await expect(waiting).rejects.toThrow('changed my mind');
-    expect(pool.stats().pending).toBe(0);
+    expect(pool.stats().waiting).toBe(0);
     held.release();
     // The abandoned place in line does not swallow the resource.
     const next = await pool.acquire();
@@ -239,9 +254,40 @@ describe('waiting ends', () => {
     const { pool } = thingPool({ max: 1, maxWaiting: 1 });
     const held = await pool.acquire();
     const waiting = pool.acquire();
-    await expect(pool.acquire()).rejects.toBeInstanceOf(QueueFullError);
+    const full = await pool.acquire().catch((error: unknown) => error);
+    expect(full).toBeInstanceOf(QueueFullError);
+    expect(full).toMatchObject({ code: 'BULWARK_QUEUE_FULL', maxWaiting: 1 });
+    expect((full as Error).message).toBe(
+      'pool "default" is full: 1 callers already waiting (maxWaiting)',
+    );
+    expect(pool.stats()).toMatchObject({ name: 'default', waiting: 1, rejected: 1 });
     held.release();
     (await waiting).release();
+  });
+});
+
+describe('errors', () => {
+  it('carry stable codes and the Bulwark brand', () => {
+    const cases: [Error, string][] = [
+      [new PoolTimeoutError(5), 'BULWARK_POOL_TIMEOUT'],
+      [new PoolClosedError(), 'BULWARK_POOL_CLOSED'],
+      [new CreateTimeoutError(5), 'BULWARK_POOL_CREATE_TIMEOUT'],
+      [new AlreadyReleasedError('this lease'), 'BULWARK_POOL_ALREADY_RELEASED'],
+      [new QueueFullError(3), 'BULWARK_QUEUE_FULL'],
+    ];
+    for (const [error, code] of cases) {
+      expect(isBulwarkError(error, code)).toBe(true);
+      expect(error.name).toBe(error.constructor.name);
+    }
+    expect(isBulwarkError(new Error('x'))).toBe(false);
+  });
+
+  it('close() is the shutdown; drain() is its deprecated alias', async () => {
+    const { pool } = thingPool();
+    const closing = pool.close();
+    expect(pool.drain()).toBe(closing);
+    await closing;
+    await expect(pool.acquire()).rejects.toThrow('the pool is closed: close() was called');
   });
 });
 
@@ -320,12 +366,12 @@ describe('min, idle and lifetime', () => {
   });
 });
 
-describe('drain', () => {
+describe('close', () => {
   it('rejects waiters and new callers, waits for borrowed leases, destroys everything', async () => {
     const { pool, made } = thingPool({ max: 1 });
     const held = await pool.acquire();
     const waiting = pool.acquire();
-    const drained = track(pool.drain());
+    const drained = track(pool.close());
     await expect(waiting).rejects.toBeInstanceOf(PoolClosedError);
     await expect(pool.acquire()).rejects.toBeInstanceOf(PoolClosedError);
     await settle();
@@ -340,7 +386,7 @@ describe('drain', () => {
   it('destroys leases still out when its timeout passes', async () => {
     const { pool, clock, made } = thingPool();
     const held = await pool.acquire();
-    const drained = track(pool.drain(1000));
+    const drained = track(pool.close(1000));
     await clock.advanceAsync(999);
     expect(drained.settled).toBe(false);
     await clock.advanceAsync(1);
@@ -361,8 +407,8 @@ describe('drain', () => {
         clock,
       });
       (await pool.acquire()).release();
-      const first = pool.drain();
-      expect(pool.drain()).toBe(first);
+      const first = pool.close();
+      expect(pool.close()).toBe(first);
       await first;
     }
     expect(destroyed).toEqual([7]);

@@ -56,7 +56,7 @@ describeRedis('a pool of ioredis connections', ({ standalone }) => {
       expect(ours.length).toBeLessThanOrEqual(4);
       expect(pool.stats()).toMatchObject({ borrowed: 0, created: ours.length });
     } finally {
-      await pool.drain();
+      await pool.close();
       await observer.del(key);
       observer.disconnect();
     }
@@ -104,7 +104,7 @@ describeRedis('a pool of ioredis connections', ({ standalone }) => {
       lease.release();
       expect(pool.stats().borrowed).toBe(0);
     } finally {
-      const drained = pool.drain(0);
+      const drained = pool.close(0);
       await clock.advanceAsync(1);
       await drained;
       await server.dispose();
@@ -244,7 +244,7 @@ describe('a pool of node:net sockets to a local server', () => {
     expect(replies).toEqual(Array.from({ length: 30 }, (_, i) => `m${i}`));
     expect(pool.stats().created).toBeLessThanOrEqual(3);
     expect(open.size).toBeLessThanOrEqual(3);
-    await pool.drain();
+    await pool.close();
     await settle();
   });
 
@@ -274,6 +274,6 @@ describe('a pool of node:net sockets to a local server', () => {
     await settle();
     expect(reports[1]!.resource.destroyed).toBe(true);
     expect(pool.stats()).toMatchObject({ borrowed: 0, leaks: 1, size: 0 });
-    await pool.drain();
+    await pool.close();
   });
 });

@@ -21,9 +21,9 @@ it('never runs more than maxConcurrent and settles every call', async () => {
         }),
         { maxLength: 30 },
       ),
-      async (maxConcurrent, maxQueue, calls) => {
+      async (maxConcurrent, maxWaiting, calls) => {
         const clock = new FakeClock();
-        const bulkhead = new Bulkhead(maxConcurrent, maxQueue, { acquireTimeoutMs: 200, clock });
+        const bulkhead = new Bulkhead(maxConcurrent, maxWaiting, { acquireTimeoutMs: 200, clock });
         let running = 0;
         let peak = 0;
         const states = [];
@@ -48,13 +48,13 @@ it('never runs more than maxConcurrent and settles every call', async () => {
           states.push(track(result));
           await clock.advanceAsync(call.gapMs);
           expect(bulkhead.stats().inUse).toBeLessThanOrEqual(maxConcurrent);
-          expect(bulkhead.stats().pending).toBeLessThanOrEqual(maxQueue);
+          expect(bulkhead.stats().waiting).toBeLessThanOrEqual(maxWaiting);
         }
         await clock.advanceAsync(1000);
         await settle();
         expect(peak).toBeLessThanOrEqual(maxConcurrent);
         for (const state of states) expect(state.settled).toBe(true);
-        expect(bulkhead.stats()).toMatchObject({ inUse: 0, pending: 0 });
+        expect(bulkhead.stats()).toMatchObject({ inUse: 0, waiting: 0 });
       },
     ),
     { numRuns: 150 },

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AlreadyReleasedError,
   Bulkhead,
+  PoolClosedError,
   PoolTimeoutError,
   QueueFullError,
   Semaphore,
@@ -29,15 +30,48 @@ function retryTwice(policy: Policy) {
 describe('Semaphore', () => {
   it('rejects bad construction arguments, naming them', () => {
     expect(() => new Semaphore(0)).toThrow(/permits must be an integer >= 1, got 0/);
-    expect(() => new Semaphore(2, { maxQueue: -1 })).toThrow(/maxQueue .* got -1/);
+    expect(() => new Semaphore(2, { maxWaiting: -1 })).toThrow(/maxWaiting .* got -1/);
     expect(() => new Semaphore(2, { acquireTimeoutMs: 0 })).toThrow(/acquireTimeoutMs .* got 0/);
     expect(() => new Bulkhead(1.5, 0)).toThrow(/maxConcurrent .* got 1.5/);
     expect(() => new Bulkhead(2, -3)).toThrow(RangeError);
     expect(() => new Semaphore(2, null as never)).toThrow(/options must be an object, got null/);
-    expect(() => new Semaphore(2, { clock: {} as never })).toThrow(/clock must have/);
+    expect(() => new Semaphore(2, { clock: {} as never })).toThrow(
+      /clock must be an object with now/,
+    );
+    expect(() => new Semaphore(2, { maxQueue: 1 } as never)).toThrow(
+      'unknown option "maxQueue" in new Semaphore(permits, options)',
+    );
+    expect(() => new Semaphore(2, { nam: 'x' } as never)).toThrow(/did you mean "name"\?/);
+    expect(() => new Bulkhead(2, 0, { maxWaiting: 1 } as never)).toThrow(
+      'unknown option "maxWaiting" in new Bulkhead(maxConcurrent, maxWaiting, options)',
+    );
     expect(() => new Bulkhead(2, 0, { acquireTimeoutMs: -1 })).toThrow(
       /acquireTimeoutMs .* got -1/,
     );
+  });
+
+  it('close() rejects waiting and new callers, then resolves when the last permit is back', async () => {
+    const semaphore = new Semaphore(1, { name: 'jobs' });
+    const held = await semaphore.acquire();
+    const waiting = semaphore.acquire();
+    const closed = semaphore.close();
+    expect(semaphore.close()).toBe(closed);
+    const refused = await waiting.catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(PoolClosedError);
+    expect(refused).toMatchObject({ code: 'BULWARK_POOL_CLOSED' });
+    expect((refused as Error).message).toBe('semaphore "jobs" is closed: close() was called');
+    await expect(semaphore.execute(async () => 1)).rejects.toBeInstanceOf(PoolClosedError);
+    expect(semaphore.tryAcquire()).toBeUndefined();
+    let done = false;
+    void closed.then(() => {
+      done = true;
+    });
+    await Promise.resolve();
+    expect(done).toBe(false);
+    held.release();
+    await closed;
+    expect(semaphore.stats()).toMatchObject({ name: 'jobs', inUse: 0, waiting: 0 });
+    await new Bulkhead(1)[Symbol.asyncDispose]();
   });
 
   it('lets `permits` holders in, queues the rest first come first served', async () => {
@@ -55,7 +89,7 @@ describe('Semaphore', () => {
       return permit;
     });
     await settle();
-    expect(semaphore.stats()).toMatchObject({ inUse: 2, pending: 2, available: 0 });
+    expect(semaphore.stats()).toMatchObject({ inUse: 2, waiting: 2, available: 0 });
     a.release();
     b.release();
     await Promise.all([c, d]);
@@ -77,14 +111,14 @@ describe('Semaphore', () => {
     await clock.advanceAsync(100);
     expect(timedOut.error).toBeInstanceOf(PoolTimeoutError);
     expect((aborted.error as Error).message).toBe('stop');
-    expect(semaphore.stats()).toMatchObject({ pending: 0, timeouts: 1 });
+    expect(semaphore.stats()).toMatchObject({ waiting: 0, timeouts: 1 });
     held.release();
     expect(semaphore.stats().inUse).toBe(0);
   });
 });
 
 describe('Bulkhead', () => {
-  it('runs at most maxConcurrent, queues maxQueue, rejects the rest at once', async () => {
+  it('runs at most maxConcurrent, queues maxWaiting, rejects the rest at once', async () => {
     const bulkhead = new Bulkhead(1, 1);
     let finish: () => void = () => {};
     const running = bulkhead.execute(
@@ -95,11 +129,11 @@ describe('Bulkhead', () => {
     );
     const queued = bulkhead.execute(async () => 'second');
     await expect(bulkhead.execute(async () => 'third')).rejects.toBeInstanceOf(QueueFullError);
-    expect(bulkhead.stats()).toMatchObject({ inUse: 1, pending: 1, rejected: 1 });
+    expect(bulkhead.stats()).toMatchObject({ inUse: 1, waiting: 1, rejected: 1 });
     finish();
     expect(await running).toBe('first');
     expect(await queued).toBe('second');
-    expect(bulkhead.stats()).toMatchObject({ inUse: 0, pending: 0 });
+    expect(bulkhead.stats()).toMatchObject({ inUse: 0, waiting: 0 });
   });
 
   it('releases the slot when fn throws, and passes the caller signal (or a live one) to fn', async () => {
@@ -137,7 +171,7 @@ describe('Bulkhead', () => {
     finish();
     await running;
     expect(ran).toBe(false);
-    expect(bulkhead.stats()).toMatchObject({ inUse: 0, pending: 0 });
+    expect(bulkhead.stats()).toMatchObject({ inUse: 0, waiting: 0 });
   });
 
   it('composes structurally with a retry-style wrapper', async () => {

@@ -9,7 +9,14 @@
 //   decorrelated-jitter  min(cap, random(base, previous × 3))        AWS "Decorrelated Jitter"
 //                        (previous = base before the first retry)
 
-import { checkFunction, checkRange, describe, MAX_TIMER_MS } from './options.js';
+import {
+  checkKnownKeys,
+  checkNumber,
+  checkOneOf,
+  MAX_TIMER_MS,
+  rangeError,
+  typeError,
+} from '@bulwark/kernel';
 
 /** A named strategy; see the formulas in the README and at the top of this file. */
 export type BackoffStrategy =
@@ -110,27 +117,25 @@ export function backoffDelay(
 
 let defaultBackoff: Backoff | undefined;
 
+const BACKOFF_KEYS: ReadonlySet<string> = new Set(['strategy', 'baseMs', 'maxDelayMs', 'factor']);
+
 /** Check backoff options without building anything; throws naming the option. */
 export function checkBackoff(options: BackoffOptions | BackoffFunction | undefined): void {
   if (options === undefined || typeof options === 'function') return;
-  if (typeof options !== 'object' || options === null)
-    throw new TypeError(`backoff must be an object or a function, got ${describe(options)}`);
-  const strategy = options.strategy ?? 'full-jitter';
-  if (!STRATEGIES.includes(strategy))
-    throw new TypeError(
-      `backoff.strategy must be one of ${STRATEGIES.join(', ')}, got ${describe(strategy)}`,
-    );
-  const baseMs = checkRange('backoff.baseMs', options.baseMs ?? 100, 0, MAX_TIMER_MS);
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    typeError('backoff', 'an object or a function', options);
+  checkKnownKeys(options, BACKOFF_KEYS, 'backoff');
+  checkOneOf('backoff.strategy', options.strategy ?? 'full-jitter', STRATEGIES);
+  const baseMs = checkNumber('backoff.baseMs', options.baseMs ?? 100, 0, MAX_TIMER_MS);
   // A base above the default cap lifts the default cap with it, so { baseMs: 60_000 } alone works.
-  const maxDelayMs = checkRange(
+  const maxDelayMs = checkNumber(
     'backoff.maxDelayMs',
     options.maxDelayMs ?? Math.max(30_000, baseMs),
     0,
     MAX_TIMER_MS,
   );
-  if (maxDelayMs < baseMs)
-    throw new RangeError(`backoff.maxDelayMs must be >= baseMs (${baseMs}), got ${maxDelayMs}`);
-  checkRange('backoff.factor', options.factor ?? 2, 1, 1_000);
+  if (maxDelayMs < baseMs) rangeError('backoff.maxDelayMs', `>= baseMs (${baseMs})`, maxDelayMs);
+  checkNumber('backoff.factor', options.factor ?? 2, 1, 1_000);
 }
 
 /** Resolve and check backoff options (or wrap a custom function). Throws naming the option. */
@@ -145,7 +150,6 @@ export function resolveBackoff(options: BackoffOptions | BackoffFunction | undef
 
 function resolveOptions(options: BackoffOptions | BackoffFunction): Backoff {
   if (typeof options === 'function') {
-    checkFunction('backoff', options);
     const fn = options;
     return {
       strategy: 'custom',

@@ -9,6 +9,6 @@ export const channels = {
   retry: channel('bulwark:retry:retry'),
   /** A {@link GiveUpEvent} whenever `onGiveUp` is called. */
   giveUp: channel('bulwark:retry:give-up'),
-  /** `{ timeoutMs }` when a timeout fires. */
+  /** `{ name, timeoutMs }` when a timeout fires (`name`: the timeout policy's). */
   timeout: channel('bulwark:retry:timeout'),
 } as const;

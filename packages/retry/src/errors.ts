@@ -1,43 +1,43 @@
+import { BulwarkError, isBulwarkError } from '@bulwark/kernel';
+
 /**
  * A {@link timeout} (or `timeoutPolicy`) ran out: the inner call's signal was aborted with this
- * error, and the call rejected with it.
+ * error, and the call rejected with it. Its `code` is `BULWARK_RETRY_TIMEOUT`.
  */
-export class TimeoutError extends Error {
+export class TimeoutError extends BulwarkError {
   /** The limit that was exceeded. */
   readonly timeoutMs: number;
 
   /** `timeoutMs`: the limit that was exceeded. */
   constructor(timeoutMs: number) {
-    super(`operation timed out after ${timeoutMs} ms`);
-    this.name = 'TimeoutError';
+    super('BULWARK_RETRY_TIMEOUT', `operation timed out after ${timeoutMs} ms`);
     this.timeoutMs = timeoutMs;
   }
 }
 
 /**
  * A retry was due but the shared {@link RetryBudget} had none left, so `retry` gave up. The error
- * of the last attempt is `cause`.
+ * of the last attempt is `cause`. Its `code` is `BULWARK_RETRY_BUDGET_EXHAUSTED`.
  */
-export class RetryBudgetExhaustedError extends Error {
+export class RetryBudgetExhaustedError extends BulwarkError {
   /** Attempts made before giving up. */
   readonly attempts: number;
 
   /** `attempts` made before giving up; `cause`, the last attempt's error. */
   constructor(attempts: number, cause: unknown) {
-    super(`retry budget exhausted after ${attempts} attempt${attempts === 1 ? '' : 's'}`, {
-      cause,
-    });
-    this.name = 'RetryBudgetExhaustedError';
+    super(
+      'BULWARK_RETRY_BUDGET_EXHAUSTED',
+      `retry budget exhausted after ${attempts} attempt${attempts === 1 ? '' : 's'}`,
+      { cause },
+    );
     this.attempts = attempts;
   }
 }
 
-/** True when `error` is a {@link TimeoutError} of this package, also across copies of it. */
+/**
+ * True when `error` is a {@link TimeoutError} of this package, also across copies and versions of
+ * it (it checks the `BULWARK_RETRY_TIMEOUT` code, not the class).
+ */
 export function isTimeoutError(error: unknown): error is TimeoutError {
-  return (
-    error instanceof TimeoutError ||
-    (error instanceof Error &&
-      error.name === 'TimeoutError' &&
-      typeof (error as { timeoutMs?: unknown }).timeoutMs === 'number')
-  );
+  return isBulwarkError(error, 'BULWARK_RETRY_TIMEOUT');
 }

@@ -1,4 +1,5 @@
 // Public API of @bulwark/retry.
+export { type BulwarkError, isBulwarkError } from '@bulwark/kernel';
 export {
   type Backoff,
   type BackoffFunction,
@@ -28,6 +29,7 @@ export { parseRetryAfter, retryAfterOf } from './retry-after.js';
 export {
   type TimeoutOptions,
   TimeoutPolicy,
+  type TimeoutPolicyOptions,
   timeout,
   timeoutPolicy,
 } from './timeout.js';

@@ -20,6 +20,3 @@ export interface Policy {
     options?: PolicyExecuteOptions,
   ): Promise<T>;
 }
-
-/** A signal that never aborts, handed to functions when the caller passed none. */
-export const NEVER_ABORTED: AbortSignal = new AbortController().signal;

@@ -6,6 +6,17 @@
 // in the slow path, entered only after a failure.
 
 import {
+  callListener,
+  checkBoolean,
+  checkKnownKeys,
+  checkNumber,
+  checkObject,
+  checkSignal,
+  checkString,
+  NEVER_ABORTED,
+  typeError,
+} from '@bulwark/kernel';
+import {
   type Backoff,
   type BackoffFunction,
   type BackoffOptions,
@@ -19,15 +30,12 @@ import {
   type Clock,
   checkClock,
   checkCount,
-  checkFunction,
-  checkRange,
-  checkSignal,
-  describe,
+  checkOptionalFunction,
   MAX_TIMER_MS,
   notAFunction,
   systemClock,
 } from './options.js';
-import { NEVER_ABORTED, type Policy, type PolicyExecuteOptions } from './policy.js';
+import type { Policy, PolicyExecuteOptions } from './policy.js';
 import { retryAfterOf } from './retry-after.js';
 
 /** What each attempt receives. */
@@ -40,6 +48,8 @@ export interface AttemptContext {
 
 /** The argument of `onRetry` and of the `bulwark:retry:retry` channel: a retry is about to wait. */
 export interface RetryEvent {
+  /** The `name` of the policy. */
+  name: string;
   /** The attempt that just failed (1 = the first); the next one is `attempt + 1`. */
   attempt: number;
   /** How long the policy waits before the next attempt. */
@@ -59,6 +69,8 @@ export type GiveUpReason =
 
 /** The argument of `onGiveUp` and of the `bulwark:retry:give-up` channel. */
 export interface GiveUpEvent {
+  /** The `name` of the policy. */
+  name: string;
   /** Attempts made. */
   attempts: number;
   /** The last attempt's error. */
@@ -69,6 +81,8 @@ export interface GiveUpEvent {
 
 /** Options of a retry policy (everything but `signal`, which each call brings). */
 export interface RetryPolicyOptions {
+  /** The policy's label in events (`onRetry`, `onGiveUp`, the channels). Default `'default'`. */
+  name?: string;
   /** Calls in all, the first included (so 3 = up to 2 retries). `Infinity` allowed. Default 3. */
   attempts?: number;
   /** A named strategy with its parameters, or a function. Default `{ strategy: 'full-jitter', baseMs: 100, maxDelayMs: 30_000 }`. */
@@ -97,7 +111,7 @@ export interface RetryPolicyOptions {
    * very first error is not retryable (nothing was retried).
    */
   onGiveUp?: (event: GiveUpEvent) => void;
-  /** Time source and timers. Default `Date.now` and the global timers. */
+  /** Time source and timers. Default the kernel's `systemClock` and the global timers. */
   clock?: Clock;
   /** Random numbers in [0, 1) for jitter. Default `Math.random`. */
   random?: () => number;
@@ -113,17 +127,21 @@ const FIRST_ATTEMPT: AttemptContext = Object.freeze({ signal: NEVER_ABORTED, att
 const retryAll = () => true;
 const NO_OPTIONS: RetryOptions = Object.freeze({});
 
-function report(listener: ((event: never) => void) | undefined, event: unknown): void {
-  if (listener === undefined) return;
-  try {
-    (listener as (event: unknown) => void)(event);
-  } catch (error) {
-    // A listener must not change the outcome; its error surfaces as an uncaught exception.
-    queueMicrotask(() => {
-      throw error;
-    });
-  }
-}
+/** The option names of {@link RetryPolicyOptions}. */
+export const POLICY_OPTION_KEYS: ReadonlySet<string> = new Set([
+  'name',
+  'attempts',
+  'backoff',
+  'retryOn',
+  'maxRetryAfterMs',
+  'respectRetryAfter',
+  'budget',
+  'onRetry',
+  'onGiveUp',
+  'clock',
+  'random',
+]);
+const RETRY_OPTION_KEYS: ReadonlySet<string> = new Set([...POLICY_OPTION_KEYS, 'signal']);
 
 /** Wait `ms` on `clock`; an abort of `signal` ends the wait with its reason. */
 function sleep(clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -168,23 +186,36 @@ export function raceAbort<T>(value: T | PromiseLike<T>, signal: AbortSignal): Pr
   });
 }
 
+// The options object whose keys were checked last, and the names they were checked against.
+let keysChecked: object | undefined;
+let keysCheckedAgainst: ReadonlySet<string> | undefined;
+
 /**
  * Check every retry option without building anything (so `retry()` can run a first attempt that
  * succeeds without allocating a policy). Throws a TypeError or RangeError naming the option.
  */
-function checkRetryOptions(options: RetryPolicyOptions | undefined): void {
-  if (options === undefined) return;
-  if (typeof options !== 'object' || options === null)
-    throw new TypeError(`options must be an object, got ${describe(options)}`);
+function checkRetryOptions(
+  options: RetryPolicyOptions,
+  known: ReadonlySet<string>,
+  where: string,
+): void {
+  checkObject('options', options);
+  // The key check walks every key, a fifth of a whole `retry()` call: done once for the options
+  // object last seen, since hot paths pass the same object each time. Values are checked always.
+  if (options !== keysChecked || known !== keysCheckedAgainst) {
+    checkKnownKeys(options, known, where);
+    keysChecked = options;
+    keysCheckedAgainst = known;
+  }
+  if (options.name !== undefined) checkString('name', options.name);
   if (options.attempts !== undefined) checkCount('attempts', options.attempts, 1, true);
   checkBackoff(options.backoff);
-  checkFunction('retryOn', options.retryOn);
+  checkOptionalFunction('retryOn', options.retryOn);
   const maxRetryAfterMs = options.maxRetryAfterMs;
   if (maxRetryAfterMs !== undefined && maxRetryAfterMs !== Number.POSITIVE_INFINITY)
-    checkRange('maxRetryAfterMs', maxRetryAfterMs, 0, MAX_TIMER_MS);
-  const respect = options.respectRetryAfter;
-  if (respect !== undefined && typeof respect !== 'boolean')
-    throw new TypeError(`respectRetryAfter must be a boolean, got ${describe(respect)}`);
+    checkNumber('maxRetryAfterMs', maxRetryAfterMs, 0, MAX_TIMER_MS);
+  if (options.respectRetryAfter !== undefined)
+    checkBoolean('respectRetryAfter', options.respectRetryAfter);
   const budget = options.budget;
   if (
     budget !== undefined &&
@@ -193,11 +224,24 @@ function checkRetryOptions(options: RetryPolicyOptions | undefined): void {
       typeof budget.tryRetry !== 'function' ||
       typeof budget.recordAttempt !== 'function')
   )
-    throw new TypeError(`budget must be a RetryBudget, got ${describe(budget)}`);
-  checkFunction('onRetry', options.onRetry);
-  checkFunction('onGiveUp', options.onGiveUp);
+    typeError('budget', 'a RetryBudget', budget);
+  checkOptionalFunction('onRetry', options.onRetry);
+  checkOptionalFunction('onGiveUp', options.onGiveUp);
   if (options.clock !== undefined) checkClock(options.clock);
-  checkFunction('random', options.random);
+  checkOptionalFunction('random', options.random);
+}
+
+// Set while `retry()` builds a policy from options it has checked already (with `signal` among
+// the known keys, which a policy alone does not accept).
+let optionsChecked = false;
+
+function policyFromChecked(options: RetryOptions): RetryPolicy {
+  optionsChecked = true;
+  try {
+    return new RetryPolicy(options);
+  } finally {
+    optionsChecked = false;
+  }
 }
 
 // Set by RetryPolicy's static block: enter a policy's retry loop after a first attempt that
@@ -213,6 +257,8 @@ let continueAfterFailure: <T>(
  * a {@link Policy}, so it composes with {@link wrap}. See {@link retry} for the semantics.
  */
 export class RetryPolicy implements Policy {
+  /** The `name` option: the policy's label in events. */
+  readonly name: string;
   /** The `attempts` option. */
   readonly attempts: number;
   /** The resolved backoff. */
@@ -226,9 +272,13 @@ export class RetryPolicy implements Policy {
   readonly #clock: Clock;
   readonly #random: () => number;
 
-  /** Throws a TypeError or RangeError naming the option when an option is invalid. */
+  /**
+   * Throws a TypeError or RangeError naming the option when an option is invalid, and a
+   * TypeError naming an unknown option key.
+   */
   constructor(options: RetryPolicyOptions = {}) {
-    checkRetryOptions(options);
+    if (!optionsChecked) checkRetryOptions(options, POLICY_OPTION_KEYS, 'retryPolicy(options)');
+    this.name = options.name ?? 'default';
     this.attempts = options.attempts ?? 3;
     this.backoff = resolveBackoff(options.backoff);
     this.#retryOn = options.retryOn ?? retryAll;
@@ -335,8 +385,8 @@ export class RetryPolicy implements Policy {
         // A policy that never retries, or a first error that is not retryable, is an ordinary
         // failure, not a give-up.
         if (this.attempts > 1 && (attempt > 1 || giveUp !== 'not-retryable')) {
-          const event: GiveUpEvent = { attempts: attempt, error, reason: giveUp };
-          report(this.#onGiveUp, event);
+          const event: GiveUpEvent = { name: this.name, attempts: attempt, error, reason: giveUp };
+          callListener(this.#onGiveUp, event);
           if (channels.giveUp.hasSubscribers) channels.giveUp.publish(event);
         }
         throw giveUp === 'budget-exhausted' ? new RetryBudgetExhaustedError(attempt, error) : error;
@@ -346,8 +396,8 @@ export class RetryPolicy implements Policy {
       previousDelay = backoffMs;
       const delayMs =
         retryAfterMs !== undefined && retryAfterMs > backoffMs ? retryAfterMs : backoffMs;
-      const event: RetryEvent = { attempt, delayMs, error, retryAfterMs };
-      report(this.#onRetry, event);
+      const event: RetryEvent = { name: this.name, attempt, delayMs, error, retryAfterMs };
+      callListener(this.#onRetry, event);
       if (channels.retry.hasSubscribers) channels.retry.publish(event);
       if (delayMs > 0) await sleep(clock, delayMs, signal);
       else if (signal?.aborted) throw signal.reason;
@@ -402,8 +452,8 @@ export function retry<T>(
   options?: RetryOptions,
 ): Promise<T> {
   if (options === undefined) options = NO_OPTIONS;
-  else checkRetryOptions(options);
-  if (options.signal !== undefined) return new RetryPolicy(options).execute(fn, options);
+  else checkRetryOptions(options, RETRY_OPTION_KEYS, 'retry(fn, options)');
+  if (options.signal !== undefined) return policyFromChecked(options).execute(fn, options);
   // The first attempt runs here and a policy is built only if it fails: a call that succeeds at
   // once costs what `retryPolicy(...).execute` costs.
   const budget = options.budget;
@@ -414,12 +464,12 @@ export function retry<T>(
   } catch (error) {
     // Checked only here, so the hot path pays nothing for it; thrown like a bad option.
     if (typeof fn !== 'function') throw notAFunction('fn', fn);
-    return continueAfterFailure(new RetryPolicy(options), fn, error);
+    return continueAfterFailure(policyFromChecked(options), fn, error);
   }
   if (result instanceof Promise) {
     if (options.attempts === 1) return result as Promise<T>;
     return (result as Promise<T>).then(undefined, (error: unknown) =>
-      continueAfterFailure(new RetryPolicy(options), fn, error),
+      continueAfterFailure(policyFromChecked(options), fn, error),
     );
   }
   if (
@@ -428,7 +478,7 @@ export function retry<T>(
     typeof (result as PromiseLike<T>).then === 'function'
   )
     return Promise.resolve(result).then(undefined, (error: unknown) =>
-      continueAfterFailure(new RetryPolicy(options), fn, error),
+      continueAfterFailure(policyFromChecked(options), fn, error),
     );
   return Promise.resolve(result as T);
 }

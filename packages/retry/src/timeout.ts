@@ -2,25 +2,28 @@
 // that moment even if fn ignores its signal. The caller's own signal, when given, is linked in:
 // its abort aborts fn's signal too and rejects with its reason.
 
+import { checkKnownKeys, checkObject, checkSignal, checkString } from '@bulwark/kernel';
 import { channels } from './channels.js';
 import { TimeoutError } from './errors.js';
-import {
-  type Clock,
-  checkClock,
-  checkDuration,
-  checkSignal,
-  describe,
-  notAFunction,
-} from './options.js';
+import { type Clock, checkClock, checkDuration, notAFunction } from './options.js';
 import type { Policy, PolicyContext, PolicyExecuteOptions } from './policy.js';
 
 /** Options of {@link timeout}. */
-export interface TimeoutOptions {
-  /** The caller's signal: its abort aborts the inner call and rejects with its reason. */
-  signal?: AbortSignal | undefined;
-  /** Timers. Default the global timers. */
+export interface TimeoutPolicyOptions {
+  /** The label in `bulwark:retry:timeout` events. Default `'default'`. */
+  name?: string;
+  /** Timers. Default the kernel's `systemClock` (the global timers). */
   clock?: Clock;
 }
+
+/** Options of {@link timeout}: those of a {@link TimeoutPolicy} plus the caller's signal. */
+export interface TimeoutOptions extends TimeoutPolicyOptions {
+  /** The caller's signal: its abort aborts the inner call and rejects with its reason. */
+  signal?: AbortSignal | undefined;
+}
+
+const POLICY_KEYS: ReadonlySet<string> = new Set(['name', 'clock']);
+const TIMEOUT_KEYS: ReadonlySet<string> = new Set(['name', 'clock', 'signal']);
 
 // The context handed to fn. Its AbortController is made only when fn reads `signal`: building one
 // costs several times more than the rest of a timed call, and many functions never look.
@@ -53,6 +56,7 @@ function run<T>(
   ms: number,
   clock: Clock,
   parent: AbortSignal | undefined,
+  name: string,
 ): Promise<T> {
   if (parent?.aborted) return Promise.reject(parent.reason);
   const context = new TimeoutContext();
@@ -103,7 +107,7 @@ function run<T>(
       if (done) return;
       finish();
       const error = new TimeoutError(ms);
-      if (channels.timeout.hasSubscribers) channels.timeout.publish({ timeoutMs: ms });
+      if (channels.timeout.hasSubscribers) channels.timeout.publish({ name, timeoutMs: ms });
       reject(error);
       // Abort after rejecting: fn's own rejection (it honours the signal) then changes nothing.
       context.abort(error);
@@ -149,11 +153,11 @@ export function timeout<T>(
 ): Promise<T> {
   if (typeof fn !== 'function') throw notAFunction('fn', fn);
   checkDuration('ms', ms, 1);
-  if (options !== undefined && (typeof options !== 'object' || options === null))
-    throw new TypeError(`options must be an object, got ${describe(options)}`);
-  const clock = checkClock(options?.clock);
-  const signal = checkSignal('signal', options?.signal);
-  return run(fn, ms, clock, signal);
+  if (options === undefined) return run(fn, ms, checkClock(undefined), undefined, 'default');
+  checkObject('options', options);
+  checkKnownKeys(options, TIMEOUT_KEYS, 'timeout(fn, ms, options)');
+  const name = checkString('name', options.name ?? 'default');
+  return run(fn, ms, checkClock(options.clock), checkSignal('signal', options.signal), name);
 }
 
 /**
@@ -162,15 +166,21 @@ export function timeout<T>(
  * whole sequence of attempts shares it.
  */
 export class TimeoutPolicy implements Policy {
+  /** The `name` option: the label in timeout events. */
+  readonly name: string;
   /** The time limit of each call. */
   readonly ms: number;
   readonly #clock: Clock;
 
-  /** Throws a TypeError or RangeError naming the option when an option is invalid. */
-  constructor(ms: number, options: { clock?: Clock } = {}) {
+  /**
+   * Throws a TypeError or RangeError naming the option when an option is invalid, and a
+   * TypeError naming an unknown option key.
+   */
+  constructor(ms: number, options: TimeoutPolicyOptions = {}) {
     this.ms = checkDuration('ms', ms, 1);
-    if (typeof options !== 'object' || options === null)
-      throw new TypeError(`options must be an object, got ${describe(options)}`);
+    checkObject('options', options);
+    checkKnownKeys(options, POLICY_KEYS, 'timeoutPolicy(ms, options)');
+    this.name = checkString('name', options.name ?? 'default');
     this.#clock = checkClock(options.clock);
   }
 
@@ -180,11 +190,11 @@ export class TimeoutPolicy implements Policy {
     options?: PolicyExecuteOptions,
   ): Promise<T> {
     const signal = options === undefined ? undefined : options.signal;
-    return run(fn, this.ms, this.#clock, signal);
+    return run(fn, this.ms, this.#clock, signal, this.name);
   }
 }
 
 /** A {@link TimeoutPolicy}: `wrap(retryPolicy(...), breaker, timeoutPolicy(1_000))`. */
-export function timeoutPolicy(ms: number, options?: { clock?: Clock }): TimeoutPolicy {
+export function timeoutPolicy(ms: number, options?: TimeoutPolicyOptions): TimeoutPolicy {
   return new TimeoutPolicy(ms, options);
 }

@@ -14,6 +14,13 @@
 // undici is used for its types only: nothing of it is imported at run time.
 
 import type { IncomingHttpHeaders } from 'node:http';
+import {
+  BulwarkError,
+  callListener,
+  checkKnownKeys,
+  checkObject,
+  typeError,
+} from '@bulwark/kernel';
 import type { Dispatcher } from 'undici';
 import { RetryBudgetExhaustedError } from './errors.js';
 import {
@@ -21,11 +28,10 @@ import {
   checkClock,
   checkCount,
   checkDuration,
-  checkFunction,
-  describe,
+  checkOptionalFunction,
 } from './options.js';
 import type { Policy, PolicyContext } from './policy.js';
-import { RetryPolicy, type RetryPolicyOptions } from './retry.js';
+import { POLICY_OPTION_KEYS, RetryPolicy, type RetryPolicyOptions } from './retry.js';
 import { TimeoutPolicy } from './timeout.js';
 import { wrap } from './wrap.js';
 
@@ -59,7 +65,7 @@ export interface ResilienceInterceptorOptions {
   isFailureStatus?: (statusCode: number, headers: IncomingHttpHeaders) => boolean;
   /**
    * Time source and timers for the timeouts and the waits between attempts (`retry.clock`, when
-   * given, wins). Default `Date.now` and the global timers.
+   * given, wins). Default the kernel's `systemClock` and the global timers.
    */
   clock?: Clock;
   /** Largest failure-response body held back for replay; a larger one is not replayable. Default 64 KiB. */
@@ -68,9 +74,10 @@ export interface ResilienceInterceptorOptions {
 
 /**
  * An attempt got a failure status. It carries the response (`headers` include `retry-after`, which
- * `retry` honours); the interceptor replays it to the caller when it is the last one.
+ * `retry` honours); the interceptor replays it to the caller when it is the last one. Its `code`
+ * is `BULWARK_RETRY_HTTP_STATUS`.
  */
-export class HttpStatusError extends Error {
+export class HttpStatusError extends BulwarkError {
   /** The response status. */
   readonly statusCode: number;
   /** The response headers (lower-case names), `retry-after` included when sent. */
@@ -90,8 +97,10 @@ export class HttpStatusError extends Error {
     body: Buffer[] | undefined,
     trailers: IncomingHttpHeaders,
   ) {
-    super(`response status ${statusCode}${statusMessage ? ` ${statusMessage}` : ''}`);
-    this.name = 'HttpStatusError';
+    super(
+      'BULWARK_RETRY_HTTP_STATUS',
+      `response status ${statusCode}${statusMessage ? ` ${statusMessage}` : ''}`,
+    );
     this.statusCode = statusCode;
     this.headers = headers;
     this.statusMessage = statusMessage;
@@ -99,6 +108,17 @@ export class HttpStatusError extends Error {
     this.trailers = trailers;
   }
 }
+
+const INTERCEPTOR_KEYS: ReadonlySet<string> = new Set([
+  'breaker',
+  'timeoutMs',
+  'retry',
+  'idempotentMethods',
+  'idempotencyKeyMethods',
+  'isFailureStatus',
+  'clock',
+  'maxBufferedBytes',
+]);
 
 const DEFAULT_IDEMPOTENT = ['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'];
 const DEFAULT_KEYED = ['POST', 'PATCH'];
@@ -143,7 +163,7 @@ function originOf(origin: string | URL | undefined): string {
 function checkMethods(name: string, value: unknown, fallback: string[]): Set<string> {
   if (value === undefined) return new Set(fallback);
   if (!Array.isArray(value) || value.some((m) => typeof m !== 'string'))
-    throw new TypeError(`${name} must be an array of method names, got ${describe(value)}`);
+    typeError(name, 'an array of method names', value);
   return new Set(value.map((m: string) => m.toUpperCase()));
 }
 
@@ -253,16 +273,8 @@ class ResilientRequest {
     }
     chain
       .execute((context) => this.#attempt(context), { signal: controller.abortController.signal })
-      .then(undefined, (error: unknown) => {
-        try {
-          this.#finish(error);
-        } catch (handlerError) {
-          // The caller's handler threw while being told the outcome: surface it, as undici would.
-          queueMicrotask(() => {
-            throw handlerError;
-          });
-        }
-      });
+      // The caller's handler may throw while being told the outcome: surface it, as undici would.
+      .then(undefined, (error: unknown) => callListener(this.#finishWith, error));
   }
 
   #chain(): Policy {
@@ -295,6 +307,8 @@ class ResilientRequest {
       }
     });
   }
+
+  readonly #finishWith = (error: unknown): void => this.#finish(error);
 
   // The chain failed for good. A committed response already reached the caller (its own errors
   // included); otherwise hand over the last failure response, or the error.
@@ -507,16 +521,15 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
 export function resilienceInterceptor(
   options: ResilienceInterceptorOptions = {},
 ): Dispatcher.DispatcherComposeInterceptor {
-  if (typeof options !== 'object' || options === null)
-    throw new TypeError(`options must be an object, got ${describe(options)}`);
-  checkFunction('breaker', options.breaker);
-  checkFunction('isFailureStatus', options.isFailureStatus);
-  if (
-    options.retry !== undefined &&
-    options.retry !== false &&
-    (typeof options.retry !== 'object' || options.retry === null)
-  )
-    throw new TypeError(`retry must be an object or false, got ${describe(options.retry)}`);
+  checkObject('options', options);
+  checkKnownKeys(options, INTERCEPTOR_KEYS, 'resilienceInterceptor(options)');
+  checkOptionalFunction('breaker', options.breaker);
+  checkOptionalFunction('isFailureStatus', options.isFailureStatus);
+  if (options.retry !== undefined && options.retry !== false) {
+    if (typeof options.retry !== 'object' || options.retry === null || Array.isArray(options.retry))
+      typeError('retry', 'an object or false', options.retry);
+    checkKnownKeys(options.retry, POLICY_OPTION_KEYS, 'resilienceInterceptor({ retry })');
+  }
   const clock = options.clock === undefined ? undefined : checkClock(options.clock);
   let retryOptions: RetryPolicyOptions | undefined;
   if (options.retry !== false) {

@@ -3,13 +3,8 @@
 // breaker lets through gets its own timeout. Policies meet only through their shape,
 // `execute(fn, { signal })`, so anything with it composes (a CircuitBreaker, a Bulkhead, ...).
 
-import { describe } from './options.js';
-import {
-  NEVER_ABORTED,
-  type Policy,
-  type PolicyContext,
-  type PolicyExecuteOptions,
-} from './policy.js';
+import { NEVER_ABORTED, typeError } from '@bulwark/kernel';
+import type { Policy, PolicyContext, PolicyExecuteOptions } from './policy.js';
 
 /** What {@link wrap} returns: a {@link Policy} that also lists its parts. */
 export interface WrappedPolicy extends Policy {
@@ -74,9 +69,7 @@ export function wrap(...policies: Policy[]): WrappedPolicy {
       (typeof policy !== 'object' && typeof policy !== 'function') ||
       typeof (policy as { execute?: unknown }).execute !== 'function'
     )
-      throw new TypeError(
-        `policies[${i}] must have an execute(fn, { signal }) method, got ${describe(policy)}`,
-      );
+      typeError(`policies[${i}]`, 'an object with an execute(fn, { signal }) method', policy);
   });
   return new Wrapped(Object.freeze([...policies]));
 }

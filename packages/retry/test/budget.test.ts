@@ -6,7 +6,12 @@ import { fakeClock } from './helpers.js';
 describe('RetryBudget', () => {
   it('allows ratio × attempts plus the floor per window', () => {
     const clock = fakeClock();
-    const budget = new RetryBudget({ ratio: 0.2, minRetriesPerSecond: 1, windowMs: 5_000, clock });
+    const budget = new RetryBudget({
+      ratio: 0.2,
+      minRetriesPerSecond: 1,
+      window: { ms: 5_000 },
+      clock,
+    });
     // Floor: 1/s × 5 s = 5 retries with no traffic at all.
     for (let i = 0; i < 5; i++) expect(budget.tryRetry()).toBe(true);
     expect(budget.tryRetry()).toBe(false);
@@ -19,7 +24,9 @@ describe('RetryBudget', () => {
       retries: 7,
       allowed: expect.closeTo(7, 6),
       available: 0,
-      totals: { attempts: 10, retries: 7, rejected: 2 },
+      totalAttempts: 10,
+      totalRetries: 7,
+      rejected: 2,
     });
   });
 
@@ -28,8 +35,7 @@ describe('RetryBudget', () => {
     const budget = new RetryBudget({
       ratio: 0.5,
       minRetriesPerSecond: 0,
-      windowMs: 1_000,
-      buckets: 10,
+      window: { ms: 1_000, buckets: 10 },
       clock,
     });
     for (let i = 0; i < 4; i++) budget.recordAttempt();
@@ -45,7 +51,7 @@ describe('RetryBudget', () => {
     budget.recordAttempt();
     budget.recordAttempt();
     expect(budget.tryRetry()).toBe(true);
-    expect(budget.stats().totals).toEqual({ attempts: 6, retries: 3, rejected: 2 });
+    expect(budget.stats()).toMatchObject({ totalAttempts: 6, totalRetries: 3, rejected: 2 });
   });
 
   it('never grants more than ratio × attempts + floor within a window (model-based property)', () => {
@@ -69,8 +75,7 @@ describe('RetryBudget', () => {
           const budget = new RetryBudget({
             ratio,
             minRetriesPerSecond: perSecond,
-            windowMs,
-            buckets: 10,
+            window: { ms: windowMs, buckets: 10 },
             clock,
           });
           // Model: every event with its time; the window holds the events of the last 10 buckets.
@@ -159,8 +164,7 @@ describe('RetryBudget', () => {
         const budget = new RetryBudget({
           ratio: RATIO,
           minRetriesPerSecond: 2,
-          windowMs: 1_000,
-          buckets: 10,
+          window: { ms: 1_000, buckets: 10 },
           clock,
         });
         fc.modelRun(
@@ -173,15 +177,27 @@ describe('RetryBudget', () => {
 
   it('rejects bad options, naming them', () => {
     expect(() => new RetryBudget({ ratio: -0.1 })).toThrow(
-      'ratio must be >= 0 and <= 1000, got -0.1',
+      'ratio must be a number between 0 and 1000, got -0.1',
     );
-    expect(() => new RetryBudget({ windowMs: 0 })).toThrow(/windowMs must be > 0/);
+    expect(() => new RetryBudget({ window: { ms: 0 } })).toThrow(/window\.ms must be a number > 0/);
     expect(() => new RetryBudget({ minRetriesPerSecond: Number.NaN })).toThrow(
       /minRetriesPerSecond/,
     );
-    expect(() => new RetryBudget({ buckets: 0 })).toThrow('buckets must be an integer >= 1, got 0');
-    expect(() => new RetryBudget({ buckets: 5_000 })).toThrow(/buckets must be an integer <= 1000/);
-    expect(() => new RetryBudget({ clock: {} as never })).toThrow(/clock must have now/);
+    expect(() => new RetryBudget({ window: { buckets: 0 } })).toThrow(
+      'window.buckets must be an integer between 1 and 1000, got 0',
+    );
+    expect(() => new RetryBudget({ window: { buckets: 5_000 } })).toThrow(
+      /window\.buckets must be an integer between 1 and 1000/,
+    );
+    expect(() => new RetryBudget({ clock: {} as never })).toThrow(
+      /clock must be an object with now/,
+    );
+    expect(() => new RetryBudget({ windowMs: 5 } as never)).toThrow(
+      'unknown option "windowMs" in new RetryBudget(options); did you mean "window"?',
+    );
+    expect(() => new RetryBudget({ window: { ms: 5, bucket: 2 } } as never)).toThrow(
+      'unknown option "bucket" in window; did you mean "buckets"?',
+    );
     expect(() => new RetryBudget({ ratio: '1' as never })).toThrow(TypeError);
   });
 });

@@ -4,12 +4,18 @@ import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import {
   type GiveUpEvent,
+  isBulwarkError,
+  isTimeoutError,
   RetryBudget,
   RetryBudgetExhaustedError,
   type RetryEvent,
   retry,
   retryPolicy,
+  TimeoutError,
+  timeout,
+  timeoutPolicy,
 } from '../src/index.js';
+import { HttpStatusError } from '../src/undici.js';
 import { drive, EPOCH, fakeClock, flaky } from './helpers.js';
 
 const constant = (baseMs: number) => ({ strategy: 'constant' as const, baseMs });
@@ -102,7 +108,7 @@ describe('retry', () => {
     expect((r as { error: Error }).error.message).toBe('fail 3');
     expect(calls()).toBe(3);
     expect(giveUps).toEqual([
-      { attempts: 3, error: expect.any(Error), reason: 'attempts-exhausted' },
+      { name: 'default', attempts: 3, error: expect.any(Error), reason: 'attempts-exhausted' },
     ]);
   });
 
@@ -127,7 +133,12 @@ describe('retry', () => {
     );
     expect(r).toEqual({ ok: false, error: fatal });
     expect(calls).toBe(2);
-    expect(onGiveUp).toHaveBeenCalledWith({ attempts: 2, error: fatal, reason: 'not-retryable' });
+    expect(onGiveUp).toHaveBeenCalledWith({
+      name: 'default',
+      attempts: 2,
+      error: fatal,
+      reason: 'not-retryable',
+    });
 
     const first = vi.fn(async () => {
       throw new Error('no');
@@ -417,7 +428,12 @@ describe('Retry-After', () => {
     });
     await expect(retry(fn, { clock, maxRetryAfterMs: 60_000, onGiveUp })).rejects.toBe(error);
     expect(fn).toHaveBeenCalledTimes(1);
-    expect(onGiveUp).toHaveBeenCalledWith({ attempts: 1, error, reason: 'retry-after-too-long' });
+    expect(onGiveUp).toHaveBeenCalledWith({
+      name: 'default',
+      attempts: 1,
+      error,
+      reason: 'retry-after-too-long',
+    });
   });
 
   it('can be ignored with respectRetryAfter: false', async () => {
@@ -551,13 +567,23 @@ describe('budget', () => {
     expect(e.name).toBe('RetryBudgetExhaustedError');
     expect(e.cause).toBe(error);
     expect(e.attempts).toBe(1);
-    expect(onGiveUp).toHaveBeenCalledWith({ attempts: 1, error, reason: 'budget-exhausted' });
-    expect(budget.stats().totals).toEqual({ attempts: 1, retries: 0, rejected: 1 });
+    expect(onGiveUp).toHaveBeenCalledWith({
+      name: 'default',
+      attempts: 1,
+      error,
+      reason: 'budget-exhausted',
+    });
+    expect(budget.stats()).toMatchObject({ totalAttempts: 1, totalRetries: 0, rejected: 1 });
   });
 
   it('caps the retries of many failing calls sharing it', async () => {
     const clock = fakeClock();
-    const budget = new RetryBudget({ ratio: 0.1, minRetriesPerSecond: 0, windowMs: 10_000, clock });
+    const budget = new RetryBudget({
+      ratio: 0.1,
+      minRetriesPerSecond: 0,
+      window: { ms: 10_000 },
+      clock,
+    });
     const policy = retryPolicy({ clock, budget, attempts: 3, backoff: constant(1) });
     let calls = 0;
     const failing = async () => {
@@ -597,7 +623,7 @@ describe('budget shared across policies', () => {
     expect(budget.stats()).toMatchObject({ attempts: 4, retries: 2, available: 0 });
     expect(
       outcomes.filter((o) => !o.ok && o.error instanceof RetryBudgetExhaustedError).length,
-    ).toBe(budget.stats().totals.rejected);
+    ).toBe(budget.stats().rejected);
   });
 });
 
@@ -633,7 +659,9 @@ describe('options', () => {
       /retryOn must be a function/,
     );
     expect(() => retry(fn, { maxRetryAfterMs: -1 })).toThrow(/maxRetryAfterMs/);
-    expect(() => retry(fn, { clock: {} as never })).toThrow(/clock must have/);
+    expect(() => retry(fn, { clock: {} as never })).toThrow(
+      /clock must be an object with now\(\), setTimeout\(\) and clearTimeout\(\)/,
+    );
     expect(() => retry(fn, { budget: {} as never })).toThrow(/budget must be a RetryBudget/);
     expect(() => retry(fn, { respectRetryAfter: 1 as never })).toThrow(/respectRetryAfter/);
     expect(() => retryPolicy(null as never)).toThrow(/options must be an object/);
@@ -659,14 +687,64 @@ describe('options', () => {
     expect(() => retry(fn, { onGiveUp: 'x' as never })).toThrow(
       'onGiveUp must be a function, got "x"',
     );
-    expect(() => retry(fn, { random: {} as never })).toThrow(
-      'random must be a function, got an object',
-    );
+    expect(() => retry(fn, { random: {} as never })).toThrow('random must be a function, got {}');
     expect(() => retry(fn, { backoff: null as never })).toThrow(
       'backoff must be an object or a function, got null',
     );
     expect(() => retry(fn, { maxRetryAfterMs: Number.NaN })).toThrow(RangeError);
     expect(() => retry(fn, 5 as never)).toThrow('options must be an object, got 5');
+  });
+
+  it('refuses unknown option keys, naming the nearest valid one', async () => {
+    const fn = async () => 1;
+    expect(() => retry(fn, { attempt: 3 } as never)).toThrow(
+      'unknown option "attempt" in retry(fn, options); did you mean "attempts"?',
+    );
+    expect(() => retryPolicy({ signal: new AbortController().signal } as never)).toThrow(
+      /unknown option "signal" in retryPolicy\(options\)/,
+    );
+    expect(() => retry(fn, { backoff: { base: 5 } } as never)).toThrow(
+      'unknown option "base" in backoff; did you mean "baseMs"?',
+    );
+    expect(() => timeout(fn, 5, { clok: {} } as never)).toThrow(
+      'unknown option "clok" in timeout(fn, ms, options); did you mean "clock"?',
+    );
+    expect(() => timeoutPolicy(5, { signal: undefined } as never)).toThrow(
+      /unknown option "signal" in timeoutPolicy\(ms, options\)/,
+    );
+    // retry() accepts signal: it is a call's option, not a policy's.
+    await expect(retry(fn, { signal: new AbortController().signal })).resolves.toBe(1);
+  });
+
+  it('errors carry stable codes and the Bulwark brand', () => {
+    const budget = new RetryBudgetExhaustedError(2, new Error('last'));
+    expect(budget).toMatchObject({ code: 'BULWARK_RETRY_BUDGET_EXHAUSTED', attempts: 2 });
+    expect(budget.name).toBe('RetryBudgetExhaustedError');
+    expect(isBulwarkError(budget, 'BULWARK_RETRY_BUDGET_EXHAUSTED')).toBe(true);
+    const late = new TimeoutError(30);
+    expect(late).toMatchObject({ code: 'BULWARK_RETRY_TIMEOUT', name: 'TimeoutError' });
+    expect(isTimeoutError(late)).toBe(true);
+    // The platform's own TimeoutError (AbortSignal.timeout) is not this package's.
+    expect(isTimeoutError(new DOMException('late', 'TimeoutError'))).toBe(false);
+    const status = new HttpStatusError(503, {}, 'Service Unavailable', undefined, {});
+    expect(status).toMatchObject({ code: 'BULWARK_RETRY_HTTP_STATUS', name: 'HttpStatusError' });
+  });
+
+  it('events carry the policy name', async () => {
+    const clock = fakeClock();
+    const events: RetryEvent[] = [];
+    const policy = retryPolicy({
+      name: 'inventory',
+      attempts: 2,
+      backoff: constant(1),
+      clock,
+      onRetry: (event) => events.push(event),
+    });
+    expect(policy.name).toBe('inventory');
+    const { fn } = flaky(1, 'ok');
+    await drive(clock, policy.execute(fn));
+    expect(events[0]).toMatchObject({ name: 'inventory', attempt: 1 });
+    expect(() => retryPolicy({ name: '' })).toThrow('name must be a non-empty string, got ""');
   });
 
   it('a non-AbortSignal signal rejects with a TypeError', async () => {
@@ -699,7 +777,12 @@ describe('Retry-After beyond the longest timer', () => {
       const p = retry(fn, { clock, maxRetryAfterMs: Number.POSITIVE_INFINITY, onGiveUp });
       await expect(p).rejects.toBe(error);
       expect(fn).toHaveBeenCalledTimes(1);
-      expect(onGiveUp).toHaveBeenCalledWith({ attempts: 1, error, reason: 'retry-after-too-long' });
+      expect(onGiveUp).toHaveBeenCalledWith({
+        name: 'default',
+        attempts: 1,
+        error,
+        reason: 'retry-after-too-long',
+      });
       expect(clock.pendingTimers).toBe(0);
     }
   });

@@ -180,22 +180,26 @@ describe('timeout', () => {
     } finally {
       unsubscribe('bulwark:retry:timeout', listener);
     }
-    expect(got).toEqual([{ timeoutMs: 30 }]);
+    expect(got).toEqual([{ name: 'default', timeoutMs: 30 }]);
   });
 
   it('rejects bad ms and options, naming them', () => {
     const fn = async () => 1;
-    expect(() => timeout(fn, 0)).toThrow('ms must be between 1 and 2147483647 ms, got 0');
+    expect(() => timeout(fn, 0)).toThrow('ms must be a number between 1 and 2147483647, got 0');
     expect(() => timeout(fn, Number.NaN)).toThrow(RangeError);
     expect(() => timeout(fn, '5' as unknown as number)).toThrow(TypeError);
-    expect(() => timeoutPolicy(-1)).toThrow(/ms must be between/);
+    expect(() => timeoutPolicy(-1)).toThrow(/ms must be a number between/);
     expect(() => timeout(fn, 5, { signal: 'x' as unknown as AbortSignal })).toThrow(
       /signal must be an AbortSignal/,
     );
     expect(() => timeout(fn, 5, null as never)).toThrow('options must be an object, got null');
-    expect(() => timeout(fn, 5, { clock: {} as never })).toThrow(/clock must have/);
+    expect(() => timeout(fn, 5, { clock: {} as never })).toThrow(
+      /clock must be an object with now/,
+    );
     expect(() => timeoutPolicy(5, null as never)).toThrow('options must be an object, got null');
-    expect(() => timeoutPolicy(5, { clock: 1 as never })).toThrow(/clock must have.*got 1/);
+    expect(() => timeoutPolicy(5, { clock: 1 as never })).toThrow(
+      /clock must be an object with now.*got 1/,
+    );
   });
 
   it('a fn that is not a function is a TypeError naming fn', async () => {

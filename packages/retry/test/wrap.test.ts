@@ -170,7 +170,7 @@ describe('wrap', () => {
 
   it('rejects arguments without execute, naming the position', () => {
     expect(() => wrap(timeoutPolicy(1), {} as Policy)).toThrow(
-      'policies[1] must have an execute(fn, { signal }) method, got an object',
+      'policies[1] must be an object with an execute(fn, { signal }) method, got {}',
     );
     expect(() => wrap(null as unknown as Policy)).toThrow(TypeError);
   });
