@@ -7,10 +7,10 @@ import {
   checkObject,
   checkOnStoreError,
   checkString,
-  isNoScript,
   type RedisScript,
   rangeError,
   resolveStoreError,
+  runOnKey,
   type ScriptClient,
   slotKey,
   systemClock,
@@ -222,11 +222,7 @@ export class RedisRateLimiter implements RateLimiter, AsyncDisposable {
     try {
       reply = (await this.#send(key, cost, want)) as Reply;
     } catch (error) {
-      try {
-        reply = (await this.#reload(error, key, cost, want)) as Reply;
-      } catch (failure) {
-        return this.#storeFailed(failure, key, cost);
-      }
+      return this.#storeFailed(error, key, cost);
     }
     this.#healthy = true;
     // A grant becomes the lease book's own decision; a refusal comes back through #answer.
@@ -242,11 +238,7 @@ export class RedisRateLimiter implements RateLimiter, AsyncDisposable {
     try {
       reply = (await this.#send(key, cost, cost)) as Reply;
     } catch (error) {
-      try {
-        reply = (await this.#reload(error, key, cost, cost)) as Reply;
-      } catch (failure) {
-        return this.#storeFailed(failure, key, cost);
-      }
+      return this.#storeFailed(error, key, cost);
     }
     this.#healthy = true;
     return this.#answer(reply, key, cost);
@@ -276,37 +268,16 @@ export class RedisRateLimiter implements RateLimiter, AsyncDisposable {
   }
 
   // One script call with ARGV = cost[, want[, now]]: `want` only when it differs from the cost
-  // (lease mode), the time only with the test-only clock. The common case is one EVALSHA with a
-  // fixed argument list: no key or argument arrays, no per-call closure; a NOSCRIPT (a restarted
-  // or flushed server) is retried once with EVAL by the kernel's runner, off the hot path.
+  // (lease mode), the time only with the test-only clock. The kernel's one-key runner sends a
+  // fixed argument list (no key or argument arrays, no per-call closure) and retries a NOSCRIPT
+  // once with EVAL.
+
   #send(key: string, cost: number, want: number): Promise<unknown> {
     const redisKey = slotKey(this.prefix, key);
     const clock = this.#clock;
     if (clock !== undefined)
-      return this.#client.evalsha(
-        this.#script.sha,
-        1,
-        redisKey,
-        cost,
-        want,
-        Math.floor(clock.now()),
-      );
-    if (want === cost) return this.#client.evalsha(this.#script.sha, 1, redisKey, cost);
-    return this.#client.evalsha(this.#script.sha, 1, redisKey, cost, want);
-  }
-
-  // After a failed EVALSHA: on NOSCRIPT (a restarted or flushed server, a Cluster node that never
-  // ran it) the same call once more as EVAL, which also loads the script; anything else rethrown.
-  #reload(error: unknown, key: string, cost: number, want: number): Promise<unknown> {
-    if (!isNoScript(error)) return Promise.reject(error);
-    const script = this.#script;
-    script.reloads++;
-    const redisKey = slotKey(this.prefix, key);
-    const clock = this.#clock;
-    if (clock !== undefined)
-      return this.#client.eval(script.source, 1, redisKey, cost, want, Math.floor(clock.now()));
-    if (want === cost) return this.#client.eval(script.source, 1, redisKey, cost);
-    return this.#client.eval(script.source, 1, redisKey, cost, want);
+      return runOnKey(this.#script, this.#client, redisKey, cost, want, Math.floor(clock.now()));
+    return runOnKey(this.#script, this.#client, redisKey, cost, want === cost ? undefined : want);
   }
 
   #toDecision(reply: Reply): Decision {
