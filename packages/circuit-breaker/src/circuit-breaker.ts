@@ -8,11 +8,13 @@ import {
   type CircuitState,
   type Clock,
   notAFunction,
+  type RejectingState,
   type ResolvedOptions,
   resolveOptions,
   type StateChange,
   type TransitionReason,
 } from './options.js';
+import type { Closed, HalfOpen, Period, Settlers } from './period.js';
 import { CountWindow, type OutcomeWindow, TimeWindow } from './window.js';
 
 /** What `execute` hands to the function it runs. */
@@ -56,6 +58,8 @@ export interface CircuitBreakerStats {
   probesAdmitted: number;
   /** In half-open: probes that succeeded so far. */
   probesSucceeded: number;
+  /** In half-open: probes that failed so far (with `halfOpenEvaluation: 'failure-rate'`). */
+  probesFailed: number;
   /** Since construction: calls that ran and succeeded. */
   successes: number;
   /** Since construction: calls that ran and failed. */
@@ -78,9 +82,18 @@ const FAILURE = 1;
 const IGNORED = 2;
 type Verdict = typeof SUCCESS | typeof FAILURE | typeof IGNORED;
 
-interface Settlers {
-  fulfilled: (value: unknown) => void;
-  rejected: (error: unknown) => void;
+/** Run `fn` with no observation at all (the `disabled` state); a sync throw becomes a rejection. */
+function runUnobserved<T>(
+  fn: (context: CallContext) => T | PromiseLike<T>,
+  signal: AbortSignal | undefined,
+): Promise<T> {
+  try {
+    const result = fn(signal === undefined ? UNCANCELLABLE : { signal });
+    return result instanceof Promise ? (result as Promise<T>) : Promise.resolve(result);
+  } catch (error) {
+    if (typeof fn !== 'function') return Promise.reject(notAFunction('fn', fn));
+    return Promise.reject(error);
+  }
 }
 
 /**
@@ -89,7 +102,12 @@ interface Settlers {
  * threshold, it opens. Open, it rejects every call at once with {@link BrokenCircuitError} for the
  * open time (which may grow with each consecutive open), then turns half-open and lets exactly
  * `halfOpenMaxCalls` probes through: the first probe that fails or is slow reopens the circuit;
- * when all of them succeed, it closes (with `halfOpenMaxMs`, probes that take too long reopen it).
+ * when all of them succeed, it closes (with `halfOpenMaxMs`, probes that take too long reopen it;
+ * with `halfOpenEvaluation: 'failure-rate'`, the probes' rates decide once all have finished).
+ * By hand it can be isolated (`isolate()`/`forceOpen()`), `disable()`d or set to `metricsOnly()`.
+ *
+ * The state is one object per state period (see period.ts): `execute` admits by its kind, and a
+ * call's outcome is recorded against the period it was admitted in.
  *
  * An outcome counts only while the circuit is still in the very state period its call was
  * admitted in: a call started before the circuit opened that fails afterwards changes nothing.
@@ -110,18 +128,11 @@ export class CircuitBreaker {
   readonly #windowReadsClock: boolean;
   readonly #onCall: ResolvedOptions['onCall'];
 
-  #state: CircuitState = 'closed';
-  // Bumped on every transition. A call remembers the epoch it was admitted in, and its outcome is
-  // recorded only if the epoch is unchanged when it settles.
-  #epoch = 0;
-  #openUntil = 0;
+  // The current state period (see period.ts). A call remembers the period it was admitted in;
+  // its outcome is recorded only if that period is still the current one when it settles.
+  #period: Period;
+  // Opens since the circuit last closed: spans periods, so it lives beside them.
   #consecutiveOpens = 0;
-  #probesAdmitted = 0;
-  #halfOpenSince = 0;
-  #probesSucceeded = 0;
-  // Promise handlers for untimed calls of the current closed period, made once per period so the
-  // hot path allocates no closure.
-  #closedSettlers: Settlers;
 
   #successes = 0;
   #failures = 0;
@@ -155,14 +166,12 @@ export class CircuitBreaker {
     this.#windowReadsClock = resolved.windowMs !== undefined;
     this.#timesCalls = resolved.slowCallMs !== Number.POSITIVE_INFINITY;
     this.#onCall = resolved.onCall;
-    this.#closedSettlers = this.#settlersFor(this.#epoch);
+    this.#period = this.#closedPeriod();
   }
 
   /** The current state. Reading it turns an open circuit whose time is up half-open. */
   get state(): CircuitState {
-    if (this.#state === 'open') this.#halfOpenIfElapsed();
-    else if (this.#state === 'half-open') this.#reopenIfProbesOverdue();
-    return this.#state;
+    return this.#current().kind;
   }
 
   /**
@@ -180,11 +189,15 @@ export class CircuitBreaker {
     const signal = options === undefined ? undefined : options.signal;
     // biome-ignore lint/complexity/useOptionalChain: see above, this is the hot path
     if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
-    if (this.#state !== 'closed') return this.#executeNotClosed(fn, signal);
+    const period = this.#period;
+    // Admission by state is #admit's; a closed circuit, the common case, is admitted here, so this
+    // stays small enough to inline.
+    if (period.kind !== 'closed') return this.#admit(fn, signal);
     if (this.#timesCalls || this.#onCall !== undefined || channels.call.hasSubscribers)
-      return this.#executeTimed(fn, signal, false);
-
-    const settlers = this.#closedSettlers;
+      return this.#run(fn, signal, period, false);
+    // The hot path: no timing, no call events.
+    // No clock read, no closure: the period's handlers record the outcome.
+    const settlers = period.settlers;
     let result: T | PromiseLike<T>;
     try {
       result = fn(signal === undefined ? UNCANCELLABLE : { signal });
@@ -211,7 +224,7 @@ export class CircuitBreaker {
    * open-time growth. Ends an isolation.
    */
   reset(): void {
-    if (this.#state !== 'closed') this.#transition('closed', 'manual');
+    if (this.#period.kind !== 'closed') this.#transition('closed', 'manual');
   }
 
   /**
@@ -230,12 +243,41 @@ export class CircuitBreaker {
 
   /** Hold the circuit open until `reset()` (or `open()`); calls are rejected with `retryAfterMs: Infinity`. */
   isolate(): void {
-    if (this.#state !== 'isolated') this.#transition('isolated', 'manual');
+    if (this.#period.kind !== 'isolated') this.#transition('isolated', 'manual');
+  }
+
+  /**
+   * resilience4j's name for {@link isolate}: hold the circuit open until `reset()` (state
+   * `isolated`; the `/redis` variant shares it as it shares an isolation).
+   */
+  forceOpen(): void {
+    this.isolate();
+  }
+
+  /**
+   * Let every call through and count nothing (state `disabled`): no window, no counters, no call
+   * events, no transitions, until `reset()` (or another manual action). The `/redis` variant keeps
+   * this instance out of the shared state meanwhile, and rejoins it on `reset()`.
+   */
+  disable(): void {
+    if (this.#period.kind !== 'disabled') this.#transition('disabled', 'manual');
+  }
+
+  /**
+   * Let every call through, count and publish outcomes as when closed, but never open (state
+   * `metrics-only`), until `reset()` (or another manual action): watch what the breaker would do
+   * before letting it act. The window starts empty. The `/redis` variant keeps this instance out
+   * of the shared state meanwhile, and rejoins it on `reset()`.
+   */
+  metricsOnly(): void {
+    if (this.#period.kind !== 'metrics-only') this.#transition('metrics-only', 'manual');
   }
 
   /** A flat snapshot of the state, the window and the counts since construction. */
   stats(): CircuitBreakerStats {
-    const state = this.state;
+    const period = this.#current();
+    const state = period.kind;
+    const probes = period.kind === 'half-open' ? period : undefined;
     const window = this.#window;
     if (this.#windowReadsClock) window.slideTo(this.#clock.now());
     const calls = window.calls;
@@ -249,8 +291,9 @@ export class CircuitBreaker {
       slowCallRate: calls === 0 ? 0 : window.slowCalls / calls,
       retryAfterMs: this.#retryAfterMs(),
       consecutiveOpens: this.#consecutiveOpens,
-      probesAdmitted: this.#probesAdmitted,
-      probesSucceeded: this.#probesSucceeded,
+      probesAdmitted: probes === undefined ? 0 : probes.admitted,
+      probesSucceeded: probes === undefined ? 0 : probes.succeeded,
+      probesFailed: probes === undefined ? 0 : probes.failed,
       successes: this.#successes,
       failures: this.#failures,
       slowCalls: this.#slowCalls,
@@ -276,9 +319,12 @@ export class CircuitBreaker {
     consecutiveOpens: number,
     reason: TransitionReason,
   ): void {
-    if (state === this.#state) {
+    // A state set here by hand to stay out of the circuit's logic ignores the others' decisions.
+    const period = this.#period;
+    if (period.kind === 'disabled' || period.kind === 'metrics-only') return;
+    if (state === period.kind) {
       // Already there: no transition. An open only lines its end up with the other instances.
-      if (state === 'open') this.#openUntil = this.#clock.now() + openForMs;
+      if (period.kind === 'open') period.until = this.#clock.now() + openForMs;
       if (state !== 'closed') this.#consecutiveOpens = consecutiveOpens;
       return;
     }
@@ -290,63 +336,78 @@ export class CircuitBreaker {
     return { remainingMs: this.#retryAfterMs(), consecutiveOpens: this.#consecutiveOpens };
   }
 
-  #executeNotClosed<T>(
+  // Admission, by the state the call finds (after the moves time makes by itself): run it
+  // observed, run it unobserved, take a probe slot, or turn it away.
+  #admit<T>(
     fn: (context: CallContext) => T | PromiseLike<T>,
     signal: AbortSignal | undefined,
   ): Promise<T> {
-    // Before admission: a call that is not one must neither take a probe slot nor be rejected.
-    if (typeof fn !== 'function') return Promise.reject(notAFunction('fn', fn));
-    if (this.#state === 'open') this.#halfOpenIfElapsed();
-    else if (this.#state === 'half-open') this.#reopenIfProbesOverdue();
-    const state = this.#state;
-    if (state === 'closed') return this.#executeTimed(fn, signal, false);
-    if (state === 'half-open' && this.#probesAdmitted < this.#options.halfOpenMaxCalls) {
-      this.#probesAdmitted++;
-      return this.#executeTimed(fn, signal, true);
+    const period = this.#current();
+    switch (period.kind) {
+      case 'closed':
+      case 'metrics-only':
+        return this.#run(fn, signal, period, false);
+      case 'disabled':
+        return runUnobserved(fn, signal);
+      case 'half-open':
+        // Before admission: a call that is not one must neither take a probe slot nor be rejected.
+        if (typeof fn !== 'function') return Promise.reject(notAFunction('fn', fn));
+        if (period.admitted < this.#options.halfOpenMaxCalls) {
+          period.admitted++;
+          return this.#run(fn, signal, period, true);
+        }
+        return this.#reject(period.kind);
+      default:
+        if (typeof fn !== 'function') return Promise.reject(notAFunction('fn', fn));
+        return this.#reject(period.kind);
     }
+  }
+
+  // Turn a call away: the circuit is open or isolated, or every probe slot is taken.
+  #reject(state: RejectingState): Promise<never> {
     this.#rejected++;
-    if (this.#options.onCall !== undefined || channels.call.hasSubscribers)
+    if (this.#onCall !== undefined || channels.call.hasSubscribers)
       this.#publishCall('rejected', 0, false, false, state);
     return Promise.reject(new BrokenCircuitError(state, this.#retryAfterMs(), this.name));
   }
 
-  // The general path: probes, slow-call timing and call events need per-call state.
-  #executeTimed<T>(
+  // Run an admitted call with its own handlers: probes, slow-call timing and call events need
+  // per-call state.
+  #run<T>(
     fn: (context: CallContext) => T | PromiseLike<T>,
     signal: AbortSignal | undefined,
+    period: Period,
     probe: boolean,
   ): Promise<T> {
-    const epoch = this.#epoch;
-    const state = this.#state;
     const startedAt = this.#clock.now();
     let promise: Promise<T>;
     try {
       const result = fn(signal === undefined ? UNCANCELLABLE : { signal });
       promise = result instanceof Promise ? (result as Promise<T>) : Promise.resolve(result);
     } catch (error) {
-      if (typeof fn !== 'function') {
-        if (probe && epoch === this.#epoch) this.#probesAdmitted--;
-        return Promise.reject(notAFunction('fn', fn));
-      }
-      this.#settle(epoch, probe, state, error, true, startedAt);
+      if (typeof fn !== 'function') return Promise.reject(notAFunction('fn', fn));
+      this.#settle(period, probe, error, true, startedAt);
       return Promise.reject(error);
     }
     promise.then(
-      (value) => this.#settle(epoch, probe, state, value, false, startedAt),
-      (error) => this.#settle(epoch, probe, state, error, true, startedAt),
+      (value) => this.#settle(period, probe, value, false, startedAt),
+      (error) => this.#settle(period, probe, error, true, startedAt),
     );
     return promise;
   }
 
-  #settlersFor(epoch: number): Settlers {
-    return {
-      fulfilled: (value) => this.#settleUntimed(epoch, this.#verdict(value, false)),
-      rejected: (error) => this.#settleUntimed(epoch, this.#verdict(error, true)),
+  // A new closed period, with the handlers its untimed calls share.
+  #closedPeriod(): Closed {
+    const period: Closed = { kind: 'closed', settlers: undefined as unknown as Settlers };
+    period.settlers = {
+      fulfilled: (value) => this.#settleUntimed(period, this.#verdict(value, false)),
+      rejected: (error) => this.#settleUntimed(period, this.#verdict(error, true)),
     };
+    return period;
   }
 
   // `#settle` for the hot path: a closed-state call with no timing and no call events.
-  #settleUntimed(epoch: number, verdict: Verdict): void {
+  #settleUntimed(period: Closed, verdict: Verdict): void {
     if (verdict === IGNORED) {
       this.#ignored++;
       return;
@@ -354,33 +415,32 @@ export class CircuitBreaker {
     const failed = verdict === FAILURE;
     if (failed) this.#failures++;
     else this.#successes++;
-    if (epoch === this.#epoch)
+    if (period === this.#period)
       this.#recordClosed(failed, false, this.#windowReadsClock ? this.#clock.now() : 0);
   }
 
-  // One call finished. `startedAt` is NaN for untimed calls (no slow-call detection, no events).
+  // One admitted call finished, in `period` (a probe when `probe`), `startedAt` on the clock.
   #settle(
-    epoch: number,
+    period: Period,
     probe: boolean,
-    admittedIn: CircuitState,
     outcome: unknown,
     threw: boolean,
     startedAt: number,
   ): void {
     const verdict = this.#verdict(outcome, threw);
-    const timed = !Number.isNaN(startedAt);
-    const now = timed || this.#windowReadsClock ? this.#clock.now() : 0;
-    const durationMs = timed ? now - startedAt : 0;
+    const now = this.#clock.now();
+    const durationMs = now - startedAt;
     const slow = durationMs > this.#options.slowCallMs;
+    const current = period === this.#period;
+    const publishes = this.#onCall !== undefined || channels.call.hasSubscribers;
     if (verdict === IGNORED) {
       this.#ignored++;
       // A probe that tested nothing gives its slot back; the probes' time starts again for it.
-      if (probe && epoch === this.#epoch) {
-        this.#probesAdmitted--;
-        this.#halfOpenSince = now;
+      if (current && period.kind === 'half-open') {
+        period.admitted--;
+        period.since = now;
       }
-      if (timed && (this.#options.onCall !== undefined || channels.call.hasSubscribers))
-        this.#publishCall('ignored', durationMs, slow, probe, admittedIn);
+      if (publishes) this.#publishCall('ignored', durationMs, slow, probe, period.kind);
       return;
     }
     const failed = verdict === FAILURE;
@@ -388,12 +448,12 @@ export class CircuitBreaker {
     else this.#successes++;
     if (slow) this.#slowCalls++;
 
-    if (epoch === this.#epoch) {
-      if (probe) this.#recordProbe(failed, slow);
+    if (current) {
+      if (period.kind === 'half-open') this.#recordProbe(period, failed, slow);
       else this.#recordClosed(failed, slow, now);
     }
-    if (timed && (this.#options.onCall !== undefined || channels.call.hasSubscribers))
-      this.#publishCall(failed ? 'failure' : 'success', durationMs, slow, probe, admittedIn);
+    if (publishes)
+      this.#publishCall(failed ? 'failure' : 'success', durationMs, slow, probe, period.kind);
   }
 
   #verdict(outcome: unknown, threw: boolean): Verdict {
@@ -425,43 +485,70 @@ export class CircuitBreaker {
     const window = this.#window;
     window.record(failed, slow, now);
     const calls = window.calls;
-    if (calls < this.#options.minimumCalls) return;
+    if (calls < this.#options.minimumCalls || this.#period.kind === 'metrics-only') return;
     if (window.failures / calls >= this.#options.failureRateThreshold)
       this.#transition('open', 'failure-rate');
     else if (window.slowCalls / calls >= this.#options.slowCallRateThreshold)
       this.#transition('open', 'slow-call-rate');
   }
 
-  #recordProbe(failed: boolean, slow: boolean): void {
-    if (failed || slow) {
-      this.#transition('open', 'probe-failed');
-    } else if (++this.#probesSucceeded === this.#options.halfOpenMaxCalls) {
-      this.#transition('closed', 'probes-succeeded');
+  #recordProbe(period: HalfOpen, failed: boolean, slow: boolean): void {
+    const { halfOpenMaxCalls, halfOpenEvaluation } = this.#options;
+    if (halfOpenEvaluation === 'all-succeed') {
+      if (failed || slow) this.#transition('open', 'probe-failed');
+      else if (++period.succeeded === halfOpenMaxCalls)
+        this.#transition('closed', 'probes-succeeded');
+      return;
     }
-  }
-
-  #halfOpenIfElapsed(): void {
-    if (this.#clock.now() >= this.#openUntil) this.#transition('half-open', 'open-elapsed');
-  }
-
-  // Every probe slot is taken and the probes have had halfOpenMaxMs: stop waiting on them.
-  #reopenIfProbesOverdue(): void {
+    // 'failure-rate': wait for every probe, then judge their rates against the thresholds.
+    if (failed) period.failed++;
+    else period.succeeded++;
+    if (slow) period.slow++;
+    const finished = period.failed + period.succeeded;
+    if (finished < halfOpenMaxCalls) return;
     if (
-      this.#probesAdmitted === this.#options.halfOpenMaxCalls &&
-      this.#clock.now() - this.#halfOpenSince >= this.#options.halfOpenMaxMs
+      period.failed / finished >= this.#options.failureRateThreshold ||
+      period.slow / finished >= this.#options.slowCallRateThreshold
     )
-      this.#transition('open', 'probe-timeout');
+      this.#transition('open', 'probe-failed');
+    else this.#transition('closed', 'probes-succeeded');
+  }
+
+  // The current period, after the moves time makes by itself: an open circuit whose time is up
+  // turns half-open; a half-open one whose probe slots are all taken and whose probes have had
+  // `halfOpenMaxMs` stops waiting on them and reopens.
+  #current(): Period {
+    const period = this.#period;
+    if (period.kind === 'open') {
+      if (this.#clock.now() >= period.until) this.#transition('half-open', 'open-elapsed');
+    } else if (period.kind === 'half-open') {
+      if (
+        period.admitted === this.#options.halfOpenMaxCalls &&
+        this.#clock.now() - period.since >= this.#options.halfOpenMaxMs
+      )
+        this.#transition('open', 'probe-timeout');
+    }
+    return this.#period;
   }
 
   #retryAfterMs(): number {
-    if (this.#state === 'isolated') return Number.POSITIVE_INFINITY;
-    if (this.#state !== 'open') return 0;
-    return Math.max(0, this.#openUntil - this.#clock.now());
+    const period = this.#period;
+    if (period.kind === 'isolated') return Number.POSITIVE_INFINITY;
+    if (period.kind !== 'open') return 0;
+    return Math.max(0, period.until - this.#clock.now());
   }
 
   #openMsFor(consecutiveOpens: number): number {
-    const { openMs, openMsMultiplier, maxOpenMs } = this.#options;
-    return Math.min(openMs * openMsMultiplier ** (consecutiveOpens - 1), maxOpenMs);
+    const { openMs, openMsFunction, openMsMultiplier, maxOpenMs } = this.#options;
+    if (openMsFunction === undefined)
+      return Math.min(openMs * openMsMultiplier ** (consecutiveOpens - 1), maxOpenMs);
+    let ms: unknown;
+    try {
+      ms = openMsFunction(consecutiveOpens);
+    } catch {
+      // A function that cannot say how long opens for the longest allowed: the safe side.
+    }
+    return typeof ms === 'number' && ms >= 0 ? Math.min(ms, maxOpenMs) : maxOpenMs;
   }
 
   #transition(
@@ -470,24 +557,33 @@ export class CircuitBreaker {
     openForMs?: number,
     consecutiveOpens?: number,
   ): void {
-    const from = this.#state;
-    this.#state = to;
-    this.#epoch++;
+    const from = this.#period.kind;
     let openMs: number | undefined;
-    if (to === 'open') {
-      this.#consecutiveOpens = consecutiveOpens ?? this.#consecutiveOpens + 1;
-      openMs = openForMs ?? this.#openMsFor(this.#consecutiveOpens);
-      this.#openUntil = this.#clock.now() + openMs;
-    } else if (to === 'half-open') {
-      this.#halfOpenSince = this.#clock.now();
-      this.#probesAdmitted = 0;
-      this.#probesSucceeded = 0;
-    } else if (to === 'closed') {
-      this.#consecutiveOpens = 0;
-      this.#window.reset();
-      this.#closedSettlers = this.#settlersFor(this.#epoch);
-    } else if (consecutiveOpens !== undefined) {
-      this.#consecutiveOpens = consecutiveOpens;
+    switch (to) {
+      case 'open':
+        this.#consecutiveOpens = consecutiveOpens ?? this.#consecutiveOpens + 1;
+        openMs = openForMs ?? this.#openMsFor(this.#consecutiveOpens);
+        this.#period = { kind: 'open', until: this.#clock.now() + openMs };
+        break;
+      case 'half-open':
+        this.#period = {
+          kind: 'half-open',
+          since: this.#clock.now(),
+          admitted: 0,
+          succeeded: 0,
+          failed: 0,
+          slow: 0,
+        };
+        break;
+      case 'isolated':
+        if (consecutiveOpens !== undefined) this.#consecutiveOpens = consecutiveOpens;
+        this.#period = { kind: 'isolated' };
+        break;
+      default:
+        // closed, disabled, metrics-only: a fresh start, with an empty window and no growth.
+        this.#consecutiveOpens = 0;
+        this.#window.reset();
+        this.#period = to === 'closed' ? this.#closedPeriod() : { kind: to };
     }
 
     const change: StateChange =

@@ -1,5 +1,5 @@
 import { BulwarkError, isBulwarkError } from '@bulwark/kernel';
-import type { CircuitState } from './options.js';
+import type { RejectingState } from './options.js';
 
 /**
  * Thrown (as a rejection) by `execute` when the breaker does not let a call through: the circuit
@@ -15,11 +15,11 @@ export class BrokenCircuitError extends BulwarkError {
   /** Milliseconds until the breaker may admit calls again; see the class description. */
   readonly retryAfterMs: number;
   /** The state that rejected the call. */
-  readonly state: Exclude<CircuitState, 'closed'>;
+  readonly state: RejectingState;
   /** The `name` of the breaker that rejected the call. */
   readonly breaker: string;
 
-  constructor(state: Exclude<CircuitState, 'closed'>, retryAfterMs: number, breaker: string) {
+  constructor(state: RejectingState, retryAfterMs: number, breaker: string) {
     super(
       'BULWARK_CIRCUIT_OPEN',
       state === 'half-open'

@@ -15,6 +15,8 @@ export type {
   CircuitState,
   Clock,
   CountWindowOptions,
+  HalfOpenEvaluation,
+  RejectingState,
   StateChange,
   TimeWindowOptions,
   TransitionReason,

@@ -6,6 +6,7 @@ import {
   checkMs,
   checkNumber,
   checkObject,
+  checkOneOf,
   checkString,
   describeValue,
   type Clock as KernelClock,
@@ -17,9 +18,24 @@ import {
 /**
  * `closed`: calls flow and their outcomes are counted. `open`: calls are rejected at once until
  * the open time is up. `half-open`: a fixed number of probe calls go through; their results close
- * or reopen the circuit. `isolated`: held open by hand (`isolate()`) until `reset()`.
+ * or reopen the circuit. `isolated`: held open by hand (`isolate()` or `forceOpen()`) until
+ * `reset()`. `disabled` (by hand, `disable()`): every call flows and nothing is counted.
+ * `metrics-only` (by hand, `metricsOnly()`): calls flow and are counted and published, but the
+ * circuit never opens. The last three are left only by a manual action (`reset()`, `open()`, ...).
  */
-export type CircuitState = 'closed' | 'open' | 'half-open' | 'isolated';
+export type CircuitState =
+  | 'closed'
+  | 'open'
+  | 'half-open'
+  | 'isolated'
+  | 'disabled'
+  | 'metrics-only';
+
+/** The states that reject a call: what {@link BrokenCircuitError} reports. */
+export type RejectingState = 'open' | 'half-open' | 'isolated';
+
+/** How half-open probes decide: see {@link CircuitBreakerOptions.halfOpenEvaluation}. */
+export type HalfOpenEvaluation = 'all-succeed' | 'failure-rate';
 
 /** Why the state changed; carried by state-change events. */
 export type TransitionReason =
@@ -101,14 +117,32 @@ export interface CircuitBreakerOptions {
   slowCallMs?: number;
   /** Slow-call rate (0 < r ≤ 1) at or above which the circuit opens. Default 1. */
   slowCallRateThreshold?: number;
-  /** How long the circuit stays open the first time. Default 30 000. */
-  openMs?: number;
-  /** Each consecutive reopen (without a close between) multiplies the open time by this. Default 1. */
+  /**
+   * How long the circuit stays open the first time (ms). Or a function of the consecutive-open
+   * count (1 for the first open since the circuit last closed) returning the open time, for a
+   * custom growth or a jittered interval so a fleet of instances does not probe in step:
+   * `(opens) => 10_000 * 2 ** (opens - 1) * (0.8 + 0.4 * Math.random())`. The function's result is
+   * capped by `maxOpenMs`; one that throws or returns anything but a number >= 0 opens for
+   * `maxOpenMs`. Default 30 000.
+   */
+  openMs?: number | ((consecutiveOpens: number) => number);
+  /**
+   * Each consecutive reopen (without a close between) multiplies the open time by this. Default 1.
+   * Only with a numeric `openMs` (a function computes the growth itself).
+   */
   openMsMultiplier?: number;
-  /** The open time never grows past this. Default `max(openMs, 300 000)`. */
+  /** The open time never grows past this. Default `max(openMs, 300 000)` (300 000 for a function). */
   maxOpenMs?: number;
-  /** Probe calls admitted in half-open; all must succeed to close. Default 1. */
+  /** Probe calls admitted in half-open. Default 1. */
   halfOpenMaxCalls?: number;
+  /**
+   * How the probes decide. `'all-succeed'` (default): the first probe that fails or is slow
+   * reopens the circuit; it closes when all `halfOpenMaxCalls` succeed. `'failure-rate'`
+   * (resilience4j's rule): once all `halfOpenMaxCalls` probes have finished, the circuit reopens
+   * when their failure rate reaches `failureRateThreshold` or their slow-call rate reaches
+   * `slowCallRateThreshold`, and closes otherwise.
+   */
+  halfOpenEvaluation?: HalfOpenEvaluation;
   /**
    * How long the probes may take: a call that finds the circuit half-open this long after it
    * turned half-open, with every probe slot still taken, reopens it (reason `probe-timeout`)
@@ -153,10 +187,14 @@ export interface ResolvedOptions {
   failureRateThreshold: number;
   slowCallMs: number;
   slowCallRateThreshold: number;
+  /** The first open time; NaN when `openMs` is a function. */
   openMs: number;
+  /** The `openMs` function, if one was given. */
+  openMsFunction: ((consecutiveOpens: number) => number) | undefined;
   openMsMultiplier: number;
   maxOpenMs: number;
   halfOpenMaxCalls: number;
+  halfOpenEvaluation: HalfOpenEvaluation;
   halfOpenMaxMs: number;
   isFailure: ((outcome: unknown, threw: boolean) => boolean) | undefined;
   isIgnored: ((outcome: unknown, threw: boolean) => boolean) | undefined;
@@ -182,6 +220,7 @@ export const BREAKER_OPTION_KEYS: ReadonlySet<string> = new Set([
   'openMsMultiplier',
   'maxOpenMs',
   'halfOpenMaxCalls',
+  'halfOpenEvaluation',
   'halfOpenMaxMs',
   'isFailure',
   'isIgnored',
@@ -189,6 +228,7 @@ export const BREAKER_OPTION_KEYS: ReadonlySet<string> = new Set([
   'onCall',
   'clock',
 ]);
+const HALF_OPEN_EVALUATIONS: readonly HalfOpenEvaluation[] = ['all-succeed', 'failure-rate'];
 const COUNT_WINDOW_KEYS: ReadonlySet<string> = new Set(['calls']);
 const TIME_WINDOW_KEYS: ReadonlySet<string> = new Set(['ms', 'buckets']);
 
@@ -245,11 +285,18 @@ export function resolveOptions(
   const minimumCalls = checkInteger('minimumCalls', options.minimumCalls ?? 10, 1);
   if (windowCalls !== undefined && minimumCalls > windowCalls)
     rangeError('minimumCalls', `<= window.calls (${windowCalls})`, minimumCalls);
-  const openMs = checkMs('openMs', options.openMs ?? 30_000);
+  const openMsFunction = typeof options.openMs === 'function' ? options.openMs : undefined;
+  const openMs =
+    openMsFunction === undefined ? checkMs('openMs', options.openMs ?? 30_000) : Number.NaN;
+  if (openMsFunction !== undefined && options.openMsMultiplier !== undefined)
+    typeError('openMsMultiplier', 'unset when openMs is a function', options.openMsMultiplier);
   const openMsMultiplier = checkNumber('openMsMultiplier', options.openMsMultiplier ?? 1, 1);
   if (!Number.isFinite(openMsMultiplier))
     rangeError('openMsMultiplier', 'a finite number >= 1', openMsMultiplier);
-  const maxOpenMs = checkMs('maxOpenMs', options.maxOpenMs ?? Math.max(openMs, 300_000));
+  const maxOpenMs = checkMs(
+    'maxOpenMs',
+    options.maxOpenMs ?? (openMsFunction === undefined ? Math.max(openMs, 300_000) : 300_000),
+  );
   if (maxOpenMs < openMs) rangeError('maxOpenMs', `>= openMs (${openMs})`, maxOpenMs);
 
   return {
@@ -262,9 +309,15 @@ export function resolveOptions(
     slowCallMs: unboundedMs('slowCallMs', options.slowCallMs ?? Number.POSITIVE_INFINITY),
     slowCallRateThreshold: rate('slowCallRateThreshold', options.slowCallRateThreshold ?? 1),
     openMs,
+    openMsFunction,
     openMsMultiplier,
     maxOpenMs,
     halfOpenMaxCalls: checkInteger('halfOpenMaxCalls', options.halfOpenMaxCalls ?? 1, 1),
+    halfOpenEvaluation: checkOneOf(
+      'halfOpenEvaluation',
+      options.halfOpenEvaluation ?? 'all-succeed',
+      HALF_OPEN_EVALUATIONS,
+    ),
     halfOpenMaxMs: unboundedMs('halfOpenMaxMs', options.halfOpenMaxMs ?? Number.POSITIVE_INFINITY),
     isFailure: optionalFunction('isFailure', options.isFailure),
     isIgnored: optionalFunction('isIgnored', options.isIgnored),

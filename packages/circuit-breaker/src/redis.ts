@@ -106,7 +106,9 @@ export class RedisCircuitBreaker extends CircuitBreaker {
   readonly #storeTimeoutMs: number;
   readonly #onStoreError: OnStoreError<StoreErrorDecision>;
   readonly #timers: SchedulingClock;
-  readonly #openOptions: [openMs: number, multiplier: number, maxOpenMs: number];
+  // The TRIP script's open-time arguments; undefined when `openMs` is a function, whose value
+  // each instance computes itself (so jitter differs per instance) and sends as a fixed time.
+  readonly #openOptions: [openMs: number, multiplier: number, maxOpenMs: number] | undefined;
 
   #version = 0;
   // Bumped whenever this instance publishes a transition: a read issued before that is stale.
@@ -144,11 +146,11 @@ export class RedisCircuitBreaker extends CircuitBreaker {
     this.#onStoreError = checkOnStoreError('onStoreError', options.onStoreError, 'fail-open');
     this.#timers =
       options.clock === undefined ? systemClock : checkClock('clock', options.clock, true);
-    this.#openOptions = [
-      options.openMs ?? 30_000,
-      options.openMsMultiplier ?? 1,
-      options.maxOpenMs ?? Math.max(options.openMs ?? 30_000, 300_000),
-    ];
+    const openMs = options.openMs ?? 30_000;
+    this.#openOptions =
+      typeof openMs === 'function'
+        ? undefined
+        : [openMs, options.openMsMultiplier ?? 1, options.maxOpenMs ?? Math.max(openMs, 300_000)];
     if (this.#syncIntervalMs > 0) this.#scheduleSync();
   }
 
@@ -199,12 +201,27 @@ export class RedisCircuitBreaker extends CircuitBreaker {
 
   /** Publishes this instance's own transitions; adopted ones are not sent back. */
   protected override stateChanged(change: StateChange): void {
-    const { reason, to } = change;
+    const { reason, to, from } = change;
     if (reason === 'remote' || reason === 'store-error' || reason === 'open-elapsed') return;
+    // disabled and metrics-only are this instance's own business: never shared. Leaving them for
+    // closed rejoins the shared state as it stands instead of closing it for everyone.
+    if (to === 'disabled' || to === 'metrics-only') return;
+    if ((from === 'disabled' || from === 'metrics-only') && to === 'closed') {
+      this.sync();
+      return;
+    }
     const manual = reason === 'manual';
-    if (to === 'open') this.#publish(TRIP, [...this.#openOptions, manual ? 1 : 0, KEEP_MS]);
+    if (to === 'open')
+      this.#publish(TRIP, [...this.#tripArgs(change.openMs), manual ? 1 : 0, KEEP_MS]);
     else if (to === 'closed') this.#publish(CLOSE, [this.#version, manual ? 1 : 0, KEEP_MS]);
     else if (to === 'isolated') this.#publish(ISOLATE, [KEEP_MS]);
+  }
+
+  // openMs, multiplier, maxOpenMs for TRIP: the options, or this instance's own open time.
+  #tripArgs(openMs: number | undefined): [number, number, number] {
+    if (this.#openOptions !== undefined) return this.#openOptions;
+    const ms = openMs ?? 0;
+    return [ms, 1, ms];
   }
 
   #publish(script: RedisScript, args: (string | number)[]): void {
@@ -241,7 +258,7 @@ export class RedisCircuitBreaker extends CircuitBreaker {
     if (this.#unpublished && local === 'open' && remote === 'closed') {
       // Our trip never reached the store: send it again rather than forget it.
       this.#unpublished = false;
-      this.#publish(TRIP, [...this.#openOptions, 0, KEEP_MS]);
+      this.#publish(TRIP, [...this.#tripArgs(this.openSnapshot().remainingMs), 0, KEEP_MS]);
       return;
     }
     // The record is taken from here on (open already, or a state that supersedes our trip): an

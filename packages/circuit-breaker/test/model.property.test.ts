@@ -22,6 +22,9 @@ interface Config {
   openMsMultiplier: number;
   maxOpenMs: number;
   halfOpenMaxCalls: number;
+  halfOpenEvaluation: 'all-succeed' | 'failure-rate';
+  /** When set, `openMs` is passed as this function of the consecutive opens (a custom interval). */
+  openMsFunction: ((opens: number) => number) | undefined;
 }
 
 interface Outcome {
@@ -35,6 +38,8 @@ interface ModelCall {
   probe: boolean;
   startedAt: number;
   fails: boolean;
+  /** Admitted while disabled: never recorded. */
+  unobserved: boolean;
 }
 
 class Model {
@@ -45,6 +50,8 @@ class Model {
   consecutiveOpens = 0;
   probesAdmitted = 0;
   probesSucceeded = 0;
+  probesFailed = 0;
+  probesSlow = 0;
   outcomes: Outcome[] = [];
   changes: string[] = [];
 
@@ -69,25 +76,42 @@ class Model {
   start(fails: boolean): ModelCall | { rejectedIn: CircuitState; retryAfterMs: number } {
     this.observe();
     const probe = this.state === 'half-open';
-    if (this.state === 'closed' || (probe && this.probesAdmitted < this.config.halfOpenMaxCalls)) {
+    const flows =
+      this.state === 'closed' || this.state === 'metrics-only' || this.state === 'disabled';
+    if (flows || (probe && this.probesAdmitted < this.config.halfOpenMaxCalls)) {
       if (probe) this.probesAdmitted++;
-      return { epoch: this.epoch, probe, startedAt: this.now, fails };
+      const unobserved = this.state === 'disabled';
+      return { epoch: this.epoch, probe, startedAt: this.now, fails, unobserved };
     }
     return { rejectedIn: this.state, retryAfterMs: this.retryAfterMs() };
   }
 
   settle(call: ModelCall): void {
     const slow = this.now - call.startedAt > this.config.slowCallMs;
-    if (call.epoch !== this.epoch) return;
+    if (call.unobserved || call.epoch !== this.epoch) return;
     if (call.probe) {
-      if (call.fails || slow) this.go('open', 'probe-failed');
-      else if (++this.probesSucceeded === this.config.halfOpenMaxCalls)
-        this.go('closed', 'probes-succeeded');
+      if (this.config.halfOpenEvaluation === 'all-succeed') {
+        if (call.fails || slow) this.go('open', 'probe-failed');
+        else if (++this.probesSucceeded === this.config.halfOpenMaxCalls)
+          this.go('closed', 'probes-succeeded');
+        return;
+      }
+      if (call.fails) this.probesFailed++;
+      else this.probesSucceeded++;
+      if (slow) this.probesSlow++;
+      const finished = this.probesFailed + this.probesSucceeded;
+      if (finished < this.config.halfOpenMaxCalls) return;
+      const tooManyFailed = this.probesFailed / finished >= this.config.failureRateThreshold;
+      const tooManySlow = this.probesSlow / finished >= this.config.slowCallRateThreshold;
+      this.go(
+        tooManyFailed || tooManySlow ? 'open' : 'closed',
+        tooManyFailed || tooManySlow ? 'probe-failed' : 'probes-succeeded',
+      );
       return;
     }
     this.outcomes.push({ at: this.now, failed: call.fails, slow });
     const inWindow = this.windowed();
-    if (inWindow.length < this.config.minimumCalls) return;
+    if (inWindow.length < this.config.minimumCalls || this.state === 'metrics-only') return;
     const failureRate = inWindow.filter((o) => o.failed).length / inWindow.length;
     const slowRate = inWindow.filter((o) => o.slow).length / inWindow.length;
     if (failureRate >= this.config.failureRateThreshold) this.go('open', 'failure-rate');
@@ -104,15 +128,20 @@ class Model {
     this.epoch++;
     if (to === 'open') {
       this.consecutiveOpens++;
-      const { openMs, openMsMultiplier, maxOpenMs } = this.config;
-      this.openUntil =
-        this.now + Math.min(openMs * openMsMultiplier ** (this.consecutiveOpens - 1), maxOpenMs);
+      const { openMs, openMsMultiplier, maxOpenMs, openMsFunction } = this.config;
+      const ms =
+        openMsFunction === undefined
+          ? openMs * openMsMultiplier ** (this.consecutiveOpens - 1)
+          : openMsFunction(this.consecutiveOpens);
+      this.openUntil = this.now + Math.min(ms, maxOpenMs);
     }
     if (to === 'half-open') {
       this.probesAdmitted = 0;
       this.probesSucceeded = 0;
+      this.probesFailed = 0;
+      this.probesSlow = 0;
     }
-    if (to === 'closed') {
+    if (to === 'closed' || to === 'disabled' || to === 'metrics-only') {
       this.consecutiveOpens = 0;
       this.outcomes = [];
     }
@@ -140,7 +169,7 @@ const ticks = async () => {
 async function check(model: Model, real: Real): Promise<void> {
   expect(real.breaker.state).toBe(model.observe());
   const stats = real.breaker.stats();
-  if (model.state === 'closed') {
+  if (model.state === 'closed' || model.state === 'metrics-only' || model.state === 'disabled') {
     const inWindow = model.windowed();
     expect(stats.windowCalls).toBe(inWindow.length);
     expect(stats.windowFailures).toBe(inWindow.filter((o) => o.failed).length);
@@ -207,14 +236,23 @@ class Advance implements fc.AsyncCommand<Model, Real> {
 }
 
 class Manual implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly action: 'open' | 'reset' | 'isolate') {}
+  constructor(
+    readonly action: 'open' | 'reset' | 'isolate' | 'forceOpen' | 'disable' | 'metricsOnly',
+  ) {}
   check = () => true;
   async run(model: Model, real: Real): Promise<void> {
     real.breaker[this.action]();
     if (this.action === 'open') model.go('open', 'manual');
     else if (this.action === 'reset' && model.state !== 'closed') model.go('closed', 'manual');
-    else if (this.action === 'isolate' && model.state !== 'isolated')
+    else if (
+      (this.action === 'isolate' || this.action === 'forceOpen') &&
+      model.state !== 'isolated'
+    )
       model.go('isolated', 'manual');
+    else if (this.action === 'disable' && model.state !== 'disabled')
+      model.go('disabled', 'manual');
+    else if (this.action === 'metricsOnly' && model.state !== 'metrics-only')
+      model.go('metrics-only', 'manual');
     await check(model, real);
   }
   toString = () => this.action;
@@ -234,9 +272,13 @@ const config: fc.Arbitrary<Config> = fc
     openMsMultiplier: fc.constantFrom(1, 1.5, 2),
     extraOpenMs: fc.integer({ min: 0, max: 300 }),
     halfOpenMaxCalls: fc.integer({ min: 1, max: 3 }),
+    halfOpenEvaluation: fc.constantFrom('all-succeed' as const, 'failure-rate' as const),
+    // A custom interval: a deterministic stand-in for a jittered one (jitter is a per-open number).
+    customOpenMs: fc.boolean(),
   })
-  .map(({ extraOpenMs, ...c }) => ({
+  .map(({ extraOpenMs, customOpenMs, ...c }) => ({
     ...c,
+    openMsFunction: customOpenMs ? (opens: number) => c.openMs + ((opens * 37) % 50) : undefined,
     minimumCalls: 'calls' in c.window ? Math.min(c.minimumCalls, c.window.calls) : c.minimumCalls,
     maxOpenMs: c.openMs + extraOpenMs,
   }));
@@ -248,30 +290,61 @@ const commands = fc.commands(
     fc.nat(20).map((pick) => new FinishCall(pick)),
     fc.nat(20).map((pick) => new FinishCall(pick)),
     fc.integer({ min: 0, max: 120 }).map((ms) => new Advance(ms)),
-    fc.constantFrom('open', 'reset', 'isolate').map((a) => new Manual(a as 'open')),
+    fc
+      .constantFrom('open', 'reset', 'isolate', 'forceOpen', 'disable', 'metricsOnly')
+      .map((a) => new Manual(a as 'open')),
   ],
   { maxCommands: 80 },
 );
 
+// Configurations that open after a failure or two and reopen soon: most runs spend their commands
+// in half-open, where the probes' evaluation and the open-time function matter.
+const probing: fc.Arbitrary<Config> = fc
+  .record({
+    calls: fc.integer({ min: 1, max: 3 }),
+    failureRateThreshold: fc.constantFrom(0.3, 0.5, 0.7, 1),
+    slowCallMs: fc.constantFrom(Number.POSITIVE_INFINITY, 5),
+    slowCallRateThreshold: fc.constantFrom(0.5, 1),
+    openMs: fc.integer({ min: 1, max: 20 }),
+    halfOpenMaxCalls: fc.integer({ min: 2, max: 4 }),
+    halfOpenEvaluation: fc.constantFrom('all-succeed' as const, 'failure-rate' as const),
+    customOpenMs: fc.boolean(),
+  })
+  .map(({ calls, customOpenMs, ...c }) => ({
+    ...c,
+    window: { calls },
+    minimumCalls: 1,
+    openMsMultiplier: 1,
+    maxOpenMs: c.openMs + 50,
+    openMsFunction: customOpenMs ? (opens: number) => c.openMs + ((opens * 37) % 50) : undefined,
+  }));
+
+async function agreesWithModel(
+  cfg: Config,
+  cmds: Iterable<fc.AsyncCommand<Model, Real>>,
+): Promise<void> {
+  const clock = new FakeClock(0);
+  const changes: string[] = [];
+  const { openMsFunction, ...numeric } = cfg;
+  const breaker = new CircuitBreaker({
+    ...numeric,
+    ...(openMsFunction === undefined
+      ? {}
+      : { openMs: openMsFunction, openMsMultiplier: undefined }),
+    clock,
+    onStateChange: (change: StateChange) => changes.push(`${change.to}:${change.reason}`),
+  });
+  const model = new Model(cfg);
+  await fc.asyncModelRun(() => ({ model, real: { clock, breaker, changes, pending: [] } }), cmds);
+}
+
 describe('model-based: the breaker agrees with the reference model', () => {
   it('under random outcomes, latencies, clock moves and manual actions', async () => {
-    await fc.assert(
-      fc.asyncProperty(config, commands, async (cfg, cmds) => {
-        const clock = new FakeClock(0);
-        const changes: string[] = [];
-        const breaker = new CircuitBreaker({
-          ...cfg,
-          clock,
-          onStateChange: (change: StateChange) => changes.push(`${change.to}:${change.reason}`),
-        });
-        const model = new Model(cfg);
-        await fc.asyncModelRun(
-          () => ({ model, real: { clock, breaker, changes, pending: [] } }),
-          cmds,
-        );
-      }),
-      { numRuns: 1000 },
-    );
+    await fc.assert(fc.asyncProperty(config, commands, agreesWithModel), { numRuns: 1000 });
+  });
+
+  it('in half-open, with either probe evaluation and custom open intervals', async () => {
+    await fc.assert(fc.asyncProperty(probing, commands, agreesWithModel), { numRuns: 500 });
   });
 });
 

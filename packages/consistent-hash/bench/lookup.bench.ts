@@ -13,7 +13,9 @@ const servers = Array.from({ length: 10 }, (_, i) => `10.0.0.${i + 1}:11211`);
 const manyKeys = Array.from({ length: 100_000 }, (_, i) => `user:${i * 7919}`);
 const hotKeys = manyKeys.slice(0, 1000);
 
+// `ring` has no option set (its cache of recent keys adapts); `uncached` is the ring alone.
 const ring = new HashRing<string>();
+const uncached = new HashRing<string>({ cacheSize: 0 });
 const ketama = new HashRing<string>({ compatibility: 'ketama' });
 const cachedRing = new HashRing<string>({ cacheSize: 5000 });
 const cachedKetama = new HashRing<string>({ compatibility: 'ketama', cacheSize: 5000 });
@@ -21,6 +23,7 @@ const hrw = new Rendezvous<string>();
 const maglev = new Maglev<string>();
 for (const server of servers) {
   ring.add(server);
+  uncached.add(server);
   ketama.add(server);
   cachedRing.add(server);
   cachedKetama.add(server);
@@ -50,6 +53,11 @@ describe('lookup, 10 nodes, 100k distinct keys (×100 per op)', () => {
   bench(
     'bulwark HashRing (160 vnodes)',
     lookups(manyKeys, (key) => ring.get(key)),
+    options,
+  );
+  bench(
+    'bulwark HashRing (cacheSize 0)',
+    lookups(manyKeys, (key) => uncached.get(key)),
     options,
   );
   bench(
@@ -93,6 +101,11 @@ describe('lookup, 10 nodes, 1000 hot keys (×100 per op)', () => {
   bench(
     'bulwark HashRing (160 vnodes)',
     lookups(hotKeys, (key) => ring.get(key)),
+    options,
+  );
+  bench(
+    'bulwark HashRing (cacheSize 0)',
+    lookups(hotKeys, (key) => uncached.get(key)),
     options,
   );
   bench(

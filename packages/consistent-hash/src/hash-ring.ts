@@ -8,11 +8,15 @@
 // node's share is a sum of k arcs, and its relative spread shrinks like 1/sqrt(k).
 //
 // The points live in one sorted Uint32Array, so a lookup is a hash plus a binary search; a
-// parallel array says which node owns each point.
+// parallel array says which node owns each point. Beside this file: the packing that sorts the
+// points fast (point-packing.ts), the bucket index that narrows the search (lookup-index.ts),
+// and the cache of recent keys (key-cache.ts).
 import { checkInteger, checkOneOf, checkString, describeValue, typeError } from '@bulwark/kernel';
 import { channels } from './channels.js';
 import { type HashKey, hash32, hashBytes } from './hash.js';
 import { type KetamaLayout, ketamaHash, ketamaPoints } from './ketama.js';
+import { KeyCache } from './key-cache.js';
+import { indexPoints } from './lookup-index.js';
 import {
   checkAddWeight,
   checkId,
@@ -21,6 +25,7 @@ import {
   defaultNodeId,
   type NodeId,
 } from './node-id.js';
+import { SLOTS, sortPoints } from './point-packing.js';
 
 /** Options of a {@link HashRing}. */
 export interface HashRingOptions<T> {
@@ -47,9 +52,12 @@ export interface HashRingOptions<T> {
    */
   compatibility?: 'libketama' | 'hashring' | 'ketama';
   /**
-   * Remembers the node of up to this many string keys, so hot keys skip the hash (worth it in
-   * ketama mode, where the hash is MD5, or for a small set of very hot keys). When full it is
-   * emptied and refills; any change to the ring empties it. Default 0: no cache.
+   * Remembers the node of string keys, so hot keys skip the hash and the search. Left out (the
+   * default), the cache is adaptive: off while keys rarely repeat, on (up to 4096 keys) while
+   * at least half of the recent lookups repeat a recent key, so a small set of hot keys is fast
+   * with no configuration and uniform keys pay nothing measurable. A number > 0 keeps a cache
+   * of that many keys always on (worth it in ketama mode, where the hash is MD5); 0 turns
+   * caching off. A full cache is emptied and refills; any change to the ring empties it.
    */
   cacheSize?: number;
 }
@@ -70,6 +78,8 @@ export interface HashRingStats {
   points: number;
   /** Sum of the nodes' weights. */
   totalWeight: number;
+  /** Keys in the lookup cache now (0 while the adaptive cache is off). */
+  cachedKeys: number;
 }
 
 interface Member<T> {
@@ -80,10 +90,6 @@ interface Member<T> {
   points: Uint32Array;
 }
 
-// Points are sorted as one Float64Array of `position * SLOTS + slot`: a native numeric sort of a
-// typed array, with no comparator and no objects. 2^32 positions × 2^20 slots fits in the 53
-// bits a double holds exactly.
-const SLOTS = 2 ** 20;
 // At most this many points per node (vnodes × weight), so a stray weight cannot allocate gigabytes.
 const MAX_POINTS = 10_000_000;
 
@@ -119,8 +125,7 @@ export class HashRing<T = string> {
   readonly compatibility: 'libketama' | 'hashring' | 'ketama' | undefined;
 
   private readonly nodeId: NodeId<T>;
-  private readonly cacheSize: number;
-  private readonly cache: Map<string, T> | undefined;
+  private readonly cache: KeyCache<T>;
   private readonly hashKey: (key: HashKey) => number;
   private readonly ketama: KetamaLayout | undefined;
   private readonly members = new Map<string, Member<T>>();
@@ -152,7 +157,7 @@ export class HashRing<T = string> {
       vnodes = 160,
       nodeId,
       compatibility,
-      cacheSize = 0,
+      cacheSize,
     } = checkOptions(options, RING_KEYS, 'new HashRing(options)');
     this.name = checkString('name', name);
     if (compatibility !== undefined)
@@ -169,9 +174,8 @@ export class HashRing<T = string> {
     }
     if (nodeId !== undefined && typeof nodeId !== 'function')
       typeError('nodeId', 'a function', nodeId);
-    checkInteger('cacheSize', cacheSize, 0);
-    this.cacheSize = cacheSize;
-    this.cache = cacheSize > 0 ? new Map() : undefined;
+    if (cacheSize !== undefined) checkInteger('cacheSize', cacheSize, 0);
+    this.cache = new KeyCache<T>(cacheSize);
     this.vnodes = vnodes;
     this.compatibility = compatibility;
     this.ketama = ketama;
@@ -268,19 +272,24 @@ export class HashRing<T = string> {
    * @returns the node, or undefined when the ring is empty
    */
   get(key: HashKey): T | undefined {
-    const cache = this.cache;
-    if (cache === undefined || typeof key !== 'string') {
+    if (typeof key !== 'string') {
       const index = this.pointIndexOf(key);
       return index < 0 ? undefined : this.owners[index];
     }
     if (this.dirty) this.rebuild();
-    const cached = cache.get(key);
-    if (cached !== undefined) return cached;
-    const index = this.pointIndexOf(key);
-    if (index < 0) return undefined;
-    const node = this.owners[index]!;
-    if (cache.size >= this.cacheSize) cache.clear();
-    cache.set(key, node);
+    const cache = this.cache;
+    if (cache.on) {
+      const cached = cache.map.get(key);
+      if (cached !== undefined) {
+        if (cache.hits < cache.window) cache.hits++;
+        return cached;
+      }
+    }
+    if (this.positions.length === 0) return undefined;
+    const hash = this.hashKey(key);
+    const node = this.owners[this.indexOfHash(hash)]!;
+    if (cache.on) cache.remember(key, node);
+    else if ((hash & cache.watchMask) === 0) cache.watch(key, hash);
     return node;
   }
 
@@ -323,6 +332,7 @@ export class HashRing<T = string> {
       nodes: this.members.size,
       points: this.positions.length,
       totalWeight: this.totalWeight(),
+      cachedKeys: this.cache.map.size,
     };
   }
 
@@ -340,10 +350,14 @@ export class HashRing<T = string> {
   pointIndexOf(key: HashKey): number {
     if (typeof key !== 'string') checkKey(key);
     if (this.dirty) this.rebuild();
+    if (this.positions.length === 0) return -1;
+    return this.indexOfHash(this.hashKey(key));
+  }
+
+  /** The index of the first point at or after `hash`, wrapping around; the ring is not empty. */
+  private indexOfHash(hash: number): number {
     const positions = this.positions;
     const count = positions.length;
-    if (count === 0) return -1;
-    const hash = this.hashKey(key);
     // Lower bound (the first position >= hash), searched only within the hash's bucket: the
     // bucket index narrows the range to about one point, so this loop rarely runs.
     const bucket = hash >>> this.bucketShift;
@@ -399,7 +413,7 @@ export class HashRing<T = string> {
 
   private rebuild(): void {
     this.dirty = false;
-    this.cache?.clear();
+    this.cache.clear();
     const members = [...this.members.values()];
     if (this.ketama !== undefined) {
       const totalWeight = this.totalWeight();
@@ -414,55 +428,23 @@ export class HashRing<T = string> {
         );
       }
     }
-    let total = 0;
-    for (const member of members) total += member.points.length;
-    const packed = new Float64Array(total);
-    let at = 0;
-    for (const member of members) {
-      for (const point of member.points) packed[at++] = point * SLOTS + member.slot;
-    }
-    packed.sort();
-
     const bySlot: Member<T>[] = [];
     for (const member of members) bySlot[member.slot] = member;
-    const positions = new Uint32Array(total);
-    const ownerSlots = new Uint32Array(total);
-    for (let i = 0; i < total; i++) {
-      const value = packed[i]!;
-      const position = Math.floor(value / SLOTS);
-      positions[i] = position;
-      ownerSlots[i] = value - position * SLOTS;
-    }
-    breakTiesById(positions, ownerSlots, bySlot);
+    const { positions, ownerSlots } = sortPoints(members, bySlot);
+    const total = positions.length;
     const owners = new Array<T>(total);
     for (let i = 0; i < total; i++) owners[i] = bySlot[ownerSlots[i]!]!.node;
 
     this.positions = positions;
     this.ownerSlots = ownerSlots;
-    this.indexBuckets(positions);
+    const index = indexPoints(positions);
+    this.bucketShift = index.shift;
+    this.bucketStarts = index.starts;
     this.owners = owners;
     if (this.seen.length < this.slotsInUse) {
       this.seen = new Uint32Array(this.slotsInUse);
       this.stamp = 0;
     }
-  }
-
-  private indexBuckets(positions: Uint32Array): void {
-    const count = positions.length;
-    // About one point per bucket, at most 2^16 buckets (256 KiB).
-    const bits = Math.min(16, Math.max(1, Math.ceil(Math.log2(count + 1))));
-    const shift = 32 - bits;
-    const buckets = 2 ** bits;
-    const starts = new Uint32Array(buckets + 1);
-    let index = 0;
-    for (let bucket = 0; bucket < buckets; bucket++) {
-      const bucketStart = bucket * 2 ** shift;
-      while (index < count && positions[index]! < bucketStart) index++;
-      starts[bucket] = index;
-    }
-    starts[buckets] = count;
-    this.bucketShift = shift;
-    this.bucketStarts = starts;
   }
 
   private nextStamp(): number {
@@ -485,28 +467,4 @@ function writeDecimal(bytes: Uint8Array, at: number, value: number): number {
     value = Math.floor(value / 10);
   }
   return at + digits;
-}
-
-// Two nodes' points may land on the same position (about once per 2^32 / points² rings). Slots
-// depend on the order nodes were added in, so equal positions are ordered by node id instead:
-// the ring then depends only on which nodes it holds.
-function breakTiesById<T>(
-  positions: Uint32Array,
-  ownerSlots: Uint32Array,
-  bySlot: readonly Member<T>[],
-): void {
-  const count = positions.length;
-  for (let i = 0; i + 1 < count; i++) {
-    if (positions[i] !== positions[i + 1]) continue;
-    let end = i + 1;
-    while (end + 1 < count && positions[end + 1] === positions[i]) end++;
-    const run = Array.from(ownerSlots.subarray(i, end + 1));
-    run.sort((a, b) => {
-      const idA = bySlot[a]!.id;
-      const idB = bySlot[b]!.id;
-      return idA < idB ? -1 : idA > idB ? 1 : 0;
-    });
-    ownerSlots.set(run, i);
-    i = end;
-  }
 }

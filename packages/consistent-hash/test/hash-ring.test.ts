@@ -68,7 +68,13 @@ describe('HashRing: unit', () => {
     ring.add('a', { weight: 2 });
     expect(ring.size).toBe(2);
     expect(ring.weightOf('a')).toBe(2);
-    expect(ring.stats()).toEqual({ name: 'default', nodes: 2, points: 480, totalWeight: 3 });
+    expect(ring.stats()).toEqual({
+      name: 'default',
+      nodes: 2,
+      points: 480,
+      totalWeight: 3,
+      cachedKeys: 0,
+    });
     ring.add('a', { weight: 1 });
     expect(keys(200).map((key) => ring.get(key))).toEqual(before);
     expect(ring.remove('a')).toBe(true);
@@ -80,14 +86,26 @@ describe('HashRing: unit', () => {
   it('maps every key to the only node', () => {
     const ring = new HashRing().add('only');
     for (const key of keys(100)) expect(ring.get(key)).toBe('only');
-    expect(ring.stats()).toEqual({ name: 'default', nodes: 1, points: 160, totalWeight: 1 });
+    expect(ring.stats()).toEqual({
+      name: 'default',
+      nodes: 1,
+      points: 160,
+      totalWeight: 1,
+      cachedKeys: 0,
+    });
   });
 
   it('gives round(vnodes × weight) points per node, at least one', () => {
     const ring = new HashRing({ vnodes: 10 }).add('a', { weight: 2.5 }).add('b', { weight: 0.01 });
     expect(ring.stats().points).toBe(25 + 1);
     ring.add('a', { weight: 1 });
-    expect(ring.stats()).toEqual({ name: 'default', nodes: 2, points: 11, totalWeight: 1.01 });
+    expect(ring.stats()).toEqual({
+      name: 'default',
+      nodes: 2,
+      points: 11,
+      totalWeight: 1.01,
+      cachedKeys: 0,
+    });
     expect(ring.weightOf('a')).toBe(1);
     expect(ring.weightOf('zz')).toBeUndefined();
   });

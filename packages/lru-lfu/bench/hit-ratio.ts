@@ -1,29 +1,45 @@
 // Hit-ratio simulator: replays the same seeded traces through each policy (get, and set on a
-// miss) and prints a markdown table of hit ratios. Run: npx tsx bench/hit-ratio.ts
+// miss), prints a markdown table of hit ratios and writes the same numbers as an SVG bar chart
+// (hit-ratio.svg, linked from the README). Run: npx tsx bench/hit-ratio.ts
+import { writeFileSync } from 'node:fs';
 import { LFUCache, LRUCache, WTinyLFUCache } from '../src/index.js';
-import { loop, shifting, zipf } from './traces.js';
+import { hitRatioChart } from './hit-ratio-chart.js';
+import { loop, recency, scans, shifting, zipf, zipfBestStatic } from './traces.js';
 
 interface Cache {
   get(key: number): number | undefined;
   set(key: number, value: number): unknown;
 }
 
-const CAPACITY = 10_000;
+const CAPACITY = 1_000;
 const KEYS = 100_000;
-const LENGTH = 2_000_000;
+const LENGTH = 1_000_000;
 
-const traces: [string, Int32Array][] = [
-  [`Zipf(0.8), ${KEYS / 1000}k keys`, zipf(KEYS, 0.8, LENGTH, 1)],
-  [`Zipf(0.99), ${KEYS / 1000}k keys`, zipf(KEYS, 0.99, LENGTH, 2)],
-  [`loop over ${(CAPACITY * 1.5) / 1000}k keys (1.5× the cache)`, loop(CAPACITY * 1.5, LENGTH)],
-  [`Zipf(0.9), popular set moves halfway`, shifting(KEYS, 0.9, LENGTH, 3)],
+/** name, keys, best static hit ratio (the mass of the CAPACITY most popular keys) if known. */
+const traces: [string, Int32Array, number | undefined][] = [
+  ['Zipf 0.6', zipf(KEYS, 0.6, LENGTH, 1), zipfBestStatic(KEYS, 0.6, CAPACITY)],
+  ['Zipf 0.8', zipf(KEYS, 0.8, LENGTH, 2), zipfBestStatic(KEYS, 0.8, CAPACITY)],
+  ['Zipf 0.99', zipf(KEYS, 0.99, LENGTH, 3), zipfBestStatic(KEYS, 0.99, CAPACITY)],
+  ['loop 1.5× cache', loop(CAPACITY * 1.5, LENGTH), undefined],
+  ['Zipf 0.9 + scans', scans(KEYS, 0.9, LENGTH, 5_000, 2_000), undefined],
+  ['Zipf 0.9, shifting', shifting(KEYS, 0.9, LENGTH, 7), undefined],
+  ['news feed (recency)', recency(0.1, 0.8, 5_000, LENGTH), undefined],
 ];
 
 const policies: [string, () => Cache][] = [
   ['LRU', () => new LRUCache<number, number>({ capacity: CAPACITY })],
   ['LFU', () => new LFUCache<number, number>({ capacity: CAPACITY })],
+  [
+    'W-TinyLFU, 1% window',
+    () => new WTinyLFUCache<number, number>({ capacity: CAPACITY, adaptive: false }),
+  ],
   ['W-TinyLFU', () => new WTinyLFUCache<number, number>({ capacity: CAPACITY })],
+  [
+    'W-TinyLFU + doorkeeper',
+    () => new WTinyLFUCache<number, number>({ capacity: CAPACITY, doorkeeper: true }),
+  ],
 ];
+const ADAPTIVE = 3;
 
 function hitRatio(cache: Cache, trace: Int32Array): number {
   let hits = 0;
@@ -36,13 +52,29 @@ function hitRatio(cache: Cache, trace: Int32Array): number {
 }
 
 const percent = (r: number) => `${(r * 100).toFixed(1)}%`;
+const rows: { trace: string; ratios: number[]; best: number | undefined }[] = [];
 console.log(
-  `Capacity ${CAPACITY.toLocaleString('en')}, ${(LENGTH / 1e6).toFixed(0)}M accesses per trace.\n`,
+  `Capacity ${CAPACITY.toLocaleString('en')}, ${(LENGTH / 1e6).toFixed(0)}M accesses per trace, ` +
+    `${(KEYS / 1000).toFixed(0)}k keys for the Zipf traces.\n`,
 );
-console.log(`| trace | ${policies.map(([name]) => name).join(' | ')} | W-TinyLFU − LRU |`);
-console.log(`| --- | ${policies.map(() => '---:').join(' | ')} | ---: |`);
-for (const [name, trace] of traces) {
+console.log(
+  `| trace | ${policies.map(([name]) => name).join(' | ')} | best static | W-TinyLFU ÷ best static | W-TinyLFU − max(LRU, LFU) |`,
+);
+console.log(`| --- | ${policies.map(() => '---:').join(' | ')} | ---: | ---: | ---: |`);
+for (const [name, trace, best] of traces) {
   const ratios = policies.map(([, make]) => hitRatio(make(), trace));
-  const gap = ((ratios[2]! - ratios[0]!) * 100).toFixed(1);
-  console.log(`| ${name} | ${ratios.map(percent).join(' | ')} | ${gap} pts |`);
+  rows.push({ trace: name, ratios, best });
+  const ours = ratios[ADAPTIVE]!;
+  const ofBest = best === undefined ? '–' : `${((ours / best) * 100).toFixed(1)}%`;
+  const gap = ((ours - Math.max(ratios[0]!, ratios[1]!)) * 100).toFixed(1);
+  console.log(
+    `| ${name} | ${ratios.map(percent).join(' | ')} | ${best === undefined ? '–' : percent(best)} | ${ofBest} | ${gap} pts |`,
+  );
 }
+
+const svg = hitRatioChart(
+  policies.slice(0, 4).map(([name]) => name),
+  rows.map((r) => ({ label: r.trace, values: r.ratios.slice(0, 4), best: r.best })),
+);
+writeFileSync(new URL('../hit-ratio.svg', import.meta.url), svg);
+console.log('\nwrote hit-ratio.svg');

@@ -60,3 +60,78 @@ export function shifting(n: number, s: number, length: number, seed = 7): Int32A
   for (let i = 0; i < second.length; i++) out[half + i] = second[i]! + n;
   return out;
 }
+
+/**
+ * Zipf(`s`) over `n` keys, interrupted every `every` accesses by a scan of `scan` keys never
+ * seen before and never seen again (a batch job walking a table through the cache).
+ */
+export function scans(
+  n: number,
+  s: number,
+  length: number,
+  every: number,
+  scan: number,
+  seed = 11,
+): Int32Array {
+  const base = zipf(n, s, length, seed);
+  const out = new Int32Array(length);
+  let fresh = n;
+  let from = 0;
+  for (let i = 0; i < length; ) {
+    const run = Math.min(every, length - i);
+    out.set(base.subarray(from, from + run), i);
+    from += run;
+    i += run;
+    for (let j = 0; j < scan && i < length; j++) out[i++] = fresh++;
+  }
+  return out;
+}
+
+/**
+ * A news feed: items are published one after another (a new one every `1 / publishRate`
+ * accesses on average) and each access reads the item of age `a` (0 = the newest) with a
+ * probability falling as Zipf(`s`) in `a + 1`, over the last `horizon` items. New keys are hot
+ * for a short while, then forgotten: recency predicts the next access, past frequency does not.
+ */
+export function recency(
+  publishRate: number,
+  s: number,
+  horizon: number,
+  length: number,
+  seed = 13,
+): Int32Array {
+  const random = prng(seed);
+  const cdf = new Float64Array(horizon);
+  let sum = 0;
+  for (let a = 0; a < horizon; a++) {
+    sum += 1 / (a + 1) ** s;
+    cdf[a] = sum;
+  }
+  const out = new Int32Array(length);
+  let newest = horizon;
+  for (let i = 0; i < length; i++) {
+    if (random() < publishRate) newest++;
+    const u = random() * sum;
+    let lo = 0;
+    let hi = horizon - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cdf[mid]! < u) lo = mid + 1;
+      else hi = mid;
+    }
+    out[i] = newest - lo;
+  }
+  return out;
+}
+
+/** The hit ratio of the best static cache of `capacity` keys under Zipf(`s`) over `n` keys. */
+export function zipfBestStatic(n: number, s: number, capacity: number): number {
+  let top = 0;
+  let sum = 0;
+  for (let r = 0; r < n; r++) {
+    const w = 1 / (r + 1) ** s;
+    sum += w;
+    if (r < capacity) top += w;
+  }
+  return top / sum;
+}

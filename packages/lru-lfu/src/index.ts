@@ -7,5 +7,11 @@ export { CountMinSketch, hashKey } from './count-min-sketch.js';
 export { LFUCache } from './lfu.js';
 export { LRUCache } from './lru.js';
 export { type MetricsEvent, metricsChannel } from './metrics.js';
-export type { CacheOptions, CacheStats, EvictionReason, SetOptions } from './options.js';
+export type {
+  CacheOptions,
+  CacheStats,
+  EvictionReason,
+  SetOptions,
+  WTinyLFUOptions,
+} from './options.js';
 export { WTinyLFUCache } from './w-tinylfu.js';

@@ -88,6 +88,8 @@ export class LFUCache<K, V> {
   private readonly sizeOf: ((value: V, key: K) => number) | undefined;
   private readonly onEvict: ((value: V, key: K, reason: EvictionReason) => void) | undefined;
   private readonly clock: Clock;
+  private readonly noUpdateTTL: boolean;
+  private readonly noDisposeOnSet: boolean;
 
   private hits = 0;
   private misses = 0;
@@ -104,6 +106,8 @@ export class LFUCache<K, V> {
     this.sizeOf = o.sizeOf;
     this.onEvict = o.onEvict;
     this.clock = o.clock;
+    this.noUpdateTTL = o.noUpdateTTL;
+    this.noDisposeOnSet = o.noDisposeOnSet;
     const slots = Math.min(o.capacity + 1, INITIAL_SLOTS);
     this.keys_ = new Array<K | undefined>(slots).fill(undefined);
     this.values_ = new Array<V | undefined>(slots).fill(undefined);
@@ -150,6 +154,20 @@ export class LFUCache<K, V> {
     this.touch(i);
     if (metricsChannel.hasSubscribers) publishMetric(this.name, 'get', key, 'hit');
     return this.values_[i];
+  }
+
+  /**
+   * Milliseconds until `key`'s entry expires: `Infinity` for an entry without a TTL, 0 for an
+   * absent or expired one (never negative). Reads only: counts no use and removes nothing.
+   * (lru-cache's `getRemainingTTL`, except that it gives an expired entry still held a negative
+   * number.)
+   */
+  getRemainingTTL(key: K): number {
+    const i = this.map.get(key);
+    if (i === undefined) return 0;
+    const at = this.expiresAt === undefined ? 0 : this.expiresAt[i]!;
+    if (at === 0) return Number.POSITIVE_INFINITY;
+    return Math.max(0, at - this.clock.now());
   }
 
   /**
@@ -207,13 +225,14 @@ export class LFUCache<K, V> {
       const old = this.values_[i] as V;
       this.values_[i] = value;
       this.touch(i);
-      if (this.expiresAt !== undefined) this.expiresAt[i] = expiry;
+      if (this.expiresAt !== undefined && !this.noUpdateTTL) this.expiresAt[i] = expiry;
       if (this.sizes !== undefined) {
         this.totalSize_ += weight - this.sizes[i]!;
         this.sizes[i] = weight;
         while (this.totalSize_ > this.maxSize) this.evict(i);
       }
-      if (this.onEvict !== undefined && old !== value) this.onEvict(old, key, 'set');
+      if (this.onEvict !== undefined && old !== value && !this.noDisposeOnSet)
+        this.onEvict(old, key, 'set');
       if (metricsChannel.hasSubscribers) publishMetric(this.name, 'set', key, 'update');
       return this;
     }
@@ -307,6 +326,27 @@ export class LFUCache<K, V> {
     }
   }
 
+  /**
+   * Removes the live entry eviction would drop next (the least frequently used, the least
+   * recent among equals) and returns its value (`undefined` if none).
+   * Expired entries met on the way are removed (reason `'expire'`); the popped entry is
+   * reported to `onEvict` with reason `'delete'` (lru-cache's `pop`, which reports `'evict'` and
+   * may return an expired value).
+   */
+  pop(): V | undefined {
+    while (this.map.size > 0) {
+      const i = this.victim(0);
+      if (this.expiresAt !== undefined && this.isStale(i)) {
+        this.remove(i, 'expire');
+        continue;
+      }
+      const value = this.values_[i] as V;
+      this.remove(i, 'delete');
+      return value;
+    }
+    return undefined;
+  }
+
   /** Removes every expired entry (reason `'expire'`, next victim first) and returns how many. */
   prune(): number {
     if (this.expiresAt === undefined) return 0;
@@ -342,6 +382,34 @@ export class LFUCache<K, V> {
     for (const i of this.visit()) {
       if (this.isLive(i)) yield [this.keys_[i] as K, this.values_[i] as V];
     }
+  }
+
+  /**
+   * Live `[key, value]` pairs in the reverse of {@link LFUCache.entries}' order: the next victim
+   * first (lru-cache's `rentries`). The same guarantees under deletion as `entries`.
+   */
+  *rentries(): IterableIterator<[K, V]> {
+    const slots: number[] = [];
+    const keys: K[] = [];
+    for (const i of this.order()) {
+      slots.push(i);
+      keys.push(this.keys_[i] as K);
+    }
+    for (let n = slots.length - 1; n >= 0; n--) {
+      const i = slots[n]!;
+      if (this.map.get(keys[n]!) !== i) continue;
+      if (this.expiresAt === undefined || !this.isStale(i)) yield [keys[n]!, this.values_[i] as V];
+    }
+  }
+
+  /** Live keys, in the order of {@link LFUCache.rentries}. */
+  *rkeys(): IterableIterator<K> {
+    for (const [key] of this.rentries()) yield key;
+  }
+
+  /** Live values, in the order of {@link LFUCache.rentries}. */
+  *rvalues(): IterableIterator<V> {
+    for (const [, value] of this.rentries()) yield value;
   }
 
   /** Same as {@link LFUCache.entries}. */

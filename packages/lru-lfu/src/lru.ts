@@ -69,6 +69,8 @@ export class LRUCache<K, V> {
   private readonly sizeOf: ((value: V, key: K) => number) | undefined;
   private readonly onEvict: ((value: V, key: K, reason: EvictionReason) => void) | undefined;
   private readonly clock: Clock;
+  private readonly noUpdateTTL: boolean;
+  private readonly noDisposeOnSet: boolean;
 
   /**
    * The key of the last `get` that missed (while `hasMissed`), until the next `set`: a `set` of
@@ -92,6 +94,8 @@ export class LRUCache<K, V> {
     this.sizeOf = o.sizeOf;
     this.onEvict = o.onEvict;
     this.clock = o.clock;
+    this.noUpdateTTL = o.noUpdateTTL;
+    this.noDisposeOnSet = o.noDisposeOnSet;
     const slots = Math.min(o.capacity + 1, INITIAL_SLOTS);
     this.keys_ = new Array<K | undefined>(slots).fill(undefined);
     this.values_ = new Array<V | undefined>(slots).fill(undefined);
@@ -133,6 +137,20 @@ export class LRUCache<K, V> {
     if (this.next[0] !== i) this.moveToFront(i);
     if (metricsChannel.hasSubscribers) publishMetric(this.name, 'get', key, 'hit');
     return this.values_[i];
+  }
+
+  /**
+   * Milliseconds until `key`'s entry expires: `Infinity` for an entry without a TTL, 0 for an
+   * absent or expired one (never negative). Reads only: counts no use and removes nothing.
+   * (lru-cache's `getRemainingTTL`, except that it gives an expired entry still held a negative
+   * number.)
+   */
+  getRemainingTTL(key: K): number {
+    const i = this.map.get(key);
+    if (i === undefined) return 0;
+    const at = this.expiresAt === undefined ? 0 : this.expiresAt[i]!;
+    if (at === 0) return Number.POSITIVE_INFINITY;
+    return Math.max(0, at - this.clock.now());
   }
 
   /**
@@ -190,13 +208,14 @@ export class LRUCache<K, V> {
       const old = this.values_[i] as V;
       this.values_[i] = value;
       if (this.next[0] !== i) this.moveToFront(i);
-      if (this.expiresAt !== undefined) this.expiresAt[i] = expiry;
+      if (this.expiresAt !== undefined && !this.noUpdateTTL) this.expiresAt[i] = expiry;
       if (this.sizes !== undefined) {
         this.totalSize_ += weight - this.sizes[i]!;
         this.sizes[i] = weight;
         this.shrinkTo(this.maxSize);
       }
-      if (this.onEvict !== undefined && old !== value) this.onEvict(old, key, 'set');
+      if (this.onEvict !== undefined && old !== value && !this.noDisposeOnSet)
+        this.onEvict(old, key, 'set');
       if (metricsChannel.hasSubscribers) publishMetric(this.name, 'set', key, 'update');
       return this;
     }
@@ -290,6 +309,26 @@ export class LRUCache<K, V> {
     }
   }
 
+  /**
+   * Removes the least recently used live entry and returns its value (`undefined` if none).
+   * Expired entries met on the way are removed (reason `'expire'`); the popped entry is
+   * reported to `onEvict` with reason `'delete'` (lru-cache's `pop`, which reports `'evict'` and
+   * may return an expired value).
+   */
+  pop(): V | undefined {
+    while (this.map.size > 0) {
+      const i = this.prev[0]!;
+      if (this.expiresAt !== undefined && this.isStale(i)) {
+        this.remove(i, 'expire');
+        continue;
+      }
+      const value = this.values_[i] as V;
+      this.remove(i, 'delete');
+      return value;
+    }
+    return undefined;
+  }
+
   /** Removes every expired entry (reason `'expire'`, least recent first); returns how many. */
   prune(): number {
     if (this.expiresAt === undefined) return 0;
@@ -331,6 +370,34 @@ export class LRUCache<K, V> {
   /** Live `[key, value]` pairs, most recently used first. Does not change recency. */
   entries(): IterableIterator<[K, V]> {
     return this.nodes();
+  }
+
+  /**
+   * Live `[key, value]` pairs in the reverse of {@link LRUCache.entries}' order: the next victim
+   * first (lru-cache's `rentries`). The same guarantees under deletion as `entries`.
+   */
+  *rentries(): IterableIterator<[K, V]> {
+    const slots: number[] = [];
+    const keys: K[] = [];
+    for (let i = this.next[0]!; i !== 0; i = this.next[i]!) {
+      slots.push(i);
+      keys.push(this.keys_[i] as K);
+    }
+    for (let n = slots.length - 1; n >= 0; n--) {
+      const i = slots[n]!;
+      if (this.map.get(keys[n]!) !== i) continue;
+      if (this.expiresAt === undefined || !this.isStale(i)) yield [keys[n]!, this.values_[i] as V];
+    }
+  }
+
+  /** Live keys, in the order of {@link LRUCache.rentries}. */
+  *rkeys(): IterableIterator<K> {
+    for (const [key] of this.rentries()) yield key;
+  }
+
+  /** Live values, in the order of {@link LRUCache.rentries}. */
+  *rvalues(): IterableIterator<V> {
+    for (const [, value] of this.rentries()) yield value;
   }
 
   /** Same as {@link LRUCache.entries}. */

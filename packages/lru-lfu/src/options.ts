@@ -2,6 +2,7 @@
 
 import {
   type Clock,
+  checkBoolean,
   checkClock,
   checkFunction,
   checkInteger,
@@ -55,6 +56,31 @@ export interface CacheOptions<K, V> {
   clock?: Clock;
   /** The cache's name in `stats()` and on the metrics channel. Default `'default'`. */
   name?: string;
+  /**
+   * A `set` of a key already held keeps the entry's expiry instead of restarting its TTL
+   * (lru-cache's option of the same name). A new key always gets its TTL. Default `false`.
+   */
+  noUpdateTTL?: boolean;
+  /**
+   * A `set` that replaces a key's value does not report the old value to `onEvict` (reason
+   * `'set'`); other removals are still reported (lru-cache's option of the same name).
+   * Default `false`.
+   */
+  noDisposeOnSet?: boolean;
+}
+
+/** Options of `WTinyLFUCache`: those of every cache, and two of its own. */
+export interface WTinyLFUOptions<K, V> extends CacheOptions<K, V> {
+  /**
+   * Whether a hill climber moves the window/main split to follow the workload (as Caffeine
+   * does). `false` keeps the window at 1% of the capacity. Default `true`.
+   */
+  adaptive?: boolean;
+  /**
+   * Whether a Bloom filter (the TinyLFU "doorkeeper") keeps keys seen once per aging period out
+   * of the frequency sketch; costs 2 bytes per entry of capacity. Default `false`.
+   */
+  doorkeeper?: boolean;
 }
 
 /** Per-entry options of `set`. */
@@ -93,6 +119,8 @@ export interface ResolvedOptions<K, V> {
   onEvict: ((value: V, key: K, reason: EvictionReason) => void) | undefined;
   clock: Clock;
   name: string;
+  noUpdateTTL: boolean;
+  noDisposeOnSet: boolean;
 }
 
 /** Largest capacity accepted: node indices live in `Int32Array`s. */
@@ -106,7 +134,10 @@ const OPTIONS: ReadonlySet<string> = new Set([
   'onEvict',
   'clock',
   'name',
+  'noUpdateTTL',
+  'noDisposeOnSet',
 ]);
+const W_TINYLFU_OPTIONS: ReadonlySet<string> = new Set([...OPTIONS, 'adaptive', 'doorkeeper']);
 const SET_OPTIONS: ReadonlySet<string> = new Set(['ttlMs']);
 
 /**
@@ -146,8 +177,15 @@ export function resolveOptions<K, V>(
 ): ResolvedOptions<K, V> {
   if (options === null || typeof options !== 'object' || Array.isArray(options))
     typeError('options', 'an object with a capacity', options);
-  checkKnownKeys(options, OPTIONS, `new ${where}(options)`);
-  const { capacity, ttlMs, maxSize, sizeOf, onEvict, clock, name } = options;
+  const known = where === 'WTinyLFUCache' ? W_TINYLFU_OPTIONS : OPTIONS;
+  checkKnownKeys(options, known, `new ${where}(options)`);
+  if (where === 'WTinyLFUCache') {
+    const { adaptive, doorkeeper } = options as WTinyLFUOptions<K, V>;
+    if (adaptive !== undefined) checkBoolean('adaptive', adaptive);
+    if (doorkeeper !== undefined) checkBoolean('doorkeeper', doorkeeper);
+  }
+  const { capacity, ttlMs, maxSize, sizeOf, onEvict, clock, name, noUpdateTTL, noDisposeOnSet } =
+    options;
   checkInteger('capacity', capacity, 1);
   if (capacity > MAX_CAPACITY) rangeError('capacity', 'an integer <= 2^30', capacity);
   if (ttlMs !== undefined) checkTtl(ttlMs, 'ttlMs');
@@ -168,6 +206,9 @@ export function resolveOptions<K, V>(
     onEvict,
     clock: clock === undefined ? systemClock : checkClock<Clock>('clock', clock),
     name: checkString('name', name ?? 'default'),
+    noUpdateTTL: noUpdateTTL === undefined ? false : checkBoolean('noUpdateTTL', noUpdateTTL),
+    noDisposeOnSet:
+      noDisposeOnSet === undefined ? false : checkBoolean('noDisposeOnSet', noDisposeOnSet),
   };
 }
 

@@ -1,7 +1,7 @@
 // W-TinyLFU: a small LRU "window" in front of a large segmented-LRU "main" region, with a
 // count-min sketch deciding who may enter the main region.
 //
-//   new entry -> window (1% of capacity, LRU)
+//   new entry -> window (LRU; 1% of capacity at first, then sized by the hill climber)
 //   window overflow -> its least recent entry becomes a *candidate* for main
 //   main full -> the candidate duels main's *victim* (the least recent of probation): the one
 //               the sketch estimates as less frequently accessed is evicted (ties: the candidate)
@@ -10,7 +10,9 @@
 //
 // The window lets new keys earn a few hits before they must prove themselves; the frequency
 // duel keeps one-off keys (scans) from flushing popular ones; the sketch's periodic halving lets
-// yesterday's favourites go. The sketch counts every access, hits and misses alike.
+// yesterday's favourites go. The sketch counts every access, hits and misses alike. Every
+// 20 × capacity gets, the hill climber (hill-climber.ts) moves the window/main split toward
+// the size that gave the better hit rate: large for recency-heavy traffic, small otherwise.
 //
 // Nodes are slots of typed arrays, as in the LRU; the three lists are circular around three
 // sentinels: node 0 (window), 1 (probation) and 2 (protected). Entries are nodes 3 and up; there
@@ -18,9 +20,9 @@
 
 import type { Clock } from '@bulwark/kernel';
 import { CountMinSketch, hashKey } from './count-min-sketch.js';
+import { HillClimber } from './hill-climber.js';
 import { metricsChannel, publishMetric } from './metrics.js';
 import {
-  type CacheOptions,
   type CacheStats,
   checkSetOptions,
   checkSize,
@@ -32,12 +34,17 @@ import {
   INITIAL_SLOTS,
   resolveOptions,
   type SetOptions,
+  type WTinyLFUOptions,
 } from './options.js';
 
 const WINDOW = 0;
 const PROBATION = 1;
 const PROTECTED = 2;
 const FIRST = 3;
+/** Gets per sample of the hill climber, per entry of capacity. */
+const SAMPLES_PER_ENTRY = 20;
+/** The protected segment's share of the main region. */
+const PROTECTED_SHARE = 0.8;
 
 /**
  * A W-TinyLFU cache (as in Caffeine): near-LFU hit ratios on skewed traffic, resistant to scans,
@@ -60,10 +67,15 @@ export class WTinyLFUCache<K, V> {
   readonly name: string;
   /** The bound on the sum of entry weights (`Infinity` without `maxSize`). */
   readonly maxSize: number;
-  /** Entries the window holds before it passes candidates to the main region. */
-  readonly windowCapacity: number;
-  /** Entries the protected segment holds before it demotes to probation. */
-  readonly protectedCapacity: number;
+  private windowMax: number;
+  private protectedMax: number;
+  private readonly climber: HillClimber;
+  /** `adaptive: false`: the window stays at 1%. */
+  private readonly climbs: boolean;
+  /** Gets per sample of the hill climber: 20 × capacity (fewer is noise on Zipf traffic). */
+  private readonly samplePeriod: number;
+  private sampled = 0;
+  private sampleHits = 0;
 
   private readonly map = new Map<K, number>();
   private readonly keys_: (K | undefined)[];
@@ -89,6 +101,8 @@ export class WTinyLFUCache<K, V> {
   private readonly sizeOf: ((value: V, key: K) => number) | undefined;
   private readonly onEvict: ((value: V, key: K, reason: EvictionReason) => void) | undefined;
   private readonly clock: Clock;
+  private readonly noUpdateTTL: boolean;
+  private readonly noDisposeOnSet: boolean;
 
   private hits = 0;
   private misses = 0;
@@ -96,7 +110,7 @@ export class WTinyLFUCache<K, V> {
   private expirations = 0;
 
   /** @throws TypeError or RangeError naming the bad option. */
-  constructor(options: CacheOptions<K, V>) {
+  constructor(options: WTinyLFUOptions<K, V>) {
     const o = resolveOptions(options, 'WTinyLFUCache');
     this.capacity = o.capacity;
     this.name = o.name;
@@ -105,8 +119,14 @@ export class WTinyLFUCache<K, V> {
     this.sizeOf = o.sizeOf;
     this.onEvict = o.onEvict;
     this.clock = o.clock;
-    this.windowCapacity = Math.max(1, Math.floor(o.capacity / 100));
-    this.protectedCapacity = Math.floor((o.capacity - this.windowCapacity) * 0.8);
+    this.noUpdateTTL = o.noUpdateTTL;
+    this.noDisposeOnSet = o.noDisposeOnSet;
+    // The window starts at 1% (Caffeine's default); the hill climber moves it from there.
+    this.windowMax = initialWindow(o.capacity);
+    this.protectedMax = Math.floor((o.capacity - this.windowMax) * PROTECTED_SHARE);
+    this.climber = new HillClimber(o.capacity);
+    this.samplePeriod = SAMPLES_PER_ENTRY * o.capacity;
+    this.climbs = options.adaptive !== false;
     // The arrays start small and double as entries arrive (see LRUCache), and so does the
     // sketch, keeping its counts: a cache costs memory for what it holds.
     const slots = Math.min(o.capacity + FIRST + 1, INITIAL_SLOTS);
@@ -120,7 +140,7 @@ export class WTinyLFUCache<K, V> {
       this.next[s] = s;
       this.prev[s] = s;
     }
-    this.sketch = new CountMinSketch(slots);
+    this.sketch = new CountMinSketch(slots, options.doorkeeper === true);
     if (o.ttlMs > 0) this.expiresAt = new Float64Array(slots);
     if (o.sizeOf !== undefined) this.sizes = new Float64Array(slots);
   }
@@ -135,6 +155,19 @@ export class WTinyLFUCache<K, V> {
     return this.totalSize_;
   }
 
+  /**
+   * Entries the window holds now before it passes candidates to the main region: 1% of the
+   * capacity at first, then moved by the hill climber between 1 entry and most of the cache.
+   */
+  get windowCapacity(): number {
+    return this.windowMax;
+  }
+
+  /** Entries the protected segment holds now before it demotes to probation (moves with the window). */
+  get protectedCapacity(): number {
+    return this.protectedMax;
+  }
+
   /** The value of `key` (counting an access); `undefined` if absent or expired. */
   get(key: K): V | undefined {
     const i = this.map.get(key);
@@ -145,6 +178,7 @@ export class WTinyLFUCache<K, V> {
       this.missed = key;
       this.hasMissed = true;
       this.missedHash = hash;
+      if (++this.sampled === this.samplePeriod) this.climb();
       if (metricsChannel.hasSubscribers) publishMetric(this.name, 'get', key, 'miss');
       return undefined;
     }
@@ -156,13 +190,30 @@ export class WTinyLFUCache<K, V> {
       this.missed = key;
       this.hasMissed = true;
       this.missedHash = hash;
+      if (++this.sampled === this.samplePeriod) this.climb();
       if (metricsChannel.hasSubscribers) publishMetric(this.name, 'get', key, 'expired');
       return undefined;
     }
     this.hits++;
     this.onHit(i);
+    this.sampleHits++;
+    if (++this.sampled === this.samplePeriod) this.climb();
     if (metricsChannel.hasSubscribers) publishMetric(this.name, 'get', key, 'hit');
     return this.values_[i];
+  }
+
+  /**
+   * Milliseconds until `key`'s entry expires: `Infinity` for an entry without a TTL, 0 for an
+   * absent or expired one (never negative). Reads only: counts no use and removes nothing.
+   * (lru-cache's `getRemainingTTL`, except that it gives an expired entry still held a negative
+   * number.)
+   */
+  getRemainingTTL(key: K): number {
+    const i = this.map.get(key);
+    if (i === undefined) return 0;
+    const at = this.expiresAt === undefined ? 0 : this.expiresAt[i]!;
+    if (at === 0) return Number.POSITIVE_INFINITY;
+    return Math.max(0, at - this.clock.now());
   }
 
   /**
@@ -230,13 +281,14 @@ export class WTinyLFUCache<K, V> {
       const old = this.values_[i] as V;
       this.values_[i] = value;
       this.onHit(i);
-      if (this.expiresAt !== undefined) this.expiresAt[i] = expiry;
+      if (this.expiresAt !== undefined && !this.noUpdateTTL) this.expiresAt[i] = expiry;
       if (this.sizes !== undefined) {
         this.totalSize_ += weight - this.sizes[i]!;
         this.sizes[i] = weight;
         while (this.totalSize_ > this.maxSize) this.evictForWeight(i);
       }
-      if (this.onEvict !== undefined && old !== value) this.onEvict(old, key, 'set');
+      if (this.onEvict !== undefined && old !== value && !this.noDisposeOnSet)
+        this.onEvict(old, key, 'set');
       if (metricsChannel.hasSubscribers) publishMetric(this.name, 'set', key, 'update');
       return this;
     }
@@ -259,7 +311,7 @@ export class WTinyLFUCache<K, V> {
       this.totalSize_ += weight;
     }
     // The window passes its least recent entries to probation as candidates for main ...
-    while (this.counts[WINDOW]! > this.windowCapacity) {
+    while (this.counts[WINDOW]! > this.windowMax) {
       const candidate = this.prev[WINDOW]!;
       this.unlink(candidate);
       this.linkFront(candidate, PROBATION);
@@ -314,9 +366,36 @@ export class WTinyLFUCache<K, V> {
     this.fresh = FIRST;
     this.totalSize_ = 0;
     this.sketch.clear();
+    this.climber.reset();
+    this.resizeWindow(initialWindow(this.capacity));
+    this.sampled = 0;
+    this.sampleHits = 0;
     if (removed !== undefined && this.onEvict !== undefined) {
       for (const [key, value, reason] of removed) this.onEvict(value, key, reason);
     }
+  }
+
+  /**
+   * Removes the live entry main would give up first (probation's least recent, else
+   * protected's, else the window's) and returns its value (`undefined` if none).
+   * Expired entries met on the way are removed (reason `'expire'`); the popped entry is
+   * reported to `onEvict` with reason `'delete'` (lru-cache's `pop`, which reports `'evict'` and
+   * may return an expired value).
+   */
+  pop(): V | undefined {
+    while (this.map.size > 0) {
+      let i = this.leastRecent(PROBATION, -1);
+      if (i === -1) i = this.leastRecent(PROTECTED, -1);
+      if (i === -1) i = this.leastRecent(WINDOW, -1);
+      if (this.expiresAt !== undefined && this.isStale(i)) {
+        this.remove(i, 'expire');
+        continue;
+      }
+      const value = this.values_[i] as V;
+      this.remove(i, 'delete');
+      return value;
+    }
+    return undefined;
   }
 
   /** Removes every expired entry (reason `'expire'`, in iteration order); returns how many. */
@@ -356,6 +435,34 @@ export class WTinyLFUCache<K, V> {
     }
   }
 
+  /**
+   * Live `[key, value]` pairs in the reverse of {@link WTinyLFUCache.entries}' order: the next victim
+   * first (lru-cache's `rentries`). The same guarantees under deletion as `entries`.
+   */
+  *rentries(): IterableIterator<[K, V]> {
+    const slots: number[] = [];
+    const keys: K[] = [];
+    for (const i of this.order()) {
+      slots.push(i);
+      keys.push(this.keys_[i] as K);
+    }
+    for (let n = slots.length - 1; n >= 0; n--) {
+      const i = slots[n]!;
+      if (this.map.get(keys[n]!) !== i) continue;
+      if (this.expiresAt === undefined || !this.isStale(i)) yield [keys[n]!, this.values_[i] as V];
+    }
+  }
+
+  /** Live keys, in the order of {@link WTinyLFUCache.rentries}. */
+  *rkeys(): IterableIterator<K> {
+    for (const [key] of this.rentries()) yield key;
+  }
+
+  /** Live values, in the order of {@link WTinyLFUCache.rentries}. */
+  *rvalues(): IterableIterator<V> {
+    for (const [, value] of this.rentries()) yield value;
+  }
+
   /** Same as {@link WTinyLFUCache.entries}. */
   [Symbol.iterator](): IterableIterator<[K, V]> {
     return this.entries();
@@ -380,7 +487,7 @@ export class WTinyLFUCache<K, V> {
     if (r === PROBATION) {
       this.unlink(i);
       this.linkFront(i, PROTECTED);
-      if (this.counts[PROTECTED]! > this.protectedCapacity) {
+      if (this.counts[PROTECTED]! > this.protectedMax) {
         const demoted = this.prev[PROTECTED]!;
         this.unlink(demoted);
         this.linkFront(demoted, PROBATION);
@@ -456,6 +563,68 @@ export class WTinyLFUCache<K, V> {
     let i = this.prev[s]!;
     if (i === keep) i = this.prev[i]!;
     return i < FIRST ? -1 : i;
+  }
+
+  // --- the adaptive window ------------------------------------------------------------------
+
+  /**
+   * A sample of gets has ended: the hill climber turns its hit rate into a move of the
+   * window/main split. Nothing moves while the cache is still filling (below capacity and below
+   * half of `maxSize`): its hit rate says nothing about the split then.
+   */
+  private climb(): void {
+    const hitRate = this.sampleHits / this.sampled;
+    this.sampled = 0;
+    this.sampleHits = 0;
+    if (!this.climbs || (this.map.size < this.capacity && this.totalSize_ * 2 < this.maxSize))
+      return;
+    const amount = this.climber.adjustment(hitRate);
+    if (amount > 0) this.growWindow(amount);
+    else if (amount < 0) this.shrinkWindow(-amount);
+  }
+
+  /**
+   * Takes up to `amount` entries of room from the protected segment and gives them to the
+   * window, with the entries: main's least recent ones (probation's first) move to the window.
+   */
+  private growWindow(amount: number): void {
+    const quota = Math.min(amount, this.capacity - 1 - this.windowMax);
+    this.resizeWindow(this.windowMax + quota);
+    for (let moved = 0; moved < quota; moved++) {
+      let i = this.prev[PROBATION]!;
+      if (i === PROBATION) i = this.prev[PROTECTED]!;
+      if (i === PROTECTED) break;
+      this.unlink(i);
+      this.linkFront(i, WINDOW);
+    }
+  }
+
+  /**
+   * Gives up to `amount` entries of room (keeping at least one) from the window to main; the
+   * window's least recent entries move to probation.
+   */
+  private shrinkWindow(amount: number): void {
+    this.resizeWindow(this.windowMax - Math.min(amount, this.windowMax - 1));
+    while (this.counts[WINDOW]! > this.windowMax) {
+      const i = this.prev[WINDOW]!;
+      this.unlink(i);
+      this.linkFront(i, PROBATION);
+    }
+  }
+
+  /** Sets the window's size; protected keeps 80% of the rest, demoting its overflow. */
+  private resizeWindow(windowMax: number): void {
+    this.windowMax = windowMax;
+    this.protectedMax = Math.floor((this.capacity - windowMax) * PROTECTED_SHARE);
+    this.demoteProtectedOverflow();
+  }
+
+  private demoteProtectedOverflow(): void {
+    while (this.counts[PROTECTED]! > this.protectedMax) {
+      const i = this.prev[PROTECTED]!;
+      this.unlink(i);
+      this.linkFront(i, PROBATION);
+    }
   }
 
   // --- the lists ------------------------------------------------------------------------------
@@ -561,4 +730,9 @@ export class WTinyLFUCache<K, V> {
       }
     }
   }
+}
+
+/** The window's size before the hill climber moves it: 1% of the capacity, at least 1. */
+function initialWindow(capacity: number): number {
+  return Math.max(1, Math.floor(capacity / 100));
 }

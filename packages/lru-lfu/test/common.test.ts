@@ -148,6 +148,24 @@ describe.each(makers)('%s', (_name, make) => {
     expect(cache.stats()).toMatchObject({ hits: 0, misses: 0, expirations: 3 });
   });
 
+  it('getRemainingTTL: ms left, Infinity without a TTL, 0 when absent or expired; reads only', () => {
+    const clock = new FakeClock();
+    const cache = make<string, number>({ capacity: 5, ttlMs: 10, clock });
+    const plain = make<string, number>({ capacity: 5, clock });
+    plain.set('a', 1);
+    expect(plain.getRemainingTTL('a')).toBe(Number.POSITIVE_INFINITY);
+    expect(plain.getRemainingTTL('missing')).toBe(0);
+    cache.set('a', 1).set('b', 2, { ttlMs: Number.POSITIVE_INFINITY }).set('c', 3, { ttlMs: 30 });
+    clock.advance(4);
+    expect(cache.getRemainingTTL('a')).toBe(6);
+    expect(cache.getRemainingTTL('b')).toBe(Number.POSITIVE_INFINITY);
+    expect(cache.getRemainingTTL('c')).toBe(26);
+    clock.advance(6);
+    expect(cache.getRemainingTTL('a')).toBe(0); // expired, still held until found
+    expect(cache.size).toBe(3);
+    expect(cache.stats()).toMatchObject({ hits: 0, misses: 0, expirations: 0 });
+  });
+
   it('a per-entry ttlMs of Infinity outlives the cache TTL', () => {
     const clock = new FakeClock();
     const cache = make<string, number>({ capacity: 5, ttlMs: 10, clock });
@@ -403,5 +421,64 @@ describe('LRUCache across growth', () => {
     expect(keys.slice(1)).toEqual(
       Array.from({ length: 200 }, (_, i) => 499 - i).filter((k) => k !== 350),
     );
+  });
+});
+
+describe.each(makers)('%s: pop()', (_name, make) => {
+  it('removes the next victim and returns its value, skipping expired entries', () => {
+    const clock = new FakeClock();
+    const events: [number, string, EvictionReason][] = [];
+    const cache = make<string, number>({
+      capacity: 100,
+      clock,
+      onEvict: (v, k, reason) => events.push([v, k, reason]),
+    });
+    cache.set('old', 1, { ttlMs: 5 }).set('a', 2).set('b', 3);
+    clock.advance(5);
+    const popped = cache.pop();
+    expect(popped === 2 || popped === 3).toBe(true);
+    expect(events[0]).toEqual([1, 'old', 'expire']);
+    expect(events[1]?.[2]).toBe('delete');
+    expect(cache.size).toBe(1);
+    cache.pop();
+    expect(cache.pop()).toBeUndefined();
+    expect(cache.size).toBe(0);
+    expect(cache.stats()).toMatchObject({ evictions: 0, expirations: 1 });
+  });
+});
+
+describe.each(makers)('%s: reverse iteration', (_name, make) => {
+  it('property: rentries, rkeys and rvalues are entries, keys and values reversed', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 30 }), fc.boolean()), { maxLength: 80 }),
+        (ops) => {
+          const clock = new FakeClock();
+          const cache = make<number, number>({ capacity: 12, clock });
+          for (const [k, read] of ops) {
+            if (read) cache.get(k);
+            else cache.set(k, k * 2, k % 5 === 0 ? { ttlMs: 3 } : undefined);
+            clock.advance(1);
+          }
+          expect([...cache.rentries()]).toEqual([...cache.entries()].reverse());
+          expect([...cache.rkeys()]).toEqual([...cache.keys()].reverse());
+          expect([...cache.rvalues()]).toEqual([...cache.values()].reverse());
+        },
+      ),
+    );
+  });
+
+  it('skips entries deleted during the walk, and may delete the one just given', () => {
+    const cache = make<number, number>({ capacity: 10 });
+    for (let k = 0; k < 6; k++) cache.set(k, k);
+    const seen: number[] = [];
+    for (const [k] of cache.rentries()) {
+      seen.push(k);
+      cache.delete(k);
+      if (k === seen[0]) cache.delete([...cache.rkeys()][1]!); // one not reached yet
+    }
+    expect(seen).toHaveLength(5);
+    expect(new Set(seen).size).toBe(5);
+    expect(cache.size).toBe(0);
   });
 });

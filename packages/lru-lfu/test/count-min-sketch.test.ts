@@ -8,7 +8,7 @@ describe('CountMinSketch', () => {
     expect(() => new CountMinSketch(Number.NaN)).toThrow(RangeError);
     expect(() => new CountMinSketch(2.5)).toThrow(RangeError);
     expect(() => new CountMinSketch('64' as unknown as number)).toThrow(TypeError);
-    expect(new CountMinSketch(1).width).toBe(64);
+    expect(new CountMinSketch(1).width).toBe(128);
   });
 
   it('never undercounts (up to 15) before aging', () => {
@@ -36,8 +36,8 @@ describe('CountMinSketch', () => {
 
   it('halves counts on age(), and ages by itself after sampleSize increments', () => {
     const sketch = new CountMinSketch(16);
-    expect(sketch.width).toBe(64);
-    expect(sketch.sampleSize).toBe(160);
+    expect(sketch.width).toBe(128);
+    expect(sketch.sampleSize).toBe(640);
     const hot = hashKey('hot');
     for (let i = 0; i < 12; i++) sketch.increment(hot);
     expect(sketch.estimate(hot)).toBe(12);
@@ -46,7 +46,7 @@ describe('CountMinSketch', () => {
     for (let i = 0; i < 9; i++) sketch.increment(hot);
     let k = 0;
     while (sketch.estimate(hot) >= 15 && k < 1000) sketch.increment(hashKey(`cold${k++}`));
-    expect(k).toBeLessThanOrEqual(160);
+    expect(k).toBeLessThanOrEqual(640);
     expect(sketch.estimate(hot)).toBeLessThanOrEqual(7);
     sketch.clear();
     expect(sketch.estimate(hot)).toBe(0);
@@ -72,10 +72,10 @@ describe('CountMinSketch.grow', () => {
     });
     const before = hashes.map((h) => sketch.estimate(h));
     sketch.grow(1_000);
-    expect(sketch.width).toBe(4 * 1024);
-    expect(sketch.sampleSize).toBe(10 * 1024);
+    expect(sketch.width).toBe(8 * 1024);
+    expect(sketch.sampleSize).toBe(40 * 1024);
     expect(hashes.map((h) => sketch.estimate(h))).toEqual(before);
     sketch.grow(10); // never shrinks
-    expect(sketch.width).toBe(4 * 1024);
+    expect(sketch.width).toBe(8 * 1024);
   });
 });

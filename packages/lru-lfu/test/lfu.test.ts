@@ -18,6 +18,12 @@ describe('LFUCache against the reference model', () => {
   it('with TTLs and weights together', () => {
     checkAgainstModel('lfu', make, { weighted: true, ttl: true });
   });
+  it('noUpdateTTL: an update keeps the expiry', () => {
+    checkAgainstModel('lfu', make, { weighted: true, ttl: true, noUpdateTTL: true });
+  });
+  it('noDisposeOnSet: an update reports no old value', () => {
+    checkAgainstModel('lfu', make, { weighted: true, ttl: true, noDisposeOnSet: true });
+  });
   it('past the slots allocated at first: the arrays grow as entries arrive', () => {
     checkAgainstModel('lfu', make, { weighted: false, ttl: true, big: true }, 40);
     checkAgainstModel('lfu', make, { weighted: true, ttl: false, big: true }, 40);

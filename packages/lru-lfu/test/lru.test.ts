@@ -18,6 +18,12 @@ describe('LRUCache against the reference model', () => {
   it('with TTLs and weights together', () => {
     checkAgainstModel('lru', make, { weighted: true, ttl: true });
   });
+  it('noUpdateTTL: an update keeps the expiry', () => {
+    checkAgainstModel('lru', make, { weighted: true, ttl: true, noUpdateTTL: true });
+  });
+  it('noDisposeOnSet: an update reports no old value', () => {
+    checkAgainstModel('lru', make, { weighted: true, ttl: true, noDisposeOnSet: true });
+  });
   it('past the slots allocated at first: the arrays grow as entries arrive', () => {
     checkAgainstModel('lru', make, { weighted: false, ttl: true, big: true }, 40);
     checkAgainstModel('lru', make, { weighted: true, ttl: false, big: true }, 40);

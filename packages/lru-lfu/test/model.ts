@@ -27,6 +27,7 @@ export interface AnyCache {
   has(key: number): boolean;
   set(key: number, value: number, options?: { ttlMs?: number }): unknown;
   delete(key: number): boolean;
+  pop(): number | undefined;
   clear(): void;
   prune(): number;
   stats(): CacheStats;
@@ -48,6 +49,10 @@ export class Model {
     readonly capacity: number,
     readonly ttlMs: number,
     readonly maxSize: number,
+    /** The `noUpdateTTL` option: an update keeps the entry's expiry. */
+    readonly noUpdateTTL = false,
+    /** The `noDisposeOnSet` option: an update reports no `'set'` event. */
+    readonly noDisposeOnSet = false,
   ) {}
 
   get total(): number {
@@ -143,16 +148,30 @@ export class Model {
       const old = e.value;
       e.value = value;
       e.weight = weight;
-      e.expiresAt = expiresAt;
+      if (!this.noUpdateTTL) e.expiresAt = expiresAt;
       this.use(e);
       // The entry just written is never the one evicted to make its new weight fit.
       while (this.total > this.maxSize) this.evict(e);
-      if (old !== value) this.events.push([old, key, 'set']);
+      if (old !== value && !this.noDisposeOnSet) this.events.push([old, key, 'set']);
       return;
     }
     while (this.entries.length >= this.capacity) this.evict();
     while (this.total + weight > this.maxSize) this.evict();
     this.entries.push({ key, value, weight, freq: 1, lastUse: this.tick++, expiresAt });
+  }
+
+  /** The next victim's value, removed with reason 'delete'; expired ones met first expire. */
+  pop(): number | undefined {
+    for (;;) {
+      const e = this.evictionOrder()[0];
+      if (e === undefined) return undefined;
+      if (this.stale(e)) {
+        this.remove(e, 'expire');
+        continue;
+      }
+      this.remove(e, 'delete');
+      return e.value;
+    }
   }
 
   prune(): number {
@@ -256,6 +275,7 @@ export function commands(
       }),
     ),
     fc.constant(command('prune()', (m, r) => expect(r.cache.prune()).toBe(m.prune()))),
+    fc.constant(command('pop()', (m, r) => expect(r.cache.pop()).toBe(m.pop()))),
     fc.constant(
       command('clear()', (m, r) => {
         r.cache.clear();
@@ -275,8 +295,16 @@ export function checkAgainstModel(
     sizeOf?: (value: number) => number;
     onEvict: (value: number, key: number, reason: EvictionReason) => void;
     clock: FakeClock;
+    noUpdateTTL?: boolean;
+    noDisposeOnSet?: boolean;
   }) => AnyCache,
-  setup: { weighted: boolean; ttl: boolean; big?: boolean },
+  setup: {
+    weighted: boolean;
+    ttl: boolean;
+    big?: boolean;
+    noUpdateTTL?: boolean;
+    noDisposeOnSet?: boolean;
+  },
   numRuns = 150,
 ): void {
   // `big`: capacities past the slots a cache allocates at first, so its arrays grow mid-run.
@@ -304,12 +332,16 @@ export function checkAgainstModel(
           sizeOf: setup.weighted ? (v: number) => v : undefined,
           onEvict: (value, key, reason) => events.push([value, key, reason]),
           clock,
+          noUpdateTTL: setup.noUpdateTTL,
+          noDisposeOnSet: setup.noDisposeOnSet,
         });
         const model = new Model(
           policy,
           s.capacity,
           s.ttlMs,
           setup.weighted ? s.maxSize : Number.POSITIVE_INFINITY,
+          setup.noUpdateTTL,
+          setup.noDisposeOnSet,
         );
         fc.modelRun(() => ({ model, real: { cache, clock, events } }), cmds);
       },

@@ -36,6 +36,12 @@ const badOptions: [unknown, ErrorConstructor, RegExp][] = [
   [{ capacity: 1, maxSize: 10 }, TypeError, /sizeOf must be a function when maxSize is set/],
   [{ capacity: 1, sizeOf: one }, TypeError, /sizeOf must be used with maxSize, got function one/],
   [{ capacity: 1, onEvict: 'x' }, TypeError, /onEvict must be a function, got "x"/],
+  [{ capacity: 1, noUpdateTTL: 1 }, TypeError, /noUpdateTTL must be a boolean, got 1/],
+  [
+    { capacity: 1, noDisposeOnSet: 'yes' },
+    TypeError,
+    /noDisposeOnSet must be a boolean, got "yes"/,
+  ],
   [{ capacity: 1, clock: {} }, TypeError, /clock must be an object with now\(\), got {}/],
   [{ capacity: 1, clock: null }, TypeError, /clock must be an object with now\(\), got null/],
   [
@@ -88,5 +94,27 @@ describe.each(caches)('%s rejects bad options, naming them', (_name, Cache) => {
       );
     }
     expect(cache.size).toBe(0);
+  });
+});
+
+describe('WTinyLFUCache options', () => {
+  it('takes adaptive and doorkeeper as booleans, naming them when bad', () => {
+    expect(
+      () => new WTinyLFUCache({ capacity: 1, adaptive: false, doorkeeper: true }),
+    ).not.toThrow();
+    // biome-ignore lint/suspicious/noExplicitAny: bad input on purpose
+    const bad = (o: any) => () => new WTinyLFUCache(o);
+    expect(bad({ capacity: 1, adaptive: 'no' })).toThrow(/adaptive must be a boolean, got "no"/);
+    expect(bad({ capacity: 1, doorkeeper: 1 })).toThrow(/doorkeeper must be a boolean, got 1/);
+    expect(bad({ capacity: 1, doorkeeper: 1 })).toThrow(TypeError);
+  });
+
+  it('the other classes refuse them as unknown keys', () => {
+    // biome-ignore lint/suspicious/noExplicitAny: bad input on purpose
+    expect(() => new LRUCache({ capacity: 1, adaptive: true } as any)).toThrow(
+      /unknown option "adaptive" in new LRUCache\(options\)/,
+    );
+    // biome-ignore lint/suspicious/noExplicitAny: bad input on purpose
+    expect(() => new LFUCache({ capacity: 1, doorkeeper: true } as any)).toThrow(TypeError);
   });
 });

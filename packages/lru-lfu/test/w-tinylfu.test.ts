@@ -5,7 +5,7 @@
 import { FakeClock } from '@bulwark/test-utils';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loop, zipf } from '../bench/traces.js';
+import { loop, recency, zipf, zipfBestStatic } from '../bench/traces.js';
 import { type EvictionReason, LRUCache, WTinyLFUCache } from '../src/index.js';
 
 interface Real {
@@ -15,6 +15,7 @@ interface Real {
   seen: { hits: number; misses: number; evictions: number; expirations: number };
   capacity: number;
   maxSize: number;
+  noUpdateTTL: boolean;
 }
 type Command = fc.Command<object, Real>;
 
@@ -24,6 +25,12 @@ function invariants(r: Real): void {
   for (const [k, v] of r.cache.entries()) expect(r.shadow.get(k)).toBe(v);
   expect(new Set(r.cache.keys()).size).toBe([...r.cache.keys()].length);
   expect(r.cache.stats()).toEqual({ name: 'default', ...r.seen, size: r.shadow.size });
+  // The hill climber keeps the split inside the cache: a window of 1 to capacity - 1 entries
+  // (1 when the capacity is 1), protected 80% of the rest.
+  const window = r.cache.windowCapacity;
+  expect(window).toBeGreaterThanOrEqual(1);
+  expect(window).toBeLessThanOrEqual(Math.max(1, r.capacity - 1));
+  expect(r.cache.protectedCapacity).toBe(Math.floor((r.capacity - window) * 0.8));
   if (r.maxSize !== Number.POSITIVE_INFINITY) {
     expect(r.cache.totalSize).toBeLessThanOrEqual(r.maxSize);
     expect(r.cache.totalSize).toBe([...r.shadow.values()].reduce((a, b) => a + b, 0));
@@ -58,35 +65,56 @@ function commands(keys: number): fc.Arbitrary<Command>[] {
     ),
     fc.tuple(key, value, ttl).map(([k, v, t]) =>
       cmd(`set(${k}, ${v}, ${t}) then get`, (r) => {
+        // With noUpdateTTL, a set over an expired entry not yet found keeps its expiry (as in
+        // lru-cache): the get then finds it expired.
+        const expiredHeld = r.shadow.has(k) && r.cache.getRemainingTTL(k) === 0;
         r.shadow.set(k, v);
         r.cache.set(k, v, t === undefined ? undefined : { ttlMs: t });
-        if (v <= r.maxSize) expect(get(r, k)).toBe(v);
+        const expected = r.noUpdateTTL && expiredHeld ? undefined : v;
+        if (v <= r.maxSize) expect(get(r, k)).toBe(expected);
       }),
     ),
     key.map((k) => cmd(`peek(${k})`, (r) => expect(r.cache.peek(k)).toBe(r.shadow.get(k)))),
     key.map((k) => cmd(`delete(${k})`, (r) => void r.cache.delete(k))),
     fc.integer({ min: 1, max: 20 }).map((ms) => cmd(`advance(${ms})`, (r) => r.clock.advance(ms))),
     fc.constant(cmd('prune()', (r) => void r.cache.prune())),
+    fc.constant(
+      cmd('pop()', (r) => {
+        const before = new Map(r.shadow);
+        const v = r.cache.pop();
+        // A popped value was held under a key the pop removed.
+        if (v !== undefined)
+          expect([...before].some(([k, x]) => x === v && !r.shadow.has(k))).toBe(true);
+      }),
+    ),
     fc.constant(cmd('clear()', (r) => r.cache.clear())),
   ];
 }
 
 describe('WTinyLFUCache invariants (model-based)', () => {
+  // The long runs reach many samples of the hill climber (20 × capacity gets each), so the
+  // window grows and shrinks under the invariants; the doorkeeper runs change admissions.
   it.each([
-    ['plain', false, false],
-    ['with TTLs', true, false],
-    ['with weights', false, true],
-    ['with TTLs and weights', true, true],
-  ])('%s', (_name, withTtl, weighted) => {
+    ['plain', false, false, {}, 120],
+    ['with TTLs', true, false, {}, 120],
+    ['with weights', false, true, {}, 120],
+    ['with TTLs and weights', true, true, {}, 120],
+    ['fixed window (adaptive: false)', true, true, { adaptive: false }, 120],
+    ['long runs: the window moves', false, false, {}, 500],
+    ['long runs with TTLs and weights', true, true, {}, 500],
+    ['long runs with the doorkeeper', true, false, { doorkeeper: true }, 500],
+    ['noUpdateTTL', true, true, { noUpdateTTL: true }, 120],
+    ['noDisposeOnSet', true, true, { noDisposeOnSet: true }, 120],
+  ])('%s', (_name, withTtl, weighted, extra, maxCommands) => {
     const shape = fc.record({
-      capacity: fc.integer({ min: 1, max: 12 }),
+      capacity: fc.integer({ min: 1, max: maxCommands > 120 ? 5 : 12 }),
       keys: fc.integer({ min: 1, max: 30 }),
       maxSize: fc.integer({ min: 1, max: 25 }),
     });
     fc.assert(
       fc.property(
         shape.chain((s) =>
-          fc.tuple(fc.constant(s), fc.commands(commands(s.keys), { maxCommands: 120 })),
+          fc.tuple(fc.constant(s), fc.commands(commands(s.keys), { maxCommands })),
         ),
         ([s, cmds]) => {
           const clock = new FakeClock(0);
@@ -97,6 +125,7 @@ describe('WTinyLFUCache invariants (model-based)', () => {
             seen: { hits: 0, misses: 0, evictions: 0, expirations: 0 },
             capacity: s.capacity,
             maxSize: weighted ? s.maxSize : Number.POSITIVE_INFINITY,
+            noUpdateTTL: 'noUpdateTTL' in extra,
           };
           const onEvict = (value: number, key: number, reason: EvictionReason) => {
             if (reason === 'set') {
@@ -115,11 +144,12 @@ describe('WTinyLFUCache invariants (model-based)', () => {
             sizeOf: weighted ? (v: number) => v : undefined,
             onEvict,
             clock,
+            ...extra,
           });
           fc.modelRun(() => ({ model: {}, real }), cmds);
         },
       ),
-      { numRuns: 150 },
+      { numRuns: maxCommands > 120 ? 60 : 150 },
     );
   });
 });
@@ -182,6 +212,48 @@ describe('WTinyLFUCache policy', () => {
       expect(cache.get(k)).toBe(i);
     });
     expect(cache.size).toBe(10);
+  });
+
+  it('grows its window on recency-heavy traffic, where a 1% window loses to LRU', () => {
+    const trace = recency(0.1, 0.8, 2500, 200_000, 5);
+    const adaptive = new WTinyLFUCache<number, number>({ capacity: 500 });
+    const fixed = new WTinyLFUCache<number, number>({ capacity: 500, adaptive: false });
+    const ours = hitRatio(adaptive, trace);
+    const lru = hitRatio(new LRUCache({ capacity: 500 }), trace);
+    expect(hitRatio(fixed, trace)).toBeLessThan(lru - 0.05);
+    expect(ours).toBeGreaterThan(hitRatio(fixed, trace) + 0.05);
+    expect(adaptive.windowCapacity).toBeGreaterThan(100);
+    expect(fixed.windowCapacity).toBe(5);
+  });
+
+  it('keeps a small window on frequency-heavy (Zipf 0.99) traffic', () => {
+    const trace = zipf(20_000, 0.99, 200_000, 4);
+    const adaptive = new WTinyLFUCache<number, number>({ capacity: 500 });
+    const ours = hitRatio(adaptive, trace);
+    const fixed = hitRatio(new WTinyLFUCache({ capacity: 500, adaptive: false }), trace);
+    expect(ours).toBeGreaterThan(fixed - 0.01);
+    expect(adaptive.windowCapacity).toBeLessThan(100);
+  });
+
+  it('reaches 95% of the best static cache on Zipf 0.99 (as bench/hit-ratio.ts, smaller)', () => {
+    const trace = zipf(20_000, 0.99, 200_000, 6);
+    const ours = hitRatio(new WTinyLFUCache({ capacity: 200 }), trace);
+    expect(ours / zipfBestStatic(20_000, 0.99, 200)).toBeGreaterThan(0.95);
+  });
+
+  it('moves the window back to 1% and restarts the climber on clear()', () => {
+    const cache = new WTinyLFUCache<number, number>({ capacity: 100 });
+    hitRatio(cache, recency(0.1, 0.8, 500, 50_000, 8));
+    expect(cache.windowCapacity).toBeGreaterThan(1);
+    cache.clear();
+    expect(cache.windowCapacity).toBe(1);
+    expect(cache.protectedCapacity).toBe(79);
+  });
+
+  it('with the doorkeeper, still beats LRU on Zipf 0.8', () => {
+    const trace = zipf(10_000, 0.8, 100_000, 1);
+    const ours = hitRatio(new WTinyLFUCache({ capacity: 500, doorkeeper: true }), trace);
+    expect(ours).toBeGreaterThan(hitRatio(new LRUCache({ capacity: 500 }), trace) + 0.05);
   });
 
   it('splits capacity into window (1%, at least 1) and protected (80% of main)', () => {

@@ -15,6 +15,8 @@ export class Entry<T> {
   fresh = true;
   prev: Entry<T> | undefined = undefined;
   next: Entry<T> | undefined = undefined;
+  /** When it is to retire (see lifetime.ts); `Infinity` when lifetimes are unlimited. */
+  retireAt = Number.POSITIVE_INFINITY;
   /** When it last went back to the idle list (only kept when `idleTimeoutMs` is set). */
   idleSince = 0;
   /** Leak detection: when the current lease began, where it was acquired, and whether reported. */

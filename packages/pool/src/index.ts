@@ -1,5 +1,6 @@
 // Public API of @bulwark/pool.
 export { type BulwarkError, isBulwarkError } from '@bulwark/kernel';
+export { Bulkhead } from './bulkhead.js';
 export { channels } from './channels.js';
 export type { Clock } from './clock.js';
 export {
@@ -11,17 +12,17 @@ export {
 } from './errors.js';
 export type { LeakStacks } from './leak-detector.js';
 export { Lease } from './lease.js';
+export { createPool } from './pool.js';
+export type {
+  AcquireOptions,
+  LeakReport,
+  Pool,
+  PoolEvents,
+  PoolOptions,
+  PoolStats,
+  ReadyOptions,
+} from './pool-types.js';
 export {
-  type AcquireOptions,
-  createPool,
-  type LeakReport,
-  type Pool,
-  type PoolEvents,
-  type PoolOptions,
-  type PoolStats,
-} from './pool.js';
-export {
-  Bulkhead,
   type ExecuteContext,
   type ExecuteOptions,
   Permit,

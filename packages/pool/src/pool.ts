@@ -1,218 +1,36 @@
-// The resource pool. Reading order: the options and public types, then `acquire` and the fast
-// path, `#dispatch` (matching waiters with idle resources and starting creates), the life cycle
-// of one resource (create -> idle -> borrowed -> back or destroyed), leak handling, and the
-// background work (keeping `min` warm, retiring idle and over-age resources, closing).
+// The resource pool's algorithm. Reading order: `acquire` and its fast path, `#dispatch`
+// (matching waiters with idle resources and starting creates), the life cycle of one resource
+// (create -> idle -> borrowed -> back, or retired), leaks, then the background work (keeping
+// `min` warm, `ready()`, retiring idle and over-age resources, closing). The public types are in
+// pool-types.ts, the option checks in pool-settings.ts, the timed user callbacks in
+// resource-calls.ts, the waiting line in waiter-queue.ts, leak detection in leak-detector.ts.
 //
 // Accounting: every resource that exists or is being made or unmade occupies one of `max` slots:
 //   size = idle + borrowed + validating + creating + destroying  <=  max.
 
 import { EventEmitter } from 'node:events';
-import {
-  checkBoolean,
-  checkClock,
-  checkFunction,
-  checkInteger,
-  checkKnownKeys,
-  checkObject,
-  checkOneOf,
-  checkSignal,
-  checkString,
-  rangeError,
-  systemClock,
-} from '@bulwark/kernel';
+import { checkSignal } from '@bulwark/kernel';
 import { channels } from './channels.js';
-import { checkDuration, checkLimit, checkPriority } from './check-options.js';
+import { checkDuration, checkPriority } from './check-options.js';
 import { type Clock, scheduleUnref } from './clock.js';
 import { BORROWED, DESTROYED, Entry, EntryList, IDLE, VALIDATING } from './entry.js';
-import { CreateTimeoutError, PoolClosedError, PoolTimeoutError, QueueFullError } from './errors.js';
-import { formatSite, LeakDetector, type LeakStacks } from './leak-detector.js';
+import { PoolClosedError, PoolTimeoutError, QueueFullError } from './errors.js';
+import { formatSite, LeakDetector } from './leak-detector.js';
 import { Lease, type LeaseOwner } from './lease.js';
+import { retireAt } from './lifetime.js';
+import { type PoolSettings, readSettings } from './pool-settings.js';
+import type {
+  AcquireOptions,
+  LeakReport,
+  Pool,
+  PoolEvents,
+  PoolOptions,
+  PoolStats,
+  ReadyOptions,
+} from './pool-types.js';
+import { ReadyWaiters } from './ready-waiters.js';
+import { runCreate, runDestroy, runValidate } from './resource-calls.js';
 import { type Waiter, WaiterQueue } from './waiter-queue.js';
-
-/** Options of {@link createPool}. Durations are in ms; `Infinity` where allowed means "never". */
-export interface PoolOptions<T> {
-  /** Make a resource. `signal` aborts when `createTimeoutMs` passes, so a connect can be cut. */
-  create: (context: { signal: AbortSignal }) => T | Promise<T>;
-  /** Dispose of a resource. Failures are reported as `destroyError`, never thrown at callers. */
-  destroy: (resource: T) => void | Promise<void>;
-  /**
-   * Checked when an idle resource is borrowed (not when fresh from `create`); one that fails
-   * (false, throws or rejects) is destroyed and another tried. A check still unsettled after
-   * `validateTimeoutMs` fails the same way.
-   */
-  validate?: (resource: T) => boolean | Promise<boolean>;
-  /**
-   * How long `validate` may take before the resource counts as invalid and is destroyed (its
-   * slot freed, the caller served by another resource). Default 30 000.
-   */
-  validateTimeoutMs?: number;
-  /** Most resources at once, counting those being created or destroyed. Default 10. */
-  max?: number;
-  /** Resources kept ready even when idle. Default 0. */
-  min?: number;
-  /** How long `acquire` may wait before rejecting with {@link PoolTimeoutError}. Default 30 000. */
-  acquireTimeoutMs?: number;
-  /** How long `create` may take before it counts as failed. Default 30 000. */
-  createTimeoutMs?: number;
-  /** How long `destroy` may take before its slot is freed anyway. Default 30 000. */
-  destroyTimeoutMs?: number;
-  /** Idle longer than this, a resource above `min` is retired. Default `Infinity`. */
-  idleTimeoutMs?: number;
-  /** Older than this, a resource is retired when idle or when it comes back. Default `Infinity`. */
-  maxLifetimeMs?: number;
-  /**
-   * Callers allowed to wait at once while every slot is taken; the next gets
-   * {@link QueueFullError}. `0` fails fast when the pool is exhausted. Default `Infinity`.
-   */
-  maxWaiting?: number;
-  /** Hand out the longest-idle resource first (true) or the most recently used (false). Default false. */
-  fifo?: boolean;
-  /**
-   * Turns leak detection on: a lease held longer than this is reported once with the stack of
-   * its acquire, and a lease garbage-collected unreleased is reported and its slot reclaimed.
-   * Default off.
-   */
-  leakDetectionMs?: number;
-  /**
-   * When leak reports carry the stack of the acquire: `'always'` (every acquire captures it,
-   * which costs a few microseconds each), `'after-first-leak'` (none until a leak is seen, every
-   * acquire after that) or `'never'`. Default `'after-first-leak'`.
-   */
-  leakStacks?: LeakStacks;
-  /**
-   * After a failed `create`: when undefined (default), the caller next in line (highest
-   * `priority`, then longest waiting) gets the
-   * error; when set, creates pause this long and are retried while callers wait (each caller
-   * still ends at `acquireTimeoutMs`, with the last create error as `cause`).
-   */
-  createRetryDelayMs?: number;
-  /** How often idle and over-age resources are looked for. Default 1 000. */
-  reapIntervalMs?: number;
-  /** The pool's label in leak reports, channel messages, errors and `stats()`. Default `'default'`. */
-  name?: string;
-  /** Time source and timers; tests pass a fake clock. Default the kernel's `systemClock`. */
-  clock?: Clock;
-}
-
-const POOL_KEYS: ReadonlySet<string> = new Set([
-  'create',
-  'destroy',
-  'validate',
-  'validateTimeoutMs',
-  'max',
-  'min',
-  'acquireTimeoutMs',
-  'createTimeoutMs',
-  'destroyTimeoutMs',
-  'idleTimeoutMs',
-  'maxLifetimeMs',
-  'maxWaiting',
-  'fifo',
-  'leakDetectionMs',
-  'leakStacks',
-  'createRetryDelayMs',
-  'reapIntervalMs',
-  'name',
-  'clock',
-]);
-
-/** Options of one `acquire`. */
-export interface AcquireOptions {
-  /** Abort the wait; the promise rejects with `signal.reason`. */
-  signal?: AbortSignal;
-  /** Higher is served first; equal priorities are first come, first served. Default 0. */
-  priority?: number;
-}
-
-/** What a leak report says. */
-export interface LeakReport<T> {
-  /** `held-too-long`: past `leakDetectionMs`, still borrowed. `collected`: dropped unreleased. */
-  kind: 'held-too-long' | 'collected';
-  /** The pool's `name`. */
-  name: string;
-  /** The leaked resource (for `collected`, it is being destroyed). */
-  resource: T;
-  /** How long it had been borrowed when reported. */
-  heldMs: number;
-  /** The stack of the `acquire` call that took it. */
-  stack: string | undefined;
-}
-
-/** A snapshot of the pool's state and counters: one flat object. */
-export interface PoolStats {
-  /** The pool's `name`. */
-  name: string;
-  /** Slots in use: idle + borrowed + validating + creating + destroying. */
-  size: number;
-  /** Idle resources ready to lend. */
-  available: number;
-  /** Resources lent out and not yet given back. */
-  borrowed: number;
-  /** Callers waiting for a resource. */
-  waiting: number;
-  /** `create` calls in flight. */
-  creating: number;
-  /** Idle resources being checked by `validate` before they are lent. */
-  validating: number;
-  /** `destroy` calls in flight. */
-  destroying: number;
-  /** Resources made since the pool was made. */
-  created: number;
-  /** Resources destroyed since the pool was made. */
-  destroyed: number;
-  /** Acquires that ended with {@link PoolTimeoutError} since the pool was made. */
-  timeouts: number;
-  /** Acquires turned away with {@link QueueFullError} (`maxWaiting` reached) since the pool was made. */
-  rejected: number;
-  /** Leaks reported since the pool was made. */
-  leaks: number;
-  /** The `max` option. */
-  max: number;
-  /** The `min` option. */
-  min: number;
-}
-
-/** Events a pool emits (it is an `EventEmitter`). */
-export interface PoolEvents<T> {
-  /** A lease was held past `leakDetectionMs`, or collected unreleased. */
-  leak: [report: LeakReport<T>];
-  /** A `create` failed or passed `createTimeoutMs`. */
-  createError: [error: unknown];
-  /** A `destroy` threw, rejected or passed `destroyTimeoutMs`. */
-  destroyError: [error: unknown, resource: T];
-}
-
-/** A pool of resources. Make one with {@link createPool}. */
-export interface Pool<T> extends EventEmitter<PoolEvents<T>> {
-  /**
-   * Borrow a resource. Resolves with a {@link Lease}, or rejects with {@link PoolTimeoutError}
-   * after `acquireTimeoutMs`, `signal.reason` on abort, {@link QueueFullError} when
-   * `maxWaiting` callers already wait, {@link PoolClosedError} once closing, or the `create`
-   * error when making a resource for this caller failed.
-   */
-  acquire(options?: AcquireOptions): Promise<Lease<T>>;
-  /** Borrow, run `fn`, and release on every path (unless `fn` released or destroyed the lease). */
-  use<R>(
-    fn: (resource: T, lease: Lease<T>) => R | Promise<R>,
-    options?: AcquireOptions,
-  ): Promise<R>;
-  /** A snapshot of sizes and counters. */
-  stats(): PoolStats;
-  /** Destroy every idle resource now (then refill to `min`). Resolves when they are destroyed. */
-  clear(): Promise<void>;
-  /**
-   * Shut down: stop the timers, reject waiting and new callers with {@link PoolClosedError}, wait
-   * up to `timeoutMs` (default 30 000) for borrowed resources to come back, destroy everything,
-   * resolve when no resource remains. Leases still out and `validate` checks still running at the
-   * timeout have their resources destroyed; creates and destroys end by their own timeouts.
-   * Calling it again returns the same promise.
-   */
-  close(timeoutMs?: number): Promise<void>;
-  /** @deprecated Use {@link Pool.close}; the same method under its old name. */
-  drain(timeoutMs?: number): Promise<void>;
-  /** `close()`, for `await using pool = createPool(...)`. */
-  [Symbol.asyncDispose](): Promise<void>;
-}
 
 /**
  * Make a resource pool. Options are checked here; bad ones throw `TypeError`/`RangeError`, and an
@@ -223,25 +41,15 @@ export function createPool<T>(options: PoolOptions<T>): Pool<T> {
 }
 
 const INFINITY = Number.POSITIVE_INFINITY;
-const LEAK_STACKS: readonly LeakStacks[] = ['always', 'after-first-leak', 'never'];
-const optionalDuration = (name: string, value: unknown, fallback: number, min = 1): number =>
-  value === undefined || value === INFINITY ? fallback : checkDuration(name, value, min);
 
 class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, LeaseOwner<T> {
-  readonly #create: PoolOptions<T>['create'];
-  readonly #destroy: PoolOptions<T>['destroy'];
-  readonly #validate: PoolOptions<T>['validate'];
+  readonly #settings: PoolSettings<T>;
+  // The settings the hot path reads, as own fields.
+  readonly #validate: PoolSettings<T>['validate'];
   readonly #max: number;
-  readonly #min: number;
-  readonly #createTimeoutMs: number;
-  readonly #validateTimeoutMs: number;
-  readonly #destroyTimeoutMs: number;
-  readonly #idleTimeoutMs: number;
-  readonly #maxLifetimeMs: number;
   readonly #maxWaiting: number;
   readonly #fifo: boolean;
-  readonly #createRetryDelayMs: number | undefined;
-  readonly #reapIntervalMs: number;
+  readonly #idleTimeoutMs: number;
   readonly #name: string;
   readonly #clock: Clock;
 
@@ -250,6 +58,7 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
   /** Every resource that exists (idle, borrowed, validating), so close() can find them all. */
   readonly #entries = new Set<Entry<T>>();
   readonly #leaks: LeakDetector<T> | undefined;
+  readonly #ready = new ReadyWaiters();
 
   #borrowed = 0;
   #validating = 0;
@@ -274,61 +83,31 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
 
   constructor(options: PoolOptions<T>) {
     super();
-    checkObject('options', options);
-    checkKnownKeys(options, POOL_KEYS, 'createPool(options)');
-    checkFunction('create', options.create);
-    checkFunction('destroy', options.destroy);
-    if (options.validate !== undefined) checkFunction('validate', options.validate);
-    this.#create = options.create;
-    this.#destroy = options.destroy;
-    this.#validate = options.validate;
-    this.#max = checkInteger('max', options.max ?? 10, 1);
-    this.#min = checkInteger('min', options.min ?? 0, 0);
-    if (this.#min > this.#max) rangeError('min', `<= max (${this.#max})`, this.#min);
-    const acquireTimeoutMs = checkDuration(
-      'acquireTimeoutMs',
-      options.acquireTimeoutMs ?? 30_000,
-      1,
-    );
-    this.#createTimeoutMs = checkDuration('createTimeoutMs', options.createTimeoutMs ?? 30_000, 1);
-    this.#validateTimeoutMs = checkDuration(
-      'validateTimeoutMs',
-      options.validateTimeoutMs ?? 30_000,
-      1,
-    );
-    this.#destroyTimeoutMs = checkDuration(
-      'destroyTimeoutMs',
-      options.destroyTimeoutMs ?? 30_000,
-      1,
-    );
-    this.#idleTimeoutMs = optionalDuration('idleTimeoutMs', options.idleTimeoutMs, INFINITY);
-    this.#maxLifetimeMs = optionalDuration('maxLifetimeMs', options.maxLifetimeMs, INFINITY);
-    this.#maxWaiting = checkLimit('maxWaiting', options.maxWaiting ?? INFINITY, 0);
-    this.#fifo = checkBoolean('fifo', options.fifo ?? false);
-    this.#createRetryDelayMs =
-      options.createRetryDelayMs === undefined
-        ? undefined
-        : checkDuration('createRetryDelayMs', options.createRetryDelayMs, 0);
-    this.#reapIntervalMs = checkDuration('reapIntervalMs', options.reapIntervalMs ?? 1000, 1);
-    this.#name = checkString('name', options.name ?? 'default');
-    const clock = checkClock<Clock>('clock', options.clock ?? systemClock, true);
+    const settings = readSettings(options);
+    this.#settings = settings;
+    this.#validate = settings.validate;
+    this.#max = settings.max;
+    this.#maxWaiting = settings.maxWaiting;
+    this.#fifo = settings.fifo;
+    this.#idleTimeoutMs = settings.idleTimeoutMs;
+    this.#name = settings.name;
+    const clock = settings.clock;
     this.#clock = clock;
-    this.#waiters = new WaiterQueue<Lease<T>>(clock, acquireTimeoutMs, (waiter) =>
+    this.#waiters = new WaiterQueue<Lease<T>>(clock, settings.acquireTimeoutMs, (waiter) =>
       this.#timedOut(waiter),
     );
-    // Checked even with leak detection off, so a misspelt value never passes silently.
-    const stacks = checkOneOf('leakStacks', options.leakStacks ?? 'after-first-leak', LEAK_STACKS);
-    if (options.leakDetectionMs !== undefined) {
-      const threshold = checkDuration('leakDetectionMs', options.leakDetectionMs, 1);
+    if (settings.leakDetectionMs !== undefined) {
       this.#leaks = new LeakDetector<T>(
         clock,
-        threshold,
-        stacks,
+        settings.leakDetectionMs,
+        settings.leakStacks,
         (entry, heldMs) => this.#reportLeak('held-too-long', entry, heldMs),
         (entry) => this.#collected(entry),
       );
     }
-    if (this.#idleTimeoutMs !== INFINITY || this.#maxLifetimeMs !== INFINITY) this.#scheduleReap();
+    if (this.#idleTimeoutMs !== INFINITY || settings.maxLifetimeMs !== INFINITY) {
+      this.#scheduleReap();
+    }
     this.#ensureMin();
   }
 
@@ -392,8 +171,10 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
     }
   }
 
+  /** Give a free resource to a waiter: at once, or after `validate` passes it. */
   #hand(entry: Entry<T>, waiter: Waiter<Lease<T>>): void {
-    if (this.#validate === undefined || entry.fresh) {
+    const validate = this.#validate;
+    if (validate === undefined || entry.fresh) {
       this.#waiters.settle(waiter, this.#lend(entry, waiter.site));
       return;
     }
@@ -401,22 +182,16 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
     this.#waiters.unqueue(waiter);
     entry.state = VALIDATING;
     this.#validating++;
-    const validate = this.#validate;
-    // The first of the answer, the timeout and close()'s cut decides; the others change nothing.
-    const finish = (ok: boolean): void => {
-      if (entry.cutValidation === undefined) return;
-      entry.cutValidation = undefined;
-      this.#clock.clearTimeout(timer);
-      this.#validated(entry, waiter, ok);
-    };
-    entry.cutValidation = () => finish(false);
-    const timer = scheduleUnref(this.#clock, entry.cutValidation, this.#validateTimeoutMs);
-    Promise.resolve()
-      .then(() => validate(entry.resource))
-      .then(
-        (ok) => finish(ok === true),
-        () => finish(false),
-      );
+    entry.cutValidation = runValidate(
+      validate,
+      entry.resource,
+      this.#clock,
+      this.#settings.validateTimeoutMs,
+      (ok) => {
+        entry.cutValidation = undefined;
+        this.#validated(entry, waiter, ok);
+      },
+    );
   }
 
   #validated(entry: Entry<T>, waiter: Waiter<Lease<T>>, ok: boolean): void {
@@ -465,11 +240,7 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
 
   /** A resource is free again: give it to the next waiter, or retire it, or let it idle. */
   #putBack(entry: Entry<T>): void {
-    if (
-      this.#closed ||
-      (this.#maxLifetimeMs !== INFINITY &&
-        this.#clock.now() - entry.createdAt >= this.#maxLifetimeMs)
-    ) {
+    if (this.#closed || (entry.retireAt !== INFINITY && this.#clock.now() >= entry.retireAt)) {
       this.#retire(entry);
       return;
     }
@@ -499,50 +270,36 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
 
   #startCreate(): void {
     this.#creating++;
-    const controller = new AbortController();
-    let settled = false;
-    const timer = scheduleUnref(
+    const settings = this.#settings;
+    runCreate(
+      settings.create,
       this.#clock,
-      () => {
-        if (settled) return;
-        settled = true;
-        const error = new CreateTimeoutError(this.#createTimeoutMs);
-        controller.abort(error);
+      settings.createTimeoutMs,
+      (resource) => this.#createSucceeded(resource),
+      (error) => {
         this.#creating--;
         this.#createFailed(error);
       },
-      this.#createTimeoutMs,
+      (resource) => this.#destroyLate(resource),
     );
-    let attempt: Promise<T>;
-    try {
-      attempt = Promise.resolve(this.#create({ signal: controller.signal }));
-    } catch (error) {
-      attempt = Promise.reject(error);
-    }
-    attempt.then(
-      (resource) => {
-        if (settled) {
-          // It arrived after its timeout; its slot was already given up.
-          this.#destroyLate(resource);
-          return;
-        }
-        settled = true;
-        this.#clock.clearTimeout(timer);
-        this.#creating--;
-        this.#created++;
-        this.#lastCreateError = undefined;
-        const entry = new Entry(resource, this.#clock.now());
-        this.#entries.add(entry);
-        this.#putBack(entry);
-      },
-      (error: unknown) => {
-        if (settled) return;
-        settled = true;
-        this.#clock.clearTimeout(timer);
-        this.#creating--;
-        this.#createFailed(error);
-      },
+  }
+
+  #createSucceeded(resource: T): void {
+    this.#creating--;
+    this.#created++;
+    this.#lastCreateError = undefined;
+    const settings = this.#settings;
+    const now = this.#clock.now();
+    const entry = new Entry(resource, now);
+    entry.retireAt = retireAt(
+      now,
+      settings.maxLifetimeMs,
+      settings.maxLifetimeJitter,
+      settings.random,
     );
+    this.#entries.add(entry);
+    this.#putBack(entry);
+    if (this.#ready.size > 0 && this.#live() >= settings.min) this.#ready.resolveAll();
   }
 
   #createFailed(error: unknown): void {
@@ -555,13 +312,16 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
       this.#checkDrained();
       return;
     }
-    if (this.#createRetryDelayMs === undefined) {
+    // `ready()` callers learn of the failure at once; the pool keeps refilling behind them.
+    if (this.#ready.size > 0) this.#ready.rejectAll(error);
+    const retryDelayMs = this.#settings.createRetryDelayMs;
+    if (retryDelayMs === undefined) {
       // One failed create answers one caller: the next in line gets the error, so a create
       // that always fails empties the line instead of leaving anyone pending.
       const waiter = this.#waiters.peek();
       if (waiter !== undefined) this.#waiters.fail(waiter, error);
       this.#dispatch();
-      if (this.#size() < this.#min) this.#retryWarmLater(this.#reapIntervalMs);
+      if (this.#size() < this.#settings.min) this.#retryWarmLater(this.#settings.reapIntervalMs);
     } else if (this.#createPause === undefined) {
       this.#createPause = scheduleUnref(
         this.#clock,
@@ -570,31 +330,8 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
           this.#dispatch();
           this.#ensureMin();
         },
-        this.#createRetryDelayMs,
+        retryDelayMs,
       );
-    }
-  }
-
-  #retryWarmLater(delayMs: number): void {
-    if (this.#warmRetry !== undefined || this.#closed) return;
-    this.#warmRetry = scheduleUnref(
-      this.#clock,
-      () => {
-        this.#warmRetry = undefined;
-        this.#ensureMin();
-      },
-      delayMs,
-    );
-  }
-
-  #ensureMin(): void {
-    while (
-      !this.#closed &&
-      this.#createPause === undefined &&
-      this.#warmRetry === undefined &&
-      this.#size() < this.#min
-    ) {
-      this.#startCreate();
     }
   }
 
@@ -604,41 +341,33 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
     this.#entries.delete(entry);
     this.#destroying++;
     return new Promise<void>((resolve) => {
-      let settled = false;
-      const finish = (failed: boolean, error?: unknown): void => {
-        if (settled) return;
-        settled = true;
-        this.#clock.clearTimeout(timer);
-        this.#destroying--;
-        this.#destroyed++;
-        if (failed) this.#destroyFailed(error, entry.resource);
-        resolve();
-        this.#slotFreed();
-      };
-      const timer = scheduleUnref(
+      runDestroy(
+        this.#settings.destroy,
+        entry.resource,
         this.#clock,
-        () => finish(true, new Error(`destroy did not settle within ${this.#destroyTimeoutMs} ms`)),
-        this.#destroyTimeoutMs,
+        this.#settings.destroyTimeoutMs,
+        (failed, error) => {
+          this.#destroying--;
+          this.#destroyed++;
+          if (failed) this.#destroyFailed(error, entry.resource);
+          resolve();
+          this.#slotFreed();
+        },
       );
-      try {
-        Promise.resolve(this.#destroy(entry.resource)).then(
-          () => finish(false),
-          (error: unknown) => finish(true, error),
-        );
-      } catch (error) {
-        finish(true, error);
-      }
     });
   }
 
+  /** A resource whose create had already timed out: its slot is gone, destroy it quietly. */
   #destroyLate(resource: T): void {
-    try {
-      Promise.resolve(this.#destroy(resource)).catch((error: unknown) =>
-        this.#destroyFailed(error, resource),
-      );
-    } catch (error) {
-      this.#destroyFailed(error, resource);
-    }
+    runDestroy(
+      this.#settings.destroy,
+      resource,
+      this.#clock,
+      this.#settings.destroyTimeoutMs,
+      (failed, error) => {
+        if (failed) this.#destroyFailed(error, resource);
+      },
+    );
   }
 
   #destroyFailed(error: unknown, resource: T): void {
@@ -683,21 +412,65 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
     this.#retire(entry);
   }
 
-  // ---- background work and shutdown --------------------------------------------------------
+  // ---- keeping `min` warm, and ready() ------------------------------------------------------
+
+  /** Resources that exist now: made, and not being destroyed. */
+  #live(): number {
+    return this.#idle.size + this.#borrowed + this.#validating;
+  }
+
+  #ensureMin(): void {
+    while (
+      !this.#closed &&
+      this.#createPause === undefined &&
+      this.#warmRetry === undefined &&
+      this.#size() < this.#settings.min
+    ) {
+      this.#startCreate();
+    }
+  }
+
+  #retryWarmLater(delayMs: number): void {
+    if (this.#warmRetry !== undefined || this.#closed) return;
+    this.#warmRetry = scheduleUnref(
+      this.#clock,
+      () => {
+        this.#warmRetry = undefined;
+        this.#ensureMin();
+      },
+      delayMs,
+    );
+  }
+
+  ready(options?: ReadyOptions): Promise<void> {
+    if (this.#closed) return Promise.reject(new PoolClosedError());
+    let signal: AbortSignal | undefined;
+    try {
+      signal = checkSignal('signal', options?.signal);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#live() >= this.#settings.min) return Promise.resolve();
+    return this.#ready.wait(signal);
+  }
+
+  // ---- retiring idle and over-age resources ------------------------------------------------
 
   #scheduleReap(): void {
-    this.#reaper = scheduleUnref(this.#clock, () => this.#reap(), this.#reapIntervalMs);
+    this.#reaper = scheduleUnref(this.#clock, () => this.#reap(), this.#settings.reapIntervalMs);
   }
 
   /** Retire over-age resources, and idle ones past `idleTimeoutMs` while above `min`. */
   #reap(): void {
     if (this.#closed) return;
     const now = this.#clock.now();
+    const min = this.#settings.min;
     let live = this.#size() - this.#destroying;
     for (let entry = this.#idle.head; entry !== undefined; ) {
       const next = entry.next;
-      const overAge = now - entry.createdAt >= this.#maxLifetimeMs;
-      const idleTooLong = live > this.#min && now - entry.idleSince >= this.#idleTimeoutMs;
+      const overAge = now >= entry.retireAt;
+      const idleTooLong = live > min && now - entry.idleSince >= this.#idleTimeoutMs;
       if (overAge || idleTooLong) {
         this.#idle.unlink(entry);
         this.#retire(entry);
@@ -718,6 +491,8 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
     await Promise.all(retiring);
   }
 
+  // ---- shutdown ----------------------------------------------------------------------------
+
   close(timeoutMs = 30_000): Promise<void> {
     if (this.#drained !== undefined) return this.#drained;
     checkDuration('timeoutMs', timeoutMs, 0);
@@ -729,6 +504,7 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
       this.#resolveDrained = resolve;
     });
     this.#waiters.failAll(() => new PoolClosedError());
+    if (this.#ready.size > 0) this.#ready.rejectAll(new PoolClosedError());
     for (let entry = this.#idle.head; entry !== undefined; entry = this.#idle.head) {
       this.#idle.unlink(entry);
       this.#retire(entry);
@@ -786,7 +562,7 @@ class ResourcePool<T> extends EventEmitter<PoolEvents<T>> implements Pool<T>, Le
       rejected: this.#rejected,
       leaks: this.#leakCount,
       max: this.#max,
-      min: this.#min,
+      min: this.#settings.min,
     };
   }
 }

@@ -1,6 +1,6 @@
-// A counting semaphore and the bulkhead built on it: the pool's waiting line (priorities,
-// first come first served, one shared timeout timer, AbortSignal) around a plain counter of
-// permits instead of resources.
+// A counting semaphore: the pool's waiting line (priorities, first come first served, one
+// shared timeout timer, AbortSignal) around a plain counter of permits instead of resources.
+// The bulkhead (bulkhead.ts) is this semaphore with a default of no waiting.
 
 import {
   checkClock,
@@ -20,7 +20,7 @@ import {
   PoolTimeoutError,
   QueueFullError,
 } from './errors.js';
-import type { AcquireOptions } from './pool.js';
+import type { AcquireOptions } from './pool-types.js';
 import { WaiterQueue } from './waiter-queue.js';
 
 /** Options of {@link Semaphore}. */
@@ -41,7 +41,6 @@ const SEMAPHORE_KEYS: ReadonlySet<string> = new Set([
   'clock',
   'name',
 ]);
-const BULKHEAD_KEYS: ReadonlySet<string> = new Set(['acquireTimeoutMs', 'clock', 'name']);
 
 /** What `execute` hands the function it runs: the caller's signal, or one that never aborts. */
 export interface ExecuteContext {
@@ -255,31 +254,5 @@ export class Semaphore {
       return Promise.reject(new QueueFullError(this.#maxWaiting, `semaphore "${this.name}"`));
     }
     return this.#queue.enqueue(priority, signal, undefined);
-  }
-}
-
-/**
- * A bulkhead: at most `maxConcurrent` calls run at once and at most `maxWaiting` wait; the rest
- * are turned away at once with {@link QueueFullError}, so overload sheds load instead of
- * piling up. Use `execute(fn, { signal })`.
- */
-export class Bulkhead extends Semaphore {
-  /**
-   * @param maxConcurrent - How many calls run at once, an integer >= 1.
-   * @param maxWaiting - How many may wait; the rest get {@link QueueFullError}. Default 0.
-   * @param options - Wait timeout, clock and name. Unknown keys throw a TypeError naming the
-   *   nearest valid one.
-   */
-  constructor(
-    maxConcurrent: number,
-    maxWaiting = 0,
-    options: Omit<SemaphoreOptions, 'maxWaiting'> = {},
-  ) {
-    checkObject('options', options);
-    checkKnownKeys(options, BULKHEAD_KEYS, 'new Bulkhead(maxConcurrent, maxWaiting, options)');
-    super(checkInteger('maxConcurrent', maxConcurrent, 1), {
-      ...options,
-      maxWaiting: checkLimit('maxWaiting', maxWaiting, 0),
-    });
   }
 }

@@ -1,14 +1,33 @@
 // Model-based test: random sequences of acquire / release / destroy / double release / abort /
-// time passing, against a pool whose `create` sometimes fails, is slow or hangs past its
-// timeout, and whose `destroy` sometimes throws. After every step:
+// ready() / clear() / time passing, against a pool whose `create` sometimes fails, is slow or
+// hangs past its timeout, and whose `destroy` sometimes throws; with random `min`,
+// `maxWaiting` and jittered `maxLifetimeMs`. After every step:
 //   borrowed <= max and size <= max; the pool's borrowed count equals the leases held;
-//   no resource is held twice; no held resource was destroyed.
-// At the end, once time passes the timeouts, every acquire has settled and drain empties it.
+//   no resource is held twice; no held resource was destroyed;
+//   `rejected` equals the QueueFullErrors callers got, exactly;
+//   no idle resource has outlived `maxLifetimeMs` by more than one reap interval.
+// At the end, once time passes the timeouts, every acquire and every ready() has settled,
+// and close() empties the pool.
 import { FakeClock } from '@bulwark/test-utils';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
-import { AlreadyReleasedError, createPool, type Lease, type Pool } from '../src/index.js';
-import { settle, type Thing, track } from './helpers.js';
+import {
+  AlreadyReleasedError,
+  createPool,
+  isBulwarkError,
+  type Lease,
+  type Pool,
+} from '../src/index.js';
+import { settle, track } from './helpers.js';
+
+interface Thing {
+  id: number;
+  destroyed: boolean;
+  createdAt: number;
+}
+
+const MAX_LIFETIME_MS = 400;
+const REAP_INTERVAL_MS = 50;
 
 interface Plan {
   fail: boolean;
@@ -23,6 +42,9 @@ interface Real {
   held: Lease<Thing>[];
   released: Lease<Thing>[];
   attempts: { state: { settled: boolean }; controller: AbortController }[];
+  readies: { settled: boolean }[];
+  made: Thing[];
+  queueFull: number;
 }
 
 type Model = Record<string, never>;
@@ -36,6 +58,13 @@ function checkInvariants(real: Real): void {
   const ids = real.held.map((lease) => lease.value.id);
   expect(new Set(ids).size).toBe(ids.length);
   for (const lease of real.held) expect(lease.value.destroyed).toBe(false);
+  expect(stats.rejected).toBe(real.queueFull);
+  const held = new Set(real.held.map((lease) => lease.value));
+  const now = real.clock.now();
+  for (const thing of real.made) {
+    if (thing.destroyed || held.has(thing)) continue;
+    expect(now - thing.createdAt).toBeLessThanOrEqual(MAX_LIFETIME_MS + REAP_INTERVAL_MS);
+  }
 }
 
 const step = async (real: Real): Promise<void> => {
@@ -57,7 +86,9 @@ class Acquire implements Command {
     });
     promise.then(
       (lease) => real.held.push(lease),
-      () => {},
+      (error: unknown) => {
+        if (isBulwarkError(error, 'BULWARK_QUEUE_FULL')) real.queueFull++;
+      },
     );
     real.attempts.push({ state: track(promise), controller });
     await step(real);
@@ -118,6 +149,24 @@ class Abort implements Command {
   toString = () => `abort(${this.index})`;
 }
 
+class Ready implements Command {
+  check = () => true;
+  async run(_model: Model, real: Real) {
+    real.readies.push(track(real.pool.ready()));
+    await step(real);
+  }
+  toString = () => 'ready()';
+}
+
+class Clear implements Command {
+  check = () => true;
+  async run(_model: Model, real: Real) {
+    void real.pool.clear();
+    await step(real);
+  }
+  toString = () => 'clear()';
+}
+
 class Advance implements Command {
   constructor(readonly ms: number) {}
   check = () => true;
@@ -140,6 +189,8 @@ const commands = [
   fc.nat(20).map((i) => new Destroy(i)),
   fc.nat(20).map((i) => new ReleaseAgain(i)),
   fc.nat(20).map((i) => new Abort(i)),
+  fc.constant(new Ready()),
+  fc.constant(new Clear()),
   fc.constantFrom(1, 10, 60, 250).map((ms) => new Advance(ms)),
 ];
 
@@ -156,32 +207,62 @@ it('keeps its invariants and settles every acquire under random operations and f
   await fc.assert(
     fc.asyncProperty(
       fc.integer({ min: 1, max: 4 }),
+      fc.nat(4),
+      fc.constantFrom(0, 1, 2, Number.POSITIVE_INFINITY),
       fc.boolean(),
+      fc.integer(),
       plans,
       fc.commands(commands, { size: 'large', maxCommands: 60 }),
-      async (max, fifo, plan: Plan[], cmds) => {
+      async (max, minWanted, maxWaiting, fifo, seed, plan: Plan[], cmds) => {
         const clock = new FakeClock();
+        const made: Thing[] = [];
+        let state = seed >>> 0;
+        const random = () => {
+          state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
+          return state / 2 ** 32;
+        };
         let creates = 0;
         let nextId = 0;
         const pool = createPool<Thing>({
           create: () => {
             const { fail, delayMs } = plan[creates++ % plan.length]!;
             if (fail) throw new Error('create failed');
-            const thing = { id: nextId++, destroyed: false };
-            if (delayMs === 0) return thing;
-            return new Promise((resolve) => clock.setTimeout(() => resolve(thing), delayMs));
+            const thing = { id: nextId++, destroyed: false, createdAt: 0 };
+            const arrive = () => {
+              thing.createdAt = clock.now();
+              made.push(thing);
+              return thing;
+            };
+            if (delayMs === 0) return arrive();
+            return new Promise((resolve) => clock.setTimeout(() => resolve(arrive()), delayMs));
           },
           destroy: (thing) => {
             thing.destroyed = true;
             if (plan[thing.id % plan.length]!.destroyThrows) throw new Error('destroy failed');
           },
           max,
+          min: Math.min(minWanted, max),
+          maxWaiting,
           fifo,
+          maxLifetimeMs: MAX_LIFETIME_MS,
+          maxLifetimeJitter: 0.5,
+          random,
+          reapIntervalMs: REAP_INTERVAL_MS,
           acquireTimeoutMs: 300,
           createTimeoutMs: 50,
           clock,
         });
-        const real: Real = { pool, clock, max, held: [], released: [], attempts: [] };
+        const real: Real = {
+          pool,
+          clock,
+          max,
+          held: [],
+          released: [],
+          attempts: [],
+          readies: [],
+          made,
+          queueFull: 0,
+        };
         await fc.asyncModelRun(() => ({ model: {}, real }), cmds);
 
         for (const lease of real.held.splice(0)) lease.release();
@@ -190,9 +271,13 @@ it('keeps its invariants and settles every acquire under random operations and f
         for (const attempt of real.attempts) expect(attempt.state.settled).toBe(true);
         for (const lease of real.held.splice(0)) lease.release();
         checkInvariants(real);
-        await pool.close(0);
+        const closing = pool.close(0);
+        await settle(2);
+        for (const ready of real.readies) expect(ready.settled).toBe(true);
+        const closed = track(closing);
         await clock.advanceAsync(31_000);
         await settle(3);
+        expect(closed.settled).toBe(true);
         expect(pool.stats().size).toBe(0);
       },
     ),

@@ -26,16 +26,19 @@ import {
 import type { RetryBudget } from './budget.js';
 import { channels } from './channels.js';
 import { RetryBudgetExhaustedError } from './errors.js';
+import { type HedgeSettings, hedge } from './hedge.js';
 import {
   type Clock,
   checkClock,
   checkCount,
+  checkDuration,
   checkOptionalFunction,
   MAX_TIMER_MS,
   notAFunction,
   systemClock,
 } from './options.js';
 import type { Policy, PolicyExecuteOptions } from './policy.js';
+import { retriesError, retriesResult } from './predicates.js';
 import { retryAfterOf } from './retry-after.js';
 
 /** What each attempt receives. */
@@ -54,9 +57,11 @@ export interface RetryEvent {
   attempt: number;
   /** How long the policy waits before the next attempt. */
   delayMs: number;
-  /** What the failed attempt threw. */
+  /** What the failed attempt threw; `undefined` when `retryOnResult` turned down its value. */
   error: unknown;
-  /** The server's Retry-After carried by the error, in ms, if any. */
+  /** The value `retryOnResult` turned down; `undefined` when the attempt threw. */
+  result: unknown;
+  /** The server's Retry-After carried by the error (or the turned-down value), in ms, if any. */
   retryAfterMs: number | undefined;
 }
 
@@ -73,8 +78,10 @@ export interface GiveUpEvent {
   name: string;
   /** Attempts made. */
   attempts: number;
-  /** The last attempt's error. */
+  /** The last attempt's error; `undefined` when it returned a value `retryOnResult` turned down. */
   error: unknown;
+  /** The last attempt's value when `retryOnResult` turned it down; `undefined` when it threw. */
+  result: unknown;
   /** Why the policy stopped. */
   reason: GiveUpReason;
 }
@@ -93,6 +100,22 @@ export interface RetryPolicyOptions {
    * means no.
    */
   retryOn?: (error: unknown, attempt: number) => boolean;
+  /**
+   * Whether a value an attempt returned is worth another attempt, as if it had failed (a response
+   * with status 503 from a client that does not throw, say). Default: no value is retried. Only
+   * `true` means yes; a predicate that throws means no. When the policy gives up on such a value
+   * (attempts or budget run out, its Retry-After is too long) it resolves with that value, as a
+   * caller without retries would have got it; a budget refusal does not turn it into an error.
+   */
+  retryOnResult?: (value: unknown, attempt: number) => boolean;
+  /**
+   * Hedge instead of retrying in sequence (Polly's hedging): when the attempts running have not
+   * answered within this many ms, start another beside them (up to `attempts` in all, each after
+   * the first paid for by the `budget`); a failure worth retrying starts the next one at once. The
+   * first value (or error `retryOn` does not want retried) wins and the other attempts' signals
+   * are aborted. `backoff` and Retry-After do not apply. Default: no hedging.
+   */
+  hedgeAfterMs?: number;
   /**
    * A Retry-After the error carries (see `retryAfterOf`) longer than this makes the policy give up
    * at once rather than retry early. At most 2^31 − 1 ms, or `Infinity`; either way a Retry-After
@@ -124,7 +147,6 @@ export interface RetryOptions extends RetryPolicyOptions {
 }
 
 const FIRST_ATTEMPT: AttemptContext = Object.freeze({ signal: NEVER_ABORTED, attempt: 1 });
-const retryAll = () => true;
 const NO_OPTIONS: RetryOptions = Object.freeze({});
 
 /** The option names of {@link RetryPolicyOptions}. */
@@ -133,6 +155,8 @@ export const POLICY_OPTION_KEYS: ReadonlySet<string> = new Set([
   'attempts',
   'backoff',
   'retryOn',
+  'retryOnResult',
+  'hedgeAfterMs',
   'maxRetryAfterMs',
   'respectRetryAfter',
   'budget',
@@ -211,6 +235,8 @@ function checkRetryOptions(
   if (options.attempts !== undefined) checkCount('attempts', options.attempts, 1, true);
   checkBackoff(options.backoff);
   checkOptionalFunction('retryOn', options.retryOn);
+  checkOptionalFunction('retryOnResult', options.retryOnResult);
+  if (options.hedgeAfterMs !== undefined) checkDuration('hedgeAfterMs', options.hedgeAfterMs, 0);
   const maxRetryAfterMs = options.maxRetryAfterMs;
   if (maxRetryAfterMs !== undefined && maxRetryAfterMs !== Number.POSITIVE_INFINITY)
     checkNumber('maxRetryAfterMs', maxRetryAfterMs, 0, MAX_TIMER_MS);
@@ -244,12 +270,55 @@ function policyFromChecked(options: RetryOptions): RetryPolicy {
   }
 }
 
-// Set by RetryPolicy's static block: enter a policy's retry loop after a first attempt that
-// `retry()` ran itself.
-let continueAfterFailure: <T>(
+/**
+ * Attempt 1, written once for `RetryPolicy.execute` and `retry()`. Calls `fn` and settles as it
+ * does, except that a value goes through `onValue` and an error through `onError` when given.
+ * With neither (a policy that never retries), the caller gets `fn`'s own promise. With a signal,
+ * an abort rejects at once with its reason. `fn` that is not a function rejects with a TypeError.
+ */
+function firstAttempt<T>(
+  fn: (context: AttemptContext) => T | PromiseLike<T>,
+  signal: AbortSignal | undefined,
+  budget: RetryBudget | undefined,
+  onValue: ((value: T) => T | Promise<T>) | undefined,
+  onError: ((error: unknown) => T | Promise<T>) | undefined,
+): Promise<T> {
+  if (budget !== undefined) budget.recordAttempt();
+  let result: T | PromiseLike<T>;
+  try {
+    result = fn(signal === undefined ? FIRST_ATTEMPT : { signal, attempt: 1 });
+  } catch (error) {
+    // Checked only here, so the hot path pays nothing for it: not an attempt, so not retried.
+    if (typeof fn !== 'function') return Promise.reject(notAFunction('fn', fn));
+    return onError === undefined ? Promise.reject(error) : Promise.resolve(onError(error));
+  }
+  let promise: Promise<T>;
+  if (signal !== undefined) promise = raceAbort(result, signal);
+  else if (result instanceof Promise) promise = result as Promise<T>;
+  else {
+    promise = Promise.resolve(result);
+    // A plain value: nothing can fail any more, and an unchecked value needs no reaction.
+    if (onValue === undefined && !isThenable(result)) return promise;
+  }
+  if (onValue === undefined && onError === undefined) return promise;
+  return promise.then(onValue, onError);
+}
+
+function isThenable(value: unknown): boolean {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  );
+}
+
+// Set by RetryPolicy's static block: enter a policy's retry loop after attempt 1, run by
+// `retry()` itself, ended in an outcome its predicate wants retried.
+let continueRetrying: <T>(
   policy: RetryPolicy,
   fn: (context: AttemptContext) => T | PromiseLike<T>,
-  error: unknown,
+  outcome: unknown,
+  threw: boolean,
 ) => Promise<T>;
 
 /**
@@ -263,7 +332,8 @@ export class RetryPolicy implements Policy {
   readonly attempts: number;
   /** The resolved backoff. */
   readonly backoff: Backoff;
-  readonly #retryOn: (error: unknown, attempt: number) => boolean;
+  readonly #retryOn: ((error: unknown, attempt: number) => boolean) | undefined;
+  readonly #retryOnResult: ((value: unknown, attempt: number) => boolean) | undefined;
   readonly #maxRetryAfterMs: number;
   readonly #respectRetryAfter: boolean;
   readonly #budget: RetryBudget | undefined;
@@ -271,6 +341,10 @@ export class RetryPolicy implements Policy {
   readonly #onGiveUp: ((event: GiveUpEvent) => void) | undefined;
   readonly #clock: Clock;
   readonly #random: () => number;
+  // Set when the policy hedges (`hedgeAfterMs`): what a hedged run needs, made once.
+  readonly #hedging: HedgeSettings | undefined;
+  // Retries only errors, in sequence, with more than one attempt: `execute`'s common case.
+  readonly #plain: boolean;
 
   /**
    * Throws a TypeError or RangeError naming the option when an option is invalid, and a
@@ -281,7 +355,8 @@ export class RetryPolicy implements Policy {
     this.name = options.name ?? 'default';
     this.attempts = options.attempts ?? 3;
     this.backoff = resolveBackoff(options.backoff);
-    this.#retryOn = options.retryOn ?? retryAll;
+    this.#retryOn = options.retryOn;
+    this.#retryOnResult = options.retryOnResult;
     // No timer waits longer than MAX_TIMER_MS (Node fires a longer one after 1 ms), so a
     // Retry-After beyond it, `Infinity` included, gives up even when maxRetryAfterMs is Infinity.
     this.#maxRetryAfterMs = Math.min(options.maxRetryAfterMs ?? 60_000, MAX_TIMER_MS);
@@ -291,15 +366,32 @@ export class RetryPolicy implements Policy {
     this.#onGiveUp = options.onGiveUp;
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
+    this.#plain =
+      this.attempts > 1 && options.hedgeAfterMs === undefined && this.#retryOnResult === undefined;
+    this.#hedging =
+      options.hedgeAfterMs === undefined
+        ? undefined
+        : {
+            name: this.name,
+            attempts: this.attempts,
+            hedgeAfterMs: options.hedgeAfterMs,
+            clock: this.#clock,
+            budget: this.#budget,
+            retryOn: this.#retryOn,
+            retryOnResult: this.#retryOnResult,
+            onGiveUp: this.#onGiveUp,
+          };
   }
 
   static {
-    continueAfterFailure = (policy, fn, error) => policy.#retryLoop(fn, undefined, error, 1);
+    continueRetrying = (policy, fn, outcome, threw) =>
+      policy.#retryLoop(fn, undefined, outcome, threw, 1);
   }
 
   /**
    * Run `fn` until it succeeds, the policy gives up (rejecting with the last error, or with
-   * `RetryBudgetExhaustedError`), or `signal` aborts (rejecting with its reason).
+   * `RetryBudgetExhaustedError`; resolving with the last value when `retryOnResult` turned it
+   * down), or `signal` aborts (rejecting with its reason).
    */
   execute<T>(
     fn: (context: AttemptContext) => T | PromiseLike<T>,
@@ -307,96 +399,81 @@ export class RetryPolicy implements Policy {
   ): Promise<T> {
     // No `?.`: the CJS build lowers it to a helper call on the hot path.
     const signal = options === undefined ? undefined : options.signal;
-    if (signal !== undefined) return this.#executeWithSignal(fn, signal);
-    const budget = this.#budget;
-    if (budget !== undefined) budget.recordAttempt();
-    let result: T | PromiseLike<T>;
-    try {
-      result = fn(FIRST_ATTEMPT);
-    } catch (error) {
-      // Checked only here, so the hot path pays nothing for it.
-      if (typeof fn !== 'function') return Promise.reject(notAFunction('fn', fn));
-      return this.#retryLoop(fn, undefined, error, 1);
-    }
-    if (result instanceof Promise) {
-      if (this.attempts === 1) return result as Promise<T>;
-      return (result as Promise<T>).then(undefined, (error: unknown) =>
-        this.#retryLoop(fn, undefined, error, 1),
-      );
-    }
-    if (
-      result !== null &&
-      typeof result === 'object' &&
-      typeof (result as PromiseLike<T>).then === 'function'
-    )
-      return Promise.resolve(result).then(undefined, (error: unknown) =>
-        this.#retryLoop(fn, undefined, error, 1),
-      );
-    return Promise.resolve(result as T);
-  }
-
-  #executeWithSignal<T>(
-    fn: (context: AttemptContext) => T | PromiseLike<T>,
-    signal: AbortSignal,
-  ): Promise<T> {
-    try {
-      checkSignal('signal', signal);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    if (signal.aborted) return Promise.reject(signal.reason);
-    const budget = this.#budget;
-    if (budget !== undefined) budget.recordAttempt();
-    let result: T | PromiseLike<T>;
-    try {
-      result = fn({ signal, attempt: 1 });
-    } catch (error) {
-      if (typeof fn !== 'function') return Promise.reject(notAFunction('fn', fn));
-      return this.#retryLoop(fn, signal, error, 1);
-    }
-    return raceAbort(result, signal).then(undefined, (error: unknown) =>
-      this.#retryLoop(fn, signal, error, 1),
+    // The common case stays small enough to inline: no signal, errors retried in sequence.
+    if (signal !== undefined || this.#plain === false) return this.#executeWith(fn, signal);
+    return firstAttempt(fn, undefined, this.#budget, undefined, (error: unknown) =>
+      retriesError(this.#retryOn, error, 1)
+        ? this.#retryLoop(fn, undefined, error, true, 1)
+        : Promise.reject(error),
     );
   }
 
-  // Entered after attempt `attempt` failed with `error`. Decides, waits, tries again.
+  // `execute` with a signal, a single attempt, hedging or `retryOnResult`.
+  #executeWith<T>(
+    fn: (context: AttemptContext) => T | PromiseLike<T>,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
+    if (signal !== undefined) {
+      try {
+        checkSignal('signal', signal);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (signal.aborted) return Promise.reject(signal.reason);
+    }
+    if (this.attempts === 1) return firstAttempt(fn, signal, this.#budget, undefined, undefined);
+    if (this.#hedging !== undefined) {
+      if (typeof fn !== 'function') return Promise.reject(notAFunction('fn', fn));
+      return hedge(fn, signal, this.#hedging);
+    }
+    const onValue =
+      this.#retryOnResult === undefined
+        ? undefined
+        : (value: T): T | Promise<T> =>
+            retriesResult(this.#retryOnResult, value, 1)
+              ? this.#retryLoop(fn, signal, value, false, 1)
+              : value;
+    return firstAttempt(fn, signal, this.#budget, onValue, (error: unknown) =>
+      retriesError(this.#retryOn, error, 1)
+        ? this.#retryLoop(fn, signal, error, true, 1)
+        : Promise.reject(error),
+    );
+  }
+
+  // Entered after attempt `attempt` ended in `outcome` (thrown when `threw`), which `retryOn` (or
+  // `retryOnResult`) wants retried. Decides, waits, tries again.
   async #retryLoop<T>(
     fn: (context: AttemptContext) => T | PromiseLike<T>,
     signal: AbortSignal | undefined,
-    error: unknown,
+    outcome: unknown,
+    threw: boolean,
     attempt: number,
   ): Promise<T> {
     const clock = this.#clock;
     let previousDelay = 0;
     for (;;) {
       if (signal?.aborted) throw signal.reason;
-      let giveUp: GiveUpReason | undefined;
       let retryAfterMs: number | undefined;
-      if (!this.#isRetryable(error, attempt)) giveUp = 'not-retryable';
-      else if (attempt >= this.attempts) giveUp = 'attempts-exhausted';
-      else {
-        if (this.#respectRetryAfter) retryAfterMs = retryAfterOf(error, clock.now());
-        if (retryAfterMs !== undefined && retryAfterMs > this.#maxRetryAfterMs)
-          giveUp = 'retry-after-too-long';
-        else if (this.#budget !== undefined && !this.#budget.tryRetry())
-          giveUp = 'budget-exhausted';
-      }
-      if (giveUp !== undefined) {
-        // A policy that never retries, or a first error that is not retryable, is an ordinary
-        // failure, not a give-up.
-        if (this.attempts > 1 && (attempt > 1 || giveUp !== 'not-retryable')) {
-          const event: GiveUpEvent = { name: this.name, attempts: attempt, error, reason: giveUp };
-          callListener(this.#onGiveUp, event);
-          if (channels.giveUp.hasSubscribers) channels.giveUp.publish(event);
-        }
-        throw giveUp === 'budget-exhausted' ? new RetryBudgetExhaustedError(attempt, error) : error;
-      }
+      if (attempt >= this.attempts)
+        return this.#giveUp(outcome, threw, attempt, 'attempts-exhausted');
+      if (this.#respectRetryAfter) retryAfterMs = retryAfterOf(outcome, clock.now());
+      if (retryAfterMs !== undefined && retryAfterMs > this.#maxRetryAfterMs)
+        return this.#giveUp(outcome, threw, attempt, 'retry-after-too-long');
+      if (this.#budget !== undefined && !this.#budget.tryRetry())
+        return this.#giveUp(outcome, threw, attempt, 'budget-exhausted');
 
       const backoffMs = this.backoff.delay(attempt, previousDelay, this.#random);
       previousDelay = backoffMs;
       const delayMs =
         retryAfterMs !== undefined && retryAfterMs > backoffMs ? retryAfterMs : backoffMs;
-      const event: RetryEvent = { name: this.name, attempt, delayMs, error, retryAfterMs };
+      const event: RetryEvent = {
+        name: this.name,
+        attempt,
+        delayMs,
+        error: threw ? outcome : undefined,
+        result: threw ? undefined : outcome,
+        retryAfterMs,
+      };
       callListener(this.#onRetry, event);
       if (channels.retry.hasSubscribers) channels.retry.publish(event);
       if (delayMs > 0) await sleep(clock, delayMs, signal);
@@ -405,19 +482,36 @@ export class RetryPolicy implements Policy {
       attempt++;
       try {
         const result = fn({ signal: signal ?? NEVER_ABORTED, attempt });
-        return await (signal === undefined ? result : raceAbort(result, signal));
-      } catch (next) {
-        error = next;
+        const value = await (signal === undefined ? result : raceAbort(result, signal));
+        if (!retriesResult(this.#retryOnResult, value, attempt)) return value;
+        outcome = value;
+        threw = false;
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason;
+        if (!retriesError(this.#retryOn, error, attempt))
+          return this.#giveUp(error, true, attempt, 'not-retryable');
+        outcome = error;
+        threw = true;
       }
     }
   }
 
-  #isRetryable(error: unknown, attempt: number): boolean {
-    try {
-      return this.#retryOn(error, attempt) === true;
-    } catch {
-      return false;
-    }
+  // Stop after `attempts` attempts: tell the listeners, then settle with the last outcome (a value
+  // `retryOnResult` turned down is still the caller's answer).
+  #giveUp<T>(outcome: unknown, threw: boolean, attempts: number, reason: GiveUpReason): T {
+    const event: GiveUpEvent = {
+      name: this.name,
+      attempts,
+      error: threw ? outcome : undefined,
+      result: threw ? undefined : outcome,
+      reason,
+    };
+    callListener(this.#onGiveUp, event);
+    if (channels.giveUp.hasSubscribers) channels.giveUp.publish(event);
+    if (!threw) return outcome as T;
+    throw reason === 'budget-exhausted'
+      ? new RetryBudgetExhaustedError(attempts, outcome)
+      : outcome;
   }
 }
 
@@ -453,32 +547,26 @@ export function retry<T>(
 ): Promise<T> {
   if (options === undefined) options = NO_OPTIONS;
   else checkRetryOptions(options, RETRY_OPTION_KEYS, 'retry(fn, options)');
-  if (options.signal !== undefined) return policyFromChecked(options).execute(fn, options);
-  // The first attempt runs here and a policy is built only if it fails: a call that succeeds at
-  // once costs what `retryPolicy(...).execute` costs.
-  const budget = options.budget;
-  if (budget !== undefined) budget.recordAttempt();
-  let result: T | PromiseLike<T>;
-  try {
-    result = fn(FIRST_ATTEMPT);
-  } catch (error) {
-    // Checked only here, so the hot path pays nothing for it; thrown like a bad option.
-    if (typeof fn !== 'function') throw notAFunction('fn', fn);
-    return continueAfterFailure(policyFromChecked(options), fn, error);
-  }
-  if (result instanceof Promise) {
-    if (options.attempts === 1) return result as Promise<T>;
-    return (result as Promise<T>).then(undefined, (error: unknown) =>
-      continueAfterFailure(policyFromChecked(options), fn, error),
-    );
-  }
-  if (
-    result !== null &&
-    typeof result === 'object' &&
-    typeof (result as PromiseLike<T>).then === 'function'
-  )
-    return Promise.resolve(result).then(undefined, (error: unknown) =>
-      continueAfterFailure(policyFromChecked(options), fn, error),
-    );
-  return Promise.resolve(result as T);
+  // Thrown like a bad option, not rejected.
+  if (typeof fn !== 'function') throw notAFunction('fn', fn);
+  if (options.signal !== undefined || options.hedgeAfterMs !== undefined)
+    return policyFromChecked(options).execute(fn, options);
+  // Attempt 1 runs here and a policy is built only when its outcome is to be retried: a call
+  // that succeeds at once costs what `retryPolicy(...).execute` costs.
+  const checked = options;
+  if (checked.attempts === 1)
+    return firstAttempt(fn, undefined, checked.budget, undefined, undefined);
+  const retryOnResult = checked.retryOnResult;
+  const onValue =
+    retryOnResult === undefined
+      ? undefined
+      : (value: T): T | Promise<T> =>
+          retriesResult(retryOnResult, value, 1)
+            ? continueRetrying(policyFromChecked(checked), fn, value, false)
+            : value;
+  return firstAttempt(fn, undefined, checked.budget, onValue, (error: unknown) =>
+    retriesError(checked.retryOn, error, 1)
+      ? continueRetrying(policyFromChecked(checked), fn, error, true)
+      : Promise.reject(error),
+  );
 }

@@ -50,10 +50,12 @@ export interface ResilienceInterceptorOptions {
   timeoutMs?: number;
   /**
    * Retry options (attempts default 3, backoff, budget, maxRetryAfterMs, onRetry, onGiveUp, clock,
-   * random). `retryOn` narrows what is retried further; a committed response is never retried.
+   * random). `retryOnResult` is refused (which responses are retried is `isFailureStatus`'s
+   * call), and so is `hedgeAfterMs` (a request streams into one handler, one attempt at a
+   * time). `retryOn` narrows what is retried further; a committed response is never retried.
    * `false` turns retries off (breaker and timeout still apply).
    */
-  retry?: RetryPolicyOptions | false;
+  retry?: Omit<RetryPolicyOptions, 'retryOnResult' | 'hedgeAfterMs'> | false;
   /** Methods retried as they are. Default `GET HEAD OPTIONS TRACE PUT DELETE`. */
   idempotentMethods?: readonly string[];
   /** Methods retried only when the request carries an `Idempotency-Key` header. Default `POST PATCH`. */
@@ -108,6 +110,13 @@ export class HttpStatusError extends BulwarkError {
     this.trailers = trailers;
   }
 }
+
+// The interceptor judges responses itself (`isFailureStatus`): an attempt resolves with no value,
+// so `retryOnResult` would never see a response. And one request streams into one handler, so
+// attempts cannot run side by side (`hedgeAfterMs`). Both are refused rather than ignored.
+const INTERCEPTOR_RETRY_KEYS: ReadonlySet<string> = new Set(
+  [...POLICY_OPTION_KEYS].filter((key) => key !== 'retryOnResult' && key !== 'hedgeAfterMs'),
+);
 
 const INTERCEPTOR_KEYS: ReadonlySet<string> = new Set([
   'breaker',
@@ -528,7 +537,7 @@ export function resilienceInterceptor(
   if (options.retry !== undefined && options.retry !== false) {
     if (typeof options.retry !== 'object' || options.retry === null || Array.isArray(options.retry))
       typeError('retry', 'an object or false', options.retry);
-    checkKnownKeys(options.retry, POLICY_OPTION_KEYS, 'resilienceInterceptor({ retry })');
+    checkKnownKeys(options.retry, INTERCEPTOR_RETRY_KEYS, 'resilienceInterceptor({ retry })');
   }
   const clock = options.clock === undefined ? undefined : checkClock(options.clock);
   let retryOptions: RetryPolicyOptions | undefined;

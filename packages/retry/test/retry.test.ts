@@ -805,3 +805,150 @@ describe('Retry-After beyond the longest timer', () => {
     expect(delays).toEqual([2 ** 31 - 1]);
   });
 });
+
+describe('retryOnResult', () => {
+  type Response = { status: number; headers?: Record<string, string> };
+  const responses = (...statuses: number[]) => {
+    let calls = 0;
+    const fn = async (): Promise<Response> => ({
+      status: statuses[Math.min(calls++, statuses.length - 1)]!,
+    });
+    return { fn, calls: () => calls };
+  };
+  const is503 = (value: unknown) => (value as Response).status === 503;
+
+  it('retries a value the predicate turns down, and resolves with the first it accepts', async () => {
+    const clock = fakeClock();
+    const { fn, calls } = responses(503, 503, 200);
+    const events: RetryEvent[] = [];
+    const p = retry(fn, {
+      clock,
+      attempts: 5,
+      backoff: constant(10),
+      retryOnResult: is503,
+      onRetry: (e) => events.push(e),
+    });
+    expect(await drive(clock, p)).toEqual({ ok: true, value: { status: 200 } });
+    expect(calls()).toBe(3);
+    expect(events.map((e) => [e.attempt, e.error, (e.result as Response).status])).toEqual([
+      [1, undefined, 503],
+      [2, undefined, 503],
+    ]);
+  });
+
+  it('resolves with the last turned-down value when attempts run out, and says why', async () => {
+    const clock = fakeClock();
+    const { fn, calls } = responses(503);
+    const giveUps: GiveUpEvent[] = [];
+    const policy = retryPolicy({
+      clock,
+      attempts: 3,
+      backoff: constant(5),
+      retryOnResult: is503,
+      onGiveUp: (e) => giveUps.push(e),
+    });
+    expect(await drive(clock, policy.execute(fn))).toEqual({ ok: true, value: { status: 503 } });
+    expect(calls()).toBe(3);
+    expect(giveUps).toEqual([
+      {
+        name: 'default',
+        attempts: 3,
+        error: undefined,
+        result: { status: 503 },
+        reason: 'attempts-exhausted',
+      },
+    ]);
+  });
+
+  it('honours a Retry-After carried by the value, and the budget, without turning a value into an error', async () => {
+    const clock = fakeClock();
+    let calls = 0;
+    const fn = async (): Promise<Response> => {
+      calls++;
+      return calls === 1 ? { status: 503, headers: { 'retry-after': '2' } } : { status: 200 };
+    };
+    const events: RetryEvent[] = [];
+    const p = retry(fn, {
+      clock,
+      backoff: constant(1),
+      retryOnResult: is503,
+      onRetry: (e) => events.push(e),
+    });
+    await clock.advanceAsync(1_999);
+    expect(calls).toBe(1);
+    expect(await drive(clock, p)).toEqual({ ok: true, value: { status: 200 } });
+    expect(events[0]).toMatchObject({ delayMs: 2_000, retryAfterMs: 2_000 });
+
+    const budget = new RetryBudget({ ratio: 0, minRetriesPerSecond: 0, clock });
+    const reasons: string[] = [];
+    const refused = retryPolicy({
+      clock,
+      budget,
+      retryOnResult: is503,
+      onGiveUp: (e) => reasons.push(e.reason),
+    });
+    await expect(refused.execute(responses(503).fn)).resolves.toEqual({ status: 503 });
+    expect(reasons).toEqual(['budget-exhausted']);
+  });
+
+  it('leaves values alone by default and with a predicate that throws, and works beside retryOn and a signal', async () => {
+    const clock = fakeClock();
+    const plain = responses(503);
+    await expect(retry(plain.fn, { clock })).resolves.toEqual({ status: 503 });
+    expect(plain.calls()).toBe(1);
+    const throwing = responses(503);
+    const boom = () => {
+      throw new Error('predicate');
+    };
+    await expect(retryPolicy({ clock, retryOnResult: boom }).execute(throwing.fn)).resolves.toEqual(
+      { status: 503 },
+    );
+    expect(throwing.calls()).toBe(1);
+
+    // An error, then a turned-down value, then success: both predicates in one run, with a signal.
+    let n = 0;
+    const mixed = async (): Promise<Response> => {
+      n++;
+      if (n === 1) throw new Error('network');
+      return { status: n === 2 ? 503 : 200 };
+    };
+    const controller = new AbortController();
+    const p = retryPolicy({
+      clock,
+      attempts: 3,
+      backoff: constant(1),
+      retryOnResult: is503,
+    }).execute(mixed, {
+      signal: controller.signal,
+    });
+    expect(await drive(clock, p)).toEqual({ ok: true, value: { status: 200 } });
+    expect(n).toBe(3);
+  });
+
+  it('calls the predicate once per attempt with the attempt number, sync values included', async () => {
+    const clock = fakeClock();
+    const seen: [unknown, number][] = [];
+    let n = 0;
+    const p = retry(() => ++n, {
+      clock,
+      attempts: 4,
+      backoff: constant(1),
+      retryOnResult: (value, attempt) => {
+        seen.push([value, attempt]);
+        return (value as number) < 3;
+      },
+    });
+    expect(await drive(clock, p)).toEqual({ ok: true, value: 3 });
+    expect(seen).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+    ]);
+  });
+
+  it('refuses a retryOnResult that is not a function, naming it', () => {
+    expect(() => retryPolicy({ retryOnResult: 503 as never })).toThrow(
+      'retryOnResult must be a function, got 503',
+    );
+  });
+});

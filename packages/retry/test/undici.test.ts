@@ -494,5 +494,13 @@ describe('resilienceInterceptor against a real server', () => {
     expect(() => resilienceInterceptor({ retry: { attempt: 2 } } as never)).toThrow(
       'unknown option "attempt" in resilienceInterceptor({ retry }); did you mean "attempts"?',
     );
+    // Responses are judged by isFailureStatus; an attempt has no value for retryOnResult to see.
+    expect(() => resilienceInterceptor({ retry: { retryOnResult: () => true } } as never)).toThrow(
+      /unknown option "retryOnResult" in resilienceInterceptor\(\{ retry \}\)/,
+    );
+    // One request streams into one handler: attempts cannot run side by side.
+    expect(() => resilienceInterceptor({ retry: { hedgeAfterMs: 10 } } as never)).toThrow(
+      /unknown option "hedgeAfterMs" in resilienceInterceptor\(\{ retry \}\)/,
+    );
   });
 });

@@ -1,0 +1,134 @@
+// Differential tests against lru-cache itself, for what the README's mapping table marks
+// "same": the same command sequence runs on our LRUCache and on lru-cache (its `perf` option
+// reading the same fake clock), and after every step both must show the same live entries in
+// the same order, and answer get and getRemainingTTL alike.
+//
+// Where the two differ on purpose (README: our entry expires when its age reaches ttlMs,
+// lru-cache's when it exceeds ttl), the commands keep away from the difference: ages are even
+// and TTLs odd, so no age ever equals a TTL. `has` and `peek` are left out: on an expired entry
+// ours removes it, lru-cache keeps it until a get or an eviction (documented as "different");
+// `delete` of an expired entry returns false here, true there.
+import { FakeClock } from '@bulwark/test-utils';
+import fc from 'fast-check';
+import { LRUCache as TheirLRU } from 'lru-cache';
+import { describe, expect, it } from 'vitest';
+import { LRUCache } from '../src/index.js';
+
+interface Pair {
+  /** `'set'` reports of replaced values, ours and theirs: they must match too. */
+  oursReplaced: [number, number][];
+  theirsReplaced: [number, number][];
+  ours: LRUCache<number, number>;
+  theirs: TheirLRU<number, number>;
+  clock: FakeClock;
+  keys: number;
+}
+type Command = fc.Command<object, Pair>;
+
+const cmd = (name: string, run: (p: Pair) => void): Command => ({
+  check: () => true,
+  run: (_m, p) => {
+    run(p);
+    expect([...p.ours.entries()]).toEqual([...p.theirs.entries()]);
+    expect([...p.ours.rentries()]).toEqual([...p.theirs.rentries()]);
+    expect([...p.ours.rkeys()]).toEqual([...p.theirs.rkeys()]);
+    expect(p.oursReplaced).toEqual(p.theirsReplaced);
+    for (let k = 0; k < p.keys; k++)
+      expect(p.ours.getRemainingTTL(k)).toBe(Math.max(0, p.theirs.getRemainingTTL(k)));
+  },
+  toString: () => name,
+});
+
+function commands(keys: number): fc.Arbitrary<Command>[] {
+  const key = fc.integer({ min: 0, max: keys - 1 });
+  const ttl = fc.constantFrom(undefined, 5, 15, 31);
+  return [
+    fc.tuple(key, fc.integer({ min: 0, max: 9 }), ttl).map(([k, v, t]) =>
+      cmd(`set(${k}, ${v}, ${t})`, (p) => {
+        p.ours.set(k, v, t === undefined ? undefined : { ttlMs: t });
+        p.theirs.set(k, v, t === undefined ? undefined : { ttl: t });
+      }),
+    ),
+    key.map((k) => cmd(`get(${k})`, (p) => expect(p.ours.get(k)).toBe(p.theirs.get(k)))),
+    // The entries left must match; the result differs for an expired entry (ours false, theirs
+    // true: README), so it is compared only for a live one.
+    key.map((k) =>
+      cmd(`delete(${k})`, (p) => {
+        const live = p.ours.getRemainingTTL(k) > 0;
+        const ours = p.ours.delete(k);
+        const theirs = p.theirs.delete(k);
+        if (live) expect(ours).toBe(theirs);
+      }),
+    ),
+    // pop(): compared while no expired entry is held (lru-cache pops and returns an expired
+    // one; ours drops it and pops the next: README).
+    fc.constant(
+      cmd('pop()', (p) => {
+        if ([...p.theirs.keys()].length !== p.theirs.size) return;
+        expect(p.ours.pop()).toBe(p.theirs.pop());
+      }),
+    ),
+    fc
+      .integer({ min: 1, max: 10 })
+      .map((n) => cmd(`advance(${2 * n})`, (p) => p.clock.advance(2 * n))),
+  ];
+}
+
+describe('LRUCache against lru-cache (options marked "same")', () => {
+  it.each([
+    ['no default TTL', undefined],
+    ['a default TTL', 21],
+  ])(
+    'property: same entries, order, get, getRemainingTTL, noUpdateTTL, noDisposeOnSet — %s',
+    (_name, ttlMs) => {
+      const shape = fc.record({
+        capacity: fc.integer({ min: 1, max: 8 }),
+        keys: fc.integer({ min: 1, max: 14 }),
+        noUpdateTTL: fc.boolean(),
+        noDisposeOnSet: fc.boolean(),
+      });
+      fc.assert(
+        fc.property(
+          shape.chain((s) =>
+            fc.tuple(fc.constant(s), fc.commands(commands(s.keys), { maxCommands: 80 })),
+          ),
+          ([s, cmds]) => {
+            // lru-cache reads a start time of 0 as "no TTL": the fake time line starts later.
+            const clock = new FakeClock(1_000);
+            const oursReplaced: [number, number][] = [];
+            const theirsReplaced: [number, number][] = [];
+            const options = { noUpdateTTL: s.noUpdateTTL, noDisposeOnSet: s.noDisposeOnSet };
+            const pair: Pair = {
+              oursReplaced,
+              theirsReplaced,
+              ours: new LRUCache({
+                capacity: s.capacity,
+                ttlMs,
+                clock,
+                ...options,
+                onEvict: (v, k, reason) => {
+                  if (reason === 'set') oursReplaced.push([k, v]);
+                },
+              }),
+              theirs: new TheirLRU({
+                max: s.capacity,
+                ttl: ttlMs ?? 0,
+                ...options,
+                dispose: (v, k, reason) => {
+                  if (reason === 'set') theirsReplaced.push([k, v]);
+                },
+                // Read the clock on every check, as ours does (lru-cache caches it for 1 ms).
+                ttlResolution: 0,
+                perf: { now: clock.now },
+              }),
+              clock,
+              keys: s.keys,
+            };
+            fc.modelRun(() => ({ model: {}, real: pair }), cmds);
+          },
+        ),
+        { numRuns: 200 },
+      );
+    },
+  );
+});
