@@ -5,8 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { request } from 'undici';
-import { FLASH_SALE_ID } from './deploy-memory.js';
 import { type Counters, newCounters } from './metrics.js';
+import { FLASH_SALE_ID } from './shared-parts.js';
 import type { Deploy, Gauges } from './story.js';
 
 const CHILD = fileURLToPath(new URL('./gateway-process.ts', import.meta.url));

@@ -11,14 +11,12 @@ import { withIdempotency } from '@bulwark/idempotency/http';
 import { RedisIdempotencyStore } from '@bulwark/idempotency/redis';
 import { tokenBucket } from '@bulwark/rate-limiter';
 import { RedisRateLimiter } from '@bulwark/rate-limiter/redis';
-import { resilienceInterceptor } from '@bulwark/retry/undici';
 import { Redis } from 'ioredis';
-import { Agent } from 'undici';
 import { openDatabase } from './database.js';
-import { FLASH_SALE_ID, outboundPolicy, PER_CLIENT } from './deploy-memory.js';
 import { type Product, startGateway } from './gateway.js';
 import { newCounters } from './metrics.js';
-import { cacheCounters, type Scale } from './story.js';
+import { outboundDispatcher, outboundPolicy, PER_CLIENT, productReader } from './shared-parts.js';
+import type { Scale } from './story.js';
 
 const { redisUrl, origins, scale, prefix } = JSON.parse(process.env.BULWARK_GATEWAY ?? '{}') as {
   redisUrl: string;
@@ -35,11 +33,10 @@ const db = openDatabase(scale.dbLatencyMs, 4);
 const ring = new HashRing<string>();
 for (const origin of origins) ring.add(origin);
 
-const policy = outboundPolicy(scale);
 const breakerFor = breakerPerKey<RedisCircuitBreaker>(
   (origin) =>
     new RedisCircuitBreaker({
-      ...policy.breaker,
+      ...outboundPolicy(scale).breaker,
       redis,
       prefix: `${prefix}breaker:`,
       name: origin,
@@ -47,13 +44,7 @@ const breakerFor = breakerPerKey<RedisCircuitBreaker>(
       onStateChange: (change) => send({ type: 'breaker', origin, to: change.to }),
     }),
 );
-const upstream = new Agent({ connections: 32 }).compose(
-  resilienceInterceptor({
-    breaker: breakerFor,
-    timeoutMs: policy.attemptTimeoutMs,
-    retry: { ...policy.retry, onRetry: () => void counters.upstreamRetries++ },
-  }),
-);
+const upstream = outboundDispatcher(breakerFor, scale, counters);
 const cache = createRedisCache<Product>({
   name: 'products',
   redis,
@@ -61,38 +52,20 @@ const cache = createRedisCache<Product>({
   ttlMs: scale.productTtlMs,
   max: 1000,
 });
+const products = productReader(cache);
 const limiter = new RedisRateLimiter(tokenBucket(PER_CLIENT), { redis, prefix: `${prefix}limit:` });
 const store = new RedisIdempotencyStore({ redis, prefix: `${prefix}idem:` });
-let flashSaleLoads = 0;
 
 const gateway = await startGateway(
   {
     limiter,
-    readProduct: (id, load) =>
-      cache.get(`product:${id}`, ({ signal }) => {
-        // A load while a fresh value is still there is an XFetch early refresh, not a miss.
-        if (id === FLASH_SALE_ID && cache.peek(`product:${id}`) === undefined) flashSaleLoads++;
-        return load(signal);
-      }),
+    readProduct: products.read,
     idempotent: (handler) => withIdempotency(handler, { store }),
     upstream,
     ring,
     db,
-    stats: () => {
-      const pool = db.pool.stats();
-      return {
-        counters,
-        gauges: {
-          poolBorrowed: pool.borrowed,
-          poolWaiting: pool.waiting,
-          breakerStates: Object.fromEntries(
-            [...breakerFor.breakers].map(([origin, breaker]) => [origin, breaker.state]),
-          ),
-          flashSaleLoads,
-          cache: cacheCounters(cache.stats()),
-        },
-      };
-    },
+    // What the parent process samples: this process's counters and gauges.
+    stats: () => ({ counters, gauges: products.gauges(db, breakerFor.breakers) }),
   },
   counters,
 );

@@ -12,7 +12,11 @@ export interface Decision {
   limit: number;
   /** Whole units still available right after this decision, never below 0. */
   remaining: number;
-  /** Milliseconds from now until the quota is fully restored (window over, bucket full). */
+  /**
+   * Milliseconds from now until more quota is available than `remaining` (the window ends, one
+   * more token is in, the oldest logged unit leaves): the RateLimit header's `t`. 0 when the quota
+   * is full. Never later than `retryAfterMs` on a refusal.
+   */
   resetMs: number;
   /** Milliseconds from now until a request of the same cost could be admitted; 0 when allowed. */
   retryAfterMs: number;
@@ -95,7 +99,14 @@ export interface LeakyBucketSpec {
   readonly leakPerSecond: number;
 }
 
-/** Fixed window: at most `limit` units per aligned window of `windowMs`. */
+/**
+ * Where a fixed window starts: `'clock'`, aligned windows `[k * windowMs, (k + 1) * windowMs)`
+ * shared by every key; `'first-hit'`, a window per key that opens at the key's first admitted
+ * request after the previous one ended (how rate-limiter-flexible and express-rate-limit count).
+ */
+export type WindowAnchor = 'clock' | 'first-hit';
+
+/** Fixed window: at most `limit` units per window of `windowMs` (aligned, or from a first hit). */
 export interface FixedWindowSpec {
   /** Which algorithm. */
   readonly kind: 'fixed-window';
@@ -103,6 +114,8 @@ export interface FixedWindowSpec {
   readonly limit: number;
   /** Window length in ms; integer >= 1. */
   readonly windowMs: number;
+  /** Where each window starts; the factory always sets it, absent means `'clock'`. */
+  readonly anchor?: WindowAnchor;
 }
 
 /** Sliding window log: at most `limit` units in any interval of `windowMs` (exact). */

@@ -41,12 +41,12 @@ describe('token bucket', () => {
         [3000, 3],
       ]),
     ).toEqual([
-      d(true, 3, 2, 500, 0),
-      d(true, 3, 0, 1500, 0),
-      d(false, 3, 0, 1500, 500),
-      d(false, 3, 0, 1300, 300), // 0.4 tokens back; 0.6 more take 300 ms
-      d(true, 3, 0, 1500, 0),
-      d(true, 3, 0, 1500, 0), // full again after 1.5 s, a cost of 3 empties it
+      d(true, 3, 2, 500, 0), // t: one more token in 500 ms
+      d(true, 3, 0, 500, 0),
+      d(false, 3, 0, 500, 500),
+      d(false, 3, 0, 300, 300), // 0.4 tokens back; 0.6 more take 300 ms
+      d(true, 3, 0, 500, 0),
+      d(true, 3, 0, 500, 0), // full again after 1.5 s, a cost of 3 empties it
     ]);
   });
 
@@ -57,8 +57,8 @@ describe('token bucket', () => {
       [1000, 1],
       [4000, 1],
     ]);
-    expect(a).toEqual(d(true, 2, 0, Math.ceil(2000 / 0.3), 0));
-    expect(b).toEqual(d(false, 2, 0, Math.ceil(1700 / 0.3), Math.ceil(700 / 0.3)));
+    expect(a).toEqual(d(true, 2, 0, Math.ceil(1000 / 0.3), 0));
+    expect(b).toEqual(d(false, 2, 0, Math.ceil(700 / 0.3), Math.ceil(700 / 0.3)));
     expect(c!.allowed).toBe(true); // 1.2 tokens at 4 s
     expect(c!.remaining).toBe(0);
   });
@@ -77,10 +77,10 @@ describe('leaky bucket (meter)', () => {
       ]),
     ).toEqual([
       d(true, 3, 2, 500, 0),
-      d(true, 3, 0, 1500, 0),
-      d(false, 3, 0, 1500, 500),
-      d(false, 3, 0, 1300, 300),
-      d(true, 3, 0, 1500, 0),
+      d(true, 3, 0, 500, 0),
+      d(false, 3, 0, 500, 500),
+      d(false, 3, 0, 300, 300),
+      d(true, 3, 0, 500, 0),
     ]);
   });
 });
@@ -103,6 +103,35 @@ describe('fixed window', () => {
       d(true, 3, 0, 1000, 0),
       d(false, 3, 0, 1, 1),
     ]);
+  });
+
+  it('anchored at the first hit: each key counts from its own first request', () => {
+    const clock = fixedWindow({ limit: 2, windowMs: 1000 });
+    const firstHit = fixedWindow({ limit: 2, windowMs: 1000, anchor: 'first-hit' });
+    const calls: Array<[number, number]> = [
+      [900, 1],
+      [950, 1],
+      [1000, 1], // clock: a new aligned window; first hit: still the window opened at 900
+      [1050, 1],
+      [1900, 1], // first hit: the window of 900 is over, this request opens the next one
+    ];
+    expect(run(clock, calls)).toEqual([
+      d(true, 2, 1, 100, 0),
+      d(true, 2, 0, 50, 0),
+      d(true, 2, 1, 1000, 0),
+      d(true, 2, 0, 950, 0),
+      d(false, 2, 0, 100, 100), // the aligned window of 1000 is full
+    ]);
+    expect(run(firstHit, calls)).toEqual([
+      d(true, 2, 1, 1000, 0),
+      d(true, 2, 0, 950, 0),
+      d(false, 2, 0, 900, 900),
+      d(false, 2, 0, 850, 850),
+      d(true, 2, 1, 1000, 0),
+    ]);
+    expect(() => fixedWindow({ limit: 1, windowMs: 1, anchor: 'sliding' as never })).toThrow(
+      new TypeError(`anchor must be 'clock' or 'first-hit', got "sliding"`),
+    );
   });
 
   it('lets 2 x limit through around a boundary (by definition)', () => {
@@ -128,12 +157,12 @@ describe('sliding window log', () => {
         [2500, 2],
       ]),
     ).toEqual([
-      d(true, 3, 2, 1000, 0),
-      d(true, 3, 0, 1000, 0),
-      d(false, 3, 0, 501, 1),
-      d(true, 3, 0, 1000, 0),
-      d(false, 3, 0, 600, 100),
-      d(true, 3, 0, 1000, 0),
+      d(true, 3, 2, 1000, 0), // t: until the oldest entry leaves
+      d(true, 3, 0, 500, 0),
+      d(false, 3, 0, 1, 1),
+      d(true, 3, 0, 500, 0),
+      d(false, 3, 0, 100, 100),
+      d(true, 3, 0, 500, 0),
     ]);
   });
 
@@ -146,7 +175,7 @@ describe('sliding window log', () => {
       [30, 1],
       [50, 3], // needs 3 units gone: the entry at 20 leaves at 120
     ]);
-    expect(out[4]).toEqual(d(false, 4, 0, 80, 70));
+    expect(out[4]).toEqual(d(false, 4, 0, 50, 70));
   });
 
   it('drops expired entries and compacts its log', () => {
@@ -172,12 +201,12 @@ describe('sliding window counter', () => {
         [2600, 1], // 10 x 0.4 + 5 + 1 = 10
       ]),
     ).toEqual([
-      d(true, 10, 0, 2000, 0),
-      d(false, 10, 0, 1500, 600),
-      d(false, 10, 0, 1000, 100),
-      d(true, 10, 0, 1500, 0),
-      d(false, 10, 0, 1500, 100),
-      d(true, 10, 0, 1400, 0),
+      d(true, 10, 0, 1100, 0), // t: one unit fits once 10 x weight <= 9
+      d(false, 10, 0, 600, 600),
+      d(false, 10, 0, 100, 100),
+      d(true, 10, 0, 100, 0),
+      d(false, 10, 0, 100, 100),
+      d(true, 10, 0, 100, 0),
     ]);
   });
 
@@ -187,7 +216,7 @@ describe('sliding window counter', () => {
       [0, 2],
       [25, 2],
     ]);
-    expect(out[1]).toEqual(d(true, 2, 0, 15, 0));
+    expect(out[1]).toEqual(d(true, 2, 0, 10, 0));
   });
 });
 
@@ -205,13 +234,13 @@ describe('GCRA', () => {
         [2000, 2],
       ]),
     ).toEqual([
-      d(true, 2, 1, 334, 0),
-      d(true, 2, 0, 667, 0),
-      d(false, 2, 0, 667, 334),
-      d(false, 2, 0, 334, 1),
-      d(true, 2, 0, 666, 0),
-      d(false, 2, 0, 334, 1),
-      d(true, 2, 0, 667, 0),
+      d(true, 2, 1, 334, 0), // t: until the next unit of the pace
+      d(true, 2, 0, 334, 0),
+      d(false, 2, 0, 334, 334),
+      d(false, 2, 0, 1, 1),
+      d(true, 2, 0, 333, 0),
+      d(false, 2, 0, 1, 1),
+      d(true, 2, 0, 334, 0),
     ]);
   });
 
@@ -246,9 +275,11 @@ describe('every algorithm', () => {
       expect(first).toMatchObject({ allowed: true, limit: 4, remaining: 0, retryAfterMs: 0 });
       expect(first.resetMs).toBeGreaterThan(0);
       expect(algo.isIdle(spec, state, 12_345)).toBe(false);
-      // resetMs is exactly when the key becomes idle again
-      expect(algo.isIdle(spec, state, 12_345 + first.resetMs - 1)).toBe(false);
-      expect(algo.isIdle(spec, state, 12_345 + first.resetMs)).toBe(true);
+      // resetMs is exactly when one more unit is available again (the header's `t`)
+      const probe = algo.fresh(spec);
+      algo.copy(state, probe);
+      expect(algo.step(spec, probe, 12_345 + first.resetMs - 1, 1, false).allowed).toBe(false);
+      expect(algo.step(spec, probe, 12_345 + first.resetMs, 1, false).allowed).toBe(true);
     },
   );
 

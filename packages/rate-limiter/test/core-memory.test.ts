@@ -102,6 +102,9 @@ const specs: fc.Arbitrary<AlgorithmSpec> = fc.oneof(
     .map((o) => fixedWindow(o)),
   fc
     .record({ limit: fc.integer({ min: 1, max: 6 }), windowMs: fc.integer({ min: 1, max: 40 }) })
+    .map((o) => fixedWindow({ ...o, anchor: 'first-hit' })),
+  fc
+    .record({ limit: fc.integer({ min: 1, max: 6 }), windowMs: fc.integer({ min: 1, max: 40 }) })
     .map((o) => slidingWindowLog(o)),
   fc
     .record({ limit: fc.integer({ min: 1, max: 6 }), windowMs: fc.integer({ min: 1, max: 40 }) })

@@ -174,6 +174,27 @@ describe('fixed window', () => {
       RUNS,
     );
   });
+
+  it('anchored at the first hit: matches the reference; each window from its first hit admits at most limit', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 1, max: 60 }),
+        start,
+        calls(90, 8),
+        (limit, windowMs, t0, seq) => {
+          const h = runAll(fixedWindow({ limit, windowMs, anchor: 'first-hit' }), t0, seq);
+          let ws: number | undefined;
+          for (const e of h) {
+            if (ws !== undefined && e.t < ws + windowMs) continue;
+            ws = e.t; // this admission opened a window: it and the rest of it fit the limit
+            expect(admittedIn(h, ws, ws + windowMs)).toBeLessThanOrEqual(limit);
+          }
+        },
+      ),
+      RUNS,
+    );
+  });
 });
 
 describe('sliding window log', () => {
@@ -279,6 +300,9 @@ describe('every algorithm, with a clock that steps back', () => {
     fc
       .tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 60 }))
       .map(([limit, windowMs]) => fixedWindow({ limit, windowMs })),
+    fc
+      .tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 60 }))
+      .map(([limit, windowMs]) => fixedWindow({ limit, windowMs, anchor: 'first-hit' })),
     fc
       .tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 60 }))
       .map(([limit, windowMs]) => slidingWindowLog({ limit, windowMs })),

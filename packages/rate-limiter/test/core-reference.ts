@@ -1,7 +1,7 @@
 // Naive reference models for the core tests. Each algorithm is defined straight from its
 // definition over the full history of admitted requests (no state compression, no pruning), and
 // every number in a decision is found by brute force: `remaining` by trying larger costs,
-// `retryAfterMs` and `resetMs` by trying later times one ms at a time. So the reference shares no
+// `retryAfterMs` and `resetMs` (until one more unit fits) by trying later times one ms at a time. So the reference shares no
 // arithmetic shortcut with the step functions it checks.
 import type { AlgorithmSpec, Decision } from '../src/index.js';
 
@@ -67,6 +67,24 @@ export function naiveFor(spec: AlgorithmSpec): Naive {
     }
     case 'fixed-window': {
       const { limit, windowMs: w } = spec;
+      if (spec.anchor === 'first-hit') {
+        // The window in force at `now`: opened by the first admitted request at or after the end
+        // of the one before; none when the last one is over.
+        const opened = (h: readonly Admitted[], now: number): number | undefined => {
+          let ws: number | undefined;
+          for (const e of h) if (ws === undefined || e.t >= ws + w) ws = e.t;
+          return ws !== undefined && now < ws + w ? ws : undefined;
+        };
+        const used = (h: readonly Admitted[], now: number) => {
+          const ws = opened(h, now);
+          return ws === undefined ? 0 : sumIn(h, ws, ws + w);
+        };
+        return {
+          limit,
+          admits: (h, now, cost) => used(h, now) + cost <= limit,
+          full: (h, now) => used(h, now) === 0,
+        };
+      }
       const start = (now: number) => now - (now % w);
       return {
         limit,
@@ -140,8 +158,12 @@ export function naiveDecision(
     retryAfterMs = 1;
     while (!n.admits(h, now + retryAfterMs, cost) && retryAfterMs < SEARCH) retryAfterMs++;
   }
+  // Until more than `remaining` is available: the first ms at which remaining + 1 units fit.
   let resetMs = 0;
-  while (!n.full(after, now + resetMs) && resetMs < SEARCH) resetMs++;
+  if (remaining < n.limit) {
+    resetMs = 1;
+    while (!n.admits(after, now + resetMs, remaining + 1) && resetMs < SEARCH) resetMs++;
+  }
   if (allowed && take) h.push({ t: now, cost });
   return { allowed, limit: n.limit, remaining, resetMs, retryAfterMs };
 }

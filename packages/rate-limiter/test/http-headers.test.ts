@@ -79,7 +79,8 @@ describe('headers', () => {
         expect(Number.isInteger(retry)).toBe(true);
         expect(retry).toBeGreaterThanOrEqual(1);
         expect(retry * 1000).toBeGreaterThanOrEqual(decision.retryAfterMs);
-        expect(retry).toBe(Math.max(1, Math.ceil(decision.retryAfterMs / 1000)));
+        expect(retry).toBeGreaterThanOrEqual(t); // never earlier than the effective window's end
+        expect(retry).toBe(Math.max(1, t, Math.ceil(decision.retryAfterMs / 1000)));
       }),
     );
   });
@@ -250,7 +251,7 @@ describe('gate', () => {
     ).toThrow(/policy.name must hold printable ASCII/);
   });
 
-  it('with a list, reports the first refusal or else the least remaining (longest reset on ties)', async () => {
+  it('with a list, decides by the first refusal or else the least remaining (longest t on ties), and reports every limiter consulted', async () => {
     const fixed = (
       name: string,
       decision: Decision,
@@ -294,10 +295,16 @@ describe('gate', () => {
           }
           expect(verdict.allowed).toBe(refused < 0);
           expect(verdict.decision).toBe(entries[expected]![0]);
-          expect(verdict.rateLimit.startsWith(`"p${expected}";`)).toBe(true);
           expect(verdict.policy.split(', ')).toHaveLength(entries.length);
-          // consumed in order, stopping at the first refusal
+          // consumed in order, stopping at the first refusal; one RateLimit member per limiter
+          // consulted, in order
           const last = refused >= 0 ? refused : entries.length - 1;
+          expect(verdict.rateLimit).toBe(
+            entries
+              .slice(0, last + 1)
+              .map(([d], i) => rateLimitItem(`"p${i}"`, d))
+              .join(', '),
+          );
           expect(limiters.map((limiter) => limiter.calls)).toEqual(
             limiters.map((_, i) => (i <= last ? 1 : 0)),
           );

@@ -270,29 +270,28 @@ export function adapterSuite(name: string, harness: Harness): void {
       expect(limited.headers['retry-after']).toBe('60');
     });
 
-    it('with a list of limiters: all must admit, headers carry the most restrictive', async () => {
+    it('with a list of limiters: all must admit, one RateLimit member per limiter consulted', async () => {
       const perSecond = new RecordingLimiter(2, 1000, clock, 'burst');
       const url = await harness.start({ limiter: [perSecond, new AsyncLimiter(limiter)] });
       const first = await get(url, '/');
       expect(first.status).toBe(200);
       expect(first.headers['ratelimit-policy']).toBe('"burst";q=2;w=1, "default";q=3;w=60');
-      // burst has 1 left, default 2: burst is the most restrictive
-      expect(first.headers.ratelimit).toBe('"burst";r=1;t=1');
+      expect(first.headers.ratelimit).toBe('"burst";r=1;t=1, "default";r=2;t=60');
       const second = await get(url, '/');
-      expect(second.headers.ratelimit).toBe('"burst";r=0;t=1');
+      expect(second.headers.ratelimit).toBe('"burst";r=0;t=1, "default";r=1;t=60');
       const third = await get(url, '/');
       expect(third.status).toBe(429);
+      // the refusing limiter stops the list: the second was neither charged nor reported
       expect(third.headers.ratelimit).toBe('"burst";r=0;t=1');
       expect(third.headers['retry-after']).toBe('1');
-      // the refusing limiter stops the list: the second was not charged for the refused request
       expect(limiter.calls).toHaveLength(2);
       clock.advance(1000);
       const fourth = await get(url, '/');
       expect(fourth.status).toBe(200);
-      expect(fourth.headers.ratelimit).toBe('"default";r=0;t=59');
+      expect(fourth.headers.ratelimit).toBe('"burst";r=1;t=1, "default";r=0;t=59');
       const fifth = await get(url, '/');
       expect(fifth.status).toBe(429);
-      expect(fifth.headers.ratelimit).toBe('"default";r=0;t=59');
+      expect(fifth.headers.ratelimit).toBe('"burst";r=0;t=1, "default";r=0;t=59');
       expect(fifth.headers['retry-after']).toBe('59');
     });
 

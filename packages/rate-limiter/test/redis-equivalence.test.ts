@@ -66,6 +66,9 @@ const specs: Record<string, fc.Arbitrary<AlgorithmSpec>> = {
   'token bucket': fc.record({ capacity: limit, refillPerSecond: rate }).map((o) => tokenBucket(o)),
   'leaky bucket': fc.record({ capacity: limit, leakPerSecond: rate }).map((o) => leakyBucket(o)),
   'fixed window': fc.record({ limit, windowMs }).map((o) => fixedWindow(o)),
+  'fixed window from the first hit': fc
+    .record({ limit, windowMs })
+    .map((o) => fixedWindow({ ...o, anchor: 'first-hit' })),
   'sliding window log': fc.record({ limit, windowMs }).map((o) => slidingWindowLog(o)),
   'sliding window counter': fc.record({ limit, windowMs }).map((o) => slidingWindowCounter(o)),
   gcra: fc

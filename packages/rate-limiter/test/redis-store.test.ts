@@ -165,7 +165,7 @@ describeRedis('RedisRateLimiter on Redis', () => {
   });
 
   for (const spec of specs) {
-    it(`${spec.kind}: every write sets a TTL of the time until the quota is full again`, async () => {
+    it(`${spec.kind}: every write sets a TTL of the time until the key is idle again`, async () => {
       for (const [, redis] of targets()) {
         const prefix = uniquePrefix('ttl');
         const limiter = new RedisRateLimiter(spec, { redis, prefix });
@@ -176,10 +176,19 @@ describeRedis('RedisRateLimiter on Redis', () => {
         const first = await limiter.consume('k', 2);
         expect(first.allowed).toBe(true);
         const pttl = await redis.pttl(key);
-        // Expires when the state decides like a fresh key: resetMs (+1 ms for the buckets, whose
-        // fractional refill is given a ms more to round up to full), measured from the script.
+        // Expires when the state decides like a fresh key (+1 ms for the buckets, whose
+        // fractional refill is given a ms more to round up to full), measured from the script:
+        // 2 units at 2 per second; the window's end; W; until the weighted count is 0 (t is until
+        // one more unit fits, 30 s before); the TAT (2 x 12 s).
         const slack = spec.kind === 'token-bucket' || spec.kind === 'leaky-bucket' ? 1 : 0;
-        const ttlExpected = spec.kind === 'sliding-window-log' ? spec.windowMs : first.resetMs;
+        const ttlExpected = {
+          'token-bucket': 1000,
+          'leaky-bucket': 1000,
+          'fixed-window': first.resetMs,
+          'sliding-window-log': 60_000,
+          'sliding-window-counter': first.resetMs + 30_000,
+          gcra: 24_000,
+        }[spec.kind];
         expect(pttl).toBeGreaterThan(0);
         expect(pttl).toBeLessThanOrEqual(ttlExpected + slack);
         expect(pttl).toBeGreaterThan(ttlExpected - 1000);

@@ -21,6 +21,12 @@ export { describeValue } from './describe-value.js';
 export { BulwarkError, isBulwarkError, QueueFullError } from './errors.js';
 export { checkKnownKeys, nearestName } from './known-keys.js';
 export { callListener } from './listeners.js';
-export { isNoScript, RedisScript, type ScriptClient, slotKey } from './redis-script.js';
+export {
+  isNoScript,
+  RedisScript,
+  runOnKey,
+  type ScriptClient,
+  slotKey,
+} from './redis-script.js';
 export { NEVER_ABORTED } from './signal.js';
 export { checkOnStoreError, type OnStoreError, resolveStoreError } from './store-error.js';

@@ -51,6 +51,32 @@ export class RedisScript {
   }
 }
 
+/**
+ * `run` for a script of one key and one to three number arguments (`undefined` ones are left
+ * off), with a fixed argument list: no key or argument arrays to build and spread, and no
+ * per-call closure, for the hot path of a decision made in one round trip.
+ */
+export async function runOnKey(
+  script: RedisScript,
+  client: ScriptClient,
+  key: string,
+  a: number,
+  b?: number,
+  c?: number,
+): Promise<unknown> {
+  try {
+    if (b === undefined) return await client.evalsha(script.sha, 1, key, a);
+    if (c === undefined) return await client.evalsha(script.sha, 1, key, a, b);
+    return await client.evalsha(script.sha, 1, key, a, b, c);
+  } catch (error) {
+    if (!isNoScript(error)) throw error;
+    script.reloads++;
+    if (b === undefined) return client.eval(script.source, 1, key, a);
+    if (c === undefined) return client.eval(script.source, 1, key, a, b);
+    return client.eval(script.source, 1, key, a, b, c);
+  }
+}
+
 /** True for Redis' `NOSCRIPT` reply. */
 export function isNoScript(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('NOSCRIPT');

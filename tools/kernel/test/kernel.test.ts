@@ -20,6 +20,7 @@ import {
   QueueFullError,
   RedisScript,
   resolveStoreError,
+  runOnKey,
   slotKey,
   systemClock,
 } from '../src/index.js';
@@ -209,6 +210,36 @@ describe('RedisScript', () => {
     const failing = { evalsha: async () => Promise.reject(new Error('down')), eval: client.eval };
     await expect(script.run(failing, [], [])).rejects.toThrow('down');
     expect(slotKey('p:', 'user', ':log')).toBe('p:{user}:log');
+  });
+
+  it('runOnKey sends one key and up to three arguments as they are, with the same fallback', async () => {
+    const script = new RedisScript('return 2');
+    const sent: unknown[][] = [];
+    let loaded = false;
+    const client = {
+      evalsha: async (...args: unknown[]) => {
+        sent.push(['evalsha', ...args]);
+        if (!loaded) throw new Error('NOSCRIPT No matching script');
+        return 2;
+      },
+      eval: async (...args: unknown[]) => {
+        sent.push(['eval', ...args.slice(1)]);
+        loaded = true;
+        return 2;
+      },
+    };
+    expect(await runOnKey(script, client, 'k', 1, 2, 3)).toBe(2);
+    expect(await runOnKey(script, client, 'k', 1)).toBe(2);
+    expect(await runOnKey(script, client, 'k', 1, 5)).toBe(2);
+    expect(sent).toEqual([
+      ['evalsha', script.sha, 1, 'k', 1, 2, 3],
+      ['eval', 1, 'k', 1, 2, 3],
+      ['evalsha', script.sha, 1, 'k', 1],
+      ['evalsha', script.sha, 1, 'k', 1, 5],
+    ]);
+    expect(script.reloads).toBe(1);
+    const failing = { evalsha: async () => Promise.reject(new Error('down')), eval: client.eval };
+    await expect(runOnKey(script, failing, 'k', 1)).rejects.toThrow('down');
   });
 });
 

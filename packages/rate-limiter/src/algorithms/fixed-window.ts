@@ -1,10 +1,15 @@
 /**
  * Fixed window.
  *
- * Time is cut into aligned windows `[k * windowMs, (k + 1) * windowMs)` (aligned to ms 0 of the
- * clock: the Unix epoch for `Date.now()` and Redis `TIME`). Each window admits at most `limit`
- * units; the count starts again at 0 when a new window begins. Up to `2 * limit` units can pass
- * around a window boundary; use a sliding window or GCRA when that matters.
+ * Each window admits at most `limit` units; the count starts again at 0 when a new window begins.
+ * Where windows begin is the `anchor`:
+ * - `'clock'`: time is cut into aligned windows `[k * windowMs, (k + 1) * windowMs)` (aligned to
+ *   ms 0 of the clock: the Unix epoch for `Date.now()` and Redis `TIME`), the same for every key;
+ * - `'first-hit'`: a key's window opens at its first request once the previous window is over
+ *   (or at its very first), so each key has its own boundaries: the count of
+ *   rate-limiter-flexible and express-rate-limit.
+ * Either way up to `2 * limit` units can pass around a window boundary; use a sliding window or
+ * GCRA when that matters.
  *
  * State: `start` (integer ms, the start of the window the count belongs to) and `count`
  * (integer units admitted in it). Fresh state: `start = 0`, `count = 0`.
@@ -12,7 +17,8 @@
  * The arithmetic, in order (L = limit, W = windowMs; all values are integers):
  *
  *     t       = max(now, start)
- *     ws      = t - (t % W)                         -- t >= 0, so JS % and Lua % agree
+ *     clock:     ws = t - (t % W)                   -- t >= 0, so JS % and Lua % agree
+ *     first-hit: ws = (count == 0 or t >= start + W) ? t : start
  *     count   = (ws == start) ? count : 0
  *     allowed = count + cost <= L
  *     after   = allowed ? count + cost : count
@@ -45,7 +51,12 @@ export const fixedWindowAlgorithm: Algorithm<FixedWindowSpec, FixedWindowState> 
   step(spec, state, now, cost, take): Decision {
     const w = spec.windowMs;
     const t = Math.max(now, state.start);
-    const ws = t - (t % w);
+    const ws =
+      spec.anchor !== 'first-hit'
+        ? t - (t % w)
+        : state.count === 0 || t >= state.start + w
+          ? t
+          : state.start;
     const count = ws === state.start ? state.count : 0;
     const allowed = count + cost <= spec.limit;
     const after = allowed ? count + cost : count;

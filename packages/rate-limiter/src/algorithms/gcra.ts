@@ -26,7 +26,8 @@
  *     if allowed: afterMs, afterFrac, afterLead = newMs, newFrac, lead
  *     else:       afterMs, afterFrac, afterLead = tatMs, tatFrac, (tatMs - now) * L + tatFrac
  *     remaining    = max(0, floor((cap - afterLead) / P))
- *     resetMs      = (afterMs - now) + (afterFrac > 0 ? 1 : 0)   -- until TAT <= now
+ *     resetMs      = remaining >= B + 1 ? 0      -- until the lead shrinks by enough for one more
+ *                  : ceil((afterLead - cap + (remaining + 1) * P) / L)   -- unit: the draft's `t`
  *     retryAfterMs = allowed ? 0 : ceil((lead - cap) / L)
  *     if allowed and take: store tatMs = afterMs, tatFrac = afterFrac
  *
@@ -75,12 +76,13 @@ export const gcraAlgorithm: Algorithm<GcraSpec, GcraState> = {
       state.tatMs = afterMs;
       state.tatFrac = afterFrac;
     }
-    const remaining = Math.floor((cap - afterLead) / p);
+    const remaining = Math.max(Math.floor((cap - afterLead) / p), 0);
     return {
       allowed,
       limit: spec.burst + 1,
-      remaining: Math.max(remaining, 0),
-      resetMs: afterMs - now + (afterFrac > 0 ? 1 : 0),
+      remaining,
+      resetMs:
+        remaining >= spec.burst + 1 ? 0 : Math.ceil((afterLead - cap + (remaining + 1) * p) / l),
       retryAfterMs: allowed ? 0 : Math.ceil((lead - cap) / l),
     };
   },

@@ -23,7 +23,8 @@
  *     allowed = milli + need <= full
  *     after   = allowed ? milli + need : milli
  *     remaining    = max(0, floor((full - after) / 1000))
- *     resetMs      = ceil(after / r)                    -- until the bucket is empty
+ *     resetMs      = remaining >= C ? 0                 -- until one more whole unit fits (the
+ *                  : ceil((after + (remaining + 1) * 1000 - full) / r)   -- header's `t`)
  *     retryAfterMs = allowed ? 0 : ceil((milli + need - full) / r)
  *     if allowed and take: store milli = after, last = t
  *
@@ -43,6 +44,15 @@ export interface LeakyBucketState {
 
 function drained(spec: LeakyBucketSpec, state: LeakyBucketState, t: number): number {
   return Math.max(0, state.milli - (t - state.last) * spec.leakPerSecond);
+}
+
+// Until one more whole unit fits than after this decision (0 when empty): the time until
+// `remaining` grows, which is what the RateLimit header's `t` reports.
+function untilNextUnit(spec: LeakyBucketSpec, after: number): number {
+  const full = spec.capacity * 1000;
+  const remaining = Math.max(0, Math.floor((full - after) / 1000));
+  if (remaining >= spec.capacity) return 0;
+  return Math.ceil((after + (remaining + 1) * 1000 - full) / spec.leakPerSecond);
 }
 
 /** The leaky-bucket (meter) step function and its helpers (arithmetic in the file header). */
@@ -68,7 +78,7 @@ export const leakyBucketAlgorithm: Algorithm<LeakyBucketSpec, LeakyBucketState> 
       allowed,
       limit: spec.capacity,
       remaining: Math.max(0, Math.floor((full - after) / 1000)),
-      resetMs: Math.ceil(after / r),
+      resetMs: untilNextUnit(spec, after),
       retryAfterMs: allowed ? 0 : Math.ceil((milli + need - full) / r),
     };
   },

@@ -25,14 +25,12 @@
  *     after   = allowed ? curr + cost : curr
  *     usedAfter = prev * (W - e) + after * W
  *     remaining = max(0, floor((L * W - usedAfter) / W))
- *     resetMs   = after > 0 ? (W - e) + W                  -- until the weighted count is 0
- *               : prev > 0  ? W - e
- *               : 0
- *     retryAfterMs = allowed ? 0
- *         : curr + cost <= L ?                            -- wait for prev's weight to shrink
- *             (W - e) - floor(((L - curr - cost) * W) / prev)
- *         :                                               -- wait into the next window, where
- *             (W - e) + W - floor(((L - cost) * W) / curr)  -- curr becomes the weighted prev
+ *     wait(c, k) = c + k <= L ?                       -- until k units fit over c units of
+ *             (W - e) - floor(((L - c - k) * W) / prev)   -- this window: prev's weight shrinks
+ *         :                                            -- else into the next window, where
+ *             (W - e) + W - floor(((L - k) * W) / c)      -- c becomes the weighted prev
+ *     retryAfterMs = allowed ? 0 : wait(curr, cost)
+ *     resetMs   = remaining >= L ? 0 : wait(after, remaining + 1)   -- until remaining grows (`t`)
  *     if allowed and take: store start = ws, prev = prev, curr = after
  *
  * `retryAfterMs` is exact: the first integer ms at which the same cost would be admitted if
@@ -50,6 +48,22 @@ export interface SlidingWindowCounterState {
   prev: number;
   /** Units admitted in the window at `start`. */
   curr: number;
+}
+
+// Milliseconds until `k` units fit on top of `c` units counted in this window (`e` ms into it,
+// after `prev` units in the window before), when they do not fit now.
+function wait(
+  spec: SlidingWindowCounterSpec,
+  prev: number,
+  e: number,
+  c: number,
+  k: number,
+): number {
+  const w = spec.windowMs;
+  const l = spec.limit;
+  return c + k <= l
+    ? w - e - Math.floor(((l - c - k) * w) / prev)
+    : w - e + w - Math.floor(((l - k) * w) / c);
 }
 
 /** The sliding-window-counter step function and its helpers (arithmetic in the file header). */
@@ -81,14 +95,7 @@ export const slidingWindowCounterAlgorithm: Algorithm<
     const allowed = used + cost * w <= l * w;
     const after = allowed ? curr + cost : curr;
     const usedAfter = prev * (w - e) + after * w;
-    const remaining = Math.floor((l * w - usedAfter) / w);
-    let retryAfterMs = 0;
-    if (!allowed) {
-      retryAfterMs =
-        curr + cost <= l
-          ? w - e - Math.floor(((l - curr - cost) * w) / prev)
-          : w - e + w - Math.floor(((l - cost) * w) / curr);
-    }
+    const remaining = Math.max(Math.floor((l * w - usedAfter) / w), 0);
     if (allowed && take) {
       state.start = ws;
       state.prev = prev;
@@ -97,9 +104,9 @@ export const slidingWindowCounterAlgorithm: Algorithm<
     return {
       allowed,
       limit: l,
-      remaining: Math.max(remaining, 0),
-      resetMs: after > 0 ? w - e + w : prev > 0 ? w - e : 0,
-      retryAfterMs,
+      remaining,
+      resetMs: remaining >= l ? 0 : wait(spec, prev, e, after, remaining + 1),
+      retryAfterMs: allowed ? 0 : wait(spec, prev, e, curr, cost),
     };
   },
   isIdle(spec, state, now) {

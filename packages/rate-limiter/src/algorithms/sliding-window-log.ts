@@ -18,8 +18,8 @@
  *     allowed = count + cost <= L
  *     after   = allowed ? count + cost : count
  *     remaining    = L - after
- *     newest  = allowed ? t : time of the newest entry
- *     resetMs      = (after == 0) ? 0 : newest + W - t          -- until the log is empty
+ *     oldest  = time of the oldest entry after this decision (t when the log was empty)
+ *     resetMs      = (after == 0) ? 0 : oldest + W - t          -- until one unit leaves (`t`)
  *     retryAfterMs = allowed ? 0 :
  *         need = count + cost - L                              -- units that must leave first
  *         walk the entries oldest first, summing units, and stop at the first entry e where
@@ -99,7 +99,7 @@ export const slidingWindowLogAlgorithm: Algorithm<SlidingWindowLogSpec, SlidingW
       retryAfterMs = state.times[i]! + w - t;
     }
     const len = state.times.length;
-    const newest = allowed ? t : len > state.head ? state.times[len - 1]! : t;
+    const oldest = len > state.head ? state.times[state.head]! : t;
     if (allowed && take) {
       if (len > state.head && state.times[len - 1] === t) state.units[len - 1]! += cost;
       else {
@@ -112,7 +112,7 @@ export const slidingWindowLogAlgorithm: Algorithm<SlidingWindowLogSpec, SlidingW
       allowed,
       limit: spec.limit,
       remaining: spec.limit - after,
-      resetMs: after === 0 ? 0 : newest + w - t,
+      resetMs: after === 0 ? 0 : oldest + w - t,
       retryAfterMs,
     };
   },

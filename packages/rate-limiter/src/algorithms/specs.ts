@@ -21,6 +21,7 @@ import type {
   SlidingWindowCounterSpec,
   SlidingWindowLogSpec,
   TokenBucketSpec,
+  WindowAnchor,
 } from '../types.js';
 import { positive } from '../validate.js';
 
@@ -48,6 +49,16 @@ export interface WindowOptions {
   windowMs: number;
 }
 
+/** Options of {@link fixedWindow}. */
+export interface FixedWindowOptions extends WindowOptions {
+  /**
+   * Where a window starts: `'clock'` (default), windows aligned to the clock and shared by every
+   * key; `'first-hit'`, a window per key opened by its first admitted request (the count of
+   * rate-limiter-flexible and express-rate-limit).
+   */
+  anchor?: WindowAnchor;
+}
+
 /** Options of {@link gcra}. */
 export interface GcraOptions {
   /** Units per `periodMs` at an even pace. Integer >= 1. */
@@ -61,6 +72,7 @@ export interface GcraOptions {
 const TOKEN_BUCKET_KEYS: ReadonlySet<string> = new Set(['capacity', 'refillPerSecond']);
 const LEAKY_BUCKET_KEYS: ReadonlySet<string> = new Set(['capacity', 'leakPerSecond']);
 const WINDOW_KEYS: ReadonlySet<string> = new Set(['limit', 'windowMs']);
+const FIXED_WINDOW_KEYS: ReadonlySet<string> = new Set(['limit', 'windowMs', 'anchor']);
 const GCRA_KEYS: ReadonlySet<string> = new Set(['limit', 'periodMs', 'burst']);
 
 // The options object of factory `where`, checked for its type and for unknown keys. A spec built by
@@ -140,15 +152,20 @@ export function leakyBucket(opts: LeakyBucketOptions): LeakyBucketSpec {
 }
 
 /**
- * At most `limit` units per aligned window of `windowMs`.
+ * At most `limit` units per window of `windowMs`: aligned to the clock (default), or opened by
+ * each key's first hit (`anchor: 'first-hit'`).
  * @throws TypeError / RangeError naming the bad option.
  */
-export function fixedWindow(opts: WindowOptions): FixedWindowSpec {
-  const o = optionsOf<WindowOptions>('fixedWindow', opts, WINDOW_KEYS);
+export function fixedWindow(opts: FixedWindowOptions): FixedWindowSpec {
+  const o = optionsOf<FixedWindowOptions>('fixedWindow', opts, FIXED_WINDOW_KEYS);
+  const anchor = o.anchor ?? 'clock';
+  if (anchor !== 'clock' && anchor !== 'first-hit')
+    typeError('anchor', "'clock' or 'first-hit'", anchor);
   return Object.freeze({
     kind: 'fixed-window',
     limit: quotaLimit(o.limit),
     windowMs: checkInteger('windowMs', o.windowMs, 1),
+    anchor: anchor as WindowAnchor,
   });
 }
 

@@ -24,7 +24,8 @@
  *     allowed = milli >= need
  *     after   = allowed ? milli - need : milli
  *     remaining    = max(0, floor(after / 1000))
- *     resetMs      = ceil((full - after) / r)        -- until the bucket is full again
+ *     resetMs      = remaining >= C ? 0              -- until one more whole token is in (the
+ *                  : ceil(((remaining + 1) * 1000 - after) / r)   -- RateLimit header's `t`)
  *     retryAfterMs = allowed ? 0 : ceil((need - milli) / r)
  *     if allowed and take: store milli = after, last = t
  *
@@ -46,6 +47,14 @@ function refilled(spec: TokenBucketSpec, state: TokenBucketState, t: number): nu
   return Math.min(spec.capacity * 1000, state.milli + (t - state.last) * spec.refillPerSecond);
 }
 
+// Until the bucket holds one more whole token than it does after this decision (0 when full): the
+// time until `remaining` grows, which is what the RateLimit header's `t` reports.
+function untilNextUnit(spec: TokenBucketSpec, after: number): number {
+  const remaining = Math.max(0, Math.floor(after / 1000));
+  if (remaining >= spec.capacity) return 0;
+  return Math.ceil(((remaining + 1) * 1000 - after) / spec.refillPerSecond);
+}
+
 /** The token-bucket step function and its helpers (see the file header for the arithmetic). */
 export const tokenBucketAlgorithm: Algorithm<TokenBucketSpec, TokenBucketState> = {
   fresh: (spec) => ({ milli: spec.capacity * 1000, last: 0 }),
@@ -55,7 +64,6 @@ export const tokenBucketAlgorithm: Algorithm<TokenBucketSpec, TokenBucketState> 
   },
   step(spec, state, now, cost, take): Decision {
     const r = spec.refillPerSecond;
-    const full = spec.capacity * 1000;
     const t = Math.max(now, state.last);
     const milli = refilled(spec, state, t);
     const need = cost * 1000;
@@ -69,7 +77,7 @@ export const tokenBucketAlgorithm: Algorithm<TokenBucketSpec, TokenBucketState> 
       allowed,
       limit: spec.capacity,
       remaining: Math.max(0, Math.floor(after / 1000)),
-      resetMs: Math.ceil((full - after) / r),
+      resetMs: untilNextUnit(spec, after),
       retryAfterMs: allowed ? 0 : Math.ceil((need - milli) / r),
     };
   },

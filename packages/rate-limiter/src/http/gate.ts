@@ -11,7 +11,15 @@
 import { checkKnownKeys, describeValue } from '@bulwark/kernel';
 import type { Decision, RateLimiter } from '../types.js';
 import { checkTrustProxy, type TrustProxy } from './client-ip.js';
-import { limiterHeaders, listPolicy, rateLimitItem, retryAfterSeconds } from './headers.js';
+import {
+  hashedPartitionKey,
+  limiterHeaders,
+  listPolicy,
+  type PartitionKey,
+  partitionKeyParam,
+  rateLimitItem,
+  retryAfterSeconds,
+} from './headers.js';
 
 /**
  * What to do when a limiter throws or rejects (Redis down without `onStoreError`, a bug):
@@ -52,6 +60,13 @@ export interface GateOptions<Req> {
   headers?: boolean;
   /** What to do when a limiter throws or rejects. Default `'allow'` (fail-open). */
   onError?: ErrorAction | ((error: unknown, req: Req) => ErrorAction);
+  /**
+   * Whether every `RateLimit` and `RateLimit-Policy` member carries the draft's `pk` parameter
+   * (a Byte Sequence naming the quota partition): `true` sends the first 12 bytes of the key's
+   * SHA-256, never the key itself; a function `(key) => Uint8Array` chooses the bytes. Default
+   * `false`.
+   */
+  partitionKey?: boolean | PartitionKey;
 }
 
 /** The names of {@link GateOptions}; each adapter adds its own (`onLimited`). */
@@ -63,6 +78,7 @@ export const GATE_OPTIONS: readonly string[] = [
   'skip',
   'headers',
   'onError',
+  'partitionKey',
 ];
 
 const GATE_KNOWN: ReadonlySet<string> = new Set(GATE_OPTIONS);
@@ -76,11 +92,11 @@ export class Verdict {
     readonly decision: Decision,
     /** `RateLimit-Policy` value, or `''` when headers are off. */
     readonly policy: string,
-    /** `RateLimit` value, or `''` when headers are off. */
+    /** `RateLimit` value (one member per limiter consulted), or `''` when headers are off. */
     readonly rateLimit: string,
   ) {}
 
-  /** `Retry-After` seconds for a refused request (ceil, at least 1). */
+  /** `Retry-After` seconds for a refused request (ceil, at least 1, never before its `t`). */
   get retryAfter(): number {
     return retryAfterSeconds(this.decision);
   }
@@ -186,6 +202,7 @@ export class Gate<Req> {
   readonly #skip: ((req: Req) => boolean) | undefined;
   readonly #headers: boolean;
   readonly #onError: ErrorAction | ((error: unknown, req: Req) => ErrorAction);
+  readonly #partitionKey: PartitionKey | undefined;
   /** The validated `trustProxy` option, for the adapter's default key. */
   readonly trustProxy: TrustProxy;
 
@@ -203,7 +220,7 @@ export class Gate<Req> {
       throw new TypeError(`options must be an object, got ${describeValue(options)}`);
     }
     checkKnownKeys(options, known, where);
-    const { limiter, key, trustProxy, cost, skip, headers, onError } = options;
+    const { limiter, key, trustProxy, cost, skip, headers, onError, partitionKey } = options;
     if (typeof limiter === 'function') {
       this.#limiter = limiter;
       this.#limiterIsFunction = true;
@@ -235,6 +252,21 @@ export class Gate<Req> {
       throw new TypeError(`headers must be a boolean, got ${describeValue(headers)}`);
     }
     this.#headers = headers !== false;
+    if (
+      partitionKey !== undefined &&
+      typeof partitionKey !== 'boolean' &&
+      typeof partitionKey !== 'function'
+    ) {
+      throw new TypeError(
+        `partitionKey must be a boolean or a function, got ${describeValue(partitionKey)}`,
+      );
+    }
+    this.#partitionKey =
+      partitionKey === true
+        ? hashedPartitionKey
+        : typeof partitionKey === 'function'
+          ? partitionKey
+          : undefined;
     this.#onError =
       onError === undefined
         ? 'allow'
@@ -277,7 +309,8 @@ export class Gate<Req> {
   }
 
   #consume(req: Req, limiters: LimiterSet, key: string, cost: number): Outcome | Promise<Outcome> {
-    if (Array.isArray(limiters)) return this.#consumeList(req, limiters, key, cost, 0, undefined);
+    if (Array.isArray(limiters))
+      return this.#consumeList(req, limiters, key, cost, 0, undefined, '', this.#pkFor(key));
     const limiter = limiters as RateLimiter;
     let decision: Decision | Promise<Decision>;
     try {
@@ -287,27 +320,50 @@ export class Gate<Req> {
     }
     if (isThenable(decision)) {
       return Promise.resolve(decision).then(
-        (resolved) => this.#single(limiter, resolved),
+        (resolved) => this.#single(limiter, key, resolved),
         (error: unknown) => this.#fail(error, req),
       );
     }
-    return this.#single(limiter, decision);
+    return this.#single(limiter, key, decision);
   }
 
-  #single(limiter: RateLimiter, decision: Decision): Verdict {
+  #single(limiter: RateLimiter, key: string, decision: Decision): Verdict {
     if (!this.#headers) return new Verdict(decision.allowed, decision, '', '');
     const pieces = limiterHeaders(limiter);
+    if (this.#partitionKey === undefined) {
+      return new Verdict(
+        decision.allowed,
+        decision,
+        pieces.policy,
+        rateLimitItem(pieces.quotedName, decision),
+      );
+    }
+    const pk = this.#pkFor(key);
     return new Verdict(
       decision.allowed,
       decision,
-      pieces.policy,
-      rateLimitItem(pieces.quotedName, decision),
+      pieces.policy + pk,
+      rateLimitItem(pieces.quotedName, decision) + pk,
     );
+  }
+
+  // `;pk=:<base64>:` for the key, or '' when partition keys (or headers) are off.
+  #pkFor(key: string): string {
+    if (this.#partitionKey === undefined || !this.#headers) return '';
+    const bytes = this.#partitionKey(key);
+    if (!(bytes instanceof Uint8Array)) {
+      throw new TypeError(
+        `partitionKey(key) must return a Uint8Array, got ${describeValue(bytes)}`,
+      );
+    }
+    return partitionKeyParam(bytes);
   }
 
   /**
    * Consumes from `limiters[index..]` in order, stopping at the first refusal. `best` is the most
-   * restrictive decision so far: least remaining, ties broken by the longer reset.
+   * restrictive decision so far: least remaining, ties broken by the longer wait for more quota.
+   * `items` holds the `RateLimit` members so far: one per limiter consulted (the draft's one
+   * service limit per policy); limiters after a refusal are not consulted and get none.
    */
   #consumeList(
     req: Req,
@@ -316,6 +372,8 @@ export class Gate<Req> {
     cost: number,
     index: number,
     best: { limiter: RateLimiter; decision: Decision } | undefined,
+    items: string,
+    pk: string,
   ): Outcome | Promise<Outcome> {
     for (let i = index; i < limiters.length; i++) {
       const limiter = limiters[i]!;
@@ -327,34 +385,45 @@ export class Gate<Req> {
       }
       if (isThenable(decision)) {
         const soFar = best;
+        const itemsSoFar = items;
         return Promise.resolve(decision).then(
           (resolved) => {
             const next = pick(soFar, limiter, resolved);
+            const withItem = this.#addItem(itemsSoFar, limiter, resolved, pk);
             return resolved.allowed
-              ? this.#consumeList(req, limiters, key, cost, i + 1, next)
-              : this.#list(limiters, next);
+              ? this.#consumeList(req, limiters, key, cost, i + 1, next, withItem, pk)
+              : this.#list(limiters, next, withItem, pk);
           },
           (error: unknown) => this.#fail(error, req),
         );
       }
       best = pick(best, limiter, decision);
+      items = this.#addItem(items, limiter, decision, pk);
       if (!decision.allowed) break;
     }
-    return this.#list(limiters, best!);
+    return this.#list(limiters, best!, items, pk);
+  }
+
+  #addItem(items: string, limiter: RateLimiter, decision: Decision, pk: string): string {
+    if (!this.#headers) return '';
+    const item = rateLimitItem(limiterHeaders(limiter).quotedName, decision) + pk;
+    return items === '' ? item : `${items}, ${item}`;
   }
 
   #list(
     limiters: readonly RateLimiter[],
     best: { limiter: RateLimiter; decision: Decision },
+    items: string,
+    pk: string,
   ): Verdict {
-    const { limiter, decision } = best;
+    const { decision } = best;
     if (!this.#headers) return new Verdict(decision.allowed, decision, '', '');
-    return new Verdict(
-      decision.allowed,
-      decision,
-      listPolicy(limiters),
-      rateLimitItem(limiterHeaders(limiter).quotedName, decision),
-    );
+    // The same partition key on every member: the request's one key, under each policy.
+    const policy =
+      pk === ''
+        ? listPolicy(limiters)
+        : limiters.map((limiter) => limiterHeaders(limiter).policy + pk).join(', ');
+    return new Verdict(decision.allowed, decision, policy, items);
   }
 
   #fail(error: unknown, req: Req): Failure {

@@ -1,10 +1,17 @@
 /**
  * The response header values the HTTP adapters send, in the structured-field form of the IETF
- * RateLimit header fields draft (draft-ietf-httpapi-ratelimit-headers):
+ * RateLimit header fields draft, revision 11 (draft-ietf-httpapi-ratelimit-headers-11):
  *
  *   RateLimit-Policy: "default";q=100;w=60    the quota policy: q units per w seconds
- *   RateLimit: "default";r=42;t=17            the live state: r units left, t seconds to reset
- *   Retry-After: 3                            on a 429 only, whole seconds (RFC 9110)
+ *   RateLimit: "default";r=42;t=17            the service limit: r units available, and t, the
+ *                                             effective window: seconds until more is available
+ *   Retry-After: 3                            on a 429 only, whole seconds (RFC 9110), never
+ *                                             earlier than the refusing policy's t
+ *
+ * Several limiters give one list member per policy in each field. With the gate's `partitionKey`
+ * option every member also carries `pk=:<base64>:`, a Structured Field Byte Sequence derived from
+ * the rate-limit key (by default the first 12 bytes of its SHA-256: the key itself, an IP or an
+ * API key, is never sent).
  *
  * The policy identifier is a structured-field String, so it is quoted with `\` and `"` escaped.
  * Every number is a structured-field Integer: `q` and `r` are floored, `w` and `t` ceiled to whole
@@ -12,6 +19,7 @@
  * most 999 999 999 999 999 (15 digits, RFC 9651).
  */
 
+import { createHash } from 'node:crypto';
 import type { Decision, RateLimiter, RateLimitPolicy } from '../types.js';
 
 /** `name` as a structured-field String: printable ASCII only, `\` and `"` escaped. */
@@ -86,13 +94,34 @@ export function listPolicy(limiters: readonly RateLimiter[]): string {
   return cached;
 }
 
-/** The `RateLimit` value for one decision: `"name";r=<remaining>;t=<seconds to full reset>`. */
+/**
+ * The `RateLimit` member for one decision: `"name";r=<remaining>;t=<seconds until more quota>`
+ * (`t` from `resetMs`, the effective window).
+ */
 export function rateLimitItem(quotedName: string, decision: Decision): string {
   return `${quotedName};r=${integer(decision.remaining)};t=${seconds(decision.resetMs)}`;
 }
 
-/** `Retry-After` in whole seconds: ceil of `retryAfterMs / 1000`, and at least 1. */
+/**
+ * `Retry-After` in whole seconds: ceil of `retryAfterMs / 1000`, at least 1, and never earlier
+ * than the decision's `t` (the draft: Retry-After does not point before the effective window ends).
+ */
 export function retryAfterSeconds(decision: Decision): number {
-  const s = seconds(decision.retryAfterMs);
-  return Math.max(s, 1);
+  return Math.max(seconds(decision.retryAfterMs), seconds(decision.resetMs), 1);
+}
+
+/** Turns a rate-limit key into the bytes of the `pk` parameter. */
+export type PartitionKey = (key: string) => Uint8Array;
+
+/**
+ * The default partition key: the first 12 bytes of the SHA-256 of the rate-limit key, so a client
+ * can tell its partitions apart (and a server can predict them) without the key being disclosed.
+ */
+export function hashedPartitionKey(key: string): Uint8Array {
+  return createHash('sha256').update(key).digest().subarray(0, 12);
+}
+
+/** `;pk=:<base64>:`, the `pk` parameter as a Structured Field Byte Sequence. */
+export function partitionKeyParam(bytes: Uint8Array): string {
+  return `;pk=:${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')}:`;
 }

@@ -7,6 +7,8 @@ export interface LeaseSource {
   decideRaw(key: string, cost: number, want: number): Promise<Reply | Decision>;
   /** The decision for a reply; a refusal is published on the `limited` channel. */
   toDecision(reply: Reply, key: string, cost: number): Decision;
+  /** Counts and publishes a refusal answered from the refusal cache, without Redis. */
+  refusedLocally(decision: Decision, key: string, cost: number): void;
 }
 
 interface Waiter {
@@ -25,6 +27,11 @@ interface KeyLease {
   resetAt: number;
   // Surplus units (want - cost) of the lease requests in flight: callers queue for these.
   expected: number;
+  // The refusal cache: Redis answered "0 remaining, more in resetMs", so until `blockedUntil`
+  // (local time) every call is refused here. `retryAt` is when the refused cost fits again.
+  blockedUntil: number;
+  retryAt: number;
+  refusedCost: number;
   inFlight: number;
   queue: Waiter[];
   queuedDemand: number;
@@ -38,6 +45,12 @@ interface KeyLease {
  * rejected with Redis' decision). The units beyond the caller's cost become local allowance,
  * served in arrival order. So at most `batch` units per key sit unspent on one instance, which is
  * the bound on how far the global count can run ahead of the algorithm: instances x batch.
+ *
+ * Refusals are cached too: when Redis refuses a key and reports 0 units remaining with more
+ * available only after `resetMs`, every call for that key on this instance is refused locally
+ * until then, with no round trip. That is exact: other instances can only take units, never give
+ * them back, so Redis would refuse those calls too (a `reset(key)` on another instance is the one
+ * thing this instance does not see before the block ends).
  */
 export class LeaseBook {
   localDecisions = 0;
@@ -70,6 +83,7 @@ export class LeaseBook {
         this.localDecisions++;
         return Promise.resolve(this.#local(lease, now));
       }
+      if (lease.blockedUntil > now) return Promise.resolve(this.#refuse(key, lease, cost, now));
       if (lease.expected - lease.queuedDemand >= cost) {
         const queued = lease;
         return new Promise((resolve) => {
@@ -84,6 +98,9 @@ export class LeaseBook {
         redisRemaining: 0,
         resetAt: 0,
         expected: 0,
+        blockedUntil: 0,
+        retryAt: 0,
+        refusedCost: 0,
         inFlight: 0,
         queue: [],
         queuedDemand: 0,
@@ -108,15 +125,21 @@ export class LeaseBook {
     };
   }
 
-  /** Forgets every key's allowance (queued callers still get their answers). */
+  /** Forgets every key's allowance and cached refusal (queued callers still get their answers). */
   dropAll(): void {
-    for (const lease of this.#leases.values()) lease.allowance = 0;
+    for (const lease of this.#leases.values()) {
+      lease.allowance = 0;
+      lease.blockedUntil = 0;
+    }
   }
 
-  /** Forgets the key's allowance (its queued callers still get their answers). */
+  /** Forgets the key's allowance and cached refusal (its queued callers still get answers). */
   drop(key: string): void {
     const lease = this.#leases.get(key);
-    if (lease !== undefined) lease.allowance = 0;
+    if (lease !== undefined) {
+      lease.allowance = 0;
+      lease.blockedUntil = 0;
+    }
   }
 
   async #request(key: string, lease: KeyLease, cost: number): Promise<Decision> {
@@ -141,8 +164,29 @@ export class LeaseBook {
       decision = this.#local(lease, now);
     } else {
       decision = this.#source.toDecision(reply, key, cost);
+      // Exhausted (0 remaining) until resetMs: cache the refusal for the key.
+      if (reply[1] === 0 && reply[2] > 0) {
+        lease.blockedUntil = now + reply[2];
+        lease.retryAt = now + Math.max(reply[3], reply[2]);
+        lease.refusedCost = cost;
+      }
     }
     this.#settle(key, lease, now);
+    return decision;
+  }
+
+  // A refusal from the cache: what Redis said, aged by the time since. A cost at least the one
+  // Redis refused waits for that cost's retry time; a smaller one at least until the block ends.
+  #refuse(key: string, lease: KeyLease, cost: number, now: number): Decision {
+    const resetMs = Math.ceil(lease.blockedUntil - now);
+    const decision: Decision = {
+      allowed: false,
+      limit: this.#source.limit,
+      remaining: 0,
+      resetMs,
+      retryAfterMs: cost >= lease.refusedCost ? Math.ceil(lease.retryAt - now) : resetMs,
+    };
+    this.#source.refusedLocally(decision, key, cost);
     return decision;
   }
 
@@ -159,9 +203,15 @@ export class LeaseBook {
     while (queue.length > 0 && lease.queuedDemand > lease.expected) {
       const waiter = queue.shift()!;
       lease.queuedDemand -= waiter.cost;
-      this.#request(key, lease, waiter.cost).then(waiter.resolve);
+      if (lease.blockedUntil > now) waiter.resolve(this.#refuse(key, lease, waiter.cost, now));
+      else this.#request(key, lease, waiter.cost).then(waiter.resolve);
     }
-    if (lease.inFlight === 0 && queue.length === 0 && lease.allowance === 0)
+    if (
+      lease.inFlight === 0 &&
+      queue.length === 0 &&
+      lease.allowance === 0 &&
+      lease.blockedUntil <= now
+    )
       this.#leases.delete(key);
   }
 
@@ -175,10 +225,15 @@ export class LeaseBook {
     };
   }
 
-  // Drop records whose allowance has expired and that wait for nothing.
+  // Drop records whose allowance and cached refusal have expired and that wait for nothing.
   #sweep(now: number): void {
     for (const [key, lease] of this.#leases) {
-      if (lease.inFlight === 0 && lease.queue.length === 0 && lease.expiresAt <= now)
+      if (
+        lease.inFlight === 0 &&
+        lease.queue.length === 0 &&
+        lease.expiresAt <= now &&
+        lease.blockedUntil <= now
+      )
         this.#leases.delete(key);
     }
     this.#sweepAt = Math.max(1024, this.#leases.size * 2);

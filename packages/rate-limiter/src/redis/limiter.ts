@@ -10,6 +10,7 @@ import {
   type RedisScript,
   rangeError,
   resolveStoreError,
+  runOnKey,
   type ScriptClient,
   slotKey,
   systemClock,
@@ -86,6 +87,7 @@ export class RedisRateLimiter implements RateLimiter, AsyncDisposable {
   #storeErrors = 0;
   #insuranceDecisions = 0;
   #fallbackDecisions = 0;
+  #localRefusals = 0;
   #healthy = true;
 
   /** Throws a TypeError or RangeError naming the option when an option is invalid. */
@@ -132,6 +134,7 @@ export class RedisRateLimiter implements RateLimiter, AsyncDisposable {
           limit: this.#limit,
           decideRaw: (key, cost, want) => this.#decideRaw(key, cost, want),
           toDecision: (reply, key, cost) => this.#answer(reply, key, cost),
+          refusedLocally: (decision, key, cost) => this.#refusedLocally(decision, key, cost),
         },
         batch,
         maxAgeMs,
@@ -176,7 +179,7 @@ export class RedisRateLimiter implements RateLimiter, AsyncDisposable {
 
   /** Counters since construction. */
   stats(): RedisRateLimiterStats {
-    const local = this.#lease?.localDecisions ?? 0;
+    const local = this.#lease?.localDecisions ?? 0; // admitted from local allowance
     return {
       name: this.policy.name,
       allowed: this.#allowed + local,
@@ -189,7 +192,7 @@ export class RedisRateLimiter implements RateLimiter, AsyncDisposable {
       insuranceDecisions: this.#insuranceDecisions,
       fallbackDecisions: this.#fallbackDecisions,
       healthy: this.#healthy,
-      localDecisions: local,
+      localDecisions: local + this.#localRefusals,
     };
   }
 
@@ -256,14 +259,25 @@ export class RedisRateLimiter implements RateLimiter, AsyncDisposable {
     return decision;
   }
 
-  // One script call (EVALSHA, EVAL again on NOSCRIPT) with ARGV = cost[, want[, now]]: `want`
-  // only when it differs from the cost (lease mode), the time only with the test-only clock.
+  // A refusal the lease book's refusal cache answered: counted and published like Redis' own.
+  #refusedLocally(decision: Decision, key: string, cost: number): void {
+    this.#rejected++;
+    this.#localRefusals++;
+    if (channels.limited.hasSubscribers)
+      channels.limited.publish({ name: this.policy.name, key, cost, decision });
+  }
+
+  // One script call with ARGV = cost[, want[, now]]: `want` only when it differs from the cost
+  // (lease mode), the time only with the test-only clock. The kernel's one-key runner sends a
+  // fixed argument list (no key or argument arrays, no per-call closure) and retries a NOSCRIPT
+  // once with EVAL.
+
   #send(key: string, cost: number, want: number): Promise<unknown> {
-    const keys = [slotKey(this.prefix, key)];
+    const redisKey = slotKey(this.prefix, key);
     const clock = this.#clock;
     if (clock !== undefined)
-      return this.#script.run(this.#client, keys, [cost, want, Math.floor(clock.now())]);
-    return this.#script.run(this.#client, keys, want === cost ? [cost] : [cost, want]);
+      return runOnKey(this.#script, this.#client, redisKey, cost, want, Math.floor(clock.now()));
+    return runOnKey(this.#script, this.#client, redisKey, cost, want === cost ? undefined : want);
   }
 
   #toDecision(reply: Reply): Decision {

@@ -15,7 +15,10 @@ export type RedisClient = Redis | Cluster;
  */
 export type StoreErrorMode = OnStoreError<Decision, [key: string]>;
 
-/** Lease mode: take units from Redis in batches and spend them locally. */
+/**
+ * Lease mode: take units from Redis in batches and spend them locally; and refuse an exhausted
+ * key locally (no round trip) until Redis said more quota would be available.
+ */
 export interface LeaseOptions {
   /**
    * Units one round trip takes, at most (an integer >= 2). A `consume` that finds no local
@@ -73,7 +76,10 @@ export interface RedisRateLimiterStats extends RateLimiterStats {
   fallbackDecisions: number;
   /** False after a store call failed, until one succeeds. */
   healthy: boolean;
-  /** Lease mode: decisions answered from local allowance, without Redis. */
+  /**
+   * Lease mode: decisions answered without Redis, from local allowance or from the cache of
+   * refusals (an exhausted key refused locally until more quota is available).
+   */
   localDecisions: number;
 }
 

@@ -57,13 +57,14 @@ local need = cost * 1000
 local after = milli
 if allowed then after = milli - need end
 local remaining = math.max(0, math.floor(after / 1000))
-local resetMs = math.ceil((full - after) / r)
+local resetMs = 0
+if remaining < C then resetMs = math.ceil(((remaining + 1) * 1000 - after) / r) end
 local retryAfterMs = 0
 if not allowed then retryAfterMs = math.ceil((need - milli) / r) end
 local taken = 0
 if allowed and write then
-  -- one ms past resetMs: by then the refill surely reaches full despite rounding
-  redis.call('SET', KEYS[1], struct.pack('<dd', after, t), 'PX', resetMs + 1 + pad)
+  -- one ms past the time to full: by then the refill surely reaches full despite rounding
+  redis.call('SET', KEYS[1], struct.pack('<dd', after, t), 'PX', math.ceil((full - after) / r) + 1 + pad)
   taken = cost
 end
 local reply = { allowed and 1 or 0, remaining, resetMs, retryAfterMs }
@@ -89,13 +90,14 @@ local need = cost * 1000
 local after = milli
 if allowed then after = milli + need end
 local remaining = math.max(0, math.floor((full - after) / 1000))
-local resetMs = math.ceil(after / r)
+local resetMs = 0
+if remaining < C then resetMs = math.ceil((after + (remaining + 1) * 1000 - full) / r) end
 local retryAfterMs = 0
 if not allowed then retryAfterMs = math.ceil((milli + need - full) / r) end
 local taken = 0
 if allowed and write then
-  -- one ms past resetMs: by then the leak surely reaches 0 despite rounding
-  redis.call('SET', KEYS[1], struct.pack('<dd', after, t), 'PX', resetMs + 1 + pad)
+  -- one ms past the time to empty: by then the leak surely reaches 0 despite rounding
+  redis.call('SET', KEYS[1], struct.pack('<dd', after, t), 'PX', math.ceil(after / r) + 1 + pad)
   taken = cost
 end
 local reply = { allowed and 1 or 0, remaining, resetMs, retryAfterMs }
@@ -103,10 +105,14 @@ if lease then reply[5] = taken end
 return reply
 `;
 
-/** Fixed window (src/algorithms/fixed-window.ts). Parameters $1 L, $2 W. State: "start count". */
+/**
+ * Fixed window (src/algorithms/fixed-window.ts). Parameters $1 L, $2 W, $3 anchor (0 clock,
+ * 1 first-hit). State: "start count".
+ */
 export const FIXED_WINDOW = `${PRELUDE}
 local L = $1
 local W = $2
+local firstHit = $3 == 1
 local start, count = 0, 0
 local s = redis.call('GET', KEYS[1])
 if s then
@@ -114,7 +120,12 @@ if s then
 end
 local t = now
 if start > now then t = start end
-local ws = t - math.fmod(t, W)
+local ws = start
+if not firstHit then
+  ws = t - math.fmod(t, W)
+elseif count == 0 or t >= start + W then
+  ws = t
+end
 if ws ~= start then count = 0 end
 local allowed = count + cost <= L
 if allowed and want > cost then cost = math.min(want, L - count) end
@@ -167,10 +178,13 @@ if not allowed then
   local e = redis.call('ZRANGE', key, need - 1, need - 1, 'WITHSCORES')
   retryAfterMs = tonumber(e[2]) + W - t
 end
-local newest = t
-if not allowed and count > 0 then newest = newestBefore end
 local resetMs = 0
-if after ~= 0 then resetMs = newest + W - t end
+if count > 0 then
+  local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+  resetMs = tonumber(first[2]) + W - t
+elseif after ~= 0 then
+  resetMs = W
+end
 local taken = 0
 if allowed and write then
   local stamp = fmt('%.17g', t)
@@ -222,16 +236,14 @@ if allowed then after = curr + cost end
 local usedAfter = prev * (W - e) + after * W
 local remaining = math.floor((L * W - usedAfter) / W)
 if remaining < 0 then remaining = 0 end
-local retryAfterMs = 0
-if not allowed then
-  if curr + cost <= L then
-    retryAfterMs = W - e - math.floor(((L - curr - cost) * W) / prev)
-  else
-    retryAfterMs = W - e + W - math.floor(((L - cost) * W) / curr)
-  end
+local function wait(c, k)
+  if c + k <= L then return W - e - math.floor(((L - c - k) * W) / prev) end
+  return W - e + W - math.floor(((L - k) * W) / c)
 end
+local retryAfterMs = 0
+if not allowed then retryAfterMs = wait(curr, cost) end
 local resetMs = 0
-if after > 0 then resetMs = W - e + W elseif prev > 0 then resetMs = W - e end
+if remaining < L then resetMs = wait(after, remaining + 1) end
 local taken = 0
 if allowed and write then
   local state = struct.pack('<ddd', ws, prev, after)
@@ -239,7 +251,8 @@ if allowed and write then
   if s and ws == start then
     redis.call('SET', KEYS[1], state, 'KEEPTTL')
   else
-    redis.call('SET', KEYS[1], state, 'PX', resetMs + pad)
+    -- until the weighted count is 0: the end of the next window
+    redis.call('SET', KEYS[1], state, 'PX', W - e + W + pad)
   end
   taken = cost
 end
@@ -283,13 +296,16 @@ local afterMs, afterFrac, afterLead = tatMs, tatFrac, (tatMs - now) * L + tatFra
 if allowed then afterMs, afterFrac, afterLead = newMs, newFrac, lead end
 local remaining = math.floor((cap - afterLead) / P)
 if remaining < 0 then remaining = 0 end
-local resetMs = afterMs - now
-if afterFrac > 0 then resetMs = resetMs + 1 end
+local resetMs = 0
+if remaining < B + 1 then resetMs = math.ceil((afterLead - cap + (remaining + 1) * P) / L) end
 local retryAfterMs = 0
 if not allowed then retryAfterMs = math.ceil((lead - cap) / L) end
 local taken = 0
 if allowed and write then
-  redis.call('SET', KEYS[1], struct.pack('<dd', afterMs, afterFrac), 'PX', resetMs + pad)
+  -- until the TAT is past: the key then decides like a fresh one
+  local idleMs = afterMs - now
+  if afterFrac > 0 then idleMs = idleMs + 1 end
+  redis.call('SET', KEYS[1], struct.pack('<dd', afterMs, afterFrac), 'PX', idleMs + pad)
   taken = cost
 end
 local reply = { allowed and 1 or 0, remaining, resetMs, retryAfterMs }
@@ -314,6 +330,8 @@ function parameters(spec: AlgorithmSpec): number[] {
       return [spec.capacity, spec.leakPerSecond];
     case 'gcra':
       return [spec.limit, spec.periodMs, spec.burst];
+    case 'fixed-window':
+      return [spec.limit, spec.windowMs, spec.anchor === 'first-hit' ? 1 : 0];
     default:
       return [spec.limit, spec.windowMs];
   }
