@@ -21,6 +21,7 @@ import {
   checkSetOptions,
   checkSize,
   checkTtl,
+  type DumpEntry,
   type EvictionReason,
   grow,
   grownLength,
@@ -418,6 +419,37 @@ export class LRUCache<K, V> {
   /** Live values, in the order of {@link LRUCache.rentries}. */
   *rvalues(): IterableIterator<V> {
     for (const [, value] of this.rentries()) yield value;
+  }
+
+  /**
+   * The live entries, next victim first, each with its remaining TTL (`ttlMs`, when the cache
+   * has TTLs; `Infinity` for none) and weight (`size`, with `sizeOf`): what {@link LRUCache.load}
+   * takes to warm another cache. Reads only.
+   */
+  dump(): [K, DumpEntry<V>][] {
+    const dumped: [K, DumpEntry<V>][] = [];
+    for (const [key, value] of this.rentries()) {
+      const entry: DumpEntry<V> = { value };
+      if (this.expiresAt !== undefined) entry.ttlMs = this.getRemainingTTL(key);
+      if (this.sizes !== undefined) entry.size = this.sizes[this.map.get(key)!]!;
+      dumped.push([key, entry]);
+    }
+    return dumped;
+  }
+
+  /**
+   * Empties the cache (as `clear()`, `onEvict` included), then sets each entry of `entries` in
+   * order, with its `ttlMs` and `size`: loading a `dump()` restores its entries and their order
+   * of eviction (usage counts restart).
+   */
+  load(entries: Iterable<[K, DumpEntry<V>]>): void {
+    this.clear();
+    for (const [key, entry] of entries) {
+      const options: SetOptions = {};
+      if (entry.ttlMs !== undefined) options.ttlMs = entry.ttlMs;
+      if (entry.size !== undefined) options.size = entry.size;
+      this.set(key, entry.value, options);
+    }
   }
 
   /** Same as {@link LRUCache.entries}. */

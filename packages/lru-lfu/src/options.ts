@@ -119,6 +119,16 @@ export interface SetOptions {
   size?: number;
 }
 
+/** One entry of a cache's `dump()`, as its `load()` takes it. */
+export interface DumpEntry<V> {
+  /** The entry's value. */
+  value: V;
+  /** Remaining time to live in ms at the dump (`Infinity`: none); absent for a cache without TTLs. */
+  ttlMs?: number;
+  /** The entry's weight; present for a cache with `sizeOf`. */
+  size?: number;
+}
+
 /** A snapshot of a cache's counters, from `stats()`. */
 export interface CacheStats {
   /** The cache's `name`. */

@@ -565,3 +565,44 @@ describe.each(makers)('%s: maxEntrySize', (_name, make) => {
     expect(cache.totalSize).toBe(32);
   });
 });
+
+describe.each(makers)('%s: dump() and load()', (_name, make) => {
+  it('warms a new cache with the live entries, their order, remaining TTLs and weights', () => {
+    const clock = new FakeClock(1_000);
+    const cache = make<string, number>({
+      capacity: 4,
+      ttlMs: 50,
+      maxSize: 20,
+      sizeOf: () => 2,
+      clock,
+    });
+    cache.set('a', 1).set('b', 2, { ttlMs: Number.POSITIVE_INFINITY }).set('c', 3, { size: 5 });
+    cache.set('gone', 4, { ttlMs: 5 });
+    clock.advance(10);
+    const dumped = cache.dump();
+    expect(dumped).toEqual([
+      ['a', { value: 1, ttlMs: 40, size: 2 }],
+      ['b', { value: 2, ttlMs: Number.POSITIVE_INFINITY, size: 2 }],
+      ['c', { value: 3, ttlMs: 40, size: 5 }],
+    ]);
+    // A new process: its own clock, read from a different point.
+    const later = new FakeClock(99_000);
+    const warm = make<string, number>({ capacity: 4, maxSize: 20, sizeOf: () => 1, clock: later });
+    warm.load(dumped);
+    expect([...warm.rentries()]).toEqual([...cache.rentries()]);
+    expect(warm.totalSize).toBe(9);
+    expect(warm.getRemainingTTL('a')).toBe(40);
+    expect(warm.getRemainingTTL('b')).toBe(Number.POSITIVE_INFINITY);
+    later.advance(40);
+    expect(warm.get('a')).toBeUndefined();
+  });
+
+  it('load() clears first, reporting the old entries to onEvict', () => {
+    const evicted: string[] = [];
+    const cache = make<string, number>({ capacity: 4, onEvict: (_v, k) => evicted.push(k) });
+    cache.set('old', 1);
+    cache.load([['new', { value: 2 }]]);
+    expect(evicted).toEqual(['old']);
+    expect([...cache.keys()]).toEqual(['new']);
+  });
+});

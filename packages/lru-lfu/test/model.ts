@@ -31,6 +31,8 @@ export interface AnyCache {
   delete(key: number): boolean;
   pop(): number | undefined;
   clear(): void;
+  dump(): [number, { value: number; ttlMs?: number; size?: number }][];
+  load(entries: [number, { value: number; ttlMs?: number; size?: number }][]): void;
   prune(): number;
   stats(): CacheStats;
   readonly size: number;
@@ -207,6 +209,19 @@ export class Model {
     }
   }
 
+  /**
+   * `load(dump())`: a clear, then the live entries set again in eviction order, each with its
+   * remaining TTL (which a renewal on read then restarts) and its weight; usage counts restart.
+   */
+  reload(): void {
+    const live = this.evictionOrder().filter((e) => !this.stale(e));
+    this.clear();
+    for (const e of live) {
+      const ttl = e.expiresAt === 0 ? 0 : e.expiresAt - this.now;
+      this.entries.push({ ...e, freq: 1, lastUse: this.tick++, ttl });
+    }
+  }
+
   prune(): number {
     const stale = this.evictionOrder().filter((e) => this.stale(e));
     for (const e of stale) this.remove(e, 'expire');
@@ -316,6 +331,12 @@ export function commands(
     ),
     fc.constant(command('prune()', (m, r) => expect(r.cache.prune()).toBe(m.prune()))),
     fc.constant(command('pop()', (m, r) => expect(r.cache.pop()).toBe(m.pop()))),
+    fc.constant(
+      command('load(dump())', (m, r) => {
+        r.cache.load(r.cache.dump());
+        m.reload();
+      }),
+    ),
     fc.constant(
       command('clear()', (m, r) => {
         r.cache.clear();
