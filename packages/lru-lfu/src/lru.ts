@@ -422,6 +422,20 @@ export class LRUCache<K, V> {
   }
 
   /**
+   * `key`'s live entry as {@link LRUCache.dump} gives it (value, remaining `ttlMs` when the
+   * cache has TTLs, `size` with `sizeOf`); `undefined` if absent or expired. Reads only: counts
+   * no use and removes nothing.
+   */
+  info(key: K): DumpEntry<V> | undefined {
+    const i = this.map.get(key);
+    if (i === undefined || (this.expiresAt !== undefined && this.isStale(i))) return undefined;
+    const entry: DumpEntry<V> = { value: this.values_[i] as V };
+    if (this.expiresAt !== undefined) entry.ttlMs = this.getRemainingTTL(key);
+    if (this.sizes !== undefined) entry.size = this.sizes[i]!;
+    return entry;
+  }
+
+  /**
    * The live entries, next victim first, each with its remaining TTL (`ttlMs`, when the cache
    * has TTLs; `Infinity` for none) and weight (`size`, with `sizeOf`): what {@link LRUCache.load}
    * takes to warm another cache. Reads only.

@@ -593,6 +593,9 @@ describe.each(makers)('%s: dump() and load()', (_name, make) => {
     expect(warm.totalSize).toBe(9);
     expect(warm.getRemainingTTL('a')).toBe(40);
     expect(warm.getRemainingTTL('b')).toBe(Number.POSITIVE_INFINITY);
+    expect(warm.info('c')).toEqual({ value: 3, ttlMs: 40, size: 5 });
+    expect(cache.info('gone')).toBeUndefined();
+    expect(warm.info('nope')).toBeUndefined();
     later.advance(40);
     expect(warm.get('a')).toBeUndefined();
   });

@@ -37,8 +37,20 @@ const cmd = (name: string, run: (p: Pair) => void): Command => ({
     );
     expect([...p.ours.rkeys()]).toEqual([...p.theirs.rkeys()].filter((k) => live(k)));
     expect(p.oursReplaced).toEqual(p.theirsReplaced);
-    for (let k = 0; k < p.keys; k++)
+    for (let k = 0; k < p.keys; k++) {
       expect(p.ours.getRemainingTTL(k)).toBe(Math.max(0, p.theirs.getRemainingTTL(k)));
+      // info(): the same value and remaining TTL for a live entry (README: ours gives
+      // `ttlMs: Infinity` for an entry without a TTL where lru-cache leaves `ttl` out).
+      if (p.ours.getRemainingTTL(k) > 0) {
+        const ours = p.ours.info(k);
+        const theirs = p.theirs.info(k);
+        expect(ours?.value).toBe(theirs?.value);
+        if (ours !== undefined)
+          expect(ours.ttlMs ?? Number.POSITIVE_INFINITY).toBe(
+            theirs?.ttl ?? Number.POSITIVE_INFINITY,
+          );
+      }
+    }
   },
   toString: () => name,
 });

@@ -33,6 +33,7 @@ export interface AnyCache {
   clear(): void;
   dump(): [number, { value: number; ttlMs?: number; size?: number }][];
   load(entries: [number, { value: number; ttlMs?: number; size?: number }][]): void;
+  info(key: number): { value: number; ttlMs?: number; size?: number } | undefined;
   prune(): number;
   stats(): CacheStats;
   readonly size: number;
@@ -209,6 +210,14 @@ export class Model {
     }
   }
 
+  /** `info(key)` of a live entry: its value, remaining TTL (`Infinity`: none) and weight. */
+  info(key: number): { value: number; remaining: number; weight: number } | undefined {
+    const e = this.find(key);
+    if (e === undefined || this.stale(e)) return undefined;
+    const remaining = e.expiresAt === 0 ? Number.POSITIVE_INFINITY : e.expiresAt - this.now;
+    return { value: e.value, remaining, weight: e.weight };
+  }
+
   /**
    * `load(dump())`: a clear, then the live entries set again in eviction order, each with its
    * remaining TTL (which a renewal on read then restarts) and its weight; usage counts restart.
@@ -331,6 +340,17 @@ export function commands(
     ),
     fc.constant(command('prune()', (m, r) => expect(r.cache.prune()).toBe(m.prune()))),
     fc.constant(command('pop()', (m, r) => expect(r.cache.pop()).toBe(m.pop()))),
+    key.map((k) =>
+      command(`info(${k})`, (m, r) => {
+        const got = r.cache.info(k);
+        const want = m.info(k);
+        expect(got?.value).toBe(want?.value);
+        // ttlMs is there once the cache has TTLs, size once it has weights.
+        if (got?.ttlMs !== undefined) expect(got.ttlMs).toBe(want?.remaining);
+        if (got?.size !== undefined) expect(got.size).toBe(want?.weight);
+        if (weighted) expect(got?.size).toBe(want?.weight);
+      }),
+    ),
     fc.constant(
       command('load(dump())', (m, r) => {
         r.cache.load(r.cache.dump());
