@@ -10,6 +10,7 @@ export { type MetricsEvent, metricsChannel } from './metrics.js';
 export type {
   CacheOptions,
   CacheStats,
+  DumpEntry,
   EvictionReason,
   SetOptions,
   WTinyLFUOptions,

@@ -13,7 +13,7 @@
 // `prev[0]` the least recently used. With the sentinel, linking and unlinking need no branches
 // for "first" or "last". Free slots (after a delete) are chained through `next`.
 
-import type { Clock } from '@bulwark/kernel';
+import { type Clock, typeError } from '@bulwark/kernel';
 import { metricsChannel, publishMetric } from './metrics.js';
 import {
   type CacheOptions,
@@ -21,6 +21,7 @@ import {
   checkSetOptions,
   checkSize,
   checkTtl,
+  type DumpEntry,
   type EvictionReason,
   grow,
   grownLength,
@@ -57,6 +58,8 @@ export class LRUCache<K, V> {
   private prev: Int32Array;
   /** Absolute expiry time per node, 0 = never. Allocated only once some entry has a TTL. */
   private expiresAt: Float64Array | undefined;
+  /** TTL per node (0 = none), kept only with `updateAgeOnGet`/`updateAgeOnHas`: a read restarts it. */
+  private ttls: Float64Array | undefined;
   /** Weight per node. Allocated only with `maxSize`. */
   private sizes: Float64Array | undefined;
   private totalSize_ = 0;
@@ -71,6 +74,11 @@ export class LRUCache<K, V> {
   private readonly clock: Clock;
   private readonly noUpdateTTL: boolean;
   private readonly noDisposeOnSet: boolean;
+  private readonly updateAgeOnGet: boolean;
+  private readonly updateAgeOnHas: boolean;
+  private readonly allowStale: boolean;
+  /** Heaviest entry stored: `maxEntrySize`, else `maxSize` (`Infinity` without either). */
+  private readonly maxEntrySize: number;
 
   /**
    * The key of the last `get` that missed (while `hasMissed`), until the next `set`: a `set` of
@@ -96,12 +104,16 @@ export class LRUCache<K, V> {
     this.clock = o.clock;
     this.noUpdateTTL = o.noUpdateTTL;
     this.noDisposeOnSet = o.noDisposeOnSet;
+    this.updateAgeOnGet = o.updateAgeOnGet;
+    this.updateAgeOnHas = o.updateAgeOnHas;
+    this.allowStale = o.allowStale;
+    this.maxEntrySize = o.maxEntrySize;
     const slots = Math.min(o.capacity + 1, INITIAL_SLOTS);
     this.keys_ = new Array<K | undefined>(slots).fill(undefined);
     this.values_ = new Array<V | undefined>(slots).fill(undefined);
     this.next = new Int32Array(slots);
     this.prev = new Int32Array(slots);
-    if (o.ttlMs > 0) this.expiresAt = new Float64Array(slots);
+    if (o.ttlMs > 0) this.allocateExpiry(slots);
     if (o.sizeOf !== undefined) this.sizes = new Float64Array(slots);
   }
 
@@ -110,12 +122,12 @@ export class LRUCache<K, V> {
     return this.map.size;
   }
 
-  /** The sum of the weights of the entries held (0 without `maxSize`). */
+  /** The sum of the weights of the entries held (0 without `sizeOf`). */
   get totalSize(): number {
     return this.totalSize_;
   }
 
-  /** The value of `key`, which becomes the most recently used; `undefined` if absent or expired. */
+  /** The value of `key`, which becomes the most recently used; `undefined` if absent or expired (with `allowStale`, an expired value is returned once as it is removed). */
   get(key: K): V | undefined {
     const i = this.map.get(key);
     if (i === undefined) {
@@ -125,13 +137,17 @@ export class LRUCache<K, V> {
       if (metricsChannel.hasSubscribers) publishMetric(this.name, 'get', key, 'miss');
       return undefined;
     }
-    if (this.expiresAt !== undefined && this.isStale(i)) {
-      this.misses++;
-      this.remove(i, 'expire');
-      this.missed = key;
-      this.hasMissed = true;
-      if (metricsChannel.hasSubscribers) publishMetric(this.name, 'get', key, 'expired');
-      return undefined;
+    if (this.expiresAt !== undefined) {
+      if (this.isStale(i)) {
+        const stale = this.values_[i];
+        this.misses++;
+        this.remove(i, 'expire');
+        this.missed = key;
+        this.hasMissed = true;
+        if (metricsChannel.hasSubscribers) publishMetric(this.name, 'get', key, 'expired');
+        return this.allowStale ? stale : undefined;
+      }
+      if (this.updateAgeOnGet) this.renew(i);
     }
     this.hits++;
     if (this.next[0] !== i) this.moveToFront(i);
@@ -161,8 +177,9 @@ export class LRUCache<K, V> {
     const i = this.map.get(key);
     if (i === undefined) return undefined;
     if (this.expiresAt !== undefined && this.isStale(i)) {
+      const stale = this.allowStale ? this.values_[i] : undefined;
       this.remove(i, 'expire');
-      return undefined;
+      return stale;
     }
     return this.values_[i];
   }
@@ -178,6 +195,7 @@ export class LRUCache<K, V> {
       this.remove(i, 'expire');
       return false;
     }
+    if (this.updateAgeOnHas && this.expiresAt !== undefined) this.renew(i);
     return true;
   }
 
@@ -188,17 +206,20 @@ export class LRUCache<K, V> {
    * with reason `'set'`).
    */
   set(key: K, value: V, options?: SetOptions): this {
-    let expiry = this.ttlMs;
+    let ttl = this.ttlMs;
     if (options !== undefined && checkSetOptions(options).ttlMs !== undefined) {
-      expiry = checkTtl(options.ttlMs, 'ttlMs');
-      if (expiry === Number.POSITIVE_INFINITY) expiry = 0;
-      else if (this.expiresAt === undefined) this.expiresAt = new Float64Array(this.next.length);
+      ttl = checkTtl(options.ttlMs, 'ttlMs');
+      if (ttl === Number.POSITIVE_INFINITY) ttl = 0;
+      else if (this.expiresAt === undefined) this.allocateExpiry(this.next.length);
     }
-    if (expiry !== 0) expiry += this.clock.now();
+    const expiry = ttl === 0 ? 0 : ttl + this.clock.now();
     let weight = 0;
     if (this.sizes !== undefined) {
-      weight = checkSize(this.sizeOf!(value, key));
-      if (weight > this.maxSize) return this.refuse(key, value);
+      const size = options === undefined ? undefined : options.size;
+      weight = size === undefined ? checkSize(this.sizeOf!(value, key)) : checkSize(size, 'size');
+      if (weight > this.maxEntrySize) return this.refuse(key, value);
+    } else if (options !== undefined && options.size !== undefined) {
+      typeError('size', 'used with maxSize or maxEntrySize', options.size);
     }
 
     let i = this.hasMissed && key === this.missed ? undefined : this.map.get(key);
@@ -208,7 +229,7 @@ export class LRUCache<K, V> {
       const old = this.values_[i] as V;
       this.values_[i] = value;
       if (this.next[0] !== i) this.moveToFront(i);
-      if (this.expiresAt !== undefined && !this.noUpdateTTL) this.expiresAt[i] = expiry;
+      if (this.expiresAt !== undefined && !this.noUpdateTTL) this.setExpiry(i, ttl, expiry);
       if (this.sizes !== undefined) {
         this.totalSize_ += weight - this.sizes[i]!;
         this.sizes[i] = weight;
@@ -232,7 +253,7 @@ export class LRUCache<K, V> {
       this.values_[i] = value;
       this.map.set(key, i);
       this.moveToFront(i);
-      if (this.expiresAt !== undefined) this.expiresAt[i] = expiry;
+      if (this.expiresAt !== undefined) this.setExpiry(i, ttl, expiry);
       if (reason === 'evict') this.evictions++;
       else this.expirations++;
       if (metricsChannel.hasSubscribers) {
@@ -256,7 +277,7 @@ export class LRUCache<K, V> {
     this.values_[i] = value;
     this.map.set(key, i);
     this.linkFront(i);
-    if (this.expiresAt !== undefined) this.expiresAt[i] = expiry;
+    if (this.expiresAt !== undefined) this.setExpiry(i, ttl, expiry);
     if (this.sizes !== undefined) {
       this.sizes[i] = weight;
       this.totalSize_ += weight;
@@ -400,6 +421,51 @@ export class LRUCache<K, V> {
     for (const [, value] of this.rentries()) yield value;
   }
 
+  /**
+   * `key`'s live entry as {@link LRUCache.dump} gives it (value, remaining `ttlMs` when the
+   * cache has TTLs, `size` with `sizeOf`); `undefined` if absent or expired. Reads only: counts
+   * no use and removes nothing.
+   */
+  info(key: K): DumpEntry<V> | undefined {
+    const i = this.map.get(key);
+    if (i === undefined || (this.expiresAt !== undefined && this.isStale(i))) return undefined;
+    const entry: DumpEntry<V> = { value: this.values_[i] as V };
+    if (this.expiresAt !== undefined) entry.ttlMs = this.getRemainingTTL(key);
+    if (this.sizes !== undefined) entry.size = this.sizes[i]!;
+    return entry;
+  }
+
+  /**
+   * The live entries, next victim first, each with its remaining TTL (`ttlMs`, when the cache
+   * has TTLs; `Infinity` for none) and weight (`size`, with `sizeOf`): what {@link LRUCache.load}
+   * takes to warm another cache. Reads only.
+   */
+  dump(): [K, DumpEntry<V>][] {
+    const dumped: [K, DumpEntry<V>][] = [];
+    for (const [key, value] of this.rentries()) {
+      const entry: DumpEntry<V> = { value };
+      if (this.expiresAt !== undefined) entry.ttlMs = this.getRemainingTTL(key);
+      if (this.sizes !== undefined) entry.size = this.sizes[this.map.get(key)!]!;
+      dumped.push([key, entry]);
+    }
+    return dumped;
+  }
+
+  /**
+   * Empties the cache (as `clear()`, `onEvict` included), then sets each entry of `entries` in
+   * order, with its `ttlMs` and `size`: loading a `dump()` restores its entries and their order
+   * of eviction (usage counts restart).
+   */
+  load(entries: Iterable<[K, DumpEntry<V>]>): void {
+    this.clear();
+    for (const [key, entry] of entries) {
+      const options: SetOptions = {};
+      if (entry.ttlMs !== undefined) options.ttlMs = entry.ttlMs;
+      if (entry.size !== undefined) options.size = entry.size;
+      this.set(key, entry.value, options);
+    }
+  }
+
   /** Same as {@link LRUCache.entries}. */
   [Symbol.iterator](): IterableIterator<[K, V]> {
     return this.nodes();
@@ -416,6 +482,7 @@ export class LRUCache<K, V> {
     this.next = grow(this.next, length);
     this.prev = grow(this.prev, length);
     if (this.expiresAt !== undefined) this.expiresAt = grow(this.expiresAt, length);
+    if (this.ttls !== undefined) this.ttls = grow(this.ttls, length);
     if (this.sizes !== undefined) this.sizes = grow(this.sizes, length);
     growSlots(this.keys_, length);
     growSlots(this.values_, length);
@@ -491,6 +558,24 @@ export class LRUCache<K, V> {
     if (metricsChannel.hasSubscribers) publishMetric(this.name, 'set', key, 'refused');
     if (this.onEvict !== undefined) this.onEvict(value, key, 'evict');
     return this;
+  }
+
+  /** Creates the expiry arrays (`length` slots) once some entry has a TTL. */
+  private allocateExpiry(length: number): void {
+    this.expiresAt = new Float64Array(length);
+    if (this.updateAgeOnGet || this.updateAgeOnHas) this.ttls = new Float64Array(length);
+  }
+
+  /** Gives node `i` its TTL (`ttl`, 0 = none) and its expiry time. */
+  private setExpiry(i: number, ttl: number, expiry: number): void {
+    this.expiresAt![i] = expiry;
+    if (this.ttls !== undefined) this.ttls[i] = ttl;
+  }
+
+  /** Restarts node `i`'s TTL from now (`updateAgeOnGet`, `updateAgeOnHas`). */
+  private renew(i: number): void {
+    const ttl = this.ttls![i]!;
+    if (ttl !== 0) this.expiresAt![i] = this.clock.now() + ttl;
   }
 
   private isStale(i: number): boolean {

@@ -37,7 +37,8 @@ export interface CacheOptions<K, V> {
    */
   maxSize?: number;
   /**
-   * Weight of one entry, a finite number ≥ 0; called once per `set`. Requires `maxSize`. If it
+   * Weight of one entry, a finite number ≥ 0; called once per `set`. Requires `maxSize` or
+   * `maxEntrySize`. If it
    * throws or returns a bad weight, `set` throws and the cache is unchanged.
    */
   sizeOf?: (value: V, key: K) => number;
@@ -67,6 +68,30 @@ export interface CacheOptions<K, V> {
    * Default `false`.
    */
   noDisposeOnSet?: boolean;
+  /**
+   * A `get` that finds a live entry restarts its TTL from now, as a `set` would (lru-cache's
+   * option of the same name). Entries without a TTL are untouched. Default `false`.
+   */
+  updateAgeOnGet?: boolean;
+  /**
+   * A `has` that finds a live entry restarts its TTL from now (lru-cache's option of the same
+   * name). `peek` never does. Default `false`.
+   */
+  updateAgeOnHas?: boolean;
+  /**
+   * A `get` or `peek` that finds an expired entry returns its value once, as it removes it
+   * (reason `'expire'`; a `get` still counts a miss), instead of `undefined` (lru-cache's option
+   * of the same name, without its `noDeleteOnStaleGet`). `has` and iteration never show an
+   * expired entry. Default `false`.
+   */
+  allowStale?: boolean;
+  /**
+   * Heaviest entry stored, finite, > 0 and at most `maxSize`: a `set` of a heavier one is refused
+   * (`onEvict` sees it with reason `'evict'`; the key's old value goes with reason `'set'`).
+   * Requires `sizeOf`; usable without `maxSize` (weights then bound single entries only).
+   * Default `maxSize` (lru-cache's option of the same name).
+   */
+  maxEntrySize?: number;
 }
 
 /** Options of `WTinyLFUCache`: those of every cache, and two of its own. */
@@ -87,6 +112,21 @@ export interface WTinyLFUOptions<K, V> extends CacheOptions<K, V> {
 export interface SetOptions {
   /** Time to live of this entry in ms (> 0; `Infinity`: never expires). Default: the cache's `ttlMs`. */
   ttlMs?: number;
+  /**
+   * Weight of this entry, a finite number ≥ 0, used instead of `sizeOf(value, key)`; only for a
+   * cache with `maxSize` or `maxEntrySize` (lru-cache's `size` option of `set`).
+   */
+  size?: number;
+}
+
+/** One entry of a cache's `dump()`, as its `load()` takes it. */
+export interface DumpEntry<V> {
+  /** The entry's value. */
+  value: V;
+  /** Remaining time to live in ms at the dump (`Infinity`: none); absent for a cache without TTLs. */
+  ttlMs?: number;
+  /** The entry's weight; present for a cache with `sizeOf`. */
+  size?: number;
 }
 
 /** A snapshot of a cache's counters, from `stats()`. */
@@ -121,6 +161,11 @@ export interface ResolvedOptions<K, V> {
   name: string;
   noUpdateTTL: boolean;
   noDisposeOnSet: boolean;
+  updateAgeOnGet: boolean;
+  updateAgeOnHas: boolean;
+  allowStale: boolean;
+  /** `Infinity` when neither `maxEntrySize` nor `maxSize` was given. */
+  maxEntrySize: number;
 }
 
 /** Largest capacity accepted: node indices live in `Int32Array`s. */
@@ -136,9 +181,13 @@ const OPTIONS: ReadonlySet<string> = new Set([
   'name',
   'noUpdateTTL',
   'noDisposeOnSet',
+  'updateAgeOnGet',
+  'updateAgeOnHas',
+  'allowStale',
+  'maxEntrySize',
 ]);
 const W_TINYLFU_OPTIONS: ReadonlySet<string> = new Set([...OPTIONS, 'adaptive', 'doorkeeper']);
-const SET_OPTIONS: ReadonlySet<string> = new Set(['ttlMs']);
+const SET_OPTIONS: ReadonlySet<string> = new Set(['ttlMs', 'size']);
 
 /**
  * Slots the caches allocate at construction (or fewer, for a smaller capacity). Their arrays then
@@ -184,8 +233,21 @@ export function resolveOptions<K, V>(
     if (adaptive !== undefined) checkBoolean('adaptive', adaptive);
     if (doorkeeper !== undefined) checkBoolean('doorkeeper', doorkeeper);
   }
-  const { capacity, ttlMs, maxSize, sizeOf, onEvict, clock, name, noUpdateTTL, noDisposeOnSet } =
-    options;
+  const {
+    capacity,
+    ttlMs,
+    maxSize,
+    sizeOf,
+    onEvict,
+    clock,
+    name,
+    noUpdateTTL,
+    noDisposeOnSet,
+    updateAgeOnGet,
+    updateAgeOnHas,
+    allowStale,
+    maxEntrySize,
+  } = options;
   checkInteger('capacity', capacity, 1);
   if (capacity > MAX_CAPACITY) rangeError('capacity', 'an integer <= 2^30', capacity);
   if (ttlMs !== undefined) checkTtl(ttlMs, 'ttlMs');
@@ -194,9 +256,16 @@ export function resolveOptions<K, V>(
     if (!(maxSize > 0) || !Number.isFinite(maxSize))
       rangeError('maxSize', 'a finite number > 0', maxSize);
     if (typeof sizeOf !== 'function') typeError('sizeOf', 'a function when maxSize is set', sizeOf);
-  } else if (sizeOf !== undefined) {
-    typeError('sizeOf', 'used with maxSize', sizeOf);
   }
+  if (maxEntrySize !== undefined) {
+    if (typeof maxEntrySize !== 'number') typeError('maxEntrySize', 'a number', maxEntrySize);
+    if (!(maxEntrySize > 0) || !(maxEntrySize <= (maxSize ?? Number.MAX_VALUE)))
+      rangeError('maxEntrySize', 'a finite number > 0 and <= maxSize', maxEntrySize);
+    if (typeof sizeOf !== 'function')
+      typeError('sizeOf', 'a function when maxEntrySize is set', sizeOf);
+  }
+  if (maxSize === undefined && maxEntrySize === undefined && sizeOf !== undefined)
+    typeError('sizeOf', 'used with maxSize or maxEntrySize', sizeOf);
   if (onEvict !== undefined) checkFunction('onEvict', onEvict);
   return {
     capacity,
@@ -209,10 +278,16 @@ export function resolveOptions<K, V>(
     noUpdateTTL: noUpdateTTL === undefined ? false : checkBoolean('noUpdateTTL', noUpdateTTL),
     noDisposeOnSet:
       noDisposeOnSet === undefined ? false : checkBoolean('noDisposeOnSet', noDisposeOnSet),
+    updateAgeOnGet:
+      updateAgeOnGet === undefined ? false : checkBoolean('updateAgeOnGet', updateAgeOnGet),
+    updateAgeOnHas:
+      updateAgeOnHas === undefined ? false : checkBoolean('updateAgeOnHas', updateAgeOnHas),
+    allowStale: allowStale === undefined ? false : checkBoolean('allowStale', allowStale),
+    maxEntrySize: maxEntrySize ?? maxSize ?? Number.POSITIVE_INFINITY,
   };
 }
 
-/** Checks the options of one `set` call: an object with at most `ttlMs`. @internal */
+/** Checks the options of one `set` call: an object with at most `ttlMs` and `size`. @internal */
 export function checkSetOptions(options: SetOptions): SetOptions {
   if (options === null || typeof options !== 'object')
     typeError('set options', 'an object', options);
@@ -225,10 +300,12 @@ export function checkTtl(ttlMs: unknown, name: string): number {
   return checkNumber(name, ttlMs, 0, Number.POSITIVE_INFINITY, true);
 }
 
-/** Checks a weight from `sizeOf`: TypeError for a non-number, else RangeError. @internal */
-export function checkSize(size: unknown): number {
-  if (typeof size !== 'number') typeError('sizeOf(value, key)', 'a finite number >= 0', size);
-  if (!(size >= 0) || !Number.isFinite(size))
-    rangeError('sizeOf(value, key)', 'a finite number >= 0', size);
+/**
+ * Checks a weight from `sizeOf` (or the `size` option of `set`, named by `name`): TypeError for
+ * a non-number, else RangeError. @internal
+ */
+export function checkSize(size: unknown, name = 'sizeOf(value, key)'): number {
+  if (typeof size !== 'number') typeError(name, 'a finite number >= 0', size);
+  if (!(size >= 0) || !Number.isFinite(size)) rangeError(name, 'a finite number >= 0', size);
   return size;
 }

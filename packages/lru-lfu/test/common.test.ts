@@ -482,3 +482,130 @@ describe.each(makers)('%s: reverse iteration', (_name, make) => {
     expect(cache.size).toBe(0);
   });
 });
+
+describe.each(makers)('%s: updateAgeOnGet and updateAgeOnHas', (_name, make) => {
+  it('a get (or has) that finds the entry restarts its TTL; peek and the option off do not', () => {
+    const clock = new FakeClock(1_000);
+    const onGet = make<string, number>({ capacity: 4, ttlMs: 10, clock, updateAgeOnGet: true });
+    const onHas = make<string, number>({ capacity: 4, ttlMs: 10, clock, updateAgeOnHas: true });
+    const off = make<string, number>({ capacity: 4, ttlMs: 10, clock });
+    for (const cache of [onGet, onHas, off])
+      cache.set('a', 1).set('forever', 2, { ttlMs: Infinity });
+    clock.advance(8);
+    expect(onGet.get('a')).toBe(1);
+    expect(onHas.has('a')).toBe(true);
+    expect(off.get('a')).toBe(1);
+    expect(onGet.peek('a')).toBe(1);
+    expect(onGet.getRemainingTTL('a')).toBe(10);
+    expect(onHas.getRemainingTTL('a')).toBe(10);
+    expect(off.getRemainingTTL('a')).toBe(2);
+    clock.advance(8);
+    expect(onGet.get('a')).toBe(1);
+    expect(onHas.get('a')).toBe(1);
+    expect(off.get('a')).toBeUndefined();
+    expect(onGet.get('forever')).toBe(2);
+    expect(onGet.getRemainingTTL('forever')).toBe(Number.POSITIVE_INFINITY);
+  });
+});
+
+describe.each(makers)('%s: allowStale', (_name, make) => {
+  it('get and peek return an expired value once, as they remove it; has and iteration never', () => {
+    const clock = new FakeClock(1_000);
+    const evicted: [string, EvictionReason][] = [];
+    const cache = make<string, number>({
+      capacity: 4,
+      ttlMs: 10,
+      clock,
+      allowStale: true,
+      onEvict: (_v, k, reason) => evicted.push([k, reason]),
+    });
+    cache.set('a', 1).set('b', 2).set('c', 3);
+    clock.advance(10);
+    expect([...cache.keys()]).toEqual([]);
+    expect(cache.has('c')).toBe(false);
+    expect(cache.get('a')).toBe(1);
+    expect(cache.get('a')).toBeUndefined();
+    expect(cache.peek('b')).toBe(2);
+    expect(cache.peek('b')).toBeUndefined();
+    expect(evicted).toEqual([
+      ['c', 'expire'],
+      ['a', 'expire'],
+      ['b', 'expire'],
+    ]);
+    expect(cache.stats()).toMatchObject({ hits: 0, misses: 2, expirations: 3, size: 0 });
+  });
+});
+
+describe.each(makers)('%s: maxEntrySize', (_name, make) => {
+  it('refuses an entry heavier than maxEntrySize, dropping the key’s old value', () => {
+    const evicted: [string, number, EvictionReason][] = [];
+    const cache = make<string, number>({
+      capacity: 8,
+      maxSize: 10,
+      maxEntrySize: 4,
+      sizeOf: (v) => v,
+      onEvict: (v, k, reason) => evicted.push([k, v, reason]),
+    });
+    cache.set('a', 4).set('b', 3);
+    cache.set('a', 5);
+    expect(cache.has('a')).toBe(false);
+    expect(cache.totalSize).toBe(3);
+    expect(evicted).toEqual([
+      ['a', 4, 'set'],
+      ['a', 5, 'evict'],
+    ]);
+  });
+
+  it('bounds single entries without maxSize', () => {
+    const cache = make<string, number>({ capacity: 8, maxEntrySize: 4, sizeOf: (v) => v });
+    for (let k = 0; k < 8; k++) cache.set(`k${k}`, 4);
+    cache.set('big', 5);
+    expect(cache.size).toBe(8);
+    expect(cache.has('big')).toBe(false);
+    expect(cache.totalSize).toBe(32);
+  });
+});
+
+describe.each(makers)('%s: dump() and load()', (_name, make) => {
+  it('warms a new cache with the live entries, their order, remaining TTLs and weights', () => {
+    const clock = new FakeClock(1_000);
+    const cache = make<string, number>({
+      capacity: 4,
+      ttlMs: 50,
+      maxSize: 20,
+      sizeOf: () => 2,
+      clock,
+    });
+    cache.set('a', 1).set('b', 2, { ttlMs: Number.POSITIVE_INFINITY }).set('c', 3, { size: 5 });
+    cache.set('gone', 4, { ttlMs: 5 });
+    clock.advance(10);
+    const dumped = cache.dump();
+    expect(dumped).toEqual([
+      ['a', { value: 1, ttlMs: 40, size: 2 }],
+      ['b', { value: 2, ttlMs: Number.POSITIVE_INFINITY, size: 2 }],
+      ['c', { value: 3, ttlMs: 40, size: 5 }],
+    ]);
+    // A new process: its own clock, read from a different point.
+    const later = new FakeClock(99_000);
+    const warm = make<string, number>({ capacity: 4, maxSize: 20, sizeOf: () => 1, clock: later });
+    warm.load(dumped);
+    expect([...warm.rentries()]).toEqual([...cache.rentries()]);
+    expect(warm.totalSize).toBe(9);
+    expect(warm.getRemainingTTL('a')).toBe(40);
+    expect(warm.getRemainingTTL('b')).toBe(Number.POSITIVE_INFINITY);
+    expect(warm.info('c')).toEqual({ value: 3, ttlMs: 40, size: 5 });
+    expect(cache.info('gone')).toBeUndefined();
+    expect(warm.info('nope')).toBeUndefined();
+    later.advance(40);
+    expect(warm.get('a')).toBeUndefined();
+  });
+
+  it('load() clears first, reporting the old entries to onEvict', () => {
+    const evicted: string[] = [];
+    const cache = make<string, number>({ capacity: 4, onEvict: (_v, k) => evicted.push(k) });
+    cache.set('old', 1);
+    cache.load([['new', { value: 2 }]]);
+    expect(evicted).toEqual(['old']);
+    expect([...cache.keys()]).toEqual(['new']);
+  });
+});

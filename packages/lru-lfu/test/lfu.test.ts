@@ -24,6 +24,19 @@ describe('LFUCache against the reference model', () => {
   it('noDisposeOnSet: an update reports no old value', () => {
     checkAgainstModel('lfu', make, { weighted: true, ttl: true, noDisposeOnSet: true });
   });
+  it('updateAgeOnGet: a hit restarts the TTL', () => {
+    checkAgainstModel('lfu', make, { weighted: false, ttl: true, updateAgeOnGet: true }, 1000);
+  });
+  it('updateAgeOnHas: a has that finds the entry restarts the TTL', () => {
+    checkAgainstModel('lfu', make, { weighted: false, ttl: true, updateAgeOnHas: true }, 1000);
+  });
+  it('allowStale: get and peek return an expired value once', () => {
+    checkAgainstModel('lfu', make, { weighted: false, ttl: true, allowStale: true }, 1000);
+  });
+  it('maxEntrySize: heavier entries are refused, with or without maxSize', () => {
+    checkAgainstModel('lfu', make, { weighted: true, ttl: true, maxEntrySize: 'below' });
+    checkAgainstModel('lfu', make, { weighted: true, ttl: false, maxEntrySize: 'alone' });
+  });
   it('past the slots allocated at first: the arrays grow as entries arrive', () => {
     checkAgainstModel('lfu', make, { weighted: false, ttl: true, big: true }, 40);
     checkAgainstModel('lfu', make, { weighted: true, ttl: false, big: true }, 40);

@@ -29,12 +29,28 @@ const cmd = (name: string, run: (p: Pair) => void): Command => ({
   check: () => true,
   run: (_m, p) => {
     run(p);
-    expect([...p.ours.entries()]).toEqual([...p.theirs.entries()]);
-    expect([...p.ours.rentries()]).toEqual([...p.theirs.rentries()]);
-    expect([...p.ours.rkeys()]).toEqual([...p.theirs.rkeys()]);
+    // With allowStale, lru-cache's iterators also show expired entries (ours never do: README).
+    const live = (k: number) => p.theirs.getRemainingTTL(k) > 0;
+    expect([...p.ours.entries()]).toEqual([...p.theirs.entries()].filter(([k]) => live(k)));
+    expect([...p.ours.rentries()]).toEqual(
+      [...p.theirs.rentries()].filter(([k]) => live(k as number)),
+    );
+    expect([...p.ours.rkeys()]).toEqual([...p.theirs.rkeys()].filter((k) => live(k)));
     expect(p.oursReplaced).toEqual(p.theirsReplaced);
-    for (let k = 0; k < p.keys; k++)
+    for (let k = 0; k < p.keys; k++) {
       expect(p.ours.getRemainingTTL(k)).toBe(Math.max(0, p.theirs.getRemainingTTL(k)));
+      // info(): the same value and remaining TTL for a live entry (README: ours gives
+      // `ttlMs: Infinity` for an entry without a TTL where lru-cache leaves `ttl` out).
+      if (p.ours.getRemainingTTL(k) > 0) {
+        const ours = p.ours.info(k);
+        const theirs = p.theirs.info(k);
+        expect(ours?.value).toBe(theirs?.value);
+        if (ours !== undefined)
+          expect(ours.ttlMs ?? Number.POSITIVE_INFINITY).toBe(
+            theirs?.ttl ?? Number.POSITIVE_INFINITY,
+          );
+      }
+    }
   },
   toString: () => name,
 });
@@ -50,6 +66,13 @@ function commands(keys: number): fc.Arbitrary<Command>[] {
       }),
     ),
     key.map((k) => cmd(`get(${k})`, (p) => expect(p.ours.get(k)).toBe(p.theirs.get(k)))),
+    // has(): compared on a live entry only (on an expired one ours removes it: README); with
+    // updateAgeOnHas both restart its TTL.
+    key.map((k) =>
+      cmd(`has(${k})`, (p) => {
+        if (p.ours.getRemainingTTL(k) > 0) expect(p.ours.has(k)).toBe(p.theirs.has(k));
+      }),
+    ),
     // The entries left must match; the result differs for an expired entry (ours false, theirs
     // true: README), so it is compared only for a live one.
     key.map((k) =>
@@ -64,7 +87,9 @@ function commands(keys: number): fc.Arbitrary<Command>[] {
     // one; ours drops it and pops the next: README).
     fc.constant(
       cmd('pop()', (p) => {
-        if ([...p.theirs.keys()].length !== p.theirs.size) return;
+        const shown = [...p.theirs.keys()];
+        if (shown.length !== p.theirs.size || shown.some((k) => p.theirs.getRemainingTTL(k) <= 0))
+          return;
         expect(p.ours.pop()).toBe(p.theirs.pop());
       }),
     ),
@@ -79,13 +104,16 @@ describe('LRUCache against lru-cache (options marked "same")', () => {
     ['no default TTL', undefined],
     ['a default TTL', 21],
   ])(
-    'property: same entries, order, get, getRemainingTTL, noUpdateTTL, noDisposeOnSet — %s',
+    'property: same entries, order, get, getRemainingTTL, noUpdateTTL, noDisposeOnSet, updateAgeOnGet, updateAgeOnHas, allowStale — %s',
     (_name, ttlMs) => {
       const shape = fc.record({
         capacity: fc.integer({ min: 1, max: 8 }),
         keys: fc.integer({ min: 1, max: 14 }),
         noUpdateTTL: fc.boolean(),
         noDisposeOnSet: fc.boolean(),
+        updateAgeOnGet: fc.boolean(),
+        updateAgeOnHas: fc.boolean(),
+        allowStale: fc.boolean(),
       });
       fc.assert(
         fc.property(
@@ -97,7 +125,13 @@ describe('LRUCache against lru-cache (options marked "same")', () => {
             const clock = new FakeClock(1_000);
             const oursReplaced: [number, number][] = [];
             const theirsReplaced: [number, number][] = [];
-            const options = { noUpdateTTL: s.noUpdateTTL, noDisposeOnSet: s.noDisposeOnSet };
+            const options = {
+              noUpdateTTL: s.noUpdateTTL,
+              noDisposeOnSet: s.noDisposeOnSet,
+              updateAgeOnGet: s.updateAgeOnGet,
+              updateAgeOnHas: s.updateAgeOnHas,
+              allowStale: s.allowStale,
+            };
             const pair: Pair = {
               oursReplaced,
               theirsReplaced,

@@ -18,6 +18,8 @@ interface Entry {
   lastUse: number;
   /** 0 = never. */
   expiresAt: number;
+  /** The entry's TTL, 0 = none: what a renewal on read restarts. */
+  ttl: number;
 }
 
 /** What a real cache looks like to the tests. */
@@ -25,10 +27,13 @@ export interface AnyCache {
   get(key: number): number | undefined;
   peek(key: number): number | undefined;
   has(key: number): boolean;
-  set(key: number, value: number, options?: { ttlMs?: number }): unknown;
+  set(key: number, value: number, options?: { ttlMs?: number; size?: number }): unknown;
   delete(key: number): boolean;
   pop(): number | undefined;
   clear(): void;
+  dump(): [number, { value: number; ttlMs?: number; size?: number }][];
+  load(entries: [number, { value: number; ttlMs?: number; size?: number }][]): void;
+  info(key: number): { value: number; ttlMs?: number; size?: number } | undefined;
   prune(): number;
   stats(): CacheStats;
   readonly size: number;
@@ -53,7 +58,19 @@ export class Model {
     readonly noUpdateTTL = false,
     /** The `noDisposeOnSet` option: an update reports no `'set'` event. */
     readonly noDisposeOnSet = false,
+    /** The `updateAgeOnGet` option: a hit restarts the entry's TTL. */
+    readonly updateAgeOnGet = false,
+    /** The `updateAgeOnHas` option: a `has` that finds the entry restarts its TTL. */
+    readonly updateAgeOnHas = false,
+    /** The `allowStale` option: `get` and `peek` return an expired entry's value as they drop it. */
+    readonly allowStale = false,
+    /** The `maxEntrySize` option (resolved: `maxSize` when not given). */
+    readonly maxEntrySize = maxSize,
   ) {}
+
+  private renew(e: Entry): void {
+    if (e.ttl !== 0) e.expiresAt = this.now + e.ttl;
+  }
 
   get total(): number {
     return this.entries.reduce((sum, e) => sum + e.weight, 0);
@@ -105,22 +122,29 @@ export class Model {
   }
 
   get(key: number): number | undefined {
+    const held = this.find(key);
     const e = this.live(key);
     if (e === undefined) {
       this.stats.misses++;
-      return undefined;
+      return this.allowStale ? held?.value : undefined;
     }
     this.stats.hits++;
+    if (this.updateAgeOnGet) this.renew(e);
     this.use(e);
     return e.value;
   }
 
   peek(key: number): number | undefined {
-    return this.live(key)?.value;
+    const held = this.find(key);
+    const e = this.live(key);
+    if (e === undefined) return this.allowStale ? held?.value : undefined;
+    return e.value;
   }
 
   has(key: number): boolean {
-    return this.live(key) !== undefined;
+    const e = this.live(key);
+    if (e !== undefined && this.updateAgeOnHas) this.renew(e);
+    return e !== undefined;
   }
 
   delete(key: number): boolean {
@@ -136,9 +160,10 @@ export class Model {
 
   set(key: number, value: number, weight: number, ttlMs: number | undefined): void {
     const ttl = ttlMs ?? this.ttlMs;
-    const expiresAt = ttl === 0 || ttl === Number.POSITIVE_INFINITY ? 0 : this.now + ttl;
+    const finite = ttl === Number.POSITIVE_INFINITY ? 0 : ttl;
+    const expiresAt = finite === 0 ? 0 : this.now + finite;
     const e = this.find(key);
-    if (weight > this.maxSize) {
+    if (weight > this.maxEntrySize) {
       if (e !== undefined) this.remove(e, 'set');
       this.stats.evictions++;
       this.events.push([value, key, 'evict']);
@@ -148,7 +173,10 @@ export class Model {
       const old = e.value;
       e.value = value;
       e.weight = weight;
-      if (!this.noUpdateTTL) e.expiresAt = expiresAt;
+      if (!this.noUpdateTTL) {
+        e.expiresAt = expiresAt;
+        e.ttl = finite;
+      }
       this.use(e);
       // The entry just written is never the one evicted to make its new weight fit.
       while (this.total > this.maxSize) this.evict(e);
@@ -157,7 +185,15 @@ export class Model {
     }
     while (this.entries.length >= this.capacity) this.evict();
     while (this.total + weight > this.maxSize) this.evict();
-    this.entries.push({ key, value, weight, freq: 1, lastUse: this.tick++, expiresAt });
+    this.entries.push({
+      key,
+      value,
+      weight,
+      freq: 1,
+      lastUse: this.tick++,
+      expiresAt,
+      ttl: finite,
+    });
   }
 
   /** The next victim's value, removed with reason 'delete'; expired ones met first expire. */
@@ -171,6 +207,27 @@ export class Model {
       }
       this.remove(e, 'delete');
       return e.value;
+    }
+  }
+
+  /** `info(key)` of a live entry: its value, remaining TTL (`Infinity`: none) and weight. */
+  info(key: number): { value: number; remaining: number; weight: number } | undefined {
+    const e = this.find(key);
+    if (e === undefined || this.stale(e)) return undefined;
+    const remaining = e.expiresAt === 0 ? Number.POSITIVE_INFINITY : e.expiresAt - this.now;
+    return { value: e.value, remaining, weight: e.weight };
+  }
+
+  /**
+   * `load(dump())`: a clear, then the live entries set again in eviction order, each with its
+   * remaining TTL (which a renewal on read then restarts) and its weight; usage counts restart.
+   */
+  reload(): void {
+    const live = this.evictionOrder().filter((e) => !this.stale(e));
+    this.clear();
+    for (const e of live) {
+      const ttl = e.expiresAt === 0 ? 0 : e.expiresAt - this.now;
+      this.entries.push({ ...e, freq: 1, lastUse: this.tick++, ttl });
     }
   }
 
@@ -243,6 +300,7 @@ export function commands(
     ? fc.constantFrom(undefined, 5, 20, Number.POSITIVE_INFINITY)
     : fc.constant(undefined);
   const weightOf = (v: number) => (weighted ? v : 0);
+  const entrySize = fc.option(fc.integer({ min: 0, max: 6 }), { nil: undefined });
   // `fill(from, n)`: n sets of consecutive keys, so that big caches fill (and grow their arrays).
   const fills = fill
     ? [
@@ -259,12 +317,18 @@ export function commands(
   return [
     ...fills,
     key.map((k) => command(`get(${k})`, (m, r) => expect(r.cache.get(k)).toBe(m.get(k)))),
-    fc.tuple(key, value, entryTtl).map(([k, v, t]) =>
-      command(`set(${k}, ${v}, ${t})`, (m, r) => {
-        r.cache.set(k, v, t === undefined ? undefined : { ttlMs: t });
-        m.set(k, v, weightOf(v), t);
-      }),
-    ),
+    // With weights, some sets give the entry's size themselves (`{ size }`), instead of sizeOf.
+    fc
+      .tuple(key, value, entryTtl, weighted ? entrySize : fc.constant(undefined))
+      .map(([k, v, t, z]) =>
+        command(`set(${k}, ${v}, ${t}, size ${z})`, (m, r) => {
+          const options: { ttlMs?: number; size?: number } = {};
+          if (t !== undefined) options.ttlMs = t;
+          if (z !== undefined) options.size = z;
+          r.cache.set(k, v, t === undefined && z === undefined ? undefined : options);
+          m.set(k, v, z ?? weightOf(v), t);
+        }),
+      ),
     key.map((k) => command(`peek(${k})`, (m, r) => expect(r.cache.peek(k)).toBe(m.peek(k)))),
     key.map((k) => command(`has(${k})`, (m, r) => expect(r.cache.has(k)).toBe(m.has(k)))),
     key.map((k) => command(`delete(${k})`, (m, r) => expect(r.cache.delete(k)).toBe(m.delete(k)))),
@@ -276,6 +340,23 @@ export function commands(
     ),
     fc.constant(command('prune()', (m, r) => expect(r.cache.prune()).toBe(m.prune()))),
     fc.constant(command('pop()', (m, r) => expect(r.cache.pop()).toBe(m.pop()))),
+    key.map((k) =>
+      command(`info(${k})`, (m, r) => {
+        const got = r.cache.info(k);
+        const want = m.info(k);
+        expect(got?.value).toBe(want?.value);
+        // ttlMs is there once the cache has TTLs, size once it has weights.
+        if (got?.ttlMs !== undefined) expect(got.ttlMs).toBe(want?.remaining);
+        if (got?.size !== undefined) expect(got.size).toBe(want?.weight);
+        if (weighted) expect(got?.size).toBe(want?.weight);
+      }),
+    ),
+    fc.constant(
+      command('load(dump())', (m, r) => {
+        r.cache.load(r.cache.dump());
+        m.reload();
+      }),
+    ),
     fc.constant(
       command('clear()', (m, r) => {
         r.cache.clear();
@@ -297,6 +378,10 @@ export function checkAgainstModel(
     clock: FakeClock;
     noUpdateTTL?: boolean;
     noDisposeOnSet?: boolean;
+    updateAgeOnGet?: boolean;
+    updateAgeOnHas?: boolean;
+    allowStale?: boolean;
+    maxEntrySize?: number;
   }) => AnyCache,
   setup: {
     weighted: boolean;
@@ -304,22 +389,43 @@ export function checkAgainstModel(
     big?: boolean;
     noUpdateTTL?: boolean;
     noDisposeOnSet?: boolean;
+    updateAgeOnGet?: boolean;
+    updateAgeOnHas?: boolean;
+    allowStale?: boolean;
+    /** `'below'`: a `maxEntrySize` up to `maxSize`; `'alone'`: a `maxEntrySize` and no `maxSize`. */
+    maxEntrySize?: 'below' | 'alone';
   },
   numRuns = 150,
 ): void {
+  // With an option about reads and TTLs, TTLs are always on and few keys are read often, so
+  // that reads before and after an expiry meet in short runs.
+  const renews =
+    setup.updateAgeOnGet === true || setup.updateAgeOnHas === true || setup.allowStale === true;
   // `big`: capacities past the slots a cache allocates at first, so its arrays grow mid-run.
-  const shape = fc.record({
-    capacity: setup.big ? fc.integer({ min: 60, max: 300 }) : fc.integer({ min: 1, max: 6 }),
-    keys: setup.big ? fc.integer({ min: 100, max: 400 }) : fc.integer({ min: 1, max: 10 }),
-    ttlMs: setup.ttl ? fc.constantFrom(0, 10, 30) : fc.constant(0),
-    maxSize: setup.weighted ? fc.integer({ min: 1, max: setup.big ? 600 : 12 }) : fc.constant(0),
-  });
+  const shape = fc
+    .record({
+      capacity: setup.big ? fc.integer({ min: 60, max: 300 }) : fc.integer({ min: 1, max: 6 }),
+      keys: setup.big
+        ? fc.integer({ min: 100, max: 400 })
+        : fc.integer({ min: 1, max: renews ? 4 : 10 }),
+      ttlMs: renews ? fc.constant(10) : setup.ttl ? fc.constantFrom(0, 10, 30) : fc.constant(0),
+      maxSize: setup.weighted ? fc.integer({ min: 1, max: setup.big ? 600 : 12 }) : fc.constant(0),
+      maxEntrySize: fc.integer({ min: 1, max: 6 }),
+    })
+    .map((s) =>
+      setup.maxEntrySize === 'below'
+        ? { ...s, maxEntrySize: Math.min(s.maxEntrySize, s.maxSize) }
+        : s,
+    );
   fc.assert(
     fc.property(
       shape.chain((s) =>
         fc.tuple(
           fc.constant(s),
-          fc.commands(commands(s.keys, setup.weighted, setup.ttl, setup.big), { maxCommands: 80 }),
+          fc.commands(commands(s.keys, setup.weighted, setup.ttl, setup.big), {
+            maxCommands: 80,
+            size: renews ? 'large' : undefined,
+          }),
         ),
       ),
       ([s, cmds]) => {
@@ -328,20 +434,32 @@ export function checkAgainstModel(
         const cache = make({
           capacity: s.capacity,
           ttlMs: s.ttlMs === 0 ? undefined : s.ttlMs,
-          maxSize: setup.weighted ? s.maxSize : undefined,
+          maxSize: setup.weighted && setup.maxEntrySize !== 'alone' ? s.maxSize : undefined,
           sizeOf: setup.weighted ? (v: number) => v : undefined,
           onEvict: (value, key, reason) => events.push([value, key, reason]),
           clock,
           noUpdateTTL: setup.noUpdateTTL,
           noDisposeOnSet: setup.noDisposeOnSet,
+          updateAgeOnGet: setup.updateAgeOnGet,
+          updateAgeOnHas: setup.updateAgeOnHas,
+          allowStale: setup.allowStale,
+          maxEntrySize: setup.maxEntrySize === undefined ? undefined : s.maxEntrySize,
         });
         const model = new Model(
           policy,
           s.capacity,
           s.ttlMs,
-          setup.weighted ? s.maxSize : Number.POSITIVE_INFINITY,
+          setup.weighted && setup.maxEntrySize !== 'alone' ? s.maxSize : Number.POSITIVE_INFINITY,
           setup.noUpdateTTL,
           setup.noDisposeOnSet,
+          setup.updateAgeOnGet,
+          setup.updateAgeOnHas,
+          setup.allowStale,
+          setup.maxEntrySize === undefined
+            ? setup.weighted
+              ? s.maxSize
+              : Number.POSITIVE_INFINITY
+            : s.maxEntrySize,
         );
         fc.modelRun(() => ({ model, real: { cache, clock, events } }), cmds);
       },

@@ -34,9 +34,33 @@ const badOptions: [unknown, ErrorConstructor, RegExp][] = [
   ],
   [{ capacity: 1, maxSize: Number.POSITIVE_INFINITY, sizeOf: one }, RangeError, /maxSize/],
   [{ capacity: 1, maxSize: 10 }, TypeError, /sizeOf must be a function when maxSize is set/],
-  [{ capacity: 1, sizeOf: one }, TypeError, /sizeOf must be used with maxSize, got function one/],
+  [
+    { capacity: 1, sizeOf: one },
+    TypeError,
+    /sizeOf must be used with maxSize or maxEntrySize, got function one/,
+  ],
   [{ capacity: 1, onEvict: 'x' }, TypeError, /onEvict must be a function, got "x"/],
   [{ capacity: 1, noUpdateTTL: 1 }, TypeError, /noUpdateTTL must be a boolean, got 1/],
+  [{ capacity: 1, updateAgeOnGet: 1 }, TypeError, /updateAgeOnGet must be a boolean, got 1/],
+  [{ capacity: 1, updateAgeOnHas: 0 }, TypeError, /updateAgeOnHas must be a boolean, got 0/],
+  [
+    { capacity: 1, maxSize: 5, maxEntrySize: 6, sizeOf: one },
+    RangeError,
+    /maxEntrySize must be a finite number > 0 and <= maxSize, got 6/,
+  ],
+  [{ capacity: 1, maxEntrySize: 0, sizeOf: one }, RangeError, /maxEntrySize must be/],
+  [
+    { capacity: 1, maxEntrySize: Number.POSITIVE_INFINITY, sizeOf: one },
+    RangeError,
+    /maxEntrySize/,
+  ],
+  [{ capacity: 1, maxEntrySize: '1', sizeOf: one }, TypeError, /maxEntrySize must be a number/],
+  [
+    { capacity: 1, maxEntrySize: 3 },
+    TypeError,
+    /sizeOf must be a function when maxEntrySize is set/,
+  ],
+  [{ capacity: 1, allowStale: 'no' }, TypeError, /allowStale must be a boolean, got "no"/],
   [
     { capacity: 1, noDisposeOnSet: 'yes' },
     TypeError,
@@ -74,6 +98,23 @@ describe.each(caches)('%s rejects bad options, naming them', (_name, Cache) => {
     );
     expect(() => cache.set('a', 1, { ttlMs: Number.NaN })).toThrow(RangeError);
     expect(() => cache.set('a', 1, { ttlMs: '5' })).toThrow(/ttlMs must be a number, got "5"/);
+  });
+
+  it('rejects a bad per-entry size, and a size on a cache without weights', () => {
+    const weighted = new Cache({ capacity: 2, maxSize: 5, sizeOf: () => 1 }) as {
+      set(k: string, v: number, o: object): void;
+      size: number;
+    };
+    expect(() => weighted.set('a', 1, { size: -1 })).toThrow(RangeError);
+    expect(() => weighted.set('a', 1, { size: -1 })).toThrow(
+      /size must be a finite number >= 0, got -1/,
+    );
+    expect(() => weighted.set('a', 1, { size: '2' })).toThrow(TypeError);
+    expect(weighted.size).toBe(0);
+    const plain = new Cache({ capacity: 2 }) as { set(k: string, v: number, o: object): void };
+    expect(() => plain.set('a', 1, { size: 2 })).toThrow(
+      /size must be used with maxSize or maxEntrySize, got 2/,
+    );
   });
 
   it('rejects a bad weight from sizeOf: TypeError for a non-number, RangeError for a bad number', () => {

@@ -16,6 +16,7 @@ interface Real {
   capacity: number;
   maxSize: number;
   noUpdateTTL: boolean;
+  allowStale: boolean;
 }
 type Command = fc.Command<object, Real>;
 
@@ -51,16 +52,20 @@ function commands(keys: number): fc.Arbitrary<Command>[] {
   const value = fc.integer({ min: 0, max: 6 });
   const ttl = fc.constantFrom(undefined, 5, 30, Number.POSITIVE_INFINITY);
   const get = (r: Real, k: number) => {
+    // With allowStale, an expired entry still held gives its value once, and counts a miss.
+    const expired = r.allowStale && r.shadow.has(k) && r.cache.getRemainingTTL(k) === 0;
     const v = r.cache.get(k);
-    if (v === undefined) r.seen.misses++;
+    if (v === undefined || expired) r.seen.misses++;
     else r.seen.hits++;
     return v;
   };
   return [
     key.map((k) =>
       cmd(`get(${k})`, (r) => {
+        // Read before the get: an expired value returned under allowStale has left the shadow.
+        const last = r.shadow.get(k);
         const v = get(r, k);
-        if (v !== undefined) expect(v).toBe(r.shadow.get(k));
+        if (v !== undefined) expect(v).toBe(last);
       }),
     ),
     fc.tuple(key, value, ttl).map(([k, v, t]) =>
@@ -74,7 +79,13 @@ function commands(keys: number): fc.Arbitrary<Command>[] {
         if (v <= r.maxSize) expect(get(r, k)).toBe(expected);
       }),
     ),
-    key.map((k) => cmd(`peek(${k})`, (r) => expect(r.cache.peek(k)).toBe(r.shadow.get(k)))),
+    key.map((k) =>
+      cmd(`peek(${k})`, (r) => {
+        const before = r.shadow.get(k);
+        const v = r.cache.peek(k);
+        expect(v).toBe(r.allowStale ? before : r.shadow.get(k));
+      }),
+    ),
     key.map((k) => cmd(`delete(${k})`, (r) => void r.cache.delete(k))),
     fc.integer({ min: 1, max: 20 }).map((ms) => cmd(`advance(${ms})`, (r) => r.clock.advance(ms))),
     fc.constant(cmd('prune()', (r) => void r.cache.prune())),
@@ -105,6 +116,14 @@ describe('WTinyLFUCache invariants (model-based)', () => {
     ['long runs with the doorkeeper', true, false, { doorkeeper: true }, 500],
     ['noUpdateTTL', true, true, { noUpdateTTL: true }, 120],
     ['noDisposeOnSet', true, true, { noDisposeOnSet: true }, 120],
+    ['allowStale', true, true, { allowStale: true }, 120],
+    [
+      'updateAgeOnGet and updateAgeOnHas',
+      true,
+      true,
+      { updateAgeOnGet: true, updateAgeOnHas: true },
+      120,
+    ],
   ])('%s', (_name, withTtl, weighted, extra, maxCommands) => {
     const shape = fc.record({
       capacity: fc.integer({ min: 1, max: maxCommands > 120 ? 5 : 12 }),
@@ -126,6 +145,7 @@ describe('WTinyLFUCache invariants (model-based)', () => {
             capacity: s.capacity,
             maxSize: weighted ? s.maxSize : Number.POSITIVE_INFINITY,
             noUpdateTTL: 'noUpdateTTL' in extra,
+            allowStale: 'allowStale' in extra,
           };
           const onEvict = (value: number, key: number, reason: EvictionReason) => {
             if (reason === 'set') {
