@@ -22,6 +22,7 @@
 // the sentinel bucket 0: `bNext[0]` is the minFreq bucket and `bPrev[0]` the most frequent.
 
 import { type Clock, typeError } from '@bulwark/kernel';
+import { dumpEntries, loadEntries } from './dump.js';
 import { metricsChannel, publishMetric } from './metrics.js';
 import {
   type CacheOptions,
@@ -453,14 +454,7 @@ export class LFUCache<K, V> {
    * takes to warm another cache. Reads only.
    */
   dump(): [K, DumpEntry<V>][] {
-    const dumped: [K, DumpEntry<V>][] = [];
-    for (const [key, value] of this.rentries()) {
-      const entry: DumpEntry<V> = { value };
-      if (this.expiresAt !== undefined) entry.ttlMs = this.getRemainingTTL(key);
-      if (this.sizes !== undefined) entry.size = this.sizes[this.map.get(key)!]!;
-      dumped.push([key, entry]);
-    }
-    return dumped;
+    return dumpEntries(this);
   }
 
   /**
@@ -469,13 +463,7 @@ export class LFUCache<K, V> {
    * of eviction (usage counts restart).
    */
   load(entries: Iterable<[K, DumpEntry<V>]>): void {
-    this.clear();
-    for (const [key, entry] of entries) {
-      const options: SetOptions = {};
-      if (entry.ttlMs !== undefined) options.ttlMs = entry.ttlMs;
-      if (entry.size !== undefined) options.size = entry.size;
-      this.set(key, entry.value, options);
-    }
+    loadEntries(this, entries);
   }
 
   /** Same as {@link LFUCache.entries}. */

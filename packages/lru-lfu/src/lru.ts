@@ -14,6 +14,7 @@
 // for "first" or "last". Free slots (after a delete) are chained through `next`.
 
 import { type Clock, typeError } from '@bulwark/kernel';
+import { dumpEntries, loadEntries } from './dump.js';
 import { metricsChannel, publishMetric } from './metrics.js';
 import {
   type CacheOptions,
@@ -441,14 +442,7 @@ export class LRUCache<K, V> {
    * takes to warm another cache. Reads only.
    */
   dump(): [K, DumpEntry<V>][] {
-    const dumped: [K, DumpEntry<V>][] = [];
-    for (const [key, value] of this.rentries()) {
-      const entry: DumpEntry<V> = { value };
-      if (this.expiresAt !== undefined) entry.ttlMs = this.getRemainingTTL(key);
-      if (this.sizes !== undefined) entry.size = this.sizes[this.map.get(key)!]!;
-      dumped.push([key, entry]);
-    }
-    return dumped;
+    return dumpEntries(this);
   }
 
   /**
@@ -457,13 +451,7 @@ export class LRUCache<K, V> {
    * of eviction (usage counts restart).
    */
   load(entries: Iterable<[K, DumpEntry<V>]>): void {
-    this.clear();
-    for (const [key, entry] of entries) {
-      const options: SetOptions = {};
-      if (entry.ttlMs !== undefined) options.ttlMs = entry.ttlMs;
-      if (entry.size !== undefined) options.size = entry.size;
-      this.set(key, entry.value, options);
-    }
+    loadEntries(this, entries);
   }
 
   /** Same as {@link LRUCache.entries}. */
