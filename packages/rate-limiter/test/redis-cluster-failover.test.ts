@@ -9,9 +9,9 @@
 // the machine's load (their retries alone sleep 1.6 s), while the recommended options answer in
 // one round trip plus at most 2 retries of 20 ms (tens of ms on an idle machine), so even a
 // heavily loaded CI machine stays far inside it. Everything else is asserted on outcomes.
-import { describeRedis, flushMicrotasks, RedisCluster, uniquePrefix } from '@bulwark/test-utils';
-import { Cluster, type ClusterOptions } from 'ioredis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeRedis, flushMicrotasks, ownRedisCluster, uniquePrefix } from '@bulwark/test-utils';
+import type { Cluster, ClusterOptions } from 'ioredis';
+import { beforeAll, expect, it } from 'vitest';
 import { fixedWindow } from '../src/index.js';
 import { RedisRateLimiter } from '../src/redis.js';
 
@@ -28,24 +28,11 @@ const RECOMMENDED: ClusterOptions = {
 const GENEROUS_BOUND_MS = 1_000;
 
 describeRedis('a Cluster master killed mid-run, with the recommended client options', () => {
-  let cluster: RedisCluster;
+  const own = ownRedisCluster(3);
   let client: Cluster;
-  const unhandled: unknown[] = [];
-  const onUnhandled = (reason: unknown) => unhandled.push(reason);
-
   beforeAll(async () => {
-    process.on('unhandledRejection', onUnhandled);
-    cluster = await RedisCluster.start(3);
-    client = new Cluster(cluster.addresses, RECOMMENDED);
-    client.on('error', () => {});
-    client.on('node error', () => {});
-    await new Promise<void>((resolve) => client.once('ready', () => resolve()));
+    client = await own.connect(RECOMMENDED);
   }, 60_000);
-  afterAll(async () => {
-    client?.disconnect();
-    await cluster?.dispose();
-    process.off('unhandledRejection', onUnhandled);
-  });
 
   it('answers every call for a lost slot through onStoreError without stalling', async () => {
     const MARK = 4242;
@@ -69,7 +56,7 @@ describeRedis('a Cluster master killed mid-run, with the recommended client opti
       return { decision, ms: performance.now() - started };
     };
 
-    await cluster.nodes[0]!.kill();
+    await own.cluster.nodes[0]!.kill();
     // Rounds of concurrent calls until the outage shows, then a few more during it.
     const rounds: { decision: { retryAfterMs: number; allowed: boolean }; ms: number }[][] = [];
     let outageRounds = 0;
@@ -85,6 +72,6 @@ describeRedis('a Cluster master killed mid-run, with the recommended client opti
     expect(answeredByFallback.length).toBeGreaterThan(0);
     const slowest = Math.max(...all.map((r) => r.ms));
     expect(slowest).toBeLessThan(GENEROUS_BOUND_MS);
-    expect(unhandled).toEqual([]);
+    expect(own.unhandled).toEqual([]);
   }, 60_000);
 });
