@@ -9,11 +9,10 @@
 // the machine's load (their retries alone sleep 1.6 s), while the recommended options answer in
 // one round trip plus at most 2 retries of 20 ms (tens of ms on an idle machine), so even a
 // heavily loaded CI machine stays far inside it. Everything else is asserted on outcomes.
-import { describeRedis, flushMicrotasks, ownRedisCluster, uniquePrefix } from '@bulwark/test-utils';
+import { describeRedis, flushMicrotasks, ownRedisCluster } from '@bulwark/test-utils';
 import type { Cluster, ClusterOptions } from 'ioredis';
 import { beforeAll, expect, it } from 'vitest';
-import { fixedWindow } from '../src/index.js';
-import { RedisRateLimiter } from '../src/redis.js';
+import { MARK, markingLimiter } from './redis-helpers.js';
 
 /** The Cluster options the README recommends for a limiter (section "When Redis fails"). */
 const RECOMMENDED: ClusterOptions = {
@@ -35,18 +34,7 @@ describeRedis('a Cluster master killed mid-run, with the recommended client opti
   }, 60_000);
 
   it('answers every call for a lost slot through onStoreError without stalling', async () => {
-    const MARK = 4242;
-    const limiter = new RedisRateLimiter(fixedWindow({ limit: 1000, windowMs: 60_000 }), {
-      redis: client,
-      prefix: uniquePrefix('cluster-failover'),
-      onStoreError: () => ({
-        allowed: false,
-        limit: 1000,
-        remaining: 0,
-        resetMs: MARK,
-        retryAfterMs: MARK,
-      }),
-    });
+    const limiter = markingLimiter(client, 'cluster-failover');
     const keys = Array.from({ length: 24 }, (_, i) => `user-${i}`);
     for (const key of keys) expect((await limiter.consume(key)).allowed).toBe(true);
 

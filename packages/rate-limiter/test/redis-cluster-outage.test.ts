@@ -1,12 +1,11 @@
 // A Cluster of the test's own loses a master mid-run (killed through the harness): calls whose
 // keys it owned are answered by onStoreError, nothing rejects, and once the node is back (same
 // port and nodes.conf) decisions come from Redis again. Waits on real state, never fixed sleeps.
-import { describeRedis, ownRedisCluster, uniquePrefix, until } from '@bulwark/test-utils';
+import { describeRedis, ownRedisCluster, until } from '@bulwark/test-utils';
 import type { Cluster } from 'ioredis';
 import { beforeAll, expect, it } from 'vitest';
-import { fixedWindow } from '../src/index.js';
-import { RedisRateLimiter } from '../src/redis.js';
 import type { Decision } from '../src/types.js';
+import { MARK, markingLimiter } from './redis-helpers.js';
 
 // Generous: a loaded machine may take long to notice the node gone and back.
 const OUTAGE_LIMIT_MS = 30_000;
@@ -19,19 +18,8 @@ describeRedis('a Cluster master stopped mid-run', () => {
   }, 60_000);
 
   it('onStoreError answers for the lost slots, and Redis decides again once the node is back', async () => {
-    // A marker decision, so store failures are told apart from Redis' own answers.
-    const MARK = 4242;
-    const limiter = new RedisRateLimiter(fixedWindow({ limit: 1000, windowMs: 60_000 }), {
-      redis: client,
-      prefix: uniquePrefix('cluster-outage'),
-      onStoreError: () => ({
-        allowed: false,
-        limit: 1000,
-        remaining: 0,
-        resetMs: MARK,
-        retryAfterMs: MARK,
-      }),
-    });
+    // Store failures answer with a marker decision, told apart from Redis' own answers.
+    const limiter = markingLimiter(client, 'cluster-outage');
     const keys = Array.from({ length: 12 }, (_, i) => `user-${i}`);
     for (const key of keys) expect((await limiter.consume(key)).allowed).toBe(true);
 

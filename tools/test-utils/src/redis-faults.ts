@@ -110,10 +110,7 @@ export function ownRedisCluster(masters = 3): OwnRedisCluster {
     for (const client of clients.splice(0)) client.disconnect();
     await cluster?.dispose();
   });
-  const started = (): RedisCluster => {
-    if (!cluster) throw new Error('the cluster starts in beforeAll');
-    return cluster;
-  };
+  const started = () => required(cluster, 'the cluster starts in beforeAll');
   return {
     get cluster() {
       return started();
@@ -171,14 +168,8 @@ export function ownRedisServer(options: RedisOptions = FAIL_FAST): OwnRedisServe
     redis?.disconnect();
     redis = undefined;
   });
-  const started = (): RedisServer => {
-    if (!server) throw new Error('the server starts in beforeAll');
-    return server;
-  };
-  const client = (): Redis => {
-    if (!redis) throw new Error('the client connects in beforeEach');
-    return redis;
-  };
+  const started = () => required(server, 'the server starts in beforeAll');
+  const client = () => required(redis, 'the client connects in beforeEach');
   return {
     get server() {
       return started();
@@ -190,4 +181,10 @@ export function ownRedisServer(options: RedisOptions = FAIL_FAST): OwnRedisServe
     crash: () => crashServer(started(), client()),
     restart: () => restartServer(started(), client()),
   };
+}
+
+// A value a hook sets, read by a test: read too early, it says which hook sets it.
+function required<T>(value: T | undefined, setBy: string): T {
+  if (value === undefined) throw new Error(`read before it was set: ${setBy}`);
+  return value;
 }
