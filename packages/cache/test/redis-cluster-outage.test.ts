@@ -4,46 +4,15 @@
 // empty) the two instances share values through Redis again. Waits poll real state with bounded
 // loops (vi.waitFor), never fixed sleeps.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { describeRedis, RedisCluster, uniquePrefix } from '@bulwark/test-utils';
-import { Cluster } from 'ioredis';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { describeRedis, ownRedisCluster, uniquePrefix } from '@bulwark/test-utils';
+import { expect, it, vi } from 'vitest';
 import { createRedisCache, type RedisCache } from '../src/redis.js';
 
 // Generous: a loaded machine may take long to notice the node gone and back.
 const WAIT = { timeout: 30_000, interval: 25 };
 
 describeRedis('a Cluster master is killed mid-run', () => {
-  let cluster: RedisCluster;
-  const clients: Cluster[] = [];
-  const unhandled: unknown[] = [];
-  const onUnhandled = (reason: unknown) => unhandled.push(reason);
-
-  // Settings that notice a dead node quickly: no offline queue, one retry per request, short
-  // cluster retry delays.
-  const connect = async (): Promise<Cluster> => {
-    const client = new Cluster(cluster.addresses, {
-      enableOfflineQueue: false,
-      clusterRetryStrategy: () => 50,
-      retryDelayOnClusterDown: 50,
-      retryDelayOnFailover: 50,
-      redisOptions: { maxRetriesPerRequest: 1 },
-    });
-    client.on('error', () => {});
-    client.on('node error', () => {});
-    clients.push(client);
-    await new Promise<void>((resolve) => client.once('ready', () => resolve()));
-    return client;
-  };
-
-  beforeAll(async () => {
-    process.on('unhandledRejection', onUnhandled);
-    cluster = await RedisCluster.start(3);
-  }, 60_000);
-  afterAll(async () => {
-    for (const client of clients) client.disconnect();
-    await cluster?.dispose();
-    process.off('unhandledRejection', onUnhandled);
-  });
+  const own = ownRedisCluster(3);
 
   it('gets are answered throughout, and Redis is shared again once the node is back', async () => {
     const prefix = uniquePrefix('cache-cluster');
@@ -52,7 +21,7 @@ describeRedis('a Cluster master is killed mid-run', () => {
     subscribe('bulwark:cache:store-error', onStoreError);
     const make = async () =>
       createRedisCache<string>({
-        redis: await connect(),
+        redis: await own.connect(),
         prefix,
         ttlMs: 60_000,
         earlyRefresh: false,
@@ -70,7 +39,7 @@ describeRedis('a Cluster master is killed mid-run', () => {
       for (const key of keys) expect(await b.get(key, loader)).toBe(await a.get(key, loader));
       expect(loads).toBe(keys.length);
 
-      await cluster.nodes[1]!.kill();
+      await own.cluster.nodes[1]!.kill();
       // The cluster refuses commands with a slot range uncovered: every Redis call fails now.
       await vi.waitFor(async () => {
         await b.get(`probe-${loads}`, loader);
@@ -84,8 +53,8 @@ describeRedis('a Cluster master is killed mid-run', () => {
       expect(b.stats().storeErrors).toBeGreaterThan(0);
       expect(errors.length).toBeGreaterThan(0);
 
-      await cluster.nodes[1]!.restart();
-      await cluster.waitUntilOk();
+      await own.cluster.nodes[1]!.restart();
+      await own.cluster.waitUntilOk();
       // Healthy again once a Redis call succeeds and the subscription is back.
       for (const cache of [a, b])
         await vi.waitFor(async () => {
@@ -97,7 +66,7 @@ describeRedis('a Cluster master is killed mid-run', () => {
       await vi.waitFor(async () => {
         expect(await b.get('after', () => 'not from redis')).toBe('from a');
       }, WAIT);
-      expect(unhandled).toEqual([]);
+      expect(own.unhandled).toEqual([]);
     } finally {
       unsubscribe('bulwark:cache:store-error', onStoreError);
       await Promise.all([a.close(), b.close()]);

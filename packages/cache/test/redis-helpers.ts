@@ -1,4 +1,3 @@
-import type { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Cluster, Redis } from 'ioredis';
 
@@ -15,11 +14,6 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
     if (Date.now() > deadline) throw new Error(`not true within ${timeoutMs} ms: ${check}`);
     await delay(5);
   }
-}
-
-/** Resolves on the event; an 'error' event meanwhile (refused reconnects) does not reject it. */
-export function once(emitter: EventEmitter, event: string): Promise<void> {
-  return new Promise((resolve) => emitter.once(event, () => resolve()));
 }
 
 /** A loader that counts its calls and resolves `value-<n>` once `gate` (if any) resolves. */

@@ -3,57 +3,38 @@
 // failure is reported on bulwark:cache:store-error, and Redis is used again once it is back.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { CircuitBreaker } from '@bulwark/circuit-breaker';
-import { describeRedis, RedisServer, uniquePrefix } from '@bulwark/test-utils';
-import { Redis, type RedisOptions } from 'ioredis';
+import { describeRedis, ownRedisServer, uniquePrefix } from '@bulwark/test-utils';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { createRedisCache, type RedisCache, type RedisCacheOptions } from '../src/redis.js';
-import { eventually, gatedLoader, once } from './redis-helpers.js';
-
-// Fail at once while disconnected and reconnect quickly.
-const failFast: RedisOptions = {
-  enableOfflineQueue: false,
-  maxRetriesPerRequest: 1,
-  retryStrategy: () => 20,
-};
+import { eventually, gatedLoader } from './redis-helpers.js';
 
 describeRedis('Redis stopped mid-run', () => {
-  let server: RedisServer;
-  let redis: Redis;
+  // Fail at once while disconnected and reconnect quickly (the default options).
+  const own = ownRedisServer();
   let cache: RedisCache<string> | undefined;
-  const unhandled: unknown[] = [];
-  const onUnhandled = (reason: unknown) => unhandled.push(reason);
   const storeErrors: unknown[] = [];
   const onStoreError = (message: unknown) => storeErrors.push(message);
 
-  beforeAll(async () => {
-    server = await RedisServer.start();
-    process.on('unhandledRejection', onUnhandled);
+  beforeAll(() => {
     subscribe('bulwark:cache:store-error', onStoreError);
   });
-  afterAll(async () => {
+  afterAll(() => {
     unsubscribe('bulwark:cache:store-error', onStoreError);
-    process.off('unhandledRejection', onUnhandled);
-    await server.dispose();
   });
-  beforeEach(async () => {
-    if (!server.running) await server.restart();
-    redis = new Redis({ host: server.host, port: server.port, ...failFast });
-    redis.on('error', () => {}); // refused reconnects are expected here
-    await once(redis, 'ready');
+  beforeEach(() => {
     storeErrors.length = 0;
   });
   afterEach(async () => {
     await cache?.close();
     cache = undefined;
-    redis.disconnect();
-    expect(unhandled).toEqual([]);
+    expect(own.unhandled).toEqual([]);
   });
 
   let prefix = '';
   const make = (options: Partial<RedisCacheOptions<string>> = {}) => {
     prefix = uniquePrefix('outage');
     cache = createRedisCache<string>({
-      redis,
+      redis: own.redis,
       prefix,
       ttlMs: 60_000,
       earlyRefresh: false,
@@ -64,12 +45,6 @@ describeRedis('Redis stopped mid-run', () => {
     return cache;
   };
 
-  async function crash(): Promise<void> {
-    const closed = once(redis, 'close');
-    await server.kill();
-    await closed;
-  }
-
   it('keeps serving from L1 and the loader, reports the failure, and uses Redis again after a restart', async () => {
     const c = make();
     await c.ready();
@@ -77,7 +52,7 @@ describeRedis('Redis stopped mid-run', () => {
     expect(await c.get('before', loader)).toBe('value-1');
     expect(c.stats().healthy).toBe(true);
 
-    await crash();
+    await own.crash();
     // The subscription is gone: L1 is cleared, since invalidations can no longer be heard.
     await eventually(() => !c.stats().healthy);
     expect(c.peek('before')).toBeUndefined();
@@ -92,16 +67,14 @@ describeRedis('Redis stopped mid-run', () => {
     expect(storeErrors[0]).toMatchObject({ name: 'default' });
     expect(Object.keys(storeErrors[0] as object)[0]).toBe('name');
 
-    const back = once(redis, 'ready');
-    await server.restart();
-    await back;
+    await own.restart();
     // Healthy again once the subscription is back and a Redis call succeeds (after the cooldown).
     await eventually(async () => {
       await c.get(`probe-${Date.now()}`, () => 'probe');
       return c.stats().healthy;
     });
     await c.set('after', 'in redis again');
-    expect(await redis.get(`${prefix}{after}`)).toMatch(/\n"in redis again"$/);
+    expect(await own.redis.get(`${prefix}{after}`)).toMatch(/\n"in redis again"$/);
   });
 
   it('a store policy passed in (a circuit breaker) decides when Redis is asked again', async () => {
@@ -114,7 +87,7 @@ describeRedis('Redis stopped mid-run', () => {
     });
     const c = make({ storePolicy: breaker });
     await c.ready();
-    await crash();
+    await own.crash();
     const { loader } = gatedLoader();
     for (let i = 0; i < 5; i++) expect(await c.get(`k${i}`, loader)).toBe(`value-${i + 1}`);
     expect(breaker.state).toBe('open');
@@ -123,7 +96,7 @@ describeRedis('Redis stopped mid-run', () => {
   });
 
   it('a get while Redis is down never rejects because of Redis, also with no offline queue timeout', async () => {
-    await crash();
+    await own.crash();
     const c = make();
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) => c.get(`k${i % 4}`, () => `v${i % 4}`)),

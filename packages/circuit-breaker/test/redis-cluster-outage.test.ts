@@ -4,9 +4,14 @@
 // the node is back (same port and nodes.conf, empty) the instances agree on the shared state
 // again. Waits poll real state with bounded loops (vi.waitFor), never fixed sleeps.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { describeRedis, RedisCluster, type RedisServer, uniquePrefix } from '@bulwark/test-utils';
-import { Cluster } from 'ioredis';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import {
+  describeRedis,
+  ownRedisCluster,
+  type RedisServer,
+  uniquePrefix,
+} from '@bulwark/test-utils';
+import type { Cluster } from 'ioredis';
+import { expect, it, vi } from 'vitest';
 import { BrokenCircuitError, type StateChange } from '../src/index.js';
 import { RedisCircuitBreaker, type RedisCircuitBreakerOptions } from '../src/redis.js';
 
@@ -44,43 +49,15 @@ async function nameOn(node: RedisServer, prefix: string, base: string): Promise<
 }
 
 describeRedis('a Cluster master owning the shared record is killed mid-run', () => {
-  let cluster: RedisCluster;
-  const clients: Cluster[] = [];
-  const unhandled: unknown[] = [];
-  const onUnhandled = (reason: unknown) => unhandled.push(reason);
-
-  // Settings that notice a dead node quickly: no offline queue (a command to a lost node fails
+  // Its clients notice a dead node quickly: no offline queue (a command to a lost node fails
   // instead of waiting), one retry per request, short cluster retry delays.
-  const connect = async (): Promise<Cluster> => {
-    const client = new Cluster(cluster.addresses, {
-      enableOfflineQueue: false,
-      clusterRetryStrategy: () => 50,
-      retryDelayOnClusterDown: 50,
-      retryDelayOnFailover: 50,
-      redisOptions: { maxRetriesPerRequest: 1 },
-    });
-    client.on('error', () => {}); // connection errors while the node is down are expected
-    client.on('node error', () => {});
-    clients.push(client);
-    await new Promise<void>((resolve) => client.once('ready', () => resolve()));
-    return client;
-  };
-
-  beforeAll(async () => {
-    process.on('unhandledRejection', onUnhandled);
-    cluster = await RedisCluster.start(3);
-  }, 60_000);
-  afterAll(async () => {
-    for (const client of clients) client.disconnect();
-    await cluster?.dispose();
-    process.off('unhandledRejection', onUnhandled);
-  });
+  const own = ownRedisCluster(3);
 
   it('fail-open goes on locally, fail-closed isolates, and both converge once the node is back', async () => {
-    const victim = cluster.nodes[1]!;
+    const victim = own.cluster.nodes[1]!;
     const prefix = uniquePrefix('cb-cluster');
     const name = await nameOn(victim, prefix, 'payments');
-    const [one, two] = [await connect(), await connect()];
+    const [one, two] = [await own.connect(), await own.connect()];
 
     const storeErrors: { name: string; decision: string }[] = [];
     const onStoreError = (message: unknown) => {
@@ -163,7 +140,7 @@ describeRedis('a Cluster master owning the shared record is killed mid-run', () 
 
       // Back on the same port with its nodes.conf, but empty (no persistence).
       await victim.restart();
-      await cluster.waitUntilOk();
+      await own.cluster.waitUntilOk();
 
       // a's trip never reached the store; on its first answer a writes it back.
       await vi.waitFor(async () => {
@@ -195,7 +172,7 @@ describeRedis('a Cluster master owning the shared record is killed mid-run', () 
         await breaker.sync();
         expect(breaker.state).toBe('closed');
       }
-      expect(unhandled).toEqual([]);
+      expect(own.unhandled).toEqual([]);
     } finally {
       unsubscribe('bulwark:circuit-breaker:store-error', onStoreError);
       for (const breaker of all) await breaker.close();

@@ -1,22 +1,19 @@
-import type { EventEmitter } from 'node:events';
 import {
   connectCluster,
   connectStandalone,
+  connectToServer,
+  crashServer,
   describeRedis,
   FakeClock,
+  nextEvent,
   RedisServer,
+  restartServer,
   uniquePrefix,
 } from '@bulwark/test-utils';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BrokenCircuitError, type StateChange } from '../src/index.js';
 import { RedisCircuitBreaker, type RedisCircuitBreakerOptions } from '../src/redis.js';
-
-// Like events.once, but an 'error' event (connection refused while the server is down, which
-// ioredis reports while it reconnects) does not reject it.
-function once(emitter: EventEmitter, event: string): Promise<void> {
-  return new Promise((resolve) => emitter.once(event, () => resolve()));
-}
 
 const boom = () => Promise.reject(new Error('boom'));
 const ok = () => Promise.resolve('ok');
@@ -185,14 +182,11 @@ describeRedis('Redis dies mid-run', () => {
     const server = await RedisServer.start();
     const clients: Redis[] = [];
     const connect = (extra = {}) => {
-      const client = new Redis({
-        host: server.host,
-        port: server.port,
+      const client = connectToServer(server, {
         maxRetriesPerRequest: 0,
         enableOfflineQueue: false,
         ...extra,
       });
-      client.on('error', () => {}); // connection errors while the server is down are expected
       clients.push(client);
       return client;
     };
@@ -204,16 +198,10 @@ describeRedis('Redis dies mid-run', () => {
     }
   }
 
-  async function kill(server: RedisServer, client: Redis) {
-    const closed = once(client, 'close');
-    await server.kill();
-    await closed;
-  }
-
   it('fail-open: calls keep flowing on the local state; the state is written back when Redis returns', async () => {
     await withServer(async (server, connect) => {
       const redis = connect();
-      await once(redis, 'ready');
+      await nextEvent(redis, 'ready');
       const prefix = uniquePrefix('cb');
       const errors: unknown[] = [];
       const a = instance(redis, prefix, {
@@ -223,7 +211,7 @@ describeRedis('Redis dies mid-run', () => {
         },
       });
       await a.breaker.execute(ok);
-      await kill(server, redis);
+      await crashServer(server, redis);
 
       await expect(a.breaker.execute(ok)).resolves.toBe('ok'); // no Redis on the call path
       await trip(a.breaker); // the trip cannot be published
@@ -234,14 +222,12 @@ describeRedis('Redis dies mid-run', () => {
       expect(a.breaker.stats().storeErrors).toBe(2);
       expect(a.breaker.state).toBe('open');
 
-      const ready = once(redis, 'ready');
-      await server.restart(); // comes back empty (no persistence)
-      await ready;
+      await restartServer(server, redis); // comes back empty (no persistence)
       await a.breaker.sync();
       await a.breaker.flush();
       expect(a.breaker.stats().healthy).toBe(true);
       const other = connect();
-      await once(other, 'ready');
+      await nextEvent(other, 'ready');
       const b = instance(other, prefix);
       await b.breaker.sync();
       expect(b.breaker.state).toBe('open');
@@ -252,17 +238,15 @@ describeRedis('Redis dies mid-run', () => {
   it('fail-closed: the instance rejects every call until Redis answers again', async () => {
     await withServer(async (server, connect) => {
       const redis = connect();
-      await once(redis, 'ready');
+      await nextEvent(redis, 'ready');
       const a = instance(redis, uniquePrefix('cb'), { onStoreError: 'fail-closed' });
-      await kill(server, redis);
+      await crashServer(server, redis);
       await a.breaker.sync();
       expect(a.breaker.state).toBe('isolated');
       expect(a.changes).toEqual(['isolated:store-error']);
       await expect(a.breaker.execute(ok)).rejects.toMatchObject({ state: 'isolated' });
 
-      const ready = once(redis, 'ready');
-      await server.restart();
-      await ready;
+      await restartServer(server, redis);
       await a.breaker.sync();
       expect(a.breaker.state).toBe('closed');
       await expect(a.breaker.execute(ok)).resolves.toBe('ok');
@@ -273,12 +257,12 @@ describeRedis('Redis dies mid-run', () => {
     await withServer(async (server, connect) => {
       // The default ioredis client queues commands while disconnected: they hang, not fail.
       const redis = connect({ maxRetriesPerRequest: null, enableOfflineQueue: true });
-      await once(redis, 'ready');
+      await nextEvent(redis, 'ready');
       const a = instance(redis, uniquePrefix('cb'), {
         storeTimeoutMs: 250,
         onStoreError: 'fail-closed',
       });
-      await kill(server, redis);
+      await crashServer(server, redis);
       const syncing = a.breaker.sync();
       a.clock.advance(250);
       await syncing;

@@ -1,30 +1,15 @@
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
+import { loopbackServer } from '@bulwark/test-utils';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import express4 from 'express4';
 import { afterEach, describe, expect, it } from 'vitest';
 import { idempotency } from '../src/express.js';
 import { MemoryIdempotencyStore } from '../src/index.js';
-import {
-  type App,
-  adapterSuite,
-  client,
-  closeServer,
-  listen,
-  writeAnswer,
-} from './adapter-helpers.js';
+import { type App, adapterSuite, client, writeAnswer } from './adapter-helpers.js';
 
-let server: Server | undefined;
-
-async function serve(app: express.Express): Promise<string> {
-  server = createServer(app);
-  return listen(server);
-}
-
-async function stop() {
-  const running = server;
-  server = undefined;
-  if (running) await closeServer(running);
-}
+const loopback = loopbackServer();
+const serve = (app: express.Express) => loopback.serve(createServer(app));
+const { stop } = loopback;
 
 function bodyBytes(body: unknown): Buffer {
   if (Buffer.isBuffer(body)) return body;

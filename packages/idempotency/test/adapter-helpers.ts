@@ -2,9 +2,8 @@
 // adapter's harness reproduces with its own framework), an undici client, and the behaviours every
 // adapter must show, each against a real server on 127.0.0.1.
 
-import type { Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { FakeClock, flushMicrotasks } from '@bulwark/test-utils';
+import type { ServerResponse } from 'node:http';
+import { FakeClock, flushMicrotasks, until } from '@bulwark/test-utils';
 import { Agent, request } from 'undici';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -111,25 +110,6 @@ export function client(): (
     const bytes = Buffer.from(await response.body.arrayBuffer());
     return { status: response.statusCode, headers: response.headers, body: bytes };
   };
-}
-
-/** Listens on 127.0.0.1, port 0; resolves with the base URL. */
-export function listen(server: Server): Promise<string> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      resolve(`http://127.0.0.1:${port}`);
-    });
-  });
-}
-
-/** Closes a server, dropping kept-alive connections so `close` does not wait on them. */
-export function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
-    server.closeAllConnections();
-  });
 }
 
 /** How a test drives one adapter. */
@@ -405,19 +385,6 @@ export function adapterSuite(name: string, harness: Harness): void {
       expect(app.calls).toBe(2);
     });
   });
-}
-
-/** Waits, a macrotask at a time (no sleep), until `condition` holds; `limitMs` at most. */
-export async function until(
-  condition: () => boolean | Promise<boolean>,
-  what = 'condition',
-  limitMs = 5_000,
-): Promise<void> {
-  const deadline = performance.now() + limitMs;
-  while (!(await condition())) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
 }
 
 /** Writes an Answer on a node response, chunk by chunk. */

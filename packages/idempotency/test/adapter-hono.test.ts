@@ -1,23 +1,15 @@
 import type { Server } from 'node:http';
+import { loopbackServer } from '@bulwark/test-utils';
 import { createAdaptorServer } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
 import { idempotency } from '../src/hono.js';
 import { MemoryIdempotencyStore } from '../src/index.js';
-import { type App, adapterSuite, client, closeServer, listen } from './adapter-helpers.js';
+import { type App, adapterSuite, client } from './adapter-helpers.js';
 
-let server: Server | undefined;
-
-async function serve(app: Hono): Promise<string> {
-  server = createAdaptorServer({ fetch: app.fetch }) as Server;
-  return listen(server);
-}
-
-async function stop() {
-  const running = server;
-  server = undefined;
-  if (running) await closeServer(running);
-}
+const loopback = loopbackServer();
+const serve = (app: Hono) => loopback.serve(createAdaptorServer({ fetch: app.fetch }) as Server);
+const { stop } = loopback;
 
 // A thrown error becomes a quiet 500 (Hono's default handler would print it).
 const quiet500 = (_error: Error, c: Context) => c.body(null, 500);

@@ -1,18 +1,12 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
+import { loopbackServer, until } from '@bulwark/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type IdempotentRequest, withIdempotency } from '../src/http.js';
 import { MemoryIdempotencyStore } from '../src/index.js';
-import {
-  type App,
-  adapterSuite,
-  closeServer,
-  listen,
-  until,
-  writeAnswer,
-} from './adapter-helpers.js';
+import { type App, adapterSuite, writeAnswer } from './adapter-helpers.js';
 
-let server: Server | undefined;
+const loopback = loopbackServer();
 
 adapterSuite('http', {
   async start(app: App, options) {
@@ -21,29 +15,21 @@ adapterSuite('http', {
         writeAnswer(await app.answer(req.url ?? '/', req.body ?? Buffer.alloc(0)), res),
       options as never,
     );
-    server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const server = createServer((req: IncomingMessage, res: ServerResponse) => {
       // node http has no error handler: the application answers a thrown error itself.
       Promise.resolve(handler(req, res)).catch(() => {
         res.statusCode = 500;
         res.end();
       });
     });
-    return { url: await listen(server), stats: () => handler.idempotency.stats() };
+    return { url: await loopback.serve(server), stats: () => handler.idempotency.stats() };
   },
-  async stop() {
-    const running = server;
-    server = undefined;
-    if (running) await closeServer(running);
-  },
+  stop: loopback.stop,
   header: (req: IncomingMessage, name: string) => req.headers[name] as string | undefined,
 });
 
 describe('http: a client that leaves mid-body', () => {
-  afterEach(async () => {
-    const running = server;
-    server = undefined;
-    if (running) await closeServer(running);
-  });
+  afterEach(loopback.stop);
 
   it('settles the wrapper without an error and claims nothing', async () => {
     const store = new MemoryIdempotencyStore();
@@ -52,8 +38,7 @@ describe('http: a client that leaves mid-body', () => {
     const aborted = createServer((req, res) => {
       settled.push(Promise.resolve(handler(req, res)));
     });
-    server = aborted;
-    const url = new URL(await listen(aborted));
+    const url = new URL(await loopback.serve(aborted));
     const socket = connect(Number(url.port), url.hostname);
     socket.on('error', () => {});
     socket.write(

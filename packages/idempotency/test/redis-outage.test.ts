@@ -1,21 +1,21 @@
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { describeRedis, RedisServer, uniquePrefix } from '@bulwark/test-utils';
+import {
+  closeServer,
+  connectToServer,
+  describeRedis,
+  listen,
+  RedisServer,
+  uniquePrefix,
+  until,
+} from '@bulwark/test-utils';
 import { Redis } from 'ioredis';
 import { afterEach, expect, it } from 'vitest';
 import { withIdempotency } from '../src/http.js';
 import { PROBLEM_TYPES, type StoreErrorContext } from '../src/index.js';
 import { RedisIdempotencyStore } from '../src/redis.js';
-import {
-  App,
-  client,
-  closeServer,
-  listen,
-  type Reply,
-  until,
-  writeAnswer,
-} from './adapter-helpers.js';
+import { App, client, type Reply, writeAnswer } from './adapter-helpers.js';
 
 const KEY = (key: string) => ({ 'idempotency-key': `"${key}"` });
 const servers: Server[] = [];
@@ -33,17 +33,12 @@ async function start(app: App, options: Parameters<typeof withIdempotency>[1]) {
 
 // A client that fails at once while Redis is away (no offline queue, no retries of a command)
 // and reconnects every 20 ms.
-function fastFailing(port: number): Redis {
-  const redis = new Redis({
-    host: '127.0.0.1',
-    port,
+const fastFailing = (server: RedisServer): Redis =>
+  connectToServer(server, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     retryStrategy: () => 20,
   });
-  redis.on('error', () => {}); // connection errors while Redis is down are expected here
-  return redis;
-}
 
 const ready = (redis: Redis) => until(() => redis.status === 'ready', 'the client to connect');
 
@@ -55,7 +50,7 @@ describeRedis('redis outage', (targets) => {
 
   it('fails closed with 503 while Redis is down, open when configured, and recovers', async () => {
     const redisServer = await RedisServer.start();
-    const redis = fastFailing(redisServer.port);
+    const redis = fastFailing(redisServer);
     try {
       await ready(redis);
       const app = new App();
@@ -95,7 +90,7 @@ describeRedis('redis outage', (targets) => {
 
   it('still answers the client when recording fails after the handler ran, and reports it', async () => {
     const redisServer = await RedisServer.start();
-    const redis = fastFailing(redisServer.port);
+    const redis = fastFailing(redisServer);
     try {
       await ready(redis);
       const app = new App();

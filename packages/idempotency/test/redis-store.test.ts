@@ -1,19 +1,11 @@
 import { createServer, type Server } from 'node:http';
-import { describeRedis, uniquePrefix } from '@bulwark/test-utils';
+import { closeServer, describeRedis, listen, uniquePrefix, until } from '@bulwark/test-utils';
 import type { Cluster, Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { withIdempotency } from '../src/http.js';
 import { createIdempotency, type Lease } from '../src/index.js';
 import { RedisIdempotencyStore } from '../src/redis.js';
-import {
-  App,
-  client,
-  closeServer,
-  listen,
-  type Reply,
-  until,
-  writeAnswer,
-} from './adapter-helpers.js';
+import { App, client, type Reply, writeAnswer } from './adapter-helpers.js';
 import { redisClients } from './redis-helpers.js';
 
 const KEY = { 'idempotency-key': '"order-1"' };

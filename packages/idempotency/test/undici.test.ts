@@ -6,12 +6,12 @@ import {
   type Server as TcpServer,
 } from 'node:net';
 import { resilienceInterceptor } from '@bulwark/retry/undici';
+import { closeServer, listen } from '@bulwark/test-utils';
 import { Agent, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { withIdempotency } from '../src/http.js';
 import { MemoryIdempotencyStore } from '../src/index.js';
 import { idempotencyKeyInterceptor } from '../src/undici.js';
-import { closeServer, listen } from './adapter-helpers.js';
 
 const open: Server[] = [];
 const proxies: TcpServer[] = [];

@@ -1,23 +1,14 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { FakeClock } from '@bulwark/test-utils';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { FakeClock, loopbackServer } from '@bulwark/test-utils';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import express4 from 'express4';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ExpressRateLimitOptions, rateLimit } from '../src/express.js';
-import { adapterSuite, client, closeServer, listen, RecordingLimiter } from './http-helpers.js';
+import { adapterSuite, client, RecordingLimiter } from './http-helpers.js';
 
-let server: Server | undefined;
-
-async function serve(app: express.Express): Promise<string> {
-  server = createServer(app);
-  return listen(server);
-}
-
-async function stop() {
-  const running = server;
-  server = undefined;
-  if (running) await closeServer(running);
-}
+const loopback = loopbackServer();
+const serve = (app: express.Express) => loopback.serve(createServer(app));
+const { stop } = loopback;
 
 // The same suite on both majors the peer range allows. Express 4 takes `*` for a catch-all
 // route, Express 5 a named wildcard.

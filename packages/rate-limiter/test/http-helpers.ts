@@ -1,8 +1,6 @@
 // Shared by the test/http-*.test.ts files: limiters on a fake clock, an undici client, and one
 // suite of behaviours every adapter must show, each run against a real server on 127.0.0.1.
 
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { FakeClock } from '@bulwark/test-utils';
 import { Agent, request } from 'undici';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -93,25 +91,6 @@ export function client() {
     const body = await response.body.text();
     return { status: response.statusCode, headers: response.headers, body };
   };
-}
-
-/** Listens on 127.0.0.1, port 0; resolves with the base URL. */
-export function listen(server: Server): Promise<string> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      resolve(`http://127.0.0.1:${port}`);
-    });
-  });
-}
-
-/** Closes a server, dropping kept-alive connections so `close` does not wait on them. */
-export function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
-    server.closeAllConnections();
-  });
 }
 
 /**

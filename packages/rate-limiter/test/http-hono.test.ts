@@ -1,23 +1,14 @@
 import type { Server } from 'node:http';
-import { FakeClock } from '@bulwark/test-utils';
+import { FakeClock, loopbackServer } from '@bulwark/test-utils';
 import { createAdaptorServer } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type HonoRateLimitOptions, rateLimit } from '../src/hono.js';
-import { adapterSuite, client, closeServer, listen, RecordingLimiter } from './http-helpers.js';
+import { adapterSuite, client, RecordingLimiter } from './http-helpers.js';
 
-let server: Server | undefined;
-
-async function serve(app: Hono): Promise<string> {
-  server = createAdaptorServer({ fetch: app.fetch }) as Server;
-  return listen(server);
-}
-
-async function stop() {
-  const running = server;
-  server = undefined;
-  if (running) await closeServer(running);
-}
+const loopback = loopbackServer();
+const serve = (app: Hono) => loopback.serve(createAdaptorServer({ fetch: app.fetch }) as Server);
+const { stop } = loopback;
 
 // Errors that reached app.onError in the shared suite: only BrokenLimiter's "store down" (its
 // onError: 'throw' case) is expected; anything else fails the test that produced it.

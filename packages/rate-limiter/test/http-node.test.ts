@@ -1,21 +1,13 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { FakeClock } from '@bulwark/test-utils';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { FakeClock, loopbackServer } from '@bulwark/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type HttpRateLimitOptions, withRateLimit } from '../src/http.js';
-import { adapterSuite, client, closeServer, listen, RecordingLimiter } from './http-helpers.js';
+import { adapterSuite, client, RecordingLimiter } from './http-helpers.js';
 
-let server: Server | undefined;
-
-async function start(handler: (req: IncomingMessage, res: ServerResponse) => unknown) {
-  server = createServer(handler);
-  return listen(server);
-}
-
-async function stop() {
-  const running = server;
-  server = undefined;
-  if (running) await closeServer(running);
-}
+const loopback = loopbackServer();
+const start = (handler: (req: IncomingMessage, res: ServerResponse) => unknown) =>
+  loopback.serve(createServer(handler));
+const { stop } = loopback;
 
 const ok = (_req: IncomingMessage, res: ServerResponse) => res.end('ok');
 

@@ -3,10 +3,12 @@
 // clock (`now`), so the header values are exact.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import {
+  closeServer,
   connectCluster,
   connectStandalone,
   describeRedis,
   FakeClock,
+  listen,
   uniquePrefix,
 } from '@bulwark/test-utils';
 import { createAdaptorServer } from '@hono/node-server';
@@ -22,7 +24,7 @@ import { withRateLimit } from '../src/http.js';
 import { fixedWindow } from '../src/index.js';
 import { RedisRateLimiter } from '../src/redis.js';
 import type { RateLimiter } from '../src/types.js';
-import { client, closeServer, listen } from './http-helpers.js';
+import { client } from './http-helpers.js';
 
 type Start = (limiter: RateLimiter) => Promise<{ url: string; close(): Promise<void> }>;
 

@@ -9,11 +9,10 @@
 // the machine's load (their retries alone sleep 1.6 s), while the recommended options answer in
 // one round trip plus at most 2 retries of 20 ms (tens of ms on an idle machine), so even a
 // heavily loaded CI machine stays far inside it. Everything else is asserted on outcomes.
-import { describeRedis, flushMicrotasks, RedisCluster, uniquePrefix } from '@bulwark/test-utils';
-import { Cluster, type ClusterOptions } from 'ioredis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { fixedWindow } from '../src/index.js';
-import { RedisRateLimiter } from '../src/redis.js';
+import { describeRedis, flushMicrotasks, ownRedisCluster } from '@bulwark/test-utils';
+import type { Cluster, ClusterOptions } from 'ioredis';
+import { beforeAll, expect, it } from 'vitest';
+import { MARK, markingLimiter } from './redis-helpers.js';
 
 /** The Cluster options the README recommends for a limiter (section "When Redis fails"). */
 const RECOMMENDED: ClusterOptions = {
@@ -28,38 +27,14 @@ const RECOMMENDED: ClusterOptions = {
 const GENEROUS_BOUND_MS = 1_000;
 
 describeRedis('a Cluster master killed mid-run, with the recommended client options', () => {
-  let cluster: RedisCluster;
+  const own = ownRedisCluster(3);
   let client: Cluster;
-  const unhandled: unknown[] = [];
-  const onUnhandled = (reason: unknown) => unhandled.push(reason);
-
   beforeAll(async () => {
-    process.on('unhandledRejection', onUnhandled);
-    cluster = await RedisCluster.start(3);
-    client = new Cluster(cluster.addresses, RECOMMENDED);
-    client.on('error', () => {});
-    client.on('node error', () => {});
-    await new Promise<void>((resolve) => client.once('ready', () => resolve()));
+    client = await own.connect(RECOMMENDED);
   }, 60_000);
-  afterAll(async () => {
-    client?.disconnect();
-    await cluster?.dispose();
-    process.off('unhandledRejection', onUnhandled);
-  });
 
   it('answers every call for a lost slot through onStoreError without stalling', async () => {
-    const MARK = 4242;
-    const limiter = new RedisRateLimiter(fixedWindow({ limit: 1000, windowMs: 60_000 }), {
-      redis: client,
-      prefix: uniquePrefix('cluster-failover'),
-      onStoreError: () => ({
-        allowed: false,
-        limit: 1000,
-        remaining: 0,
-        resetMs: MARK,
-        retryAfterMs: MARK,
-      }),
-    });
+    const limiter = markingLimiter(client, 'cluster-failover');
     const keys = Array.from({ length: 24 }, (_, i) => `user-${i}`);
     for (const key of keys) expect((await limiter.consume(key)).allowed).toBe(true);
 
@@ -69,7 +44,7 @@ describeRedis('a Cluster master killed mid-run, with the recommended client opti
       return { decision, ms: performance.now() - started };
     };
 
-    await cluster.nodes[0]!.kill();
+    await own.cluster.nodes[0]!.kill();
     // Rounds of concurrent calls until the outage shows, then a few more during it.
     const rounds: { decision: { retryAfterMs: number; allowed: boolean }; ms: number }[][] = [];
     let outageRounds = 0;
@@ -85,6 +60,6 @@ describeRedis('a Cluster master killed mid-run, with the recommended client opti
     expect(answeredByFallback.length).toBeGreaterThan(0);
     const slowest = Math.max(...all.map((r) => r.ms));
     expect(slowest).toBeLessThan(GENEROUS_BOUND_MS);
-    expect(unhandled).toEqual([]);
+    expect(own.unhandled).toEqual([]);
   }, 60_000);
 });

@@ -2,79 +2,45 @@
 // each onStoreError mode and the insurance limiter answer as documented, nothing surfaces as an
 // unhandled rejection, and decisions come from Redis again once it is back. No fixed sleeps:
 // the test waits on the client's events and on real state.
-import type { EventEmitter } from 'node:events';
-import { describeRedis, FakeClock, RedisServer, uniquePrefix } from '@bulwark/test-utils';
-import { Redis, type RedisOptions } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import {
+  connectToServer,
+  crashServer,
+  describeRedis,
+  FAIL_FAST,
+  FakeClock,
+  nextEvent,
+  ownRedisServer,
+  restartServer,
+  uniquePrefix,
+} from '@bulwark/test-utils';
+import { Redis } from 'ioredis';
+import { afterEach, expect, it } from 'vitest';
 import { fixedWindow, MemoryRateLimiter } from '../src/index.js';
 import { RedisRateLimiter, type RedisRateLimiterOptions } from '../src/redis.js';
 import type { Decision } from '../src/types.js';
 
-// What the README recommends: fail at once while disconnected, give up on a command after one
-// reconnect attempt, and reconnect quickly.
-const failFast: RedisOptions = {
-  enableOfflineQueue: false,
-  maxRetriesPerRequest: 1,
-  retryStrategy: () => 20,
-};
-
-// Resolves on the event; unlike events.once, an 'error' event meanwhile (refused reconnects) does
-// not reject it.
-function once(emitter: EventEmitter, event: string): Promise<void> {
-  return new Promise((resolve) => emitter.once(event, () => resolve()));
-}
-
 describeRedis('Redis stopped mid-run', () => {
-  let server: RedisServer;
-  let redis: Redis;
-  const unhandled: unknown[] = [];
-  const onUnhandled = (reason: unknown) => unhandled.push(reason);
-
-  beforeAll(async () => {
-    server = await RedisServer.start();
-    process.on('unhandledRejection', onUnhandled);
-  });
-  afterAll(async () => {
-    process.off('unhandledRejection', onUnhandled);
-    await server.dispose();
-  });
-  beforeEach(async () => {
-    if (!server.running) await server.restart();
-    redis = new Redis({ host: server.host, port: server.port, ...failFast });
-    redis.on('error', () => {}); // connection errors are expected here
-    await once(redis, 'ready');
-  });
+  // What the README recommends: fail at once while disconnected, give up on a command after one
+  // reconnect attempt, and reconnect quickly.
+  const own = ownRedisServer(FAIL_FAST);
   afterEach(() => {
-    redis.disconnect();
-    expect(unhandled).toEqual([]);
+    expect(own.unhandled).toEqual([]);
   });
 
   const spec = fixedWindow({ limit: 3, windowMs: 60_000 });
   const make = (options: Partial<RedisRateLimiterOptions> = {}) =>
-    new RedisRateLimiter(spec, { redis, prefix: uniquePrefix('outage'), ...options });
-
-  async function crash(): Promise<void> {
-    const closed = once(redis, 'close');
-    await server.kill();
-    await closed;
-  }
-
-  async function comeBack(): Promise<void> {
-    const ready = once(redis, 'ready');
-    await server.restart();
-    await ready;
-  }
+    new RedisRateLimiter(spec, { redis: own.redis, prefix: uniquePrefix('outage'), ...options });
 
   it("'fail-open' (the default) admits while Redis is down, then Redis decides again", async () => {
     const limiter = make();
     for (let i = 0; i < 3; i++) await limiter.consume('k');
     expect((await limiter.consume('k')).allowed).toBe(false);
-    await crash();
+    await own.crash();
     const during = await limiter.consume('k', 2);
     expect(during).toEqual({ allowed: true, limit: 3, remaining: 1, resetMs: 0, retryAfterMs: 0 });
     expect(await limiter.peek('k')).toMatchObject({ allowed: true, remaining: 3 });
     expect(limiter.stats()).toMatchObject({ healthy: false, storeErrors: 2, fallbackDecisions: 2 });
-    await comeBack();
+    await own.restart();
     // The restarted server has no data (no persistence): a fresh window.
     expect(await limiter.consume('k')).toMatchObject({ allowed: true, remaining: 2 });
     expect(limiter.stats()).toMatchObject({ healthy: true, storeErrors: 2 });
@@ -83,7 +49,7 @@ describeRedis('Redis stopped mid-run', () => {
   it("'fail-closed' rejects for a second at a time while Redis is down", async () => {
     const limiter = make({ onStoreError: 'fail-closed' });
     expect((await limiter.consume('k')).allowed).toBe(true);
-    await crash();
+    await own.crash();
     expect(await limiter.consume('k')).toEqual({
       allowed: false,
       limit: 3,
@@ -91,7 +57,7 @@ describeRedis('Redis stopped mid-run', () => {
       resetMs: 1000,
       retryAfterMs: 1000,
     });
-    await comeBack();
+    await own.restart();
     expect(await limiter.consume('k')).toMatchObject({ allowed: true, remaining: 2 });
   });
 
@@ -104,12 +70,12 @@ describeRedis('Redis stopped mid-run', () => {
         return { allowed: false, limit: 3, remaining: 0, resetMs: 5, retryAfterMs: 5 };
       },
     });
-    await crash();
+    await own.crash();
     expect(await limiter.consume('k')).toMatchObject({ allowed: false, retryAfterMs: 5 });
     expect(await limiter.consume('bad')).toMatchObject({ allowed: true, remaining: 2 });
     expect(calls.map(([, key]) => key)).toEqual(['k', 'bad']);
     expect(calls[0]![0]).toMatch(/writeable|Connection|closed/i);
-    await comeBack();
+    await own.restart();
     expect(await limiter.consume('k')).toMatchObject({ allowed: true, remaining: 2 });
     expect(calls).toHaveLength(2);
   });
@@ -121,13 +87,13 @@ describeRedis('Redis stopped mid-run', () => {
     });
     const limiter = make({ insurance, onStoreError: 'fail-closed' });
     expect((await limiter.consume('k')).allowed).toBe(true);
-    await crash();
+    await own.crash();
     const during: Decision[] = [];
     for (let i = 0; i < 3; i++) during.push(await limiter.consume('k'));
     expect(during.map((d) => d.allowed)).toEqual([true, true, false]);
     expect(during[2]).toMatchObject({ limit: 2, remaining: 0 });
     expect(limiter.stats()).toMatchObject({ insuranceDecisions: 3, fallbackDecisions: 0 });
-    await comeBack();
+    await own.restart();
     expect(await limiter.consume('k')).toMatchObject({ allowed: true, limit: 3, remaining: 2 });
     expect(limiter.stats().insuranceDecisions).toBe(3);
   });
@@ -136,27 +102,22 @@ describeRedis('Redis stopped mid-run', () => {
     const limiter = make({ onStoreError: 'fail-closed' });
     await limiter.consume('warm');
     const inFlight = Array.from({ length: 20 }, (_, i) => limiter.consume(`k${i % 4}`));
-    await server.kill();
+    await own.server.kill();
     const decisions = await Promise.all(inFlight);
     // Each one was decided by Redis before it died, or fails closed: never a rejection.
     for (const d of decisions) expect(typeof d.allowed).toBe('boolean');
-    await comeBack();
+    await own.restart();
     expect((await limiter.consume('k0')).allowed).toBe(true);
   });
 
   it('with the offline queue on (ioredis default), a call waits for Redis instead of failing', async () => {
-    const queued = new Redis({ host: server.host, port: server.port, retryStrategy: () => 20 });
-    queued.on('error', () => {});
+    const queued = connectToServer(own.server, { retryStrategy: () => 20 });
     try {
-      await once(queued, 'ready');
+      await nextEvent(queued, 'ready');
       const limiter = new RedisRateLimiter(spec, { redis: queued, prefix: uniquePrefix('q') });
-      const closed = once(queued, 'close');
-      await server.kill();
-      await closed;
+      await crashServer(own.server, queued);
       const pending = limiter.consume('k');
-      const ready = once(queued, 'ready');
-      await server.restart();
-      await ready;
+      await restartServer(own.server, queued);
       expect(await pending).toMatchObject({ allowed: true, remaining: 2 });
       expect(limiter.stats().storeErrors).toBe(0);
     } finally {
