@@ -99,6 +99,15 @@ function commands(keys: number): fc.Arbitrary<Command>[] {
       }),
     ),
     fc.constant(cmd('clear()', (r) => r.cache.clear())),
+    fc.integer({ min: 1, max: Math.max(2, keys) }).map((n) =>
+      cmd(`resize(${n})`, (r) => {
+        const before = new Set(r.cache.keys());
+        r.cache.resize(n);
+        r.capacity = n;
+        // Shrinking evicts (reported to onEvict, which keeps the shadow); nothing else changes.
+        for (const k of r.cache.keys()) expect(before.has(k)).toBe(true);
+      }),
+    ),
   ];
 }
 
