@@ -11,8 +11,8 @@
 // The window lets new keys earn a few hits before they must prove themselves; the frequency
 // duel keeps one-off keys (scans) from flushing popular ones; the sketch's periodic halving lets
 // yesterday's favourites go. The sketch counts every access, hits and misses alike. Every
-// 20 × capacity gets, the hill climber (hill-climber.ts) moves the window/main split toward
-// the size that gave the better hit rate: large for recency-heavy traffic, small otherwise.
+// 2 × capacity gets, the climber (hill-climber.ts) moves the window/main split toward the
+// region whose entries earned more hits: large for recency-heavy traffic, small otherwise.
 //
 // Nodes are slots of typed arrays, as in the LRU; the three lists are circular around three
 // sentinels: node 0 (window), 1 (probation) and 2 (protected). Entries are nodes 3 and up; there
@@ -44,7 +44,7 @@ const PROBATION = 1;
 const PROTECTED = 2;
 const FIRST = 3;
 /** Gets per sample of the hill climber, per entry of capacity. */
-const SAMPLES_PER_ENTRY = 20;
+const SAMPLES_PER_ENTRY = 2;
 /** The protected segment's share of the main region. */
 const PROTECTED_SHARE = 0.8;
 
@@ -74,10 +74,12 @@ export class WTinyLFUCache<K, V> {
   private readonly climber: HillClimber;
   /** `adaptive: false`: the window stays at 1%. */
   private readonly climbs: boolean;
-  /** Gets per sample of the hill climber: 20 × capacity (fewer is noise on Zipf traffic). */
+  /** Gets per sample of the hill climber: 2 × capacity. */
   private readonly samplePeriod: number;
   private sampled = 0;
   private sampleHits = 0;
+  /** Of the sample's hits, those on an entry of the window. */
+  private sampleWindowHits = 0;
 
   private readonly map = new Map<K, number>();
   private readonly keys_: (K | undefined)[];
@@ -212,6 +214,7 @@ export class WTinyLFUCache<K, V> {
       if (this.updateAgeOnGet) this.renew(i);
     }
     this.hits++;
+    if (this.region[i] === WINDOW) this.sampleWindowHits++;
     this.onHit(i);
     this.sampleHits++;
     if (++this.sampled === this.samplePeriod) this.climb();
@@ -392,6 +395,7 @@ export class WTinyLFUCache<K, V> {
     this.resizeWindow(initialWindow(this.capacity));
     this.sampled = 0;
     this.sampleHits = 0;
+    this.sampleWindowHits = 0;
     if (removed !== undefined && this.onEvict !== undefined) {
       for (const [key, value, reason] of removed) this.onEvict(value, key, reason);
     }
@@ -622,17 +626,20 @@ export class WTinyLFUCache<K, V> {
   // --- the adaptive window ------------------------------------------------------------------
 
   /**
-   * A sample of gets has ended: the hill climber turns its hit rate into a move of the
-   * window/main split. Nothing moves while the cache is still filling (below capacity and below
-   * half of `maxSize`): its hit rate says nothing about the split then.
+   * A sample of gets has ended: the climber turns the hits it found in the window and in main
+   * into a move of the window/main split. Nothing moves while the cache is still filling (below
+   * capacity and below half of `maxSize`): nothing has been evicted yet, so the split has not
+   * cost anything.
    */
   private climb(): void {
-    const hitRate = this.sampleHits / this.sampled;
+    const windowHits = this.sampleWindowHits;
+    const mainHits = this.sampleHits - windowHits;
     this.sampled = 0;
     this.sampleHits = 0;
+    this.sampleWindowHits = 0;
     if (!this.climbs || (this.map.size < this.capacity && this.totalSize_ * 2 < this.maxSize))
       return;
-    const amount = this.climber.adjustment(hitRate);
+    const amount = this.climber.adjustment(this.samplePeriod, windowHits, mainHits, this.windowMax);
     if (amount > 0) this.growWindow(amount);
     else if (amount < 0) this.shrinkWindow(-amount);
   }
