@@ -24,6 +24,9 @@ const traces: [string, Int32Array, number | undefined][] = [
   ['Zipf 0.9 + scans', scans(KEYS, 0.9, LENGTH, 5_000, 2_000), undefined],
   ['Zipf 0.9, shifting', shifting(KEYS, 0.9, LENGTH, 7), undefined],
   ['news feed (recency)', recency(0.1, 0.8, 5_000, LENGTH), undefined],
+  // The same feed publishing half and twice as fast, to check the climber on more than one shape.
+  ['news feed, slow publishing', recency(0.05, 0.8, 5_000, LENGTH), undefined],
+  ['news feed, fast publishing', recency(0.2, 0.8, 5_000, LENGTH), undefined],
 ];
 
 const policies: [string, () => Cache][] = [

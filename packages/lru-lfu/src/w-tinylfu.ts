@@ -12,8 +12,8 @@
 // The window lets new keys earn a few hits before they must prove themselves; the frequency
 // duel keeps one-off keys (scans) from flushing popular ones; the sketch's periodic halving lets
 // yesterday's favourites go. The sketch counts every access, hits and misses alike. Every
-// 20 × capacity gets, the hill climber (hill-climber.ts) moves the window/main split toward
-// the size that gave the better hit rate: large for recency-heavy traffic, small otherwise.
+// 2 × capacity gets, the climber (hill-climber.ts) moves the window/main split toward the region
+// whose entries earned more hits: large for recency-heavy traffic, small otherwise.
 // The key map, TTLs, weights and the rest live in the shell (shell.ts). The three lists are
 // threaded through the slots' links around the sentinel slots 0 (window), 1 (probation) and
 // 2 (protected); `listOf[i]` says which list slot `i` is in.
@@ -26,8 +26,8 @@ import { CacheShell } from './shell.js';
 const WINDOW = 0;
 const PROBATION = 1;
 const PROTECTED = 2;
-/** Gets per sample of the hill climber, per entry of capacity (fewer is noise on Zipf traffic). */
-const SAMPLES_PER_ENTRY = 20;
+/** Gets per sample of the hill climber, per entry of capacity. */
+const SAMPLES_PER_ENTRY = 2;
 /** The protected segment's share of the main region. */
 const PROTECTED_SHARE = 0.8;
 
@@ -64,8 +64,9 @@ export class WTinyLFUCache<K, V> extends CacheShell<K, V> {
   private readonly climbs: boolean;
   /** Gets (hits + misses) at which the running sample of the hill climber ends. */
   private sampleEnd = 0;
-  /** Hits when the running sample began. */
-  private sampleHits = 0;
+  /** Uses (get hits, sets of a held key) in the running sample: all, and those in the window. */
+  private sampleUses = 0;
+  private sampleWindowUses = 0;
 
   /** @throws TypeError or RangeError naming the bad option. */
   constructor(options: WTinyLFUOptions<K, V>) {
@@ -122,6 +123,8 @@ export class WTinyLFUCache<K, V> extends CacheShell<K, V> {
   protected used(i: number): void {
     this.sketch.increment(this.hashes[i]!);
     const s = this.listOf[i]!;
+    this.sampleUses++;
+    if (s === WINDOW) this.sampleWindowUses++;
     if (s === PROBATION) {
       this.move(i, PROTECTED);
       this.trim(PROTECTED, this.protectedMax, PROBATION);
@@ -190,21 +193,25 @@ export class WTinyLFUCache<K, V> extends CacheShell<K, V> {
   // --- the adaptive window ------------------------------------------------------------------
 
   private startSample(): void {
-    this.sampleHits = this.hits;
+    this.sampleUses = 0;
+    this.sampleWindowUses = 0;
     this.sampleEnd = this.hits + this.misses + SAMPLES_PER_ENTRY * this.capacity;
   }
 
   /**
-   * A sample of gets has ended: the hill climber turns its hit rate into a move of the
-   * window/main split. Nothing moves while the cache is still filling (below capacity and below
-   * half of `maxSize`): its hit rate says nothing about the split then.
+   * A sample of gets has ended: the climber turns the uses it saw in the window and in main into
+   * a move of the window/main split. Nothing moves while the cache is still filling (below
+   * capacity and below half of `maxSize`): nothing has been evicted yet, so the split has not
+   * cost anything.
    */
   private climb(): void {
-    const hitRate = (this.hits - this.sampleHits) / (SAMPLES_PER_ENTRY * this.capacity);
+    const windowUses = this.sampleWindowUses;
+    const mainUses = this.sampleUses - windowUses;
     this.startSample();
     if (!this.climbs || (this.map.size < this.capacity && this.totalSize_ * 2 < this.maxSize))
       return;
-    const amount = this.climber.adjustment(hitRate);
+    const gets = SAMPLES_PER_ENTRY * this.capacity;
+    const amount = this.climber.adjustment(gets, windowUses, mainUses, this.windowMax);
     if (amount === 0) return;
     this.resizeWindow(Math.max(1, Math.min(this.capacity - 1, this.windowMax + amount)));
   }
