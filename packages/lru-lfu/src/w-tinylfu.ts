@@ -13,7 +13,8 @@
 // duel keeps one-off keys (scans) from flushing popular ones; the sketch's periodic halving lets
 // yesterday's favourites go. The sketch counts every access, hits and misses alike. Every
 // 2 × capacity gets, the climber (hill-climber.ts) moves the window/main split toward the region
-// whose entries earned more hits: large for recency-heavy traffic, small otherwise.
+// whose entries earned more hits, and undoes a move after which the hit rate fell: large for
+// recency-heavy traffic, small otherwise.
 // The key map, TTLs, weights and the rest live in the shell (shell.ts). The three lists are
 // threaded through the slots' links around the sentinel slots 0 (window), 1 (probation) and
 // 2 (protected); `listOf[i]` says which list slot `i` is in.
