@@ -15,14 +15,14 @@
 // 2 × capacity gets, the climber (hill-climber.ts) moves the window/main split toward the region
 // whose entries earned more hits, and undoes a move after which the hit rate fell: large for
 // recency-heavy traffic, small otherwise.
-// The key map, TTLs, weights and the rest live in the shell (shell.ts). The three lists are
-// threaded through the slots' links around the sentinel slots 0 (window), 1 (probation) and
-// 2 (protected); `listOf[i]` says which list slot `i` is in.
+//
+// The key map, TTLs, weights and the rest live in the shell (shell.ts); the three lists, around
+// the sentinel slots 0 (window), 1 (probation) and 2 (protected), in segments.ts.
 
 import { CountMinSketch, hashKey } from './count-min-sketch.js';
 import { HillClimber } from './hill-climber.js';
 import { grow, type WTinyLFUOptions } from './options.js';
-import { CacheShell } from './shell.js';
+import { Segments } from './segments.js';
 
 const WINDOW = 0;
 const PROBATION = 1;
@@ -47,11 +47,7 @@ const PROTECTED_SHARE = 0.8;
  * cache.set(url, page);
  * cache.get(url);
  */
-export class WTinyLFUCache<K, V> extends CacheShell<K, V> {
-  /** The list each slot is in. */
-  private listOf: Uint8Array;
-  /** Entries per list. */
-  private readonly lengths = new Int32Array(3);
+export class WTinyLFUCache<K, V> extends Segments<K, V> {
   /** Each entry's key hash, as the sketch takes it. */
   private hashes: Int32Array;
   private readonly sketch: CountMinSketch;
@@ -72,8 +68,6 @@ export class WTinyLFUCache<K, V> extends CacheShell<K, V> {
   /** @throws TypeError or RangeError naming the bad option. */
   constructor(options: WTinyLFUOptions<K, V>) {
     super(options, 'WTinyLFUCache', 3);
-    this.listOf = new Uint8Array(this.slotCount);
-    this.emptyLists();
     this.hashes = new Int32Array(this.slotCount);
     // The sketch starts small too, and doubles with the slots, keeping its counts.
     this.sketch = new CountMinSketch(this.slotCount, options.doorkeeper === true);
@@ -170,7 +164,7 @@ export class WTinyLFUCache<K, V> extends CacheShell<K, V> {
   }
 
   protected grown(length: number): void {
-    this.listOf = grow(this.listOf, length);
+    this.grownLists(length);
     this.hashes = grow(this.hashes, length);
     this.sketch.grow(Math.min(length, this.capacity));
   }
@@ -233,45 +227,6 @@ export class WTinyLFUCache<K, V> extends CacheShell<K, V> {
     this.protectedMax = Math.floor((this.capacity - windowMax) * PROTECTED_SHARE);
     this.trim(WINDOW, windowMax, PROBATION);
     this.trim(PROTECTED, this.protectedMax, PROBATION);
-  }
-
-  // --- the three lists ------------------------------------------------------------------------
-
-  /** Slot `i` becomes the most recent entry of list `s`. */
-  private join(i: number, s: number): void {
-    this.linkFront(i, s);
-    this.listOf[i] = s;
-    this.lengths[s]!++;
-  }
-
-  private leave(i: number): void {
-    this.unlink(i);
-    this.lengths[this.listOf[i]!]!--;
-  }
-
-  private move(i: number, s: number): void {
-    this.leave(i);
-    this.join(i, s);
-  }
-
-  /** Moves list `from`'s least recent entries to the front of list `to` until `from` has `max`. */
-  private trim(from: number, max: number, to: number): void {
-    while (this.lengths[from]! > max) this.move(this.prev[from]!, to);
-  }
-
-  /** The least recent entry of list `s` other than `keep`, or -1. */
-  private leastRecent(s: number, keep: number): number {
-    let i = this.prev[s]!;
-    if (i === keep) i = this.prev[i]!;
-    return i <= PROTECTED ? -1 : i;
-  }
-
-  private emptyLists(): void {
-    for (const s of [WINDOW, PROBATION, PROTECTED]) {
-      this.next[s] = s;
-      this.prev[s] = s;
-      this.lengths[s] = 0;
-    }
   }
 }
 
