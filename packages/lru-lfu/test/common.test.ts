@@ -609,3 +609,56 @@ describe.each(makers)('%s: dump() and load()', (_name, make) => {
     expect([...cache.keys()]).toEqual(['new']);
   });
 });
+
+describe.each(makers)('%s: resize(capacity)', (_name, make) => {
+  it('shrinking evicts down to the new capacity, reporting each; growing takes more', () => {
+    const clock = new FakeClock();
+    const events: [number, EvictionReason][] = [];
+    const cache = make<number, number>({
+      capacity: 100,
+      ttlMs: 50,
+      clock,
+      onEvict: (_v, k, reason) => events.push([k, reason]),
+    });
+    for (let k = 0; k < 100; k++) cache.set(k, k, k < 10 ? { ttlMs: 1 } : undefined);
+    for (let k = 50; k < 100; k++) cache.get(k);
+    clock.advance(5); // 0..9 have expired
+    cache.resize(40);
+    expect(cache.capacity).toBe(40);
+    expect(cache.size).toBe(40);
+    expect(events).toHaveLength(60);
+    expect(events.filter(([, r]) => r === 'expire').length + cache.stats().evictions).toBe(60);
+    expect(cache.stats().expirations).toBe(events.filter(([, r]) => r === 'expire').length);
+    for (const [k] of events) expect(cache.has(k)).toBe(false);
+    for (let k = 100; k < 200; k++) cache.set(k, k);
+    expect(cache.size).toBe(40);
+    cache.resize(150);
+    for (let k = 200; k < 400; k++) cache.set(k, k);
+    expect(cache.size).toBe(150);
+    expect([...cache.keys()]).toHaveLength(150);
+    for (const [k, v] of cache) expect(v).toBe(k);
+  });
+
+  it('grows past the arrays allocated so far, and back down to 1', () => {
+    const cache = make<number, string>({ capacity: 10 });
+    for (let k = 0; k < 10; k++) cache.set(k, `v${k}`);
+    cache.resize(5_000);
+    for (let k = 0; k < 5_000; k++) cache.set(k, `v${k}`);
+    expect(cache.size).toBe(5_000);
+    for (let k = 0; k < 5_000; k++) expect(cache.peek(k)).toBe(`v${k}`);
+    cache.resize(1);
+    expect(cache.size).toBe(1);
+    cache.set(-1, 'last');
+    expect([...cache.entries()]).toEqual([[-1, 'last']]);
+  });
+
+  it('rejects a capacity that is not an integer from 1 to 2^30, naming it', () => {
+    const cache = make<number, number>({ capacity: 3 });
+    expect(() => cache.resize(0)).toThrow(RangeError);
+    expect(() => cache.resize(0)).toThrow(/capacity/);
+    expect(() => cache.resize(1.5)).toThrow(/capacity/);
+    expect(() => cache.resize(2 ** 30 + 1)).toThrow(RangeError);
+    expect(() => cache.resize('9' as unknown as number)).toThrow(TypeError);
+    expect(cache.capacity).toBe(3);
+  });
+});

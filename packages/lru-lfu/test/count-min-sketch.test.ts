@@ -63,6 +63,33 @@ describe('CountMinSketch', () => {
   });
 });
 
+describe('CountMinSketch layout', () => {
+  it('property: the counters of a key share one 64-byte block; keys spread over every block', () => {
+    // Black-box: after one increment of a key, the only nonzero words of the table are in one
+    // block of 16 words, one in each quarter.
+    fc.assert(
+      fc.property(fc.integer(), (hash) => {
+        const sketch = new CountMinSketch(1024);
+        sketch.increment(hash);
+        const table = (sketch as unknown as { table: Uint32Array }).table;
+        const touched = [...table.keys()].filter((w) => table[w] !== 0);
+        expect(touched).toHaveLength(4);
+        const block = touched[0]! >> 4;
+        expect(touched.map((w) => w >> 4)).toEqual([block, block, block, block]);
+        expect(touched.map((w) => (w & 15) >> 2)).toEqual([0, 1, 2, 3]);
+      }),
+      { numRuns: 50 },
+    );
+    const sketch = new CountMinSketch(1024);
+    const table = (sketch as unknown as { table: Uint32Array }).table;
+    for (let k = 0; k < 20_000; k++) sketch.increment(hashKey(`key:${k}`));
+    let emptyBlocks = 0;
+    for (let b = 0; b < table.length; b += 16)
+      if (table.subarray(b, b + 16).every((w) => w === 0)) emptyBlocks++;
+    expect(emptyBlocks).toBe(0);
+  });
+});
+
 describe('CountMinSketch.grow', () => {
   it('widens the table and keeps every estimate', () => {
     const sketch = new CountMinSketch(16);

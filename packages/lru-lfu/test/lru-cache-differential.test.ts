@@ -166,3 +166,118 @@ describe('LRUCache against lru-cache (options marked "same")', () => {
     },
   );
 });
+
+// Weights: maxSize, maxEntrySize (with or without maxSize) and the per-set `size`, with the
+// whole-number weights lru-cache takes (a positive integer; ours also takes 0 and fractions:
+// README). No TTLs here (above). Both caches report removals; they must agree on every entry
+// removed and why, except the refused value itself, which ours reports as 'evict' and lru-cache
+// does not report at all (README), and the order within one update (ours reports the replaced
+// value once its evictions are done, lru-cache before them): so each step's reports are compared
+// as sets.
+interface WeightedPair {
+  ours: LRUCache<number, number>;
+  theirs: TheirLRU<number, number>;
+  oursReports: string[];
+  theirsReports: string[];
+  maxEntrySize: number;
+  keys: number;
+}
+type WeightedCommand = fc.Command<object, WeightedPair>;
+
+const weightOf = (value: number) => value + 1;
+
+const weighted = (name: string, run: (p: WeightedPair) => void): WeightedCommand => ({
+  check: () => true,
+  run: (_m, p) => {
+    p.oursReports.length = 0;
+    p.theirsReports.length = 0;
+    run(p);
+    expect([...p.oursReports].sort()).toEqual([...p.theirsReports].sort());
+    expect([...p.ours.entries()]).toEqual([...p.theirs.entries()]);
+    expect(p.ours.size).toBe(p.theirs.size);
+    expect(p.ours.totalSize).toBe(p.theirs.calculatedSize);
+    for (let k = 0; k < p.keys; k++) expect(p.ours.info(k)).toEqual(p.theirs.info(k));
+  },
+  toString: () => name,
+});
+
+function weightedCommands(keys: number): fc.Arbitrary<WeightedCommand>[] {
+  const key = fc.integer({ min: 0, max: keys - 1 });
+  const size = fc.option(fc.integer({ min: 1, max: 7 }), { nil: undefined });
+  return [
+    fc.tuple(key, fc.integer({ min: 0, max: 6 }), size).map(([k, v, z]) =>
+      weighted(`set(${k}, ${v}, size ${z})`, (p) => {
+        const refused = (z ?? weightOf(v)) > p.maxEntrySize;
+        p.ours.set(k, v, z === undefined ? undefined : { size: z });
+        p.theirs.set(k, v, z === undefined ? undefined : { size: z });
+        // Ours reports the refused value as 'evict'; lru-cache does not (README).
+        if (refused) p.oursReports.splice(p.oursReports.indexOf(`${k}=${v}:evict`), 1);
+      }),
+    ),
+    key.map((k) => weighted(`get(${k})`, (p) => expect(p.ours.get(k)).toBe(p.theirs.get(k)))),
+    key.map((k) => weighted(`peek(${k})`, (p) => expect(p.ours.peek(k)).toBe(p.theirs.peek(k)))),
+    key.map((k) =>
+      weighted(`delete(${k})`, (p) => expect(p.ours.delete(k)).toBe(p.theirs.delete(k))),
+    ),
+    // pop() reports its entry as 'delete' here, 'evict' there (README).
+    fc.constant(
+      weighted('pop()', (p) => {
+        expect(p.ours.pop()).toBe(p.theirs.pop());
+        p.oursReports.forEach((r, n) => {
+          p.oursReports[n] = r.replace(/:delete$/, ':evict');
+        });
+      }),
+    ),
+  ];
+}
+
+describe('LRUCache against lru-cache: weights', () => {
+  it.each([
+    ['maxSize', 'maxSize'],
+    ['maxSize and a smaller maxEntrySize', 'both'],
+    ['maxEntrySize alone', 'entry'],
+  ] as const)('property: same entries, order, sizes, info and removals — %s', (_name, bound) => {
+    const shape = fc.record({
+      capacity: fc.integer({ min: 1, max: 8 }),
+      keys: fc.integer({ min: 1, max: 12 }),
+      maxSize: fc.integer({ min: 1, max: 16 }),
+      maxEntrySize: fc.integer({ min: 1, max: 8 }),
+    });
+    fc.assert(
+      fc.property(
+        shape.chain((s) =>
+          fc.tuple(fc.constant(s), fc.commands(weightedCommands(s.keys), { maxCommands: 60 })),
+        ),
+        ([s, cmds]) => {
+          const maxSize = bound === 'entry' ? undefined : s.maxSize;
+          const maxEntrySize =
+            bound === 'maxSize' ? undefined : Math.min(s.maxEntrySize, maxSize ?? s.maxEntrySize);
+          const oursReports: string[] = [];
+          const theirsReports: string[] = [];
+          const pair: WeightedPair = {
+            ours: new LRUCache<number, number>({
+              capacity: s.capacity,
+              maxSize,
+              maxEntrySize,
+              sizeOf: weightOf,
+              onEvict: (v, k, reason) => oursReports.push(`${k}=${v}:${reason}`),
+            }),
+            theirs: new TheirLRU<number, number>({
+              max: s.capacity,
+              ...(maxSize === undefined ? {} : { maxSize }),
+              ...(maxEntrySize === undefined ? {} : { maxEntrySize }),
+              sizeCalculation: weightOf,
+              dispose: (v, k, reason) => theirsReports.push(`${k}=${v}:${reason}`),
+            }),
+            oursReports,
+            theirsReports,
+            maxEntrySize: maxEntrySize ?? maxSize ?? Number.POSITIVE_INFINITY,
+            keys: s.keys,
+          };
+          fc.modelRun(() => ({ model: {}, real: pair }), cmds);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});

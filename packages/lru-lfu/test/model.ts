@@ -35,6 +35,7 @@ export interface AnyCache {
   load(entries: [number, { value: number; ttlMs?: number; size?: number }][]): void;
   info(key: number): { value: number; ttlMs?: number; size?: number } | undefined;
   prune(): number;
+  resize(capacity: number): void;
   stats(): CacheStats;
   readonly size: number;
   readonly totalSize: number;
@@ -51,7 +52,8 @@ export class Model {
 
   constructor(
     readonly policy: Policy,
-    readonly capacity: number,
+    /** Changed by `resize`. */
+    public capacity: number,
     readonly ttlMs: number,
     readonly maxSize: number,
     /** The `noUpdateTTL` option: an update keeps the entry's expiry. */
@@ -237,6 +239,12 @@ export class Model {
     return stale.length;
   }
 
+  /** A new capacity: the policy's victims go until the entries fit. */
+  resize(capacity: number): void {
+    this.capacity = capacity;
+    while (this.entries.length > capacity) this.evict();
+  }
+
   clear(): void {
     const order = this.evictionOrder().reverse();
     this.entries = [];
@@ -339,6 +347,12 @@ export function commands(
       }),
     ),
     fc.constant(command('prune()', (m, r) => expect(r.cache.prune()).toBe(m.prune()))),
+    (fill ? fc.integer({ min: 30, max: 320 }) : fc.integer({ min: 1, max: 8 })).map((n) =>
+      command(`resize(${n})`, (m, r) => {
+        r.cache.resize(n);
+        m.resize(n);
+      }),
+    ),
     fc.constant(command('pop()', (m, r) => expect(r.cache.pop()).toBe(m.pop()))),
     key.map((k) =>
       command(`info(${k})`, (m, r) => {

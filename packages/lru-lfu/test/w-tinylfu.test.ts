@@ -99,11 +99,20 @@ function commands(keys: number): fc.Arbitrary<Command>[] {
       }),
     ),
     fc.constant(cmd('clear()', (r) => r.cache.clear())),
+    fc.integer({ min: 1, max: Math.max(2, keys) }).map((n) =>
+      cmd(`resize(${n})`, (r) => {
+        const before = new Set(r.cache.keys());
+        r.cache.resize(n);
+        r.capacity = n;
+        // Shrinking evicts (reported to onEvict, which keeps the shadow); nothing else changes.
+        for (const k of r.cache.keys()) expect(before.has(k)).toBe(true);
+      }),
+    ),
   ];
 }
 
 describe('WTinyLFUCache invariants (model-based)', () => {
-  // The long runs reach many samples of the hill climber (20 × capacity gets each), so the
+  // The long runs reach many samples of the hill climber (2 × capacity gets each), so the
   // window grows and shrinks under the invariants; the doorkeeper runs change admissions.
   it.each([
     ['plain', false, false, {}, 120],
@@ -187,6 +196,20 @@ function hitRatio(
 }
 
 describe('WTinyLFUCache policy', () => {
+  it('keeps each list in recency order: a hit in the window moves the entry to its front', () => {
+    const cache = new WTinyLFUCache<number, number>({ capacity: 1_000, adaptive: false });
+    expect(cache.windowCapacity).toBe(10);
+    for (let k = 0; k < 10; k++) cache.set(k, k);
+    cache.get(0);
+    cache.get(5);
+    expect([...cache.keys()]).toEqual([5, 0, 9, 8, 7, 6, 4, 3, 2, 1]);
+    // The window's least recent entries pass to probation as new ones arrive.
+    cache.set(10, 10);
+    cache.set(11, 11);
+    expect([...cache.keys()]).toEqual([11, 10, 5, 0, 9, 8, 7, 6, 4, 3, 2, 1]);
+    expect([...cache.rkeys()].slice(0, 2)).toEqual([1, 2]);
+  });
+
   it('beats LRU on a skewed (Zipf 0.8) trace', () => {
     const trace = zipf(10_000, 0.8, 100_000, 1);
     const ours = hitRatio(new WTinyLFUCache({ capacity: 500 }), trace);
