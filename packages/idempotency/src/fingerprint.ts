@@ -28,11 +28,27 @@ export function defaultFingerprint(request: IdempotencyRequest): string {
   if (oneShot === undefined || most > MAX_SCRATCH)
     return crypto.createHash('sha256').update(`${method}\0${path}\0`).update(body).digest('hex');
   if (most > scratch.length) scratch = Buffer.allocUnsafe(most);
-  let end = scratch.write(method, 0);
+  let end = put(method, 0);
   scratch[end++] = 0;
-  end += scratch.write(path, end);
+  end = put(path, end);
   scratch[end++] = 0;
   scratch.set(body, end);
   end += body.byteLength;
   return oneShot('sha256', scratch.subarray(0, end), 'hex');
+}
+
+// Writes `text` as UTF-8 at `at`, returning where it ends. A short ASCII text (a method, most
+// paths) is copied by this loop, which costs less than a call into the encoder.
+function put(text: string, at: number): number {
+  if (text.length <= 64) {
+    let i = 0;
+    while (i < text.length) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x80) break;
+      scratch[at + i] = c;
+      i++;
+    }
+    if (i === text.length) return at + i;
+  }
+  return at + scratch.write(text, at);
 }
