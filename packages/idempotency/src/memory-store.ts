@@ -9,6 +9,7 @@ import {
   checkKnownKeys,
   checkObject,
   systemClock,
+  VOCABULARY_RENAMES,
 } from '@bulwark/kernel';
 import type { ClaimResult, IdempotencyStore, RecordedResponse } from './types.js';
 
@@ -58,7 +59,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   /** See {@link MemoryIdempotencyStoreOptions}. */
   constructor(options: MemoryIdempotencyStoreOptions = {}) {
     checkObject('options', options);
-    checkKnownKeys(options, KNOWN, 'new MemoryIdempotencyStore(options)');
+    checkKnownKeys(options, KNOWN, 'new MemoryIdempotencyStore(options)', VOCABULARY_RENAMES);
     this.#maxKeys =
       options.maxKeys === undefined ? 10_000 : checkInteger('maxKeys', options.maxKeys, 1);
     this.#clock = options.clock === undefined ? systemClock : checkClock('clock', options.clock);
