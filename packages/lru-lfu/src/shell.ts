@@ -48,8 +48,8 @@ export abstract class CacheShell<K, V> {
 
   /** Key to slot. */
   protected readonly map = new Map<K, number>();
-  protected readonly keys_: (K | undefined)[];
-  protected readonly values_: (V | undefined)[];
+  protected keys_: (K | undefined)[];
+  protected values_: (V | undefined)[];
   /** Each slot's two links, which the policy threads into its lists (see `linkFront`). */
   protected next: Int32Array;
   protected prev: Int32Array;
@@ -605,8 +605,8 @@ export abstract class CacheShell<K, V> {
       if (this.expiresAt !== undefined) this.expiresAt = grow(this.expiresAt, length);
       if (this.ttls !== undefined) this.ttls = grow(this.ttls, length);
       if (this.sizes !== undefined) this.sizes = grow(this.sizes, length);
-      growSlots(this.keys_, length);
-      growSlots(this.values_, length);
+      this.keys_ = growSlots(this.keys_, length);
+      this.values_ = growSlots(this.values_, length);
       this.next = grow(this.next, length);
       this.prev = grow(this.prev, length);
       this.grown(length);
