@@ -394,19 +394,26 @@ export class Cache<V = unknown> {
     let shared = this.#shared.get(key);
     if (shared === undefined || shared.flight !== flight) {
       const record: SharedResult<V> = { flight, result: RESOLVED as Promise<never>, callers: 0 };
+      // The record is forgotten as its answer is made: a get after that starts a new flight.
       record.result = flight.then(
-        (entry) => this.#serve(key, loader, entry, record.callers),
-        (error: unknown) => this.#serveStaleOnError(key, error, undefined, record.callers),
+        (entry) => {
+          this.#forgetShared(key, record);
+          return this.#serve(key, loader, entry, record.callers);
+        },
+        (error: unknown) => {
+          this.#forgetShared(key, record);
+          return this.#serveStaleOnError(key, error, undefined, record.callers);
+        },
       );
-      const forget = (): void => {
-        if (this.#shared.get(key) === record) this.#shared.delete(key);
-      };
-      record.result.then(forget, forget);
       this.#shared.set(key, record);
       shared = record;
     }
     shared.callers++;
     return shared.result;
+  }
+
+  #forgetShared(key: string, record: SharedResult<V>): void {
+    if (this.#shared.get(key) === record) this.#shared.delete(key);
   }
 
   // What the callers of a fill get: the value, the cached error, or a stale value from L2 (then

@@ -81,3 +81,46 @@ it('refuses malformed strings and serializers that do not return a string', () =
     'serializer.serialize must return a string',
   );
 });
+
+// What WRITE stores is read in one pass when its seven numbers are plain integers; any other
+// field takes the general reading (`Number()` of each). Both must give the same entry.
+it('reads plain integers in one pass, and any other number as Number() does', () => {
+  const plain = fc.integer({ min: -(10 ** 15) + 1, max: 10 ** 15 - 1 }).map(String);
+  const other = fc.oneof(
+    fc.constantFrom('', '+5', '5.0', '1e3', ' 7', '0x1f', '-', '--1', '1-', 'Infinity', 'x'),
+    fc.bigInt({ min: 10n ** 15n, max: 10n ** 18n }).map(String), // 16+ digits
+    fc.integer({ min: 0, max: 999 }).map((n) => `000${n}`),
+    fc.string({ maxLength: 4 }).filter((s) => !s.includes('|') && !s.includes('\n')),
+  );
+  const field = fc.oneof({ weight: 4, arbitrary: plain }, { weight: 1, arbitrary: other });
+  fc.assert(
+    fc.property(
+      fc.array(field, { minLength: 7, maxLength: 7 }),
+      fc.constantFrom('', '["a|b"]'),
+      fc.nat(10 ** 6),
+      fc.nat(10 ** 6),
+      (fields, tags, serverNow, localNow) => {
+        const raw = `${fields.join('|')}|${tags}\n"v"`;
+        const numbers = fields.map(Number);
+        if (numbers.some(Number.isNaN)) {
+          expect(() => decodeEntry(raw, serverNow, localNow, jsonSerializer)).toThrow();
+          return;
+        }
+        const [fence, written, fresh, swr, sie, delta, undefinedFlag] = numbers as number[];
+        const back = decodeEntry(raw, serverNow, localNow, jsonSerializer);
+        const freshUntil =
+          fresh! < 0
+            ? Number.POSITIVE_INFINITY
+            : localNow - Math.max(0, serverNow - written!) + fresh!;
+        expect(back.fence).toBe(fence);
+        expect(back.freshUntil).toBe(freshUntil);
+        expect(back.staleUntil).toBe(freshUntil + swr!);
+        expect(back.errorUntil).toBe(freshUntil + sie!);
+        expect(back.deltaMs).toBe(delta);
+        expect(back.value).toBe(undefinedFlag === 1 ? undefined : 'v');
+        expect(back.tags).toEqual(tags === '' ? undefined : ['a|b']);
+      },
+    ),
+    { numRuns: 500 },
+  );
+});

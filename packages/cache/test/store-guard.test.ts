@@ -38,6 +38,32 @@ describe('StoreGuard', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  it('calls in flight time out each at its own deadline; answered ones never do', async () => {
+    const clock = new FakeClock(0);
+    const errors: string[] = [];
+    const guard = new StoreGuard(clock, 1_000, 0, undefined, (op) => errors.push(op));
+    let answerSecond!: (value: string) => void;
+    const first = guard.run('get', () => new Promise<string>(() => {}));
+    clock.advance(300);
+    const second = guard.run(
+      'get',
+      () => new Promise<string>((resolve) => (answerSecond = resolve)),
+    );
+    clock.advance(300);
+    const third = guard.run('lookup', () => new Promise<string>(() => {}));
+    answerSecond('value');
+    expect(await second).toBe('value');
+    await clock.advanceAsync(400); // t = 1,000: the first is due
+    expect(await first).toBe(DOWN);
+    expect(errors).toEqual(['get']);
+    await clock.advanceAsync(599);
+    expect(errors).toEqual(['get']);
+    await clock.advanceAsync(1); // t = 1,600: the third is due
+    expect(await third).toBe(DOWN);
+    expect(errors).toEqual(['get', 'lookup']);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
   it('a synchronous throw is a failure too, never a rejection', async () => {
     const guard = new StoreGuard(new FakeClock(0), 1_000, 0, undefined, () => {});
     expect(

@@ -21,8 +21,11 @@
 //    position; the halving settles it where the densities balance.
 //
 // Three guards stand in for Caffeine's probes and audits where a region is too small to measure
-// (see `densityStep`). A known corner: a main region starved of hits (a window of almost the
-// whole cache) never wins room back by density alone.
+// (see `densityStep`). One corner the densities cannot leave: a main region starved of hits beside
+// a window of almost the whole cache (the popular keys live in the window, so its density stays
+// high however much a smaller window would earn). There a probe walks the window toward main for
+// as long as the hit rate holds and gives it all back when the rate falls, with waits that grow
+// 8-fold between probes (see `probe`).
 
 /** The step per unit of log density ratio, as a fraction of the capacity. */
 const GAIN = 0.3;
@@ -45,6 +48,15 @@ const MAX_FAILURES = 6;
 /** The step's scale: halved on a reversal, down to `MIN_SCALE`; × `GROWTH` otherwise, up to 1. */
 const MIN_SCALE = 1 / 64;
 const GROWTH = 1.5;
+/**
+ * The probe out of the corner (see `probe`): its first step, as a fraction of the capacity,
+ * doubling with each step that holds, up to `MAX_STEP`.
+ */
+const PROBE_STEP = 0.05;
+/** Corner samples before the first probe; each probe multiplies the wait, up to the most. */
+const FIRST_PROBE_WAIT = 2;
+const PROBE_BACKOFF = 8;
+const MAX_PROBE_WAIT = 1024;
 
 const SHRINK = 0;
 const GROW = 1;
@@ -66,6 +78,14 @@ export class HillClimber {
   /** Per direction: steps undone in a row, and samples left before that direction may move. */
   private readonly failures = [0, 0];
   private readonly waits = [0, 0];
+  /** Corner samples since the last probe, the sum of their hit rates, and the wait for the next. */
+  private cornered = 0;
+  private cornerRates = 0;
+  private probeWait = FIRST_PROBE_WAIT;
+  /** While a probe walks: the window it started from (0: none), its steps, the rate to hold. */
+  private probeFrom = 0;
+  private probeSteps = 0;
+  private probeBaseline = 0;
 
   /** @param capacity the cache's capacity (the window and main share it). */
   constructor(capacity: number) {
@@ -80,12 +100,14 @@ export class HillClimber {
    */
   adjustment(requests: number, windowHits: number, mainHits: number, windowSize: number): number {
     const rate = (windowHits + mainHits) / requests;
+    if (this.probeFrom !== 0) return this.probeOn(rate, windowSize);
+    if (windowSize <= this.capacity / 2) this.probeWait = FIRST_PROBE_WAIT;
     if (this.lastStep !== 0) {
       const undo = this.judge(rate, requests);
       if (undo !== 0) return undo;
     }
     const step = this.densityStep(requests, windowHits, mainHits, windowSize);
-    if (step === 0) return 0;
+    if (step === 0) return this.probe(requests, mainHits, windowSize, rate);
     const direction = step > 0 ? GROW : SHRINK;
     const liftsToFloor = windowSize < this.floor && direction === GROW;
     if (this.waits[direction]! > 0 && !liftsToFloor) {
@@ -104,6 +126,60 @@ export class HillClimber {
     this.scale = 1;
     this.failures.fill(0);
     this.waits.fill(0);
+    this.cornered = 0;
+    this.cornerRates = 0;
+    this.probeWait = FIRST_PROBE_WAIT;
+    this.probeFrom = 0;
+  }
+
+  /**
+   * The way out of the corner the density rule cannot leave: main starved of hits while the
+   * window holds most of the cache. Main's few entries earn nothing there, and the window's
+   * average density stays high because the popular keys live in it, so its density says nothing
+   * of what a smaller window would earn. After `probeWait` samples in the corner, a probe walks
+   * the window toward main (5%, 10%, 20%, then 30% of the capacity per sample) for as long as
+   * each sample's hit rate holds the corner's mean, down to the floor, where the density rule
+   * takes over; the first sample below that mean ends the walk and gives the window back all it
+   * walked. Each probe makes the next wait 8 times longer (2, 16, 128, then 1,024 samples), so
+   * where the corner is right (a news feed) probes grow rare; a sample with the window at or
+   * below half the cache starts the waits over.
+   */
+  private probe(requests: number, mainHits: number, windowSize: number, rate: number): number {
+    const bar = Math.max(MIN_STARVATION_HITS, requests >> STARVATION_SHIFT);
+    if (mainHits >= bar || windowSize <= this.capacity / 2) {
+      this.cornered = 0;
+      this.cornerRates = 0;
+      return 0;
+    }
+    this.cornerRates += rate;
+    if (++this.cornered < this.probeWait) return 0;
+    this.probeFrom = windowSize;
+    this.probeSteps = 0;
+    this.probeBaseline = this.cornerRates / this.cornered;
+    this.cornered = 0;
+    this.cornerRates = 0;
+    this.probeWait = Math.min(MAX_PROBE_WAIT, this.probeWait * PROBE_BACKOFF);
+    return this.probeStep(windowSize);
+  }
+
+  /** A sample during a probe: the next step if the hit rate held, else all the way back. */
+  private probeOn(rate: number, windowSize: number): number {
+    if (rate < this.probeBaseline) {
+      const back = this.probeFrom - windowSize;
+      this.probeFrom = 0;
+      return back;
+    }
+    if (windowSize <= this.floor) {
+      this.probeFrom = 0;
+      return 0;
+    }
+    return this.probeStep(windowSize);
+  }
+
+  private probeStep(windowSize: number): number {
+    const share = Math.min(MAX_STEP, PROBE_STEP * 2 ** this.probeSteps++);
+    const step = -Math.max(1, Math.trunc(share * this.capacity));
+    return this.clamp(step, windowSize, this.floor - windowSize);
   }
 
   /** Keeps the last step if the hit rate held, else returns the step that undoes it. */

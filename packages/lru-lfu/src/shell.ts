@@ -1,18 +1,19 @@
 // The shell the three caches share: the key map, the slots that hold keys and values, TTLs,
 // weights, onEvict, stats, the metrics channel and iteration. What it does not know is which
-// entry to evict; that is the policy, a subclass (lru.ts, lfu.ts, w-tinylfu.ts) that keeps its
-// own links per slot and answers these calls:
+// entry to evict; that is the policy, a subclass (lru.ts, lfu.ts, w-tinylfu.ts) that threads the
+// slots' links (`next`/`prev`, kept here) into its own lists and answers these calls:
 //
 //   added(i, afterMiss)  a new entry took slot i           used(i)    a get hit or a set of its key
 //   removed(i)           slot i's entry is leaving          missed(k)  a get found no live entry
 //   victim(keep)         whom eviction takes next           order()    slots, most worth keeping first
 //   grown(length)        the slot arrays grew               cleared()  every entry went at once
-//   resized()            the capacity changed
+//   resized(previous)    the capacity changed
 //
 // An entry lives in a slot: slot `i` is index `i` of a few parallel arrays (`keys_[i]`,
-// `values_[i]`, and the policy's links). The arrays start small and double as entries arrive, up
-// to the capacity, so a cache costs memory for what it holds; the hot path then creates no
-// garbage. Slots below `reserved` are the policy's list sentinels and never hold an entry.
+// `values_[i]`, `next[i]`, `prev[i]`, and the policy's own). The arrays start small and double
+// as entries arrive, up to the capacity, so a cache costs memory for what it holds; the hot path
+// then creates no garbage. Slots below `reserved` are the policy's list sentinels and never hold
+// an entry.
 //
 // Why subclasses and not a policy object: the shell calls its policy as `this.used(i)`, and each
 // cache class is a receiver shape of its own. A process that uses one class sees every such call
@@ -48,8 +49,8 @@ export abstract class CacheShell<K, V> {
 
   /** Key to slot. */
   protected readonly map = new Map<K, number>();
-  protected readonly keys_: (K | undefined)[];
-  protected readonly values_: (V | undefined)[];
+  protected keys_: (K | undefined)[];
+  protected values_: (V | undefined)[];
   /** Each slot's two links, which the policy threads into its lists (see `linkFront`). */
   protected next: Int32Array;
   protected prev: Int32Array;
@@ -605,8 +606,8 @@ export abstract class CacheShell<K, V> {
       if (this.expiresAt !== undefined) this.expiresAt = grow(this.expiresAt, length);
       if (this.ttls !== undefined) this.ttls = grow(this.ttls, length);
       if (this.sizes !== undefined) this.sizes = grow(this.sizes, length);
-      growSlots(this.keys_, length);
-      growSlots(this.values_, length);
+      this.keys_ = growSlots(this.keys_, length);
+      this.values_ = growSlots(this.values_, length);
       this.next = grow(this.next, length);
       this.prev = grow(this.prev, length);
       this.grown(length);

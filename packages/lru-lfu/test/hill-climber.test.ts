@@ -119,6 +119,75 @@ describe('HillClimber', () => {
     expect(climber.adjustment(REQUESTS, 200, 900, 100)).toBe(step);
   });
 
+  describe('the probe out of the corner (a starved main beside a window of most of the cache)', () => {
+    // Window 999 of 1,000 with 900 hits, main 1 entry with 0: the density rule cannot move.
+    const corner = (climber: HillClimber, windowSize = 999, hits = 900) =>
+      climber.adjustment(REQUESTS, hits, 0, windowSize);
+
+    it('after two samples in the corner, walks toward main by 5%, 10%, 20%, then 30% while the hit rate holds', () => {
+      const climber = new HillClimber(1000);
+      expect(corner(climber)).toBe(0);
+      expect(corner(climber)).toBe(-50);
+      // Each next sample at least at the corner's mean hit rate (45%): the walk goes on.
+      const steps: number[] = [];
+      let window = 949;
+      for (let i = 0; i < 5; i++) {
+        const step = climber.adjustment(REQUESTS, 500, 400, window);
+        steps.push(step);
+        window += step;
+      }
+      // 949 → 849 → 649 → 349 → 49 → the floor (10): the density rule takes over from there.
+      expect(steps).toEqual([-100, -200, -300, -300, -39]);
+      expect(climber.adjustment(REQUESTS, 5, 900, 10)).toBe(0);
+    });
+
+    it('gives the window back all it walked when a sample falls below the corner’s mean', () => {
+      const climber = new HillClimber(1000);
+      corner(climber, 999, 900);
+      expect(corner(climber, 999, 920)).toBe(-50); // the corner's mean: 45.5%
+      expect(climber.adjustment(REQUESTS, 880, 30, 949)).toBe(-100); // 45.5%: holds
+      expect(climber.adjustment(REQUESTS, 850, 50, 849)).toBe(150); // 45%: back to 999
+    });
+
+    it('waits 2, 16, 128, then 1,024 corner samples between probes', () => {
+      const climber = new HillClimber(1000);
+      const waits: number[] = [];
+      for (let probe = 0; probe < 5; probe++) {
+        let samples = 1;
+        while (corner(climber) === 0) samples++;
+        waits.push(samples);
+        expect(climber.adjustment(REQUESTS, 800, 0, 949)).toBe(50); // fell: undone
+      }
+      expect(waits).toEqual([2, 16, 128, 1024, 1024]);
+    });
+
+    it('starts the waits over once the window is at or below half the cache, and on reset()', () => {
+      const climber = new HillClimber(1000);
+      corner(climber);
+      corner(climber);
+      climber.adjustment(REQUESTS, 800, 0, 949); // undone: the next probe waits 16 samples
+      climber.adjustment(REQUESTS, 500, 500, 500); // a sample with the window at half the cache
+      expect(corner(climber)).toBe(0);
+      expect(corner(climber)).toBe(-50);
+      climber.reset();
+      expect(corner(climber)).toBe(0);
+      expect(corner(climber)).toBe(-50);
+      // reset() also ends a walk under way: the density rule, not the walk (-100), answers the
+      // next sample, giving the window its 50 entries back.
+      climber.reset();
+      expect(climber.adjustment(REQUESTS, 900, 0, 949)).toBe(50);
+    });
+
+    it('never probes where main earns its bar of hits, or the window holds half the cache or less', () => {
+      const busyMain = new HillClimber(1000);
+      const smallWindow = new HillClimber(1000);
+      for (let i = 0; i < 50; i++) {
+        expect(busyMain.adjustment(REQUESTS, 995, 4, 999)).toBe(0);
+        expect(smallWindow.adjustment(REQUESTS, 950, 0, 500)).toBeGreaterThanOrEqual(0);
+      }
+    });
+  });
+
   it('moves at least one entry at a tiny capacity', () => {
     expect(new HillClimber(4).adjustment(REQUESTS, 100, 1, 1)).toBeGreaterThanOrEqual(1);
   });

@@ -82,8 +82,51 @@ interface Header {
 }
 
 // `fence|written|fresh|swr|sie|delta|undefined|tags\n<value>`: seven numbers, the tags (JSON,
-// which may hold '|' but never a raw newline), then the value.
+// which may hold '|' but never a raw newline), then the value. What WRITE stores has integers
+// only, read in one pass over the characters; anything else takes the general reading.
 function parseHeader(raw: string): Header | undefined {
+  return parseIntegers(raw) ?? parseLoosely(raw);
+}
+
+// Where the next field starts, after integerAt read one: module state, so reading a number
+// returns the number alone (no pair to allocate per field).
+let cursor = 0;
+
+function parseIntegers(raw: string): Header | undefined {
+  const fence = integerAt(raw, 0);
+  const written = integerAt(raw, cursor);
+  const fresh = integerAt(raw, cursor);
+  const swr = integerAt(raw, cursor);
+  const sie = integerAt(raw, cursor);
+  const delta = integerAt(raw, cursor);
+  const undefinedFlag = integerAt(raw, cursor);
+  // NaN anywhere makes the sum NaN: not integers all through, so not for this reading.
+  if (Number.isNaN(fence + written + fresh + swr + sie + delta + undefinedFlag)) return undefined;
+  return withTags(raw, cursor, fence, written, fresh, swr, sie, delta, undefinedFlag);
+}
+
+// The integer (an optional '-', then 1 to 15 digits: exact as a double) at `from`, which must be
+// followed by '|'; NaN otherwise. Leaves `cursor` after the '|'.
+function integerAt(raw: string, from: number): number {
+  let at = from;
+  const negative = raw.charCodeAt(at) === MINUS;
+  if (negative) at++;
+  const digits = at;
+  let n = 0;
+  for (let c = raw.charCodeAt(at); c >= ZERO && c <= NINE; c = raw.charCodeAt(++at))
+    n = n * 10 + (c - ZERO);
+  if (at === digits || at - digits > 15 || raw.charCodeAt(at) !== BAR) return Number.NaN;
+  cursor = at + 1;
+  return negative ? -n : n;
+}
+
+const MINUS = 45;
+const ZERO = 48;
+const NINE = 57;
+const BAR = 124;
+
+// The general reading: seven fields as `Number()` reads them.
+function parseLoosely(raw: string): Header | undefined {
   const end = raw.indexOf('\n');
   if (end < 0) return undefined;
   const numbers: number[] = [];
@@ -95,7 +138,6 @@ function parseHeader(raw: string): Header | undefined {
     from = bar + 1;
   }
   if (numbers.some(Number.isNaN)) return undefined;
-  const tagsText = raw.slice(from, end);
   const [fence, written, fresh, swr, sie, delta, undefinedFlag] = numbers as [
     number,
     number,
@@ -105,11 +147,30 @@ function parseHeader(raw: string): Header | undefined {
     number,
     number,
   ];
+  return withTags(raw, from, fence, written, fresh, swr, sie, delta, undefinedFlag);
+}
+
+// The header whose numbers end at `from`: the tags up to the newline, and the value after it.
+function withTags(
+  raw: string,
+  from: number,
+  fence: number,
+  written: number,
+  fresh: number,
+  swr: number,
+  sie: number,
+  delta: number,
+  undefinedFlag: number,
+): Header | undefined {
+  const end = raw.indexOf('\n', from);
+  if (end < 0) return undefined;
   let tags: readonly string[] | undefined;
-  try {
-    tags = tagsText === '' ? undefined : (JSON.parse(tagsText) as string[]);
-  } catch {
-    return undefined;
+  if (end > from) {
+    try {
+      tags = JSON.parse(raw.slice(from, end)) as string[];
+    } catch {
+      return undefined;
+    }
   }
   return {
     fence,

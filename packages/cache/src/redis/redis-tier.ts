@@ -93,18 +93,28 @@ export class RedisTier<V> implements SecondTier<V> {
   }
 
   async fill(key: string, request: FillRequest<V>, abort: LazyAbort): Promise<Entry<V>> {
-    const { redis, leaseTtlMs, leasePollMs } = this.#o;
-    const keys = this.#keys(key);
     if (!request.refresh) {
-      // The fast path: a plain GET, aged on the estimated server clock. Only when it finds
-      // nothing usable does the lease script run.
-      const found = await this.#read(keys[0], request.haveFence);
-      if (found === DOWN) return request.load(undefined, abort);
-      if (found !== undefined) {
-        this.#l2Hits++;
-        return found;
+      // The fast path: a plain GET, aged on the estimated server clock (unknown until a first
+      // TIME reading). Only when it finds nothing usable does the lease script run.
+      const sent = this.#o.clock.now();
+      const serverNow = this.#serverTime.at(sent);
+      if (serverNow !== undefined) {
+        const raw = await this.#guard.run('get', this.#get, slotKey(this.#o.prefix, key), sent);
+        if (raw === DOWN) return request.load(undefined, abort);
+        const found = this.#usable(raw, serverNow, request.haveFence);
+        if (found !== undefined) {
+          this.#l2Hits++;
+          return found;
+        }
       }
     }
+    return this.#lookup(key, request, abort);
+  }
+
+  // LOOKUP, and the lease: take the value, load under the lease, or wait for its holder.
+  async #lookup(key: string, request: FillRequest<V>, abort: LazyAbort): Promise<Entry<V>> {
+    const { redis, leaseTtlMs, leasePollMs } = this.#o;
+    const keys = this.#keys(key);
     const token = `${this.#origin}:${++this.#leases}`;
     const args = [request.haveFence, request.refresh ? 1 : 0, token, leaseTtlMs, FENCE_KEEP_MS];
     let waited = false;
@@ -114,7 +124,7 @@ export class RedisTier<V> implements SecondTier<V> {
         () => LOOKUP.run(redis, keys, args) as Promise<LookupReply>,
       );
       if (reply === DOWN) return request.load(undefined, abort);
-      const stored = this.#decode(reply[2], Number(reply[3]));
+      const stored = this.#decode(reply[2], Number(reply[3]), this.#o.clock.now());
       if (reply[0] === 1) {
         // A value that does not deserialize is as good as none: load here (and overwrite it).
         if (stored === undefined) return request.load(undefined, abort);
@@ -133,16 +143,15 @@ export class RedisTier<V> implements SecondTier<V> {
     }
   }
 
-  // GET: a usable entry (fresh, or within its revalidate window, and newer than haveFence),
-  // undefined when there is none (or the server's time is not known yet), DOWN when Redis failed.
-  async #read(valueKey: string, haveFence: number): Promise<Entry<V> | undefined | typeof DOWN> {
-    const serverNow = this.#serverTime.now();
-    if (serverNow === undefined) return undefined;
-    const raw = await this.#guard.run('get', () => this.#o.redis.get(valueKey));
-    if (raw === DOWN) return DOWN;
-    const entry = this.#decode(raw, serverNow);
-    if (entry === undefined || entry.fence === haveFence) return undefined;
+  // The GET of the fast path (made once: the hot path passes it with its key, no closure).
+  readonly #get = (valueKey: string): Promise<string | null> => this.#o.redis.get(valueKey);
+
+  // What a GET found, if usable: fresh, or within its revalidate window, and newer than
+  // haveFence. Its age is taken at `serverNow`, the server's time when the GET was sent.
+  #usable(raw: string | null, serverNow: number, haveFence: number): Entry<V> | undefined {
     const now = this.#o.clock.now();
+    const entry = this.#decode(raw, serverNow, now);
+    if (entry === undefined || entry.fence === haveFence) return undefined;
     return now < entry.staleUntil ? entry : undefined;
   }
 
@@ -372,12 +381,12 @@ export class RedisTier<V> implements SecondTier<V> {
     return slotKey(`${this.#o.prefix}tag:`, tag);
   }
 
-  // A stored string as an entry on this process's clock; undefined when there is none or it does
-  // not parse. Its age is the server's: `serverNow` minus when it was written.
-  #decode(raw: string | null, serverNow: number): Entry<V> | undefined {
+  // A stored string as an entry on this process's clock (`localNow`); undefined when there is
+  // none or it does not parse. Its age is the server's: `serverNow` minus when it was written.
+  #decode(raw: string | null, serverNow: number, localNow: number): Entry<V> | undefined {
     if (raw === null) return undefined;
     try {
-      return decodeEntry(raw, serverNow, this.#o.clock.now(), this.#o.serializer);
+      return decodeEntry(raw, serverNow, localNow, this.#o.serializer);
     } catch (error) {
       this.#reportError('deserialize', error);
       return undefined;

@@ -26,7 +26,11 @@ export class ServerTime {
 
   /** The server's time now, or undefined until a first reading; starts a new reading when due. */
   now(): number | undefined {
-    const local = this.#clock.now();
+    return this.at(this.#clock.now());
+  }
+
+  /** `now()` for a reading of this process's clock just taken (`local`). */
+  at(local: number): number | undefined {
     if (local - this.#measuredAt > RESYNC_MS) this.#measure();
     return this.#offset === undefined ? undefined : local + this.#offset;
   }

@@ -6,6 +6,7 @@
 
 import { BulwarkError } from '@bulwark/kernel';
 import type { Clock } from '../options.js';
+import { TimeoutQueue, type Watched } from './timeout-queue.js';
 
 /** What the tier accepts as a policy: `@bulwark/circuit-breaker`, a retry, or your own. */
 export interface StorePolicy {
@@ -37,6 +38,7 @@ export class StoreGuard {
   readonly #cooldownMs: number;
   readonly #policy: StorePolicy | undefined;
   readonly #onError: (operation: string, error: unknown) => void;
+  readonly #watch: TimeoutQueue;
   #coolUntil = Number.NEGATIVE_INFINITY;
   #healthy = true;
 
@@ -52,6 +54,7 @@ export class StoreGuard {
     this.#cooldownMs = cooldownMs;
     this.#policy = policy;
     this.#onError = onError;
+    this.#watch = new TimeoutQueue(clock, (call) => this.#timedOut(call as StoreCall));
   }
 
   /** False after a store call failed, until one succeeds. */
@@ -64,50 +67,117 @@ export class StoreGuard {
     return this.#policy === undefined && this.#clock.now() < this.#coolUntil;
   }
 
-  /** `call()`'s result, or DOWN when Redis was skipped, failed or too slow (never rejects). */
-  run<T>(operation: string, call: () => Promise<T>): Promise<T | typeof DOWN> {
-    if (this.coolingDown) return Promise.resolve(DOWN);
-    const attempt =
-      this.#policy === undefined
-        ? this.#bounded(operation, call)
-        : this.#policy.execute(() => this.#bounded(operation, call));
+  /**
+   * `call(arg)`'s result, or DOWN when Redis was skipped, failed or too slow (never rejects).
+   * `now` is the clock's reading, for a caller that has just taken one.
+   */
+  run<T, A = undefined>(
+    operation: string,
+    call: (arg: A) => Promise<T>,
+    arg?: A,
+    now = this.#clock.now(),
+  ): Promise<T | typeof DOWN> {
+    if (this.#policy === undefined) {
+      if (now < this.#coolUntil) return ANSWERED_DOWN;
+      return new Promise((resolve) => {
+        const started = new StoreCall(
+          operation,
+          now + this.#timeoutMs,
+          resolve as Settle,
+          undefined,
+        );
+        this.#start(started, call, arg);
+      });
+    }
+    const attempt = this.#policy.execute(
+      () =>
+        new Promise<T>((resolve, reject) => {
+          const deadline = this.#clock.now() + this.#timeoutMs;
+          const started = new StoreCall(operation, deadline, resolve as Settle, reject);
+          this.#start(started, call, arg);
+        }),
+    );
     return attempt.then(
       (result) => {
         this.#healthy = true;
         return result;
       },
       (error: unknown) => {
-        this.storeErrors++;
-        this.#healthy = false;
-        this.#coolUntil = this.#clock.now() + this.#cooldownMs;
-        this.#onError(operation, error);
+        this.#failed(operation, error);
         return DOWN;
       },
     );
   }
 
-  #bounded<T>(operation: string, call: () => Promise<T>): Promise<T> {
-    const clock = this.#clock;
-    const ms = this.#timeoutMs;
-    return new Promise<T>((resolve, reject) => {
-      const timer = clock.setTimeout(() => reject(new StoreTimeoutError(operation, ms)), ms);
-      (timer as { unref?: () => void } | undefined)?.unref?.();
-      let pending: Promise<T>;
-      try {
-        pending = call();
-      } catch (error) {
-        pending = Promise.reject(error);
-      }
-      pending.then(
-        (value) => {
-          clock.clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          clock.clearTimeout(timer);
-          reject(error);
-        },
-      );
-    });
+  // Sends the call and watches it: its answer or the timeout, whichever comes first, settles it.
+  #start<T, A>(started: StoreCall, call: (arg: A) => Promise<T>, arg: A | undefined): void {
+    this.#watch.add(started);
+    let answer: Promise<T>;
+    try {
+      answer = call(arg as A);
+    } catch (error) {
+      answer = Promise.reject(error);
+    }
+    answer.then(
+      (value) => {
+        if (started.done) return;
+        this.#watch.settled(started);
+        if (started.reject === undefined) this.#healthy = true;
+        started.resolve(value);
+      },
+      (error: unknown) => {
+        if (started.done) return;
+        this.#watch.settled(started);
+        this.#settleFailed(started, error);
+      },
+    );
+  }
+
+  #timedOut(call: StoreCall): void {
+    this.#settleFailed(call, new StoreTimeoutError(call.operation, this.#timeoutMs));
+  }
+
+  // A call under a policy rejects (the policy counts it; `run` then books it); a direct one
+  // is booked here and answers DOWN.
+  #settleFailed(call: StoreCall, error: unknown): void {
+    if (call.reject !== undefined) {
+      call.reject(error);
+    } else {
+      this.#failed(call.operation, error);
+      call.resolve(DOWN);
+    }
+  }
+
+  #failed(operation: string, error: unknown): void {
+    this.storeErrors++;
+    this.#healthy = false;
+    this.#coolUntil = this.#clock.now() + this.#cooldownMs;
+    this.#onError(operation, error);
+  }
+}
+
+type Settle = (value: unknown) => void;
+
+const ANSWERED_DOWN: Promise<typeof DOWN> = Promise.resolve(DOWN);
+
+// One store call in flight. `reject` is set under a policy, which must see failures as such.
+class StoreCall implements Watched {
+  done = false;
+  next: Watched | undefined = undefined;
+  readonly operation: string;
+  readonly deadline: number;
+  readonly resolve: Settle;
+  readonly reject: ((error: unknown) => void) | undefined;
+
+  constructor(
+    operation: string,
+    deadline: number,
+    resolve: Settle,
+    reject: ((error: unknown) => void) | undefined,
+  ) {
+    this.operation = operation;
+    this.deadline = deadline;
+    this.resolve = resolve;
+    this.reject = reject;
   }
 }
