@@ -15,6 +15,7 @@ import {
   systemClock,
   type TimerClock,
   typeError,
+  VOCABULARY_RENAMES,
 } from '@bulwark/kernel';
 
 /** Time source and timers: `now()` in ms, `setTimeout`, `clearTimeout` (the kernel's `TimerClock`). */
@@ -132,7 +133,7 @@ export function resolveOptions<V>(
   where = 'createCache(options)',
 ): ResolvedOptions<V> {
   const options = input === undefined ? {} : checkObject<CacheOptions<V>>('options', input);
-  checkKnownKeys(options, known, where);
+  checkKnownKeys(options, known, where, VOCABULARY_RENAMES);
   const {
     name = 'default',
     ttlMs = Number.POSITIVE_INFINITY,
@@ -153,7 +154,7 @@ export function resolveOptions<V>(
   let beta = 0;
   if (earlyRefresh !== false) {
     checkObject('earlyRefresh', earlyRefresh);
-    checkKnownKeys(earlyRefresh, KNOWN_EARLY, 'earlyRefresh');
+    checkKnownKeys(earlyRefresh, KNOWN_EARLY, 'earlyRefresh', VOCABULARY_RENAMES);
     beta = checkNumber('earlyRefresh.beta', earlyRefresh.beta ?? 1, 0, 1e6, true);
   }
   if (maxSize !== undefined && sizeOf === undefined)

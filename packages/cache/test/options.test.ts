@@ -4,7 +4,7 @@ import { createCache } from '../src/index.js';
 describe('options', () => {
   it('refuses unknown keys, suggesting the nearest', () => {
     expect(() => createCache({ ttl: 5 } as never)).toThrow(
-      'unknown option "ttl" in createCache(options); did you mean "ttlMs"?',
+      'unknown option "ttl" in createCache(options); use "ttlMs" instead',
     );
     expect(() => createCache({ earlyRefresh: { bta: 2 } } as never)).toThrow(
       'unknown option "bta" in earlyRefresh; did you mean "beta"?',

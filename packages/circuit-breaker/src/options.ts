@@ -13,6 +13,7 @@ import {
   rangeError,
   systemClock,
   typeError,
+  VOCABULARY_RENAMES,
 } from '@bulwark/kernel';
 
 /**
@@ -261,7 +262,7 @@ export function resolveOptions(
   where = 'new CircuitBreaker(options)',
 ): ResolvedOptions {
   checkObject('options', options);
-  checkKnownKeys(options, known, where);
+  checkKnownKeys(options, known, where, VOCABULARY_RENAMES);
   const name = checkString('name', options.name ?? 'default');
 
   const window = checkObject<CountWindowOptions | TimeWindowOptions>(
@@ -272,10 +273,10 @@ export function resolveOptions(
   let windowMs: number | undefined;
   let windowBuckets = 1;
   if ('calls' in window) {
-    checkKnownKeys(window, COUNT_WINDOW_KEYS, 'window');
+    checkKnownKeys(window, COUNT_WINDOW_KEYS, 'window', VOCABULARY_RENAMES);
     windowCalls = checkInteger('window.calls', window.calls, 1, MAX_WINDOW_CALLS);
   } else if ('ms' in window) {
-    checkKnownKeys(window, TIME_WINDOW_KEYS, 'window');
+    checkKnownKeys(window, TIME_WINDOW_KEYS, 'window', VOCABULARY_RENAMES);
     windowMs = checkMs('window.ms', window.ms, true);
     windowBuckets = checkInteger('window.buckets', window.buckets ?? 10, 1, MAX_WINDOW_BUCKETS);
   } else {

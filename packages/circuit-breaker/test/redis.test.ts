@@ -280,7 +280,7 @@ describe('options of RedisCircuitBreaker', () => {
     [
       { redis: fakeRedis, keyPrefix: 'x' },
       TypeError,
-      /unknown option "keyPrefix" in new RedisCircuitBreaker\(options\); did you mean "prefix"\?/,
+      /unknown option "keyPrefix" in new RedisCircuitBreaker\(options\); use "prefix" instead/,
     ],
     [{ redis: fakeRedis, client: 1 }, TypeError, /unknown option "client"/],
     [{ redis: fakeRedis, syncIntervalMs: -1 }, RangeError, /syncIntervalMs .* got -1/],

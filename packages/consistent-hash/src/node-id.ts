@@ -1,4 +1,11 @@
-import { checkKnownKeys, checkObject, describeValue, rangeError, typeError } from '@bulwark/kernel';
+import {
+  checkKnownKeys,
+  checkObject,
+  describeValue,
+  rangeError,
+  typeError,
+  VOCABULARY_RENAMES,
+} from '@bulwark/kernel';
 
 /** Turns a node into the string that names it on the ring (and places its virtual nodes). */
 export type NodeId<T> = (node: T) => string;
@@ -41,7 +48,7 @@ export function checkOptions<O extends object>(
   where: string,
 ): O {
   checkObject('options', options);
-  checkKnownKeys(options, known, where);
+  checkKnownKeys(options, known, where, VOCABULARY_RENAMES);
   return options;
 }
 

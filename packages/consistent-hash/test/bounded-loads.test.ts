@@ -117,6 +117,10 @@ describe('BoundedLoads: unit', () => {
     expect(() => new BoundedLoads({ loadfactor: 2 } as never)).toThrow(
       'unknown option "loadfactor" in new BoundedLoads(options); did you mean "loadFactor"?',
     );
+    // Another library's name for an option is answered with this package's name for it.
+    expect(() => new BoundedLoads({ label: 'x' } as never)).toThrow(
+      'unknown option "label" in new BoundedLoads(options); use "name" instead',
+    );
     expect(() => new BoundedLoads({ compatibility: 'ketama' } as never)).toThrow(
       /unknown option "compatibility" in new BoundedLoads\(options\)/,
     );

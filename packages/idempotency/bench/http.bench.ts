@@ -1,7 +1,8 @@
 // What the middleware adds to a request.
 //
 // Group 1, in process: the core alone on the memory store, one request per op: a first request
-// (begin with a new key, then record its response) and a replay (begin on a recorded key). The
+// (begin with a new key, then record its response; on a fresh store and on one at its maxKeys
+// bound, where each claim evicts the oldest record) and a replay (begin on a recorded key). The
 // floor is the SHA-256 of method, path and body that the default fingerprint computes anyway.
 // Groups 2-5, over loopback: POST /pay with a 13-byte JSON body through a real server and an
 // undici client, one request at a time, first requests (a new key each) and replays (one key),
@@ -61,12 +62,21 @@ const requestWith = (key: string) => ({
 const replayRequest = requestWith('replayed');
 core.record(core.begin(replayRequest) as Lease, recorded);
 
+// The same on a store at its bound (the default maxKeys, 10 000, filled first): every claim also
+// evicts the oldest record, as in a long-running process.
+const fullCore = createIdempotency({ store: new MemoryIdempotencyStore() });
+for (let i = 0; i < 10_000; i++)
+  fullCore.record(fullCore.begin(requestWith(`fill-${i}`)) as Lease, recorded);
+
 describe('core in process, memory store, one request per op', () => {
   bench('floor sha-256 of method, path and body', () => {
     hash('sha256', Buffer.concat([Buffer.from('POST\0/pay\0'), body]), 'hex');
   });
   bench('bulwark first request: begin + record', () => {
     core.record(core.begin(requestWith(freshKey())) as Lease, recorded);
+  });
+  bench('bulwark first request on a full store (evicts one record)', () => {
+    fullCore.record(fullCore.begin(requestWith(freshKey())) as Lease, recorded);
   });
   bench('bulwark replay: begin', () => {
     core.begin(replayRequest);

@@ -76,14 +76,8 @@ export function withIdempotency<
   const wrapped = (req: Req, res: Res): unknown => {
     const method = req.method ?? 'GET';
     if (!idempotency.appliesTo(method, req.headers['idempotency-key'])) return handler(req, res);
-    return readBody(req, idempotency.maxBodyBytes)
-      .then(undefined, () => {
-        // The client went away mid-body: nobody is left to answer, and nothing was claimed.
-        res.destroy();
-        return null;
-      })
-      .then((body) => {
-        if (body === null) return undefined;
+    return readBody(req, idempotency.maxBodyBytes).then(
+      (body) => {
         if (body === undefined) return sendRecorded(res, TOO_LARGE);
         (req as IdempotentRequest<Req>).body = body;
         const decision = idempotency.begin(
@@ -92,7 +86,12 @@ export function withIdempotency<
         );
         if (decision instanceof Promise) return decision.then((d) => run(d, req, res));
         return run(decision, req, res);
-      });
+      },
+      () => {
+        // The client went away mid-body: nobody is left to answer, and nothing was claimed.
+        res.destroy();
+      },
+    );
   };
   return Object.assign(wrapped, { idempotency });
 }

@@ -14,6 +14,7 @@ import { resolveStoreError } from '@bulwark/kernel';
 import { channels, type StorePhase } from './channels.js';
 import { defaultFingerprint } from './fingerprint.js';
 import { parseIdempotencyKey } from './key.js';
+import { upperCaseMethod } from './method.js';
 import { type IdempotencyOptions, type Settings, settingsOf } from './options.js';
 import { type ProblemName, problemResponse } from './problem.js';
 import type { ClaimResult, IdempotencyRequest, RecordedResponse } from './types.js';
@@ -171,7 +172,7 @@ export class Idempotency<Raw = IdempotencyRequest> {
 
   /** True when requests of `method` honour the key (adapters read no body for the others). */
   covers(method: string): boolean {
-    return this.#s.methods.has(method.toUpperCase());
+    return this.#s.methods.has(upperCaseMethod(method));
   }
 
   /**
@@ -179,7 +180,7 @@ export class Idempotency<Raw = IdempotencyRequest> {
    * (or required). Adapters read no body for other requests.
    */
   appliesTo(method: string, key: string | readonly string[] | undefined): boolean {
-    return this.#s.methods.has(method.toUpperCase()) && (key !== undefined || this.#s.required);
+    return this.#s.methods.has(upperCaseMethod(method)) && (key !== undefined || this.#s.required);
   }
 
   /**
@@ -189,7 +190,7 @@ export class Idempotency<Raw = IdempotencyRequest> {
    */
   begin(request: IdempotencyRequest, raw: Raw = request as Raw): Decision | Promise<Decision> {
     const s = this.#s;
-    const method = request.method.toUpperCase();
+    const method = upperCaseMethod(request.method);
     if (!s.methods.has(method)) return PROCEED;
     const key = parseIdempotencyKey(request.headers['idempotency-key'], s.strict);
     if (key === 'missing') {
@@ -413,7 +414,7 @@ export class Idempotency<Raw = IdempotencyRequest> {
   #onClaimError(failure: StoreFailure): Decision {
     const { request, key } = failure;
     const mode = this.#s.onStoreError;
-    const method = request.method.toUpperCase();
+    const method = upperCaseMethod(request.method);
     const fallback = IDEMPOTENT_METHODS.has(method) ? 'fail-open' : 'fail-closed';
     const decision =
       mode === undefined

@@ -15,6 +15,7 @@ import {
   systemClock,
   type TimerClock,
   typeError,
+  VOCABULARY_RENAMES,
 } from '@bulwark/kernel';
 import type { StorePhase } from './channels.js';
 import type { IdempotencyRequest, IdempotencyStore } from './types.js';
@@ -169,7 +170,7 @@ export function settingsOf<Raw>(
   where = 'createIdempotency(options)',
 ): Settings<Raw> {
   checkObject('options', options);
-  checkKnownKeys(options, KNOWN, where);
+  checkKnownKeys(options, KNOWN, where, VOCABULARY_RENAMES);
   const store = options.store as unknown;
   if (
     typeof store !== 'object' ||

@@ -26,6 +26,7 @@ import {
   checkKnownKeys,
   checkObject,
   typeError,
+  VOCABULARY_RENAMES,
 } from '@bulwark/kernel';
 import type { Dispatcher } from 'undici';
 
@@ -54,7 +55,7 @@ export function idempotencyKeyInterceptor(
   options: IdempotencyKeyInterceptorOptions = {},
 ): Dispatcher.DispatcherComposeInterceptor {
   checkObject('options', options);
-  checkKnownKeys(options, KNOWN, 'idempotencyKeyInterceptor(options)');
+  checkKnownKeys(options, KNOWN, 'idempotencyKeyInterceptor(options)', VOCABULARY_RENAMES);
   const methods = new Set(
     (options.methods === undefined ? ['POST', 'PATCH'] : checkMethods(options.methods)).map((m) =>
       m.toUpperCase(),

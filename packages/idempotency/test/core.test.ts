@@ -55,7 +55,13 @@ describe('createIdempotency: options', () => {
       'store must be an object with claim(), complete() and release(), got undefined',
     );
     expect(() => createIdempotency({ store, ttl: 5 } as never)).toThrow(
-      'unknown option "ttl" in createIdempotency(options); did you mean "ttlMs"?',
+      'unknown option "ttl" in createIdempotency(options); use "ttlMs" instead',
+    );
+    expect(() => createIdempotency({ store, failOpen: true } as never)).toThrow(
+      'unknown option "failOpen" in createIdempotency(options); use "onStoreError" instead',
+    );
+    expect(() => new MemoryIdempotencyStore({ now: () => 0 } as never)).toThrow(
+      'unknown option "now" in new MemoryIdempotencyStore(options); use "clock" instead',
     );
     expect(() => createIdempotency({ store, ttlMs: 0 })).toThrow(RangeError);
     expect(() => createIdempotency({ store, lockTtlMs: -1 })).toThrow('lockTtlMs must be');

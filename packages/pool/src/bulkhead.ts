@@ -1,7 +1,7 @@
 // A bulkhead: a semaphore that by default lets nobody wait, so overload is shed at once
 // instead of piling up.
 
-import { checkInteger, checkKnownKeys, checkObject } from '@bulwark/kernel';
+import { checkInteger, checkKnownKeys, checkObject, VOCABULARY_RENAMES } from '@bulwark/kernel';
 import { checkLimit } from './check-options.js';
 import type { QueueFullError } from './errors.js';
 import { Semaphore, type SemaphoreOptions } from './semaphore.js';
@@ -26,7 +26,12 @@ export class Bulkhead extends Semaphore {
     options: Omit<SemaphoreOptions, 'maxWaiting'> = {},
   ) {
     checkObject('options', options);
-    checkKnownKeys(options, BULKHEAD_KEYS, 'new Bulkhead(maxConcurrent, maxWaiting, options)');
+    checkKnownKeys(
+      options,
+      BULKHEAD_KEYS,
+      'new Bulkhead(maxConcurrent, maxWaiting, options)',
+      VOCABULARY_RENAMES,
+    );
     super(checkInteger('maxConcurrent', maxConcurrent, 1), {
       ...options,
       maxWaiting: checkLimit('maxWaiting', maxWaiting, 0),

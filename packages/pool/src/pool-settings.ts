@@ -14,6 +14,7 @@ import {
   checkString,
   rangeError,
   systemClock,
+  VOCABULARY_RENAMES,
 } from '@bulwark/kernel';
 import { checkDuration, checkLimit } from './check-options.js';
 import type { Clock } from './clock.js';
@@ -80,7 +81,7 @@ const optionalDuration = (name: string, value: unknown): number =>
 /** Check `createPool`'s options and fill in the defaults. */
 export function readSettings<T>(options: PoolOptions<T>): PoolSettings<T> {
   checkObject('options', options);
-  checkKnownKeys(options, POOL_KEYS, 'createPool(options)');
+  checkKnownKeys(options, POOL_KEYS, 'createPool(options)', VOCABULARY_RENAMES);
   checkFunction('create', options.create);
   checkFunction('destroy', options.destroy);
   if (options.validate !== undefined) checkFunction('validate', options.validate);

@@ -11,6 +11,7 @@ import {
   checkString,
   NEVER_ABORTED,
   systemClock,
+  VOCABULARY_RENAMES,
 } from '@bulwark/kernel';
 import { checkDuration, checkLimit, checkPriority } from './check-options.js';
 import type { Clock } from './clock.js';
@@ -130,7 +131,12 @@ export class Semaphore {
     this.#limit = this.#permits;
     checkObject('options', options);
     if (new.target === Semaphore)
-      checkKnownKeys(options, SEMAPHORE_KEYS, 'new Semaphore(permits, options)');
+      checkKnownKeys(
+        options,
+        SEMAPHORE_KEYS,
+        'new Semaphore(permits, options)',
+        VOCABULARY_RENAMES,
+      );
     this.name = checkString('name', options.name ?? 'default');
     this.#maxWaiting = checkLimit('maxWaiting', options.maxWaiting ?? Number.POSITIVE_INFINITY, 0);
     const timeoutMs =

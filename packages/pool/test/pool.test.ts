@@ -55,7 +55,7 @@ describe('options', () => {
 
   it('refuses an unknown option key, naming the nearest valid one', () => {
     expect(() => createPool({ ...base, maxQueue: 3 } as never)).toThrow(
-      'unknown option "maxQueue" in createPool(options)',
+      'unknown option "maxQueue" in createPool(options); use "maxWaiting" instead',
     );
     expect(() => createPool({ ...base, acquireTimeout: 5 } as never)).toThrow(
       'unknown option "acquireTimeout" in createPool(options); did you mean "acquireTimeoutMs"?',

@@ -39,7 +39,7 @@ describe('Semaphore', () => {
       /clock must be an object with now/,
     );
     expect(() => new Semaphore(2, { maxQueue: 1 } as never)).toThrow(
-      'unknown option "maxQueue" in new Semaphore(permits, options)',
+      'unknown option "maxQueue" in new Semaphore(permits, options); use "maxWaiting" instead',
     );
     expect(() => new Semaphore(2, { nam: 'x' } as never)).toThrow(/did you mean "name"\?/);
     expect(() => new Bulkhead(2, 0, { maxWaiting: 1 } as never)).toThrow(

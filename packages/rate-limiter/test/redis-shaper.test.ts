@@ -52,7 +52,7 @@ describe('RedisLeakyBucketShaper options', () => {
       /^unknown option "now" in new RedisLeakyBucketShaper\(spec, options\)/,
     );
     expect(() => new RedisLeakyBucketShaper(spec, { redis: fake, maxQueue: 1 } as never)).toThrow(
-      'unknown option "maxQueue" in new RedisLeakyBucketShaper(spec, options)',
+      'unknown option "maxQueue" in new RedisLeakyBucketShaper(spec, options); use "maxWaiting" instead',
     );
     const handMade = { kind: 'leaky-bucket', capacity: 3, leakPerSecond: -1 } as const;
     expect(() => new RedisLeakyBucketShaper(handMade, { redis: fake })).toThrow(RangeError);

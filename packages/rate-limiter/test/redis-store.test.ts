@@ -66,10 +66,10 @@ describe('RedisRateLimiter options', () => {
       'prefix must be a string, got 5',
     );
     expect(() => new RedisRateLimiter(spec, { redis: fake, now: 5 } as never)).toThrow(
-      /^unknown option "now" in new RedisRateLimiter\(spec, options\)/,
+      'unknown option "now" in new RedisRateLimiter(spec, options); use "clock" instead',
     );
     expect(() => new RedisRateLimiter(spec, { redis: fake, keyPrefix: 'x' } as never)).toThrow(
-      'unknown option "keyPrefix" in new RedisRateLimiter(spec, options); did you mean "prefix"?',
+      'unknown option "keyPrefix" in new RedisRateLimiter(spec, options); use "prefix" instead',
     );
     expect(() => new RedisRateLimiter(spec, { redis: fake, clock: 5 as never })).toThrow(
       'clock must be an object with now(), got 5',

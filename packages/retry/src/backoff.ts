@@ -16,6 +16,7 @@ import {
   MAX_TIMER_MS,
   rangeError,
   typeError,
+  VOCABULARY_RENAMES,
 } from '@bulwark/kernel';
 
 /** A named strategy; see the formulas in the README and at the top of this file. */
@@ -124,7 +125,7 @@ export function checkBackoff(options: BackoffOptions | BackoffFunction | undefin
   if (options === undefined || typeof options === 'function') return;
   if (typeof options !== 'object' || options === null || Array.isArray(options))
     typeError('backoff', 'an object or a function', options);
-  checkKnownKeys(options, BACKOFF_KEYS, 'backoff');
+  checkKnownKeys(options, BACKOFF_KEYS, 'backoff', VOCABULARY_RENAMES);
   checkOneOf('backoff.strategy', options.strategy ?? 'full-jitter', STRATEGIES);
   const baseMs = checkNumber('backoff.baseMs', options.baseMs ?? 100, 0, MAX_TIMER_MS);
   // A base above the default cap lifts the default cap with it, so { baseMs: 60_000 } alone works.

@@ -17,6 +17,8 @@ import {
   checkObject,
   MAX_TIMER_MS,
   systemClock,
+  VOCABULARY_RENAMES,
+  withRenames,
 } from '@bulwark/kernel';
 
 /** Options of {@link RetryBudget}. */
@@ -59,6 +61,11 @@ const BUDGET_KEYS: ReadonlySet<string> = new Set([
   'clock',
 ]);
 const WINDOW_KEYS: ReadonlySet<string> = new Set(['ms', 'buckets']);
+// The budget's former flat window options, now the one window shape of every package.
+const BUDGET_RENAMES = withRenames([
+  ['windowMs', 'window.ms'],
+  ['buckets', 'window.buckets'],
+]);
 
 // The window's two counters.
 const ATTEMPTS = 0;
@@ -92,7 +99,7 @@ export class RetryBudget {
    */
   constructor(options: RetryBudgetOptions = {}) {
     checkObject('options', options);
-    checkKnownKeys(options, BUDGET_KEYS, 'new RetryBudget(options)');
+    checkKnownKeys(options, BUDGET_KEYS, 'new RetryBudget(options)', BUDGET_RENAMES);
     this.ratio = checkNumber('ratio', options.ratio ?? 0.1, 0, 1_000);
     const perSecond = checkNumber(
       'minRetriesPerSecond',
@@ -104,7 +111,7 @@ export class RetryBudget {
       'window',
       options.window ?? {},
     );
-    checkKnownKeys(window, WINDOW_KEYS, 'window');
+    checkKnownKeys(window, WINDOW_KEYS, 'window', VOCABULARY_RENAMES);
     this.windowMs = checkNumber('window.ms', window.ms ?? 10_000, 0, MAX_TIMER_MS, true);
     const buckets = checkInteger('window.buckets', window.buckets ?? 10, 1, 1_000);
     this.#clock = options.clock === undefined ? systemClock : checkClock('clock', options.clock);

@@ -15,6 +15,7 @@ import {
   checkString,
   NEVER_ABORTED,
   typeError,
+  VOCABULARY_RENAMES,
 } from '@bulwark/kernel';
 import {
   type Backoff,
@@ -227,7 +228,7 @@ function checkRetryOptions(
   // The key check walks every key, a fifth of a whole `retry()` call: done once for the options
   // object last seen, since hot paths pass the same object each time. Values are checked always.
   if (options !== keysChecked || known !== keysCheckedAgainst) {
-    checkKnownKeys(options, known, where);
+    checkKnownKeys(options, known, where, VOCABULARY_RENAMES);
     keysChecked = options;
     keysCheckedAgainst = known;
   }

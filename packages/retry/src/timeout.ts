@@ -2,7 +2,13 @@
 // that moment even if fn ignores its signal. The caller's own signal, when given, is linked in:
 // its abort aborts fn's signal too and rejects with its reason.
 
-import { checkKnownKeys, checkObject, checkSignal, checkString } from '@bulwark/kernel';
+import {
+  checkKnownKeys,
+  checkObject,
+  checkSignal,
+  checkString,
+  VOCABULARY_RENAMES,
+} from '@bulwark/kernel';
 import { channels } from './channels.js';
 import { TimeoutError } from './errors.js';
 import { type Clock, checkClock, checkDuration, notAFunction } from './options.js';
@@ -155,7 +161,7 @@ export function timeout<T>(
   checkDuration('ms', ms, 1);
   if (options === undefined) return run(fn, ms, checkClock(undefined), undefined, 'default');
   checkObject('options', options);
-  checkKnownKeys(options, TIMEOUT_KEYS, 'timeout(fn, ms, options)');
+  checkKnownKeys(options, TIMEOUT_KEYS, 'timeout(fn, ms, options)', VOCABULARY_RENAMES);
   const name = checkString('name', options.name ?? 'default');
   return run(fn, ms, checkClock(options.clock), checkSignal('signal', options.signal), name);
 }
@@ -179,7 +185,7 @@ export class TimeoutPolicy implements Policy {
   constructor(ms: number, options: TimeoutPolicyOptions = {}) {
     this.ms = checkDuration('ms', ms, 1);
     checkObject('options', options);
-    checkKnownKeys(options, POLICY_KEYS, 'timeoutPolicy(ms, options)');
+    checkKnownKeys(options, POLICY_KEYS, 'timeoutPolicy(ms, options)', VOCABULARY_RENAMES);
     this.name = checkString('name', options.name ?? 'default');
     this.#clock = checkClock(options.clock);
   }

@@ -20,6 +20,7 @@ import {
   checkKnownKeys,
   checkObject,
   typeError,
+  VOCABULARY_RENAMES,
 } from '@bulwark/kernel';
 import type { Dispatcher } from 'undici';
 import { RetryBudgetExhaustedError } from './errors.js';
@@ -531,13 +532,18 @@ export function resilienceInterceptor(
   options: ResilienceInterceptorOptions = {},
 ): Dispatcher.DispatcherComposeInterceptor {
   checkObject('options', options);
-  checkKnownKeys(options, INTERCEPTOR_KEYS, 'resilienceInterceptor(options)');
+  checkKnownKeys(options, INTERCEPTOR_KEYS, 'resilienceInterceptor(options)', VOCABULARY_RENAMES);
   checkOptionalFunction('breaker', options.breaker);
   checkOptionalFunction('isFailureStatus', options.isFailureStatus);
   if (options.retry !== undefined && options.retry !== false) {
     if (typeof options.retry !== 'object' || options.retry === null || Array.isArray(options.retry))
       typeError('retry', 'an object or false', options.retry);
-    checkKnownKeys(options.retry, INTERCEPTOR_RETRY_KEYS, 'resilienceInterceptor({ retry })');
+    checkKnownKeys(
+      options.retry,
+      INTERCEPTOR_RETRY_KEYS,
+      'resilienceInterceptor({ retry })',
+      VOCABULARY_RENAMES,
+    );
   }
   const clock = options.clock === undefined ? undefined : checkClock(options.clock);
   let retryOptions: RetryPolicyOptions | undefined;

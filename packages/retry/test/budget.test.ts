@@ -193,7 +193,10 @@ describe('RetryBudget', () => {
       /clock must be an object with now/,
     );
     expect(() => new RetryBudget({ windowMs: 5 } as never)).toThrow(
-      'unknown option "windowMs" in new RetryBudget(options); did you mean "window"?',
+      'unknown option "windowMs" in new RetryBudget(options); use "window.ms" instead',
+    );
+    expect(() => new RetryBudget({ buckets: 5 } as never)).toThrow(
+      'unknown option "buckets" in new RetryBudget(options); use "window.buckets" instead',
     );
     expect(() => new RetryBudget({ window: { ms: 5, bucket: 2 } } as never)).toThrow(
       'unknown option "bucket" in window; did you mean "buckets"?',

@@ -489,7 +489,7 @@ describe('resilienceInterceptor against a real server', () => {
       /retry must be an object or false, got 3/,
     );
     expect(() => resilienceInterceptor({ timeout: 5 } as never)).toThrow(
-      'unknown option "timeout" in resilienceInterceptor(options); did you mean "timeoutMs"?',
+      'unknown option "timeout" in resilienceInterceptor(options); use "timeoutMs" instead',
     );
     expect(() => resilienceInterceptor({ retry: { attempt: 2 } } as never)).toThrow(
       'unknown option "attempt" in resilienceInterceptor({ retry }); did you mean "attempts"?',

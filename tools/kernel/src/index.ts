@@ -30,3 +30,4 @@ export {
 } from './redis-script.js';
 export { NEVER_ABORTED } from './signal.js';
 export { checkOnStoreError, type OnStoreError, resolveStoreError } from './store-error.js';
+export { VOCABULARY_RENAMES, withRenames } from './vocabulary.js';

@@ -3,14 +3,27 @@
 // nearest valid one.
 
 /**
- * Throws a TypeError when `options` has an own key not in `known`, naming it and, when one is
- * close enough to be a likely typo, the nearest valid name:
+ * Throws a TypeError when `options` has an own key not in `known`, naming it and what to write
+ * instead: the name `renames` gives for it (a former or another library's name, such as
+ * `maxQueue` → `maxWaiting`; used only when that name, or the option before its first dot, is in
+ * `known`), else, when one is close enough to be a likely typo, the nearest valid name:
+ * `unknown option "maxQueue" in createPool(options); use "maxWaiting" instead`,
  * `unknown option "ttl" in createCache(options); did you mean "ttlMs"?`.
  * Keys whose value is `undefined` are refused too: a misspelt key is wrong whatever its value.
  */
-export function checkKnownKeys(options: object, known: ReadonlySet<string>, where: string): void {
+export function checkKnownKeys(
+  options: object,
+  known: ReadonlySet<string>,
+  where: string,
+  renames?: ReadonlyMap<string, string>,
+): void {
   for (const key in options) {
     if (!Object.hasOwn(options, key) || known.has(key)) continue;
+    const renamed = renames?.get(key);
+    if (renamed !== undefined && known.has(renamed.split('.', 1)[0] as string))
+      throw new TypeError(
+        `unknown option ${JSON.stringify(key)} in ${where}; use ${JSON.stringify(renamed)} instead`,
+      );
     const nearest = nearestName(key, known);
     throw new TypeError(
       `unknown option ${JSON.stringify(key)} in ${where}${nearest ? `; did you mean ${JSON.stringify(nearest)}?` : ''}`,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import {
@@ -23,6 +24,8 @@ import {
   runOnKey,
   slotKey,
   systemClock,
+  VOCABULARY_RENAMES,
+  withRenames,
 } from '../src/index.js';
 
 describe('describeValue', () => {
@@ -93,6 +96,52 @@ describe('checkKnownKeys', () => {
   it('suggests only names that are near', () => {
     expect(nearestName('capacity', ['ttlMs', 'max'])).toBeUndefined();
     expect(nearestName('maxWait', ['maxWaiting', 'max'])).toBe('maxWaiting');
+  });
+  it('gives the renamed name before the nearest one, when the renamed name is an option here', () => {
+    const pool = new Set(['max', 'maxWaiting', 'acquireTimeoutMs']);
+    expect(() =>
+      checkKnownKeys({ maxQueue: 5 }, pool, 'createPool(options)', VOCABULARY_RENAMES),
+    ).toThrow(
+      new TypeError('unknown option "maxQueue" in createPool(options); use "maxWaiting" instead'),
+    );
+    // Without the map, the nearest name is a prefix that means something else.
+    expect(() => checkKnownKeys({ maxQueue: 5 }, pool, 'createPool(options)')).toThrow(
+      new TypeError('unknown option "maxQueue" in createPool(options); did you mean "max"?'),
+    );
+    // `timeout` → `timeoutMs` is no option here: the nearest name is suggested as before.
+    expect(() => checkKnownKeys({ timeout: 1 }, pool, 'x', VOCABULARY_RENAMES)).toThrow(
+      new TypeError('unknown option "timeout" in x'),
+    );
+    expect(() => checkKnownKeys({ maxwaiting: 1 }, pool, 'x', VOCABULARY_RENAMES)).toThrow(
+      /did you mean "maxWaiting"/,
+    );
+    expect(() => checkKnownKeys({ maxWaiting: 1 }, pool, 'x', VOCABULARY_RENAMES)).not.toThrow();
+  });
+  it('renames to a nested option when the option before the dot is known', () => {
+    const renames = withRenames([['windowMs', 'window.ms']]);
+    expect(renames.get('maxQueue')).toBe('maxWaiting');
+    expect(() => checkKnownKeys({ windowMs: 1 }, new Set(['window']), 'x', renames)).toThrow(
+      new TypeError('unknown option "windowMs" in x; use "window.ms" instead'),
+    );
+    expect(() => checkKnownKeys({ windowMs: 1 }, new Set(['windowSize']), 'x', renames)).toThrow(
+      new TypeError('unknown option "windowMs" in x'),
+    );
+  });
+  it("maps every option name the vocabulary table forbids to the table's name", () => {
+    const markdown = readFileSync(new URL('../../../CONTRIBUTING.md', import.meta.url), 'utf8');
+    const table = markdown.slice(markdown.indexOf('| idea | the name | never |')).split('\n');
+    const expected = new Map<string, string[]>();
+    for (const line of table.slice(2)) {
+      if (!line.startsWith('|')) break;
+      const [idea = '', name = '', never = ''] = line.split(/(?<!\\)\|/).slice(1, -1);
+      if (!idea.includes('(option')) continue;
+      const words = (cell: string) =>
+        [...cell.matchAll(/`([A-Za-z]\w*)[^`]*`/g)].map((m) => m[1] as string);
+      for (const word of words(never)) expected.set(word, words(name));
+    }
+    expect(expected.size).toBeGreaterThan(10);
+    expect([...VOCABULARY_RENAMES.keys()].sort()).toEqual([...expected.keys()].sort());
+    for (const [word, names] of expected) expect(names).toContain(VOCABULARY_RENAMES.get(word));
   });
 });
 

@@ -6,6 +6,7 @@ import {
   type ScriptClient,
   slotKey,
   typeError,
+  VOCABULARY_RENAMES,
 } from '@bulwark/kernel';
 import type { Cluster, Redis } from 'ioredis';
 import type { ClaimResult, IdempotencyStore, RecordedResponse } from '../types.js';
@@ -55,7 +56,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   /** See {@link RedisIdempotencyStoreOptions}. */
   constructor(options: RedisIdempotencyStoreOptions) {
     checkObject('options', options);
-    checkKnownKeys(options, KNOWN, 'new RedisIdempotencyStore(options)');
+    checkKnownKeys(options, KNOWN, 'new RedisIdempotencyStore(options)', VOCABULARY_RENAMES);
     const redis = options.redis as unknown as Partial<BufferCommands> | undefined;
     if (typeof redis?.evalshaBuffer !== 'function' || typeof redis.evalBuffer !== 'function')
       typeError('redis', 'an ioredis Redis or Cluster client', options.redis);

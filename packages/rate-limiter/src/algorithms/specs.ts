@@ -11,6 +11,7 @@ import {
   describeValue,
   rangeError,
   typeError,
+  VOCABULARY_RENAMES,
 } from '@bulwark/kernel';
 import type {
   AlgorithmSpec,
@@ -81,8 +82,8 @@ function optionsOf<T extends object>(where: string, value: unknown, known: Reado
   const o = checkObject<T>(`${where} options`, value);
   if ('kind' in o) {
     const { kind: _kind, ...rest } = o as T & { kind: unknown };
-    checkKnownKeys(rest, known, `${where}(options)`);
-  } else checkKnownKeys(o, known, `${where}(options)`);
+    checkKnownKeys(rest, known, `${where}(options)`, VOCABULARY_RENAMES);
+  } else checkKnownKeys(o, known, `${where}(options)`, VOCABULARY_RENAMES);
   return o;
 }
 

@@ -8,7 +8,7 @@
  * key function) that returns a promise makes `check` return one.
  */
 
-import { checkKnownKeys, describeValue } from '@bulwark/kernel';
+import { checkKnownKeys, describeValue, VOCABULARY_RENAMES } from '@bulwark/kernel';
 import type { Decision, RateLimiter } from '../types.js';
 import { checkTrustProxy, type TrustProxy } from './client-ip.js';
 import {
@@ -219,7 +219,7 @@ export class Gate<Req> {
     if (options === null || typeof options !== 'object') {
       throw new TypeError(`options must be an object, got ${describeValue(options)}`);
     }
-    checkKnownKeys(options, known, where);
+    checkKnownKeys(options, known, where, VOCABULARY_RENAMES);
     const { limiter, key, trustProxy, cost, skip, headers, onError, partitionKey } = options;
     if (typeof limiter === 'function') {
       this.#limiter = limiter;

@@ -13,6 +13,7 @@ import {
   checkString,
   describeValue,
   systemClock,
+  VOCABULARY_RENAMES,
 } from '@bulwark/kernel';
 import { type Algorithm, algorithmFor } from '../algorithms/index.js';
 import { policyOf, validateSpec } from '../algorithms/specs.js';
@@ -85,7 +86,7 @@ export class MemoryRateLimiter implements RateLimiter, AsyncDisposable {
   constructor(spec: AlgorithmSpec, opts: MemoryRateLimiterOptions = {}) {
     spec = validateSpec(spec);
     const o = checkObject<MemoryRateLimiterOptions>('options', opts);
-    checkKnownKeys(o, OPTIONS, 'new MemoryRateLimiter(spec, options)');
+    checkKnownKeys(o, OPTIONS, 'new MemoryRateLimiter(spec, options)', VOCABULARY_RENAMES);
     const name = checkString('name', o.name ?? 'default');
     this.policy = policyOf(spec, name);
     this.spec = spec;

@@ -14,6 +14,7 @@ import {
   systemClock,
   type TimerClock,
   typeError,
+  VOCABULARY_RENAMES,
 } from '@bulwark/kernel';
 import { leakyBucket } from '../algorithms/specs.js';
 import { channels, type QueueFullEvent } from '../channels.js';
@@ -53,7 +54,12 @@ export function scheduleArgs(
   maxWaiting: number,
 ): { signal: AbortSignal | undefined; cost: number } {
   if (typeof key !== 'string' || key.length === 0) badKey(key);
-  checkKnownKeys(checkObject('schedule options', opts), SCHEDULE_OPTIONS, 'schedule(key, options)');
+  checkKnownKeys(
+    checkObject('schedule options', opts),
+    SCHEDULE_OPTIONS,
+    'schedule(key, options)',
+    VOCABULARY_RENAMES,
+  );
   const { signal, cost = 1 } = opts as ScheduleOptions;
   if (!(Number.isInteger(cost) && cost >= 1 && cost <= maxWaiting))
     badCost(cost, maxWaiting, 'maxWaiting');
@@ -139,7 +145,7 @@ export class LeakyBucketShaper implements Disposable, AsyncDisposable {
     if (spec?.kind !== 'leaky-bucket')
       typeError('spec', 'a leakyBucket(...) spec', spec?.kind ?? spec);
     const o = checkObject<LeakyBucketShaperOptions>('options', opts);
-    checkKnownKeys(o, OPTIONS, 'new LeakyBucketShaper(spec, options)');
+    checkKnownKeys(o, OPTIONS, 'new LeakyBucketShaper(spec, options)', VOCABULARY_RENAMES);
     this.spec = leakyBucket(spec);
     this.name = checkString('name', o.name ?? 'default');
     this.#clock =

@@ -15,6 +15,7 @@ import {
   slotKey,
   systemClock,
   typeError,
+  VOCABULARY_RENAMES,
 } from '@bulwark/kernel';
 import { algorithmFor } from '../algorithms/index.js';
 import { policyOf, validateSpec } from '../algorithms/specs.js';
@@ -93,7 +94,7 @@ export class RedisRateLimiter implements RateLimiter, AsyncDisposable {
   /** Throws a TypeError or RangeError naming the option when an option is invalid. */
   constructor(spec: AlgorithmSpec, options: RedisRateLimiterOptions) {
     const o = checkObject<RedisRateLimiterOptions>('options', options);
-    checkKnownKeys(o, OPTIONS, 'new RedisRateLimiter(spec, options)');
+    checkKnownKeys(o, OPTIONS, 'new RedisRateLimiter(spec, options)', VOCABULARY_RENAMES);
     const redis = o.redis as Partial<RedisClient> | undefined;
     if (!redis || typeof redis.evalsha !== 'function' || typeof redis.eval !== 'function')
       typeError('redis', 'an ioredis client', o.redis);
@@ -124,7 +125,7 @@ export class RedisRateLimiter implements RateLimiter, AsyncDisposable {
     this.#clock = o.clock === undefined ? undefined : checkClock<Clock>('clock', o.clock);
     if (o.lease !== undefined) {
       const lease = checkObject<LeaseOptions>('lease', o.lease);
-      checkKnownKeys(lease, LEASE_OPTIONS, 'lease options');
+      checkKnownKeys(lease, LEASE_OPTIONS, 'lease options', VOCABULARY_RENAMES);
       const batch = checkInteger('lease.batch', lease.batch, 2);
       if (batch > this.#limit) rangeError('lease.batch', `<= ${this.#limit} (the limit)`, batch);
       const maxAgeMs = checkMs('lease.maxAgeMs', lease.maxAgeMs ?? 1000, true);

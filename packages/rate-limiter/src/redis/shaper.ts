@@ -14,6 +14,7 @@ import {
   systemClock,
   type TimerClock,
   typeError,
+  VOCABULARY_RENAMES,
 } from '@bulwark/kernel';
 import { leakyBucket } from '../algorithms/specs.js';
 import { channels, type QueueFullEvent, type StoreErrorEvent } from '../channels.js';
@@ -146,7 +147,7 @@ export class RedisLeakyBucketShaper implements Disposable, AsyncDisposable {
     if (spec?.kind !== 'leaky-bucket')
       typeError('spec', 'a leakyBucket(...) spec', spec?.kind ?? spec);
     const o = checkObject<RedisLeakyBucketShaperOptions>('options', opts);
-    checkKnownKeys(o, OPTIONS, 'new RedisLeakyBucketShaper(spec, options)');
+    checkKnownKeys(o, OPTIONS, 'new RedisLeakyBucketShaper(spec, options)', VOCABULARY_RENAMES);
     const redis = o.redis as Partial<RedisClient> | undefined;
     if (!redis || typeof redis.evalsha !== 'function' || typeof redis.eval !== 'function')
       typeError('redis', 'an ioredis client', o.redis);
