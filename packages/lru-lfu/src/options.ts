@@ -12,6 +12,7 @@ import {
   rangeError,
   systemClock,
   typeError,
+  withRenames,
 } from '@bulwark/kernel';
 
 /**
@@ -188,6 +189,17 @@ const OPTIONS: ReadonlySet<string> = new Set([
 ]);
 const W_TINYLFU_OPTIONS: ReadonlySet<string> = new Set([...OPTIONS, 'adaptive', 'doorkeeper']);
 const SET_OPTIONS: ReadonlySet<string> = new Set(['ttlMs', 'size']);
+/**
+ * lru-cache's names for our options (and the project's former names): a user moving over is
+ * told the name here instead of a near miss (lru-cache's `max` is `capacity`, not `maxSize`).
+ */
+const RENAMES = withRenames([
+  ['max', 'capacity'],
+  ['sizeCalculation', 'sizeOf'],
+  ['dispose', 'onEvict'],
+  ['disposeAfter', 'onEvict'],
+  ['perf', 'clock'],
+]);
 
 /**
  * Slots the caches allocate at construction (or fewer, for a smaller capacity). Their arrays then
@@ -234,7 +246,7 @@ export function resolveOptions<K, V>(
   if (options === null || typeof options !== 'object' || Array.isArray(options))
     typeError('options', 'an object with a capacity', options);
   const known = where === 'WTinyLFUCache' ? W_TINYLFU_OPTIONS : OPTIONS;
-  checkKnownKeys(options, known, `new ${where}(options)`);
+  checkKnownKeys(options, known, `new ${where}(options)`, RENAMES);
   if (where === 'WTinyLFUCache') {
     const { adaptive, doorkeeper } = options as WTinyLFUOptions<K, V>;
     if (adaptive !== undefined) checkBoolean('adaptive', adaptive);
@@ -298,7 +310,7 @@ export function resolveOptions<K, V>(
 export function checkSetOptions(options: SetOptions): SetOptions {
   if (options === null || typeof options !== 'object')
     typeError('set options', 'an object', options);
-  checkKnownKeys(options, SET_OPTIONS, 'set(key, value, options)');
+  checkKnownKeys(options, SET_OPTIONS, 'set(key, value, options)', RENAMES);
   return options;
 }
 

@@ -71,12 +71,22 @@ const badOptions: [unknown, ErrorConstructor, RegExp][] = [
   [
     { capacity: 1, ttl: 5 },
     TypeError,
-    /^unknown option "ttl" in new \w+\(options\); did you mean "ttlMs"\?$/,
+    /^unknown option "ttl" in new \w+\(options\); use "ttlMs" instead$/,
   ],
   [
     { capacity: 1, max: 5 },
     TypeError,
-    /^unknown option "max" in new \w+\(options\); did you mean "maxSize"\?$/,
+    /^unknown option "max" in new \w+\(options\); use "capacity" instead$/,
+  ],
+  [
+    { capacity: 1, maxSize: 9, sizeCalculation: () => 1 },
+    TypeError,
+    /^unknown option "sizeCalculation" in new \w+\(options\); use "sizeOf" instead$/,
+  ],
+  [
+    { capacity: 1, dispose: () => {} },
+    TypeError,
+    /^unknown option "dispose" in new \w+\(options\); use "onEvict" instead$/,
   ],
   [{ capacity: 1, name: '' }, TypeError, /name must be a non-empty string, got ""/],
   [null, TypeError, /options must be an object .*got null/],
@@ -94,7 +104,7 @@ describe.each(caches)('%s rejects bad options, naming them', (_name, Cache) => {
     expect(() => cache.set('a', 1, { ttlMs: null })).toThrow(TypeError);
     expect(() => cache.set('a', 1, { ttlMs: 0 })).toThrow(/ttlMs must be a number > 0, got 0/);
     expect(() => cache.set('a', 1, { ttl: 5 })).toThrow(
-      'unknown option "ttl" in set(key, value, options); did you mean "ttlMs"?',
+      'unknown option "ttl" in set(key, value, options); use "ttlMs" instead',
     );
     expect(() => cache.set('a', 1, { ttlMs: Number.NaN })).toThrow(RangeError);
     expect(() => cache.set('a', 1, { ttlMs: '5' })).toThrow(/ttlMs must be a number, got "5"/);
