@@ -2,6 +2,7 @@
 // AssertionError (node:assert) when the store breaks a rule. See IdempotencyStore for the rules.
 
 import assert from 'node:assert/strict';
+import { systemClock } from '@bulwark/kernel';
 import { createIdempotency } from '../idempotency.js';
 import type { ClaimResult, RecordedResponse } from '../types.js';
 import { type ConformanceCheck, type StoreFactory, withStore } from './harness.js';
@@ -43,9 +44,9 @@ export function assertSameResponse(actual: RecordedResponse, expected: RecordedR
 // Waits a macrotask at a time (I/O runs in between, nothing sleeps) for an announcement that may
 // travel over a connection; fails after 5 s of real time.
 async function eventually(condition: () => boolean, what: string): Promise<void> {
-  const deadline = performance.now() + 5_000;
+  const deadline = systemClock.now() + 5_000;
   while (!condition()) {
-    assert.ok(performance.now() < deadline, `timed out waiting for ${what}`);
+    assert.ok(systemClock.now() < deadline, `timed out waiting for ${what}`);
     await new Promise((resolve) => setImmediate(resolve));
   }
 }
