@@ -10,11 +10,6 @@
 //
 // Run: flock /tmp/bulwark-bench.lock npx tsx bench/script-cost.ts [--against main]
 // Starts its own redis-server on loopback and stops it by its pid.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { RedisServer } from '@bulwark/test-utils';
 import { Redis } from 'ioredis';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
@@ -28,6 +23,7 @@ import {
 } from '../src/index.js';
 import { scriptFor } from '../src/redis/scripts.js';
 import type { AlgorithmSpec } from '../src/types.js';
+import { scriptsOf } from './previous-scripts.js';
 
 const CALLS = 4_000;
 const ROUNDS = 9;
@@ -36,7 +32,6 @@ const HUGE = 1_000_000_000;
 const KEYS = Array.from({ length: 100 }, (_, i) => `user-${i}`);
 
 type ScriptFor = (spec: AlgorithmSpec) => { source: string };
-
 // Specs as the Redis bench's: nobody is ever limited and every key keeps its state.
 const specs: [string, AlgorithmSpec, number?][] = [
   ['token bucket', tokenBucket({ capacity: HUGE, refillPerSecond: 100 })],
@@ -48,23 +43,6 @@ const specs: [string, AlgorithmSpec, number?][] = [
   ['sliding window counter', slidingWindowCounter({ limit: HUGE, windowMs: 60_000 })],
   ['sliding window log', slidingWindowLog({ limit: HUGE, windowMs: 1_000 })],
 ];
-
-async function scriptsOf(rev: string): Promise<ScriptFor> {
-  const here = fileURLToPath(new URL('.', import.meta.url));
-  const text = execFileSync('git', ['show', `${rev}:packages/rate-limiter/src/redis/scripts.ts`], {
-    cwd: here,
-    encoding: 'utf8',
-  });
-  const dir = mkdtempSync(join(tmpdir(), 'bulwark-scripts-'));
-  const file = join(dir, 'scripts.ts');
-  const kernel = resolve(here, '../../../tools/kernel/src/index.ts');
-  writeFileSync(file, text.replace("from '@bulwark/kernel'", `from '${kernel}'`));
-  try {
-    return ((await import(file)) as { scriptFor: ScriptFor }).scriptFor;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 const server = await RedisServer.start();
 const redis = new Redis({ host: server.host, port: server.port });
