@@ -350,7 +350,8 @@ export class Idempotency<Raw = IdempotencyRequest> {
         response: { status, headers: [...headers, REPLAYED], body },
       };
     }
-    if (this.#s.wait) return this.#wait(key, storeKey, fingerprint, request);
+    if (this.#s.wait)
+      return this.#wait(key, storeKey, fingerprint, request, claim.leaseRemainingMs);
     return this.#conflictFor(key, request);
   }
 
@@ -360,42 +361,67 @@ export class Idempotency<Raw = IdempotencyRequest> {
     return this.#conflict;
   }
 
-  // onConcurrent 'wait': look again every waitIntervalMs until the first request recorded or
-  // released the key (then decide as for a fresh arrival) or waitTimeoutMs passed (409).
+  // onConcurrent 'wait': look again when the store announces that the key settled (a store with
+  // onSettled), when the first request's lease runs out, and every waitIntervalMs in case an
+  // announcement was lost; then decide as for a fresh arrival once the first recorded or released
+  // the key, or answer 409 once waitTimeoutMs passed.
   async #wait(
     key: string,
     storeKey: string,
     fingerprint: string,
     request: IdempotencyRequest,
+    leaseRemainingMs: number,
   ): Promise<Decision> {
     const s = this.#s;
     const deadline = s.clock.now() + s.waitTimeoutMs;
+    // An announcement ends the current sleep; one heard while a look is under way (its answer may
+    // predate the change) makes the next look start at once.
+    let wake: (() => void) | undefined;
+    let heard = false;
+    const stopListening = this.#listenForSettled(storeKey, () => {
+      if (wake === undefined) heard = true;
+      else wake();
+    });
+    let leaseLeft = leaseRemainingMs;
     this.#waiting++;
     try {
       for (;;) {
         const left = deadline - s.clock.now();
         if (left <= 0 || this.#closed) return this.#conflictFor(key, request);
-        await new Promise<void>((resolve) => {
-          const timer = s.clock.setTimeout(
-            () => {
-              this.#sleepers.delete(wake);
+        if (heard) heard = false;
+        else
+          await new Promise<void>((resolve) => {
+            const end = () => {
+              s.clock.clearTimeout(timer);
+              this.#sleepers.delete(end);
+              wake = undefined;
               resolve();
-            },
-            Math.min(s.waitIntervalMs, left),
-          );
-          const wake = () => {
-            s.clock.clearTimeout(timer);
-            resolve();
-          };
-          this.#sleepers.add(wake);
-        });
+            };
+            const timer = s.clock.setTimeout(end, Math.min(s.waitIntervalMs, left, leaseLeft));
+            wake = end;
+            this.#sleepers.add(end);
+          });
         if (this.#closed) return this.#conflictFor(key, request);
         const result = await this.#claim(storeKey, fingerprint, key, request);
         if (result instanceof StoreFailure || (result as ClaimResult).state !== 'running')
           return this.#decide(result, key, storeKey, fingerprint, request);
+        leaseLeft = (result as { leaseRemainingMs: number }).leaseRemainingMs;
       }
     } finally {
       this.#waiting--;
+      stopListening?.();
+    }
+  }
+
+  // Starts listening for the settling of storeKey where the store can tell; polling alone
+  // otherwise, and also when the store fails to listen (the wait needs nothing more).
+  #listenForSettled(storeKey: string, listener: () => void): (() => void) | undefined {
+    const store = this.#s.store;
+    if (typeof store.onSettled !== 'function') return undefined;
+    try {
+      return store.onSettled(storeKey, listener);
+    } catch {
+      return undefined;
     }
   }
 

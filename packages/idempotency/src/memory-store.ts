@@ -4,6 +4,7 @@
 
 import {
   type Clock,
+  callListener,
   checkClock,
   checkInteger,
   checkKnownKeys,
@@ -55,6 +56,8 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   #evicted = 0;
   // Where eviction stopped, kept between evictions: see #evictOldest.
   #oldest: Iterator<[string, Entry]> | undefined;
+  // onSettled listeners by key; empty unless a duplicate waits, so the hot path checks its size.
+  readonly #listeners = new Map<string, Set<() => void>>();
 
   /** See {@link MemoryIdempotencyStoreOptions}. */
   constructor(options: MemoryIdempotencyStoreOptions = {}) {
@@ -100,6 +103,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     entry.running = false;
     entry.expiresAt = now + ttlMs;
     entry.completed = { state: 'completed', fingerprint: entry.fingerprint, response };
+    if (this.#listeners.size !== 0) this.#announce(key);
     return true;
   }
 
@@ -108,7 +112,28 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     const entry = this.#live(key, this.#clock.now());
     if (entry === undefined || !entry.running || entry.token !== token) return false;
     this.#entries.delete(key);
+    if (this.#listeners.size !== 0) this.#announce(key);
     return true;
+  }
+
+  /**
+   * See {@link IdempotencyStore.onSettled}: `listener` is called synchronously by every
+   * `complete` or `release` that changed `key`, and when a running `key` is forgotten to stay
+   * within `maxKeys`.
+   */
+  onSettled(key: string, listener: () => void): () => void {
+    let listeners = this.#listeners.get(key);
+    if (listeners === undefined) {
+      listeners = new Set();
+      this.#listeners.set(key, listeners);
+    }
+    // A wrapper per call, so the same function registered twice is stopped once per registration.
+    const registered = () => listener();
+    listeners.add(registered);
+    return () => {
+      if (!listeners.delete(registered) || listeners.size !== 0) return;
+      if (this.#listeners.get(key) === listeners) this.#listeners.delete(key);
+    };
   }
 
   /** Drops every expired record now. */
@@ -132,6 +157,12 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   /** Same as {@link close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+
+  #announce(key: string): void {
+    const listeners = this.#listeners.get(key);
+    if (listeners === undefined) return;
+    for (const listener of [...listeners]) callListener(listener, undefined);
   }
 
   #live(key: string, now: number): Entry | undefined {
@@ -158,6 +189,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
       const [key, entry] = next.value;
       this.#entries.delete(key);
       if (entry.expiresAt > now) this.#evicted++;
+      if (entry.running && this.#listeners.size !== 0) this.#announce(key);
     }
   }
 }

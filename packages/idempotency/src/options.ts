@@ -79,13 +79,20 @@ export interface IdempotencyOptions<Raw = IdempotencyRequest> {
   maxBodyBytes?: number;
   /**
    * A duplicate that arrives while the first request runs: `'reject'` answers 409 with
-   * `Retry-After`; `'wait'` polls the store until the first finishes (then replays its result, or
-   * runs if it released the key) or `waitTimeoutMs` passes (then 409). Default `'reject'`.
+   * `Retry-After`; `'wait'` waits until the first finishes (then replays its result, or runs if it
+   * released the key or its lease ran out) or `waitTimeoutMs` passes (then 409). It looks again
+   * when the store announces the key settled, when the first's lease ends, and at least every
+   * `waitIntervalMs`. Default `'reject'`.
    */
   onConcurrent?: 'reject' | 'wait';
   /** With `onConcurrent: 'wait'`, the longest wait in ms. Default 10 000. */
   waitTimeoutMs?: number;
-  /** With `onConcurrent: 'wait'`, the time between two looks at the store in ms. Default 50. */
+  /**
+   * With `onConcurrent: 'wait'`, the longest time between two looks at the store, in ms. A store
+   * that announces settled keys (`onSettled`: both built-in stores) wakes a waiter as soon as the
+   * first request records or releases, so polling there only covers a lost announcement: default
+   * 1 000 for such a store, 50 for a store without `onSettled`.
+   */
   waitIntervalMs?: number;
   /**
    * A store failure on the claim: `'fail-closed'` answers 503 without running the handler,
@@ -205,7 +212,11 @@ export function settingsOf<Raw>(
         'reject',
       ) === 'wait',
     waitTimeoutMs: opt(options.waitTimeoutMs, (v) => checkMs('waitTimeoutMs', v), 10_000),
-    waitIntervalMs: opt(options.waitIntervalMs, (v) => checkMs('waitIntervalMs', v, true), 50),
+    waitIntervalMs: opt(
+      options.waitIntervalMs,
+      (v) => checkMs('waitIntervalMs', v, true),
+      typeof (store as IdempotencyStore).onSettled === 'function' ? 1_000 : 50,
+    ),
     onStoreError: checkOnStoreError('onStoreError', options.onStoreError, undefined as never),
     strict: opt(options.strict, (v) => checkBoolean('strict', v), false),
     mismatchStatus: opt(

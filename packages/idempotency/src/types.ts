@@ -63,6 +63,7 @@ export type ClaimResult =
  *   past the lease's expiry, as long as nobody claimed it since); otherwise it changes nothing and
  *   answers false, so a request whose lease was taken over cannot overwrite the newer record.
  * - `release` frees the lease of `token` (false, and no change, when that lease is gone).
+ * - `onSettled` (optional): see its own description.
  */
 export interface IdempotencyStore {
   /** Takes the lease on `key` for `leaseMs`, or reports who has it or what was recorded. */
@@ -81,4 +82,14 @@ export interface IdempotencyStore {
   ): boolean | Promise<boolean>;
   /** Frees the lease of `token` so the next claim runs; true when it was still held. */
   release(key: string, token: number): boolean | Promise<boolean>;
+  /**
+   * Optional: calls `listener` when `key` may have settled, so a duplicate waiting under
+   * `onConcurrent: 'wait'` looks again at once instead of at its next poll. Called after every
+   * `complete` or `release` of the key that changed it (by any process sharing the store) and,
+   * for a store that hears of them over a connection, once each time listening starts or is
+   * restored (what happened before could not be heard). It may be called when nothing changed;
+   * a listener only looks again. Returns the function that stops listening. A store without it
+   * is polled every `waitIntervalMs`.
+   */
+  onSettled?(key: string, listener: () => void): () => void;
 }

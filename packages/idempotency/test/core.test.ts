@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { FakeClock } from '@bulwark/test-utils';
+import { FakeClock, flushMicrotasks } from '@bulwark/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type ClaimResult,
@@ -314,5 +314,130 @@ describe('createIdempotency: close', () => {
     expect(clock.pendingTimers).toBe(0);
     expect(await idempotency.begin(request())).toMatchObject({ outcome: 'key-in-use' });
     expect(idempotency.stats()).toMatchObject({ waiting: 0, conflicts: 2 });
+  });
+});
+
+describe("createIdempotency: onConcurrent: 'wait'", () => {
+  /** A memory store with its claims counted; without onSettled when `announces` is false. */
+  function counted(clock: FakeClock, announces = true) {
+    const inner = new MemoryIdempotencyStore({ clock });
+    const calls = { claims: 0 };
+    const store: IdempotencyStore = {
+      claim: (...args) => {
+        calls.claims++;
+        return inner.claim(...args);
+      },
+      complete: (...args) => inner.complete(...args),
+      release: (...args) => inner.release(...args),
+      ...(announces ? { onSettled: (key, listener) => inner.onSettled(key, listener) } : {}),
+    };
+    return { store, calls };
+  }
+
+  it('wakes a waiter of another instance on the same store when the first records', async () => {
+    const clock = new FakeClock(0);
+    const store = new MemoryIdempotencyStore({ clock });
+    const runner = createIdempotency({ store, clock });
+    const waiter = createIdempotency({ store, onConcurrent: 'wait', clock });
+    const first = lease(runner.begin(request()));
+    const waiting = waiter.begin(request()) as Promise<unknown>;
+    runner.record(first, response());
+    await expect(waiting).resolves.toMatchObject({ outcome: 'replay' });
+    expect(clock.now()).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('wakes a waiter when the first releases, and it runs', async () => {
+    const clock = new FakeClock(0);
+    const store = new MemoryIdempotencyStore({ clock });
+    const idempotency = createIdempotency({ store, onConcurrent: 'wait', clock });
+    const first = lease(idempotency.begin(request()));
+    const waiting = idempotency.begin(request()) as Promise<unknown>;
+    idempotency.release(first);
+    await expect(waiting).resolves.toMatchObject({ action: 'execute' });
+  });
+
+  it('polls every second by default with a store that announces, every 50 ms without', async () => {
+    for (const [announces, interval] of [
+      [true, 1_000],
+      [false, 50],
+    ] as const) {
+      const clock = new FakeClock(0);
+      const { store, calls } = counted(clock, announces);
+      const idempotency = createIdempotency({ store, onConcurrent: 'wait', clock });
+      lease(await idempotency.begin(request()));
+      const waiting = idempotency.begin(request()) as Promise<unknown>;
+      await clock.advanceAsync(interval - 1);
+      expect(calls.claims).toBe(2);
+      await clock.advanceAsync(1);
+      expect(calls.claims).toBe(3);
+      await idempotency.close();
+      await waiting;
+    }
+  });
+
+  it("looks again when the first request's lease ends, before the next poll", async () => {
+    const clock = new FakeClock(0);
+    const store = new MemoryIdempotencyStore({ clock });
+    const options = { store, clock, onConcurrent: 'wait', waitIntervalMs: 5_000 } as const;
+    const idempotency = createIdempotency({ ...options, lockTtlMs: 300 });
+    lease(idempotency.begin(request())); // its process dies: it never records
+    const waiting = idempotency.begin(request()) as Promise<unknown>;
+    await clock.advanceAsync(300);
+    await expect(waiting).resolves.toMatchObject({ action: 'execute' });
+  });
+
+  it('polls when the store fails to listen', async () => {
+    const clock = new FakeClock(0);
+    const inner = new MemoryIdempotencyStore({ clock });
+    const store: IdempotencyStore = {
+      claim: (...args) => inner.claim(...args),
+      complete: (...args) => inner.complete(...args),
+      release: (...args) => inner.release(...args),
+      onSettled: () => {
+        throw new Error('cannot listen');
+      },
+    };
+    const idempotency = createIdempotency({ store, onConcurrent: 'wait', clock });
+    const first = lease(idempotency.begin(request()));
+    const waiting = idempotency.begin(request()) as Promise<unknown>;
+    idempotency.record(first, response());
+    await clock.advanceAsync(1_000);
+    await expect(waiting).resolves.toMatchObject({ outcome: 'replay' });
+  });
+
+  it('looks again at once when the announcement comes while a look is under way', async () => {
+    const clock = new FakeClock(0);
+    const inner = new MemoryIdempotencyStore({ clock });
+    let announce: () => void = () => {};
+    let recordFirst: () => void = () => {};
+    let claims = 0;
+    const store: IdempotencyStore = {
+      // Claims: the first request's, the duplicate's, then its first look, which reads the key
+      // still running while the first records and the announcement arrives before the answer.
+      claim: async (...args) => {
+        const result = inner.claim(...args);
+        if (++claims === 3) {
+          recordFirst();
+          announce();
+        }
+        return result;
+      },
+      complete: (...args) => inner.complete(...args),
+      release: (...args) => inner.release(...args),
+      onSettled: (_key, listener) => {
+        announce = listener;
+        return () => {};
+      },
+    };
+    const idempotency = createIdempotency({ store, onConcurrent: 'wait', clock });
+    const first = lease(await idempotency.begin(request()));
+    recordFirst = () => void idempotency.record(first, response());
+    const waiting = idempotency.begin(request()) as Promise<unknown>;
+    await flushMicrotasks();
+    announce(); // a spurious announcement: the duplicate looks (claim 3)
+    await expect(waiting).resolves.toMatchObject({ outcome: 'replay' });
+    expect(claims).toBe(4); // the announcement heard mid-look: claim 4 at once
+    expect(clock.now()).toBe(0);
   });
 });

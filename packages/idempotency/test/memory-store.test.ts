@@ -187,3 +187,41 @@ describe('defaultFingerprint', () => {
     );
   });
 });
+
+describe('MemoryIdempotencyStore: onSettled', () => {
+  const response = { status: 201, headers: [], body: new Uint8Array([1]) };
+
+  it('calls the listeners of a key on its complete and release, until each stops', () => {
+    const store = new MemoryIdempotencyStore({ clock: new FakeClock() });
+    const heard: string[] = [];
+    const listener = () => heard.push('a');
+    const stopA = store.onSettled('k', listener);
+    const stopTwice = store.onSettled('k', listener); // the same function twice: two listeners
+    const stopOther = store.onSettled('other', () => heard.push('other'));
+    const first = store.claim('k', 'fp', 1_000, 10_000) as { token: number };
+    expect(store.complete('k', first.token + 1, response, 10_000)).toBe(false); // no change
+    expect(heard).toEqual([]);
+    expect(store.complete('k', first.token, response, 10_000)).toBe(true);
+    expect(heard).toEqual(['a', 'a']);
+    stopA();
+    stopA(); // stopping again changes nothing
+    const other = store.claim('other', 'fp', 1_000, 10_000) as { token: number };
+    expect(store.release('other', other.token)).toBe(true);
+    expect(heard).toEqual(['a', 'a', 'other']);
+    stopTwice();
+    stopOther();
+    const again = store.claim('other', 'fp', 1_000, 10_000) as { token: number };
+    store.release('other', again.token);
+    expect(heard).toEqual(['a', 'a', 'other']);
+  });
+
+  it('calls the listeners of a running key forgotten to stay within maxKeys', () => {
+    const store = new MemoryIdempotencyStore({ maxKeys: 1, clock: new FakeClock() });
+    let heard = 0;
+    store.onSettled('a', () => heard++);
+    store.claim('a', 'fp', 1_000, 10_000);
+    store.claim('b', 'fp', 1_000, 10_000);
+    expect(heard).toBe(1);
+    expect(store.claim('a', 'fp', 1_000, 10_000).state).toBe('claimed');
+  });
+});

@@ -11,6 +11,13 @@
 // When a hash does expire, the next claim starts its counter at the server's time in ms: tokens
 // of the expired record (started at an earlier time, one more per claim) stay below it unless
 // the key was claimed more often than once per millisecond over its whole life.
+//
+// Complete and release announce the change on the key's channel, `<record key>:settled`, in the
+// same script (no extra round trip), so a duplicate waiting in another process looks again at
+// once. The channel carries the record key's hash tag, so on a Cluster it lives in the key's slot
+// and the announcement is a sharded one (SPUBLISH, Redis 7) sent only to that shard's
+// subscribers; a Cluster without SPUBLISH (Redis 6) announces nothing (pcall: the write stands)
+// and its waiters poll. The message text is the new state.
 
 /** Claim: ARGV fingerprint, leaseMs, ttlMs → {1, token} | {2, fp, leaseRemainingMs} | {3, fp, status, headers, body}. */
 export const CLAIM = `
@@ -32,21 +39,45 @@ redis.call('PEXPIRE', KEYS[1], math.max(lease, tonumber(ARGV[3])))
 return {1, token}
 `;
 
-/** Complete: ARGV token, status, headers (JSON), body, ttlMs → 1 recorded | 0 fenced out. */
+/**
+ * Complete: ARGV token, status, headers (JSON), body, ttlMs, announce ('s' sharded, else plain)
+ * → 1 recorded | 0 fenced out.
+ */
 export const COMPLETE = `
+local function announce(state)
+  local channel = KEYS[1] .. ':settled'
+  if ARGV[6] == 's' then
+    redis.pcall('SPUBLISH', channel, state)
+  else
+    redis.call('PUBLISH', channel, state)
+  end
+end
 local r = redis.call('HMGET', KEYS[1], 'state', 'token')
 if r[1] ~= 'run' or r[2] ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'done', 'status', ARGV[2], 'headers', ARGV[3], 'body', ARGV[4])
 redis.call('HDEL', KEYS[1], 'until')
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
+announce('done')
 return 1
 `;
 
-/** Release: ARGV token → 1 released | 0 not the holder. The counter stays. */
+/**
+ * Release: ARGV token, announce ('s' sharded, else plain) → 1 released | 0 not the holder. The
+ * counter stays.
+ */
 export const RELEASE = `
+local function announce(state)
+  local channel = KEYS[1] .. ':settled'
+  if ARGV[2] == 's' then
+    redis.pcall('SPUBLISH', channel, state)
+  else
+    redis.call('PUBLISH', channel, state)
+  end
+end
 local r = redis.call('HMGET', KEYS[1], 'state', 'token')
 if r[1] ~= 'run' or r[2] ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'free')
 redis.call('HDEL', KEYS[1], 'fp', 'until')
+announce('free')
 return 1
 `;

@@ -11,6 +11,7 @@ import {
 import type { Cluster, Redis } from 'ioredis';
 import type { ClaimResult, IdempotencyStore, RecordedResponse } from '../types.js';
 import { CLAIM, COMPLETE, RELEASE } from './scripts.js';
+import { SettledBus } from './settled-bus.js';
 
 /** An ioredis client: `Redis` (standalone) or `Cluster`. */
 export type RedisClient = Redis | Cluster;
@@ -47,11 +48,16 @@ const KNOWN = new Set(['redis', 'prefix']);
  * An {@link IdempotencyStore} on Redis, shared by every process: claim, complete and release are
  * each one Lua script (one round trip) on one hash per key, so they are atomic on standalone
  * Redis and on a Cluster. The lease carries a fencing token from a counter in that hash, so a
- * request whose lease expired and was taken over cannot overwrite the newer record.
+ * request whose lease expired and was taken over cannot overwrite the newer record. Complete and
+ * release announce the key on its pub/sub channel in the same script, which wakes duplicates
+ * waiting in any process (see {@link RedisIdempotencyStore.onSettled}).
  */
 export class RedisIdempotencyStore implements IdempotencyStore {
   readonly #client: ScriptClient;
   readonly #prefix: string;
+  readonly #settled: SettledBus;
+  // How complete and release announce: sharded on a Cluster, plain on a standalone server.
+  readonly #announce: 's' | 'p';
 
   /** See {@link RedisIdempotencyStoreOptions}. */
   constructor(options: RedisIdempotencyStoreOptions) {
@@ -69,6 +75,8 @@ export class RedisIdempotencyStore implements IdempotencyStore {
       options.prefix === undefined
         ? 'bulwark:idempotency:'
         : checkString('prefix', options.prefix, true);
+    this.#settled = new SettledBus(options.redis);
+    this.#announce = this.#settled.sharded ? 's' : 'p';
   }
 
   /** The Redis key of a store key: `<prefix>{<key>}`. */
@@ -120,13 +128,25 @@ export class RedisIdempotencyStore implements IdempotencyStore {
         JSON.stringify(response.headers),
         Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
         Math.ceil(ttlMs),
+        this.#announce,
       ],
     );
     return reply === 1;
   }
 
-  /** Nothing to stop: the client is the caller's, and the store never closes it. */
+  /**
+   * See {@link IdempotencyStore.onSettled}. The first listener opens a subscriber connection (a
+   * duplicate of the client), the last one to stop closes it; each key is a channel subscribed
+   * while someone listens. `listener` is called once when its subscription is confirmed, on each
+   * announcement of the key, and once more when a lost subscriber connection is back.
+   */
+  onSettled(key: string, listener: () => void): () => void {
+    return this.#settled.listen(slotKey(this.#prefix, key, ':settled'), listener);
+  }
+
+  /** Closes the subscriber connection, if a duplicate waits now; the client is yours and stays open. */
   close(): Promise<void> {
+    this.#settled.close();
     return Promise.resolve();
   }
 
@@ -137,6 +157,11 @@ export class RedisIdempotencyStore implements IdempotencyStore {
 
   /** See {@link IdempotencyStore.release}. One round trip. */
   async release(key: string, token: number): Promise<boolean> {
-    return (await releaseScript.run(this.#client, [this.redisKey(key)], [String(token)])) === 1;
+    const reply = await releaseScript.run(
+      this.#client,
+      [this.redisKey(key)],
+      [String(token), this.#announce],
+    );
+    return reply === 1;
   }
 }

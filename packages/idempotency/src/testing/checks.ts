@@ -40,6 +40,16 @@ export function assertSameResponse(actual: RecordedResponse, expected: RecordedR
   assert.deepEqual(Buffer.from(actual.body), Buffer.from(expected.body));
 }
 
+// Waits a macrotask at a time (I/O runs in between, nothing sleeps) for an announcement that may
+// travel over a connection; fails after 5 s of real time.
+async function eventually(condition: () => boolean, what: string): Promise<void> {
+  const deadline = performance.now() + 5_000;
+  while (!condition()) {
+    assert.ok(performance.now() < deadline, `timed out waiting for ${what}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 /** The unit checks of the store contract, one fresh store each. */
 export function contractChecks(factory: StoreFactory): ConformanceCheck[] {
   const check = (name: string, body: Parameters<typeof withStore>[1]): ConformanceCheck => ({
@@ -161,6 +171,29 @@ export function contractChecks(factory: StoreFactory): ConformanceCheck[] {
       assert.equal(results.filter((r) => r.state === 'claimed').length, 1);
       assert.equal(results.filter((r) => r.state === 'running').length, 49);
     }),
+
+    check(
+      'a store with onSettled calls its listeners after a complete and a release of the key',
+      async ({ store }) => {
+        if (store.onSettled === undefined) return; // optional: such a store is polled
+        const heard = { done: 0, free: 0 };
+        const stops = [
+          store.onSettled('done', () => heard.done++),
+          store.onSettled('free', () => heard.free++),
+        ];
+        try {
+          const done = claimed(await store.claim('done', 'fp', LEASE, TTL));
+          const free = claimed(await store.claim('free', 'fp', LEASE, TTL));
+          const before = { ...heard };
+          assert.equal(await store.complete('done', done, sampleResponse(), TTL), true);
+          await eventually(() => heard.done > before.done, 'the complete to be announced');
+          assert.equal(await store.release('free', free), true);
+          await eventually(() => heard.free > before.free, 'the release to be announced');
+        } finally {
+          for (const stop of stops) stop();
+        }
+      },
+    ),
 
     check(
       'the core replays a match and answers 422 to a mismatch, never replaying it',
