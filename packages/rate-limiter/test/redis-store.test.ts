@@ -165,7 +165,7 @@ describeRedis('RedisRateLimiter on Redis', () => {
   });
 
   for (const spec of specs) {
-    it(`${spec.kind}: every write sets a TTL of the time until the key is idle again`, async () => {
+    it(`${spec.kind}: a first write sets a TTL of the time until the key is idle again`, async () => {
       for (const [, redis] of targets()) {
         const prefix = uniquePrefix('ttl');
         const limiter = new RedisRateLimiter(spec, { redis, prefix });

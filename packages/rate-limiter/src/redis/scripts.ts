@@ -16,13 +16,21 @@ import type { AlgorithmSpec } from '../types.js';
 // Reply: { allowed 0/1, remaining, resetMs, retryAfterMs[, units taken, in lease mode] }, integers only (Redis
 // truncates Lua numbers to integers in replies, so every value is rounded by the script first).
 //
-// State is two or three little-endian doubles (struct.pack '<dd', '<ddd'; one GET, one SET
-// with PX), which read back bit for bit, with no decimal formatting or parsing on the way (and
-// none of tostring's 14-digit rounding, which would make Redis drift from the memory store).
-// Every write sets the TTL to the time until the state decides like a fresh key (the
-// algorithm's isIdle), so idle keys vanish. With a client-supplied `now` (tests), script time is
-// not the server's time, so TTLs get an hour added to outlive the test.
-// Modulo is math.fmod, exact like JS's %, where Lua's own % computes a - floor(a/b)*b.
+// State is two or three little-endian doubles (struct.pack '<dd', '<ddd'; one GET, one SET),
+// which read back bit for bit, with no decimal formatting or parsing on the way (and none of
+// tostring's 14-digit rounding, which would make Redis drift from the memory store).
+// Every write leaves the key a TTL of at least the time until the state decides like a fresh key
+// (the algorithm's isIdle), so idle keys vanish. With a client-supplied `now` (tests), script
+// time is not the server's time, so TTLs get an hour added to outlive the test.
+//
+// Inside Redis a script's cost is mostly its redis.call()s, and a SET with PX costs about twice
+// one with KEEPTTL (the TTL is a number Redis formats, parses back and rewrites to PXAT for
+// replication). A window's TTL is its window's: set by the window's first write, then kept.
+// The buckets' and GCRA's idle time moves with every take, so they keep the TTL while it lasts
+// (see WRITE_KEEPING_TTL). Arithmetic on the common path avoids math.* (a global lookup and a
+// C call each): floor(x) is written x - x % 1, and ceil(x) the same plus 1 when x % 1 > 0, both
+// exact for any finite double (Lua's x % 1 is x - floor(x), an exact fraction). Modulo by W is
+// math.fmod, exact like JS's %, where Lua's own % computes a - floor(a/b)*b.
 
 const PRELUDE = `
 local cost = tonumber(ARGV[1])
@@ -34,75 +42,133 @@ local now = tonumber(ARGV[3])
 local pad = 3600000
 if now == nil then
   local clock = redis.call('TIME')
-  now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+  local us = tonumber(clock[2])
+  now = tonumber(clock[1]) * 1000 + (us - us % 1000) / 1000
   pad = 0
 end
 `;
 
-/** Token bucket (src/algorithms/token-bucket.ts). Parameters $1 C, $2 r. State: "milli last". */
+// The buckets' and GCRA's state: two doubles of the algorithm, then `expires`, the server time
+// (script ms) until which the key's TTL runs. A state written before `expires` was stored has
+// two doubles only and reads as expires = 0, so its next write sets a TTL.
+function readWithExpiry(a: string, b: string): string {
+  return `local expires = 0
+local s = redis.call('GET', KEYS[1])
+if s then
+  if #s == 16 then
+    ${a}, ${b} = struct.unpack('<dd', s)
+  else
+    ${a}, ${b}, expires = struct.unpack('<ddd', s)
+  end
+end`;
+}
+
+// The write of a bucket or GCRA, given `idle`, the TTL the key needs (ms from now until it
+// decides like a fresh key), and `longest`, the largest idle time the parameters allow. While
+// the TTL already set covers `idle`, the write keeps it (KEEPTTL). Otherwise a fresh key gets
+// exactly `idle`; a key still in Redis, being written again while its TTL runs, gets twice
+// `idle` (at most `longest`), so a busy key sets a TTL now and then instead of every write. A
+// key thus outlives its idle time by at most the TTL it needed at the write that set the TTL.
+function writeKeepingTtl(a: string, b: string, longest: string): string {
+  return `if s and now + idle <= expires then
+    redis.call('SET', KEYS[1], struct.pack('<ddd', ${a}, ${b}, expires), 'KEEPTTL')
+  else
+    local ttl = idle
+    if s then
+      local longest = ${longest}
+      ttl = idle * 2
+      if ttl > longest then ttl = math.max(idle, longest) end
+    end
+    redis.call('SET', KEYS[1], struct.pack('<ddd', ${a}, ${b}, now + ttl), 'PX', ttl + pad)
+  end`;
+}
+
+/**
+ * Token bucket (src/algorithms/token-bucket.ts). Parameters $1 C, $2 r. State: "milli last
+ * expires".
+ */
 export const TOKEN_BUCKET = `${PRELUDE}
 local C = $1
 local r = $2
 local full = C * 1000
 local milli, last = full, 0
-local s = redis.call('GET', KEYS[1])
-if s then
-  milli, last = struct.unpack('<dd', s)
-end
-local t = math.max(now, last)
-milli = math.min(full, milli + (t - last) * r)
+${readWithExpiry('milli', 'last')}
+local t = now
+if last > now then t = last end
+milli = milli + (t - last) * r
+if milli > full then milli = full end
 local allowed = milli >= cost * 1000
 if allowed and want > cost then cost = math.min(want, math.floor(milli / 1000)) end
 local need = cost * 1000
 local after = milli
 if allowed then after = milli - need end
-local remaining = math.max(0, math.floor(after / 1000))
+local remaining = after / 1000
+remaining = remaining - remaining % 1
+if remaining < 0 then remaining = 0 end
 local resetMs = 0
-if remaining < C then resetMs = math.ceil(((remaining + 1) * 1000 - after) / r) end
+if remaining < C then
+  resetMs = ((remaining + 1) * 1000 - after) / r
+  local f = resetMs % 1
+  if f > 0 then resetMs = resetMs - f + 1 end
+end
 local retryAfterMs = 0
 if not allowed then retryAfterMs = math.ceil((need - milli) / r) end
 local taken = 0
 if allowed and write then
   -- one ms past the time to full: by then the refill surely reaches full despite rounding
-  redis.call('SET', KEYS[1], struct.pack('<dd', after, t), 'PX', math.ceil((full - after) / r) + 1 + pad)
+  local idle = (full - after) / r
+  local f = idle % 1
+  if f > 0 then idle = idle - f + 1 end
+  idle = idle + 1
+  ${writeKeepingTtl('after', 't', 'math.ceil(full / r) + 1')}
   taken = cost
 end
-local reply = { allowed and 1 or 0, remaining, resetMs, retryAfterMs }
-if lease then reply[5] = taken end
-return reply
+if lease then return { allowed and 1 or 0, remaining, resetMs, retryAfterMs, taken } end
+return { allowed and 1 or 0, remaining, resetMs, retryAfterMs }
 `;
 
-/** Leaky bucket, meter (src/algorithms/leaky-bucket.ts). Parameters $1 C, $2 r. State: "milli last". */
+/**
+ * Leaky bucket, meter (src/algorithms/leaky-bucket.ts). Parameters $1 C, $2 r. State: "milli
+ * last expires".
+ */
 export const LEAKY_BUCKET = `${PRELUDE}
 local C = $1
 local r = $2
 local full = C * 1000
 local milli, last = 0, 0
-local s = redis.call('GET', KEYS[1])
-if s then
-  milli, last = struct.unpack('<dd', s)
-end
-local t = math.max(now, last)
-milli = math.max(0, milli - (t - last) * r)
+${readWithExpiry('milli', 'last')}
+local t = now
+if last > now then t = last end
+milli = milli - (t - last) * r
+if milli < 0 then milli = 0 end
 local allowed = milli + cost * 1000 <= full
 if allowed and want > cost then cost = math.min(want, math.floor((full - milli) / 1000)) end
 local need = cost * 1000
 local after = milli
 if allowed then after = milli + need end
-local remaining = math.max(0, math.floor((full - after) / 1000))
+local remaining = (full - after) / 1000
+remaining = remaining - remaining % 1
+if remaining < 0 then remaining = 0 end
 local resetMs = 0
-if remaining < C then resetMs = math.ceil((after + (remaining + 1) * 1000 - full) / r) end
+if remaining < C then
+  resetMs = (after + (remaining + 1) * 1000 - full) / r
+  local f = resetMs % 1
+  if f > 0 then resetMs = resetMs - f + 1 end
+end
 local retryAfterMs = 0
 if not allowed then retryAfterMs = math.ceil((milli + need - full) / r) end
 local taken = 0
 if allowed and write then
   -- one ms past the time to empty: by then the leak surely reaches 0 despite rounding
-  redis.call('SET', KEYS[1], struct.pack('<dd', after, t), 'PX', math.ceil(after / r) + 1 + pad)
+  local idle = after / r
+  local f = idle % 1
+  if f > 0 then idle = idle - f + 1 end
+  idle = idle + 1
+  ${writeKeepingTtl('after', 't', 'math.ceil(full / r) + 1')}
   taken = cost
 end
-local reply = { allowed and 1 or 0, remaining, resetMs, retryAfterMs }
-if lease then reply[5] = taken end
-return reply
+if lease then return { allowed and 1 or 0, remaining, resetMs, retryAfterMs, taken } end
+return { allowed and 1 or 0, remaining, resetMs, retryAfterMs }
 `;
 
 /**
@@ -146,9 +212,8 @@ if allowed and write then
   end
   taken = cost
 end
-local reply = { allowed and 1 or 0, L - after, resetMs, retryAfterMs }
-if lease then reply[5] = taken end
-return reply
+if lease then return { allowed and 1 or 0, L - after, resetMs, retryAfterMs, taken } end
+return { allowed and 1 or 0, L - after, resetMs, retryAfterMs }
 `;
 
 /**
@@ -201,9 +266,8 @@ if allowed and write then
   redis.call('PEXPIRE', key, W + pad)
   taken = cost
 end
-local reply = { allowed and 1 or 0, L - after, resetMs, retryAfterMs }
-if lease then reply[5] = taken end
-return reply
+if lease then return { allowed and 1 or 0, L - after, resetMs, retryAfterMs, taken } end
+return { allowed and 1 or 0, L - after, resetMs, retryAfterMs }
 `;
 
 /**
@@ -236,14 +300,23 @@ if allowed then after = curr + cost end
 local usedAfter = prev * (W - e) + after * W
 local remaining = math.floor((L * W - usedAfter) / W)
 if remaining < 0 then remaining = 0 end
-local function wait(c, k)
-  if c + k <= L then return W - e - math.floor(((L - c - k) * W) / prev) end
-  return W - e + W - math.floor(((L - k) * W) / c)
-end
+-- wait(c, k), written out twice (a local function would be a new closure on every call)
 local retryAfterMs = 0
-if not allowed then retryAfterMs = wait(curr, cost) end
+if not allowed then
+  if curr + cost <= L then
+    retryAfterMs = W - e - math.floor(((L - curr - cost) * W) / prev)
+  else
+    retryAfterMs = W - e + W - math.floor(((L - cost) * W) / curr)
+  end
+end
 local resetMs = 0
-if remaining < L then resetMs = wait(after, remaining + 1) end
+if remaining < L then
+  if after + remaining + 1 <= L then
+    resetMs = W - e - math.floor(((L - after - remaining - 1) * W) / prev)
+  else
+    resetMs = W - e + W - math.floor(((L - remaining - 1) * W) / after)
+  end
+end
 local taken = 0
 if allowed and write then
   local state = struct.pack('<ddd', ws, prev, after)
@@ -256,30 +329,27 @@ if allowed and write then
   end
   taken = cost
 end
-local reply = { allowed and 1 or 0, remaining, resetMs, retryAfterMs }
-if lease then reply[5] = taken end
-return reply
+if lease then return { allowed and 1 or 0, remaining, resetMs, retryAfterMs, taken } end
+return { allowed and 1 or 0, remaining, resetMs, retryAfterMs }
 `;
 
 /**
  * GCRA (src/algorithms/gcra.ts). Parameters $1 L (limit), $2 P (periodMs), $3 B (burst).
- * State: "tatMs tatFrac" (the TAT is tatMs + tatFrac / L).
+ * State: "tatMs tatFrac expires" (the TAT is tatMs + tatFrac / L).
  */
 export const GCRA = `${PRELUDE}
 local L = $1
 local P = $2
 local B = $3
 local tatMs, tatFrac = 0, 0
-local s = redis.call('GET', KEYS[1])
-if s then
-  tatMs, tatFrac = struct.unpack('<dd', s)
-end
+${readWithExpiry('tatMs', 'tatFrac')}
 local cap = (B + 1) * P
 if tatMs < now then
   tatMs, tatFrac = now, 0
 end
 local num1 = tatFrac + cost * P
-local q = math.floor(num1 / L)
+local q = num1 / L
+q = q - q % 1
 local newMs = tatMs + q
 local newFrac = num1 - q * L
 local lead = (newMs - now) * L + newFrac
@@ -294,23 +364,27 @@ if allowed and want > cost then
 end
 local afterMs, afterFrac, afterLead = tatMs, tatFrac, (tatMs - now) * L + tatFrac
 if allowed then afterMs, afterFrac, afterLead = newMs, newFrac, lead end
-local remaining = math.floor((cap - afterLead) / P)
+local remaining = (cap - afterLead) / P
+remaining = remaining - remaining % 1
 if remaining < 0 then remaining = 0 end
 local resetMs = 0
-if remaining < B + 1 then resetMs = math.ceil((afterLead - cap + (remaining + 1) * P) / L) end
+if remaining < B + 1 then
+  resetMs = (afterLead - cap + (remaining + 1) * P) / L
+  local f = resetMs % 1
+  if f > 0 then resetMs = resetMs - f + 1 end
+end
 local retryAfterMs = 0
 if not allowed then retryAfterMs = math.ceil((lead - cap) / L) end
 local taken = 0
 if allowed and write then
   -- until the TAT is past: the key then decides like a fresh one
-  local idleMs = afterMs - now
-  if afterFrac > 0 then idleMs = idleMs + 1 end
-  redis.call('SET', KEYS[1], struct.pack('<dd', afterMs, afterFrac), 'PX', idleMs + pad)
+  local idle = afterMs - now
+  if afterFrac > 0 then idle = idle + 1 end
+  ${writeKeepingTtl('afterMs', 'afterFrac', 'math.ceil(cap / L)')}
   taken = cost
 end
-local reply = { allowed and 1 or 0, remaining, resetMs, retryAfterMs }
-if lease then reply[5] = taken end
-return reply
+if lease then return { allowed and 1 or 0, remaining, resetMs, retryAfterMs, taken } end
+return { allowed and 1 or 0, remaining, resetMs, retryAfterMs }
 `;
 
 const templates: Record<AlgorithmSpec['kind'], string> = {
