@@ -40,24 +40,32 @@ return {1, token}
 `;
 
 /**
- * Complete: ARGV token, status, headers (JSON), body, ttlMs, announce ('s' sharded, else plain)
- * → 1 recorded | 0 fenced out.
+ * Lua shared by complete and release: `announce(mode, state)` tells waiting instances that the
+ * record settled, on its own channel (`SPUBLISH` in the record's slot when `mode` is 's', on a
+ * Cluster; a server without it only skips the announcement, waiters then poll).
  */
-export const COMPLETE = `
-local function announce(state)
+const ANNOUNCE = `
+local function announce(mode, state)
   local channel = KEYS[1] .. ':settled'
-  if ARGV[6] == 's' then
+  if mode == 's' then
     redis.pcall('SPUBLISH', channel, state)
   else
     redis.call('PUBLISH', channel, state)
   end
 end
+`;
+
+/**
+ * Complete: ARGV token, status, headers (JSON), body, ttlMs, announce ('s' sharded, else plain)
+ * → 1 recorded | 0 fenced out.
+ */
+export const COMPLETE = `${ANNOUNCE}
 local r = redis.call('HMGET', KEYS[1], 'state', 'token')
 if r[1] ~= 'run' or r[2] ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'done', 'status', ARGV[2], 'headers', ARGV[3], 'body', ARGV[4])
 redis.call('HDEL', KEYS[1], 'until')
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
-announce('done')
+announce(ARGV[6], 'done')
 return 1
 `;
 
@@ -65,19 +73,11 @@ return 1
  * Release: ARGV token, announce ('s' sharded, else plain) → 1 released | 0 not the holder. The
  * counter stays.
  */
-export const RELEASE = `
-local function announce(state)
-  local channel = KEYS[1] .. ':settled'
-  if ARGV[2] == 's' then
-    redis.pcall('SPUBLISH', channel, state)
-  else
-    redis.call('PUBLISH', channel, state)
-  end
-end
+export const RELEASE = `${ANNOUNCE}
 local r = redis.call('HMGET', KEYS[1], 'state', 'token')
 if r[1] ~= 'run' or r[2] ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'free')
 redis.call('HDEL', KEYS[1], 'fp', 'until')
-announce('free')
+announce(ARGV[2], 'free')
 return 1
 `;
