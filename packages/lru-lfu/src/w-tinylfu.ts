@@ -31,6 +31,8 @@ const PROTECTED = 2;
 const SAMPLES_PER_ENTRY = 2;
 /** The protected segment's share of the main region. */
 const PROTECTED_SHARE = 0.8;
+/** A candidate estimated this popular may win a lost duel at random (see `victim`). */
+const WARM = 6;
 
 /**
  * A W-TinyLFU cache (as in Caffeine): near-LFU hit ratios on skewed traffic, resistant to scans,
@@ -53,6 +55,8 @@ export class WTinyLFUCache<K, V> extends Segments<K, V> {
   private readonly sketch: CountMinSketch;
   /** The hash of the last missed key (see `added`). */
   private missedHash = 0;
+  /** The random admission's state (see `victim`); never 0. */
+  private random = (Math.random() * 0xffffffff) | 1;
 
   private windowMax: number;
   private protectedMax: number;
@@ -153,7 +157,22 @@ export class WTinyLFUCache<K, V> extends Segments<K, V> {
       if (this.isStale(candidate)) return candidate;
     }
     const c = this.sketch.estimate(this.hashes[candidate]!);
-    return c > this.sketch.estimate(this.hashes[main]!) ? main : candidate;
+    if (c > this.sketch.estimate(this.hashes[main]!)) return main;
+    // Hash flooding: keys crafted to collide with main's victim can raise its estimate until no
+    // candidate ever wins. A warm candidate therefore wins 1 duel in 128 at random (as Caffeine
+    // does): the cost to the hit ratio is small, the attack no longer holds the cache.
+    if (c >= WARM && (this.nextRandom() & 127) === 0) return main;
+    return candidate;
+  }
+
+  /** xorshift32: the next of a sequence seeded per cache, unknown outside it. */
+  private nextRandom(): number {
+    let x = this.random;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.random = x;
+    return x;
   }
 
   /** The window, then protected, then probation; most recent first in each. */

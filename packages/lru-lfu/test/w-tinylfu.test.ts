@@ -6,7 +6,7 @@ import { FakeClock } from '@bulwark/test-utils';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loop, recency, zipf, zipfBestStatic } from '../bench/traces.js';
-import { type EvictionReason, LRUCache, WTinyLFUCache } from '../src/index.js';
+import { type EvictionReason, hashKey, LRUCache, WTinyLFUCache } from '../src/index.js';
 
 interface Real {
   cache: WTinyLFUCache<number, number>;
@@ -196,6 +196,54 @@ function hitRatio(
 }
 
 describe('WTinyLFUCache policy', () => {
+  // Hash flooding, simulated: keys crafted to collide with main's victim would raise its
+  // counters to 15 without touching it; here the test raises them directly in the sketch.
+  function flooded(): {
+    cache: WTinyLFUCache<number, number>;
+    flood: () => void;
+    victimEvicted: () => boolean;
+  } {
+    let evicted = false;
+    const cache = new WTinyLFUCache<number, number>({
+      capacity: 50,
+      adaptive: false,
+      onEvict: (_v, k) => {
+        if (k === 0) evicted = true;
+      },
+    });
+    for (let k = 0; k < 50; k++) cache.set(k, k);
+    // Every key but 0 is hot and protected; 0 stays probation's least recent: main's victim.
+    for (let n = 0; n < 20; n++) for (let k = 1; k < 50; k++) cache.get(k);
+    const sketch = (cache as unknown as { sketch: { increment(h: number): void } }).sketch;
+    const hash = hashKey(0);
+    return {
+      cache,
+      flood: () => {
+        for (let n = 0; n < 16; n++) sketch.increment(hash);
+      },
+      victimEvicted: () => evicted,
+    };
+  }
+
+  it('a warm candidate beats a flooded victim now and then (1 duel in 128), a cold one never', () => {
+    const cold = flooded();
+    for (let round = 0; round < 2_000; round++) {
+      cold.flood();
+      cold.cache.set(1_000 + round, round); // seen once: estimate 1
+    }
+    expect(cold.victimEvicted()).toBe(false);
+    const warm = flooded();
+    let rounds = 0;
+    while (!warm.victimEvicted() && rounds < 5_000) {
+      warm.flood();
+      const key = 10_000 + rounds++;
+      for (let n = 0; n < 7; n++) warm.cache.get(key); // estimate 7: warm
+      warm.cache.set(key, rounds);
+    }
+    // Expected after ~128 warm duels; 5,000 without one would happen with probability e^-39.
+    expect(warm.victimEvicted()).toBe(true);
+  });
+
   it('keeps each list in recency order: a hit in the window moves the entry to its front', () => {
     const cache = new WTinyLFUCache<number, number>({ capacity: 1_000, adaptive: false });
     expect(cache.windowCapacity).toBe(10);
