@@ -16,21 +16,13 @@
 // whose entries earned more hits, and undoes a move after which the hit rate fell: large for
 // recency-heavy traffic, small otherwise.
 //
-// The key map, TTLs, weights and the rest live in the shell (shell.ts); the three lists, around
-// the sentinel slots 0 (window), 1 (probation) and 2 (protected), in segments.ts.
+// The key map, TTLs, weights and the rest live in the shell (shell.ts); the three lists and the
+// window/main split that the climber moves, in segments.ts.
 
 import { CountMinSketch, hashKey } from './count-min-sketch.js';
-import { HillClimber } from './hill-climber.js';
 import { grow, type WTinyLFUOptions } from './options.js';
-import { Segments } from './segments.js';
+import { PROBATION, PROTECTED, Segments, WINDOW } from './segments.js';
 
-const WINDOW = 0;
-const PROBATION = 1;
-const PROTECTED = 2;
-/** Gets per sample of the hill climber, per entry of capacity. */
-const SAMPLES_PER_ENTRY = 2;
-/** The protected segment's share of the main region. */
-const PROTECTED_SHARE = 0.8;
 /** A candidate estimated this popular may win a lost duel at random (see `victim`). */
 const WARM = 6;
 
@@ -58,42 +50,12 @@ export class WTinyLFUCache<K, V> extends Segments<K, V> {
   /** The random admission's state (see `victim`); never 0. */
   private random = (Math.random() * 0xffffffff) | 1;
 
-  private windowMax: number;
-  private protectedMax: number;
-  private climber: HillClimber;
-  /** `adaptive: false`: the window stays at 1%. */
-  private readonly climbs: boolean;
-  /** Gets (hits + misses) at which the running sample of the hill climber ends. */
-  private sampleEnd = 0;
-  /** Uses (get hits, sets of a held key) in the running sample: all, and those in the window. */
-  private sampleUses = 0;
-  private sampleWindowUses = 0;
-
   /** @throws TypeError or RangeError naming the bad option. */
   constructor(options: WTinyLFUOptions<K, V>) {
-    super(options, 'WTinyLFUCache', 3);
+    super(options, 'WTinyLFUCache');
     this.hashes = new Int32Array(this.slotCount);
     // The sketch starts small too, and doubles with the slots, keeping its counts.
     this.sketch = new CountMinSketch(this.slotCount, options.doorkeeper === true);
-    this.climbs = options.adaptive !== false;
-    this.climber = new HillClimber(this.capacity);
-    // The window starts at 1% (Caffeine's default); the hill climber moves it from there.
-    this.windowMax = initialWindow(this.capacity);
-    this.protectedMax = Math.floor((this.capacity - this.windowMax) * PROTECTED_SHARE);
-    this.startSample();
-  }
-
-  /**
-   * Entries the window holds now before it passes candidates to the main region: 1% of the
-   * capacity at first, then moved by the hill climber between 1 entry and most of the cache.
-   */
-  get windowCapacity(): number {
-    return this.windowMax;
-  }
-
-  /** Entries the protected segment holds now before it demotes to probation (moves with the window). */
-  get protectedCapacity(): number {
-    return this.protectedMax;
   }
 
   /** The sketch's estimate of how often `key` was accessed lately (0..15). For inspection. */
@@ -189,67 +151,7 @@ export class WTinyLFUCache<K, V> extends Segments<K, V> {
   }
 
   protected cleared(): void {
-    this.emptyLists();
     this.sketch.clear();
-    this.climber.reset();
-    this.resizeWindow(initialWindow(this.capacity));
-    this.startSample();
+    this.emptySegments();
   }
-
-  /** The window keeps its share of the cache; the climber and its samples scale with it. */
-  protected override resized(previous: number): void {
-    const window = Math.round((this.windowMax / previous) * this.capacity);
-    this.climber = new HillClimber(this.capacity);
-    this.resizeWindow(Math.max(1, Math.min(this.capacity - 1, window)));
-    this.startSample();
-  }
-
-  // --- the adaptive window ------------------------------------------------------------------
-
-  private startSample(): void {
-    this.sampleUses = 0;
-    this.sampleWindowUses = 0;
-    this.sampleEnd = this.hits + this.misses + SAMPLES_PER_ENTRY * this.capacity;
-  }
-
-  /**
-   * A sample of gets has ended: the climber turns the uses it saw in the window and in main into
-   * a move of the window/main split. Nothing moves while the cache is still filling (below
-   * capacity and below half of `maxSize`): nothing has been evicted yet, so the split has not
-   * cost anything.
-   */
-  private climb(): void {
-    const windowUses = this.sampleWindowUses;
-    const mainUses = this.sampleUses - windowUses;
-    this.startSample();
-    if (!this.climbs || (this.map.size < this.capacity && this.totalSize_ * 2 < this.maxSize))
-      return;
-    const gets = SAMPLES_PER_ENTRY * this.capacity;
-    const amount = this.climber.adjustment(gets, windowUses, mainUses, this.windowMax);
-    if (amount === 0) return;
-    this.resizeWindow(Math.max(1, Math.min(this.capacity - 1, this.windowMax + amount)));
-  }
-
-  /**
-   * Gives the window `windowMax` entries of room, and protected 80% of the rest. A larger window
-   * takes main's least recent entries (probation's first) with its room; a smaller one passes
-   * its least recent to probation, as does protected.
-   */
-  private resizeWindow(windowMax: number): void {
-    for (let room = windowMax - this.windowMax; room > 0; room--) {
-      let i = this.leastRecent(PROBATION, 0);
-      if (i === -1) i = this.leastRecent(PROTECTED, 0);
-      if (i === -1) break;
-      this.move(i, WINDOW);
-    }
-    this.windowMax = windowMax;
-    this.protectedMax = Math.floor((this.capacity - windowMax) * PROTECTED_SHARE);
-    this.trim(WINDOW, windowMax, PROBATION);
-    this.trim(PROTECTED, this.protectedMax, PROBATION);
-  }
-}
-
-/** The window's size before the hill climber moves it: 1% of the capacity, at least 1. */
-function initialWindow(capacity: number): number {
-  return Math.max(1, Math.floor(capacity / 100));
 }
