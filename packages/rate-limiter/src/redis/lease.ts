@@ -1,5 +1,6 @@
 import type { Decision } from '../types.js';
 import type { Reply } from './limiter.js';
+import { packedRemaining, packedResetMs } from './packed.js';
 
 /** What the lease book needs from the Redis limiter: its limit and its script call. */
 export interface LeaseSource {
@@ -152,16 +153,15 @@ export class LeaseBook {
     lease.expected -= surplus;
     const now = this.#clock();
     let decision: Decision;
-    if (!Array.isArray(reply)) {
+    if (typeof reply === 'number') {
+      // A packed admission (want was not above the cost): it took just the cost.
+      decision = this.#granted(lease, now, 0, packedRemaining(reply), packedResetMs(reply));
+    } else if (!Array.isArray(reply)) {
       decision = reply; // Redis failed: the insurance limiter or onStoreError answered
     } else if (reply[0] === 1) {
-      if (lease.expiresAt <= now) lease.allowance = 0;
       // The fifth element (units taken) comes only when more than the cost was asked for.
-      lease.allowance += (reply.length > 4 ? reply[4]! : cost) - cost;
-      lease.expiresAt = now + this.#maxAgeMs;
-      lease.redisRemaining = reply[1];
-      lease.resetAt = now + reply[2];
-      decision = this.#local(lease, now);
+      const taken = reply.length > 4 ? reply[4]! : cost;
+      decision = this.#granted(lease, now, taken - cost, reply[1], reply[2]);
     } else {
       decision = this.#source.toDecision(reply, key, cost);
       // Exhausted (0 remaining) until resetMs: cache the refusal for the key.
@@ -213,6 +213,22 @@ export class LeaseBook {
       lease.blockedUntil <= now
     )
       this.#leases.delete(key);
+  }
+
+  // Redis admitted a lease request: its surplus units become local allowance.
+  #granted(
+    lease: KeyLease,
+    now: number,
+    surplus: number,
+    redisRemaining: number,
+    resetMs: number,
+  ): Decision {
+    if (lease.expiresAt <= now) lease.allowance = 0;
+    lease.allowance += surplus;
+    lease.expiresAt = now + this.#maxAgeMs;
+    lease.redisRemaining = redisRemaining;
+    lease.resetAt = now + resetMs;
+    return this.#local(lease, now);
   }
 
   #local(lease: KeyLease, now: number): Decision {

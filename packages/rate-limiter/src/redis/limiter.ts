@@ -30,6 +30,7 @@ import type {
   RedisRateLimiterStats,
   StoreErrorMode,
 } from './options.js';
+import { packedRemaining, packedResetMs } from './packed.js';
 import { scriptFor } from './scripts.js';
 
 /**
@@ -40,8 +41,9 @@ export const storeErrorChannel = channels.storeError;
 
 // Reply of every script: allowed (0/1), remaining, resetMs, retryAfterMs and, in lease mode, the
 // units taken. All integers (Lua numbers in replies are truncated to integers, so the scripts
-// round first).
-type Reply = [number, number, number, number] | [number, number, number, number, number];
+// round first). An admission outside lease mode whose fields fit is one packed integer instead
+// (./packed.ts).
+type Reply = number | [number, number, number, number] | [number, number, number, number, number];
 
 const FAIL_CLOSED_RETRY_MS = 1000;
 
@@ -227,7 +229,7 @@ export class RedisRateLimiter implements RateLimiter, AsyncDisposable {
     }
     this.#healthy = true;
     // A grant becomes the lease book's own decision; a refusal comes back through #answer.
-    if (reply[0] === 1) this.#allowed++;
+    if (typeof reply === 'number' || reply[0] === 1) this.#allowed++;
     return reply;
   }
 
@@ -251,7 +253,7 @@ export class RedisRateLimiter implements RateLimiter, AsyncDisposable {
   #answer(reply: Reply, key: string, cost: number): Decision {
     const decision = this.#toDecision(reply);
     if (cost === 0) return decision;
-    if (reply[0] === 1) this.#allowed++;
+    if (decision.allowed) this.#allowed++;
     else {
       this.#rejected++;
       if (channels.limited.hasSubscribers)
@@ -282,6 +284,14 @@ export class RedisRateLimiter implements RateLimiter, AsyncDisposable {
   }
 
   #toDecision(reply: Reply): Decision {
+    if (typeof reply === 'number')
+      return {
+        allowed: true,
+        limit: this.#limit,
+        remaining: packedRemaining(reply),
+        resetMs: packedResetMs(reply),
+        retryAfterMs: 0,
+      };
     return {
       allowed: reply[0] === 1,
       limit: this.#limit,

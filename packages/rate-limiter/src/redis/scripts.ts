@@ -1,5 +1,6 @@
 import { RedisScript } from '@bulwark/kernel';
 import type { AlgorithmSpec } from '../types.js';
+import { RETURN_PACKED } from './packed.js';
 
 // Every script mirrors one file of src/algorithms operation for operation (its header comment is
 // the specification; the variable names here are its names) and runs in one round trip.
@@ -14,7 +15,8 @@ import type { AlgorithmSpec } from '../types.js';
 // (JS's shortest round-trip form, which Lua reads back as the very same double), so a call sends
 // only the key and two or three small arguments: one script per algorithm and parameters.
 // Reply: { allowed 0/1, remaining, resetMs, retryAfterMs[, units taken, in lease mode] }, integers only (Redis
-// truncates Lua numbers to integers in replies, so every value is rounded by the script first).
+// truncates Lua numbers to integers in replies, so every value is rounded by the script first);
+// an admission outside lease mode replies with one packed integer instead (./packed.ts).
 //
 // State is two or three little-endian doubles (struct.pack '<dd', '<ddd'; one GET, one SET),
 // which read back bit for bit, with no decimal formatting or parsing on the way (and none of
@@ -123,6 +125,7 @@ if allowed and write then
   ${writeKeepingTtl('after', 't', 'math.ceil(full / r) + 1')}
   taken = cost
 end
+${RETURN_PACKED}
 if lease then return { allowed and 1 or 0, remaining, resetMs, retryAfterMs, taken } end
 return { allowed and 1 or 0, remaining, resetMs, retryAfterMs }
 `;
@@ -167,6 +170,7 @@ if allowed and write then
   ${writeKeepingTtl('after', 't', 'math.ceil(full / r) + 1')}
   taken = cost
 end
+${RETURN_PACKED}
 if lease then return { allowed and 1 or 0, remaining, resetMs, retryAfterMs, taken } end
 return { allowed and 1 or 0, remaining, resetMs, retryAfterMs }
 `;
@@ -212,8 +216,10 @@ if allowed and write then
   end
   taken = cost
 end
-if lease then return { allowed and 1 or 0, L - after, resetMs, retryAfterMs, taken } end
-return { allowed and 1 or 0, L - after, resetMs, retryAfterMs }
+local remaining = L - after
+${RETURN_PACKED}
+if lease then return { allowed and 1 or 0, remaining, resetMs, retryAfterMs, taken } end
+return { allowed and 1 or 0, remaining, resetMs, retryAfterMs }
 `;
 
 /**
@@ -266,8 +272,10 @@ if allowed and write then
   redis.call('PEXPIRE', key, W + pad)
   taken = cost
 end
-if lease then return { allowed and 1 or 0, L - after, resetMs, retryAfterMs, taken } end
-return { allowed and 1 or 0, L - after, resetMs, retryAfterMs }
+local remaining = L - after
+${RETURN_PACKED}
+if lease then return { allowed and 1 or 0, remaining, resetMs, retryAfterMs, taken } end
+return { allowed and 1 or 0, remaining, resetMs, retryAfterMs }
 `;
 
 /**
@@ -329,6 +337,7 @@ if allowed and write then
   end
   taken = cost
 end
+${RETURN_PACKED}
 if lease then return { allowed and 1 or 0, remaining, resetMs, retryAfterMs, taken } end
 return { allowed and 1 or 0, remaining, resetMs, retryAfterMs }
 `;
@@ -383,6 +392,7 @@ if allowed and write then
   ${writeKeepingTtl('afterMs', 'afterFrac', 'math.ceil(cap / L)')}
   taken = cost
 end
+${RETURN_PACKED}
 if lease then return { allowed and 1 or 0, remaining, resetMs, retryAfterMs, taken } end
 return { allowed and 1 or 0, remaining, resetMs, retryAfterMs }
 `;
