@@ -3,10 +3,10 @@
 // it leased before the refusal are still spent first). A model
 // test (fast-check commands) checks the cache against a one-field model and, at every local
 // refusal, that Redis itself would refuse too (a peek from a limiter without a lease).
-import { connectStandalone, describeRedis, FakeClock, uniquePrefix } from '@bulwark/test-utils';
+import { describeRedis, FakeClock, sharedStandalone, uniquePrefix } from '@bulwark/test-utils';
 import fc from 'fast-check';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   fixedWindow,
   gcra,
@@ -29,12 +29,8 @@ const specs: AlgorithmSpec[] = [
 
 describeRedis('lease mode: the cache of refusals', () => {
   let redis: Redis;
-  beforeAll(async () => {
-    redis = connectStandalone();
-    await redis.ping();
-  });
-  afterAll(async () => {
-    await redis.quit();
+  sharedStandalone((client) => {
+    redis = client;
   });
 
   /** The model: the local time and until when the key is refused locally. */

@@ -4,15 +4,15 @@
 // through the `now` option, so windows are crossed exactly where the test says.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import {
-  connectStandalone,
   describeRedis,
   FakeClock,
   RedisServer,
+  sharedStandalone,
   uniquePrefix,
 } from '@bulwark/test-utils';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   type Decision,
   fixedWindow,
@@ -28,12 +28,8 @@ import type { AlgorithmSpec } from '../src/types.js';
 
 describeRedis('lease mode', () => {
   let redis: Redis;
-  beforeAll(async () => {
-    redis = connectStandalone();
-    await redis.ping();
-  });
-  afterAll(async () => {
-    await redis.quit();
+  sharedStandalone((client) => {
+    redis = client;
   });
 
   function instances(

@@ -3,10 +3,10 @@
 // chosen so that `remaining` and `resetMs` straddle the bounds, every script replies packed
 // exactly when the JS model says the fields fit, falls back to the table otherwise, and decides
 // like the memory store either way.
-import { connectStandalone, describeRedis, FakeClock, uniquePrefix } from '@bulwark/test-utils';
+import { describeRedis, FakeClock, sharedStandalone, uniquePrefix } from '@bulwark/test-utils';
 import fc from 'fast-check';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   fixedWindow,
   gcra,
@@ -121,12 +121,8 @@ const op: fc.Arbitrary<Op> = fc.record({
 
 describeRedis('packed replies from the scripts', () => {
   let redis: Redis;
-  beforeAll(async () => {
-    redis = connectStandalone();
-    await redis.ping();
-  });
-  afterAll(async () => {
-    await redis.quit();
+  sharedStandalone((client) => {
+    redis = client;
   });
 
   for (const [name, specArb] of Object.entries(specs)) {

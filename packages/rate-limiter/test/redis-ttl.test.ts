@@ -8,10 +8,10 @@
 // - state written by the previous scripts (two doubles, test/previous-scripts.ts) reads on: a
 //   sequence run first through a previous script and then through the current one decides as
 //   the memory store does.
-import { connectStandalone, describeRedis, FakeClock, uniquePrefix } from '@bulwark/test-utils';
+import { describeRedis, FakeClock, sharedStandalone, uniquePrefix } from '@bulwark/test-utils';
 import fc from 'fast-check';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { algorithmFor } from '../src/algorithms/index.js';
 import { gcra, leakyBucket, tokenBucket } from '../src/index.js';
 import { RedisRateLimiter } from '../src/redis.js';
@@ -114,12 +114,8 @@ function decisionOf(reply: number[], s: AlgorithmSpec): Decision {
 
 describeRedis('buckets and GCRA keep their TTL while it lasts', () => {
   let redis: Redis;
-  beforeAll(async () => {
-    redis = connectStandalone();
-    await redis.ping();
-  });
-  afterAll(async () => {
-    await redis.quit();
+  sharedStandalone((client) => {
+    redis = client;
   });
 
   it('after every write the TTL runs at least until the key is idle, at most the longest idle time', async () => {

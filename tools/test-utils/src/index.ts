@@ -10,6 +10,7 @@ export {
   INSTALL_HINT,
   type RedisTargets,
   redisTargets,
+  sharedStandalone,
   uniquePrefix,
 } from './redis-env.js';
 export {

@@ -1,5 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { ClusterNodeAddress } from './redis-cluster.js';
 
 /** Environment variables through which the global setup hands Redis addresses to test workers. */
@@ -64,6 +64,23 @@ function requireTargets(): RedisTargets {
 export function connectStandalone(options: RedisOptions = {}): Redis {
   const { host, port } = requireTargets().standalone;
   return new Redis({ host, port, lazyConnect: false, ...options });
+}
+
+/**
+ * One client on the shared standalone server for the enclosing suite: connected and answering
+ * (`PING`) before its first test, handed to `use`, quit after its last.
+ * `let redis: Redis; sharedStandalone((client) => { redis = client; });`
+ */
+export function sharedStandalone(use: (client: Redis) => void, options: RedisOptions = {}): void {
+  let client: Redis | undefined;
+  beforeAll(async () => {
+    client = connectStandalone(options);
+    await client.ping();
+    use(client);
+  });
+  afterAll(async () => {
+    await client?.quit();
+  });
 }
 
 /** An ioredis Cluster client on the shared 3-master cluster; the caller quits it. */
